@@ -1,0 +1,211 @@
+"""What every connector shares: payloads, parse results, the fetch context and HTTP with retries."""
+from __future__ import annotations
+
+import email.utils
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable, Mapping, Optional
+
+import pyarrow as pa
+import requests
+
+from ioc.config import ConnectorOptions, Source
+from ioc.errors import FetchError, ParseError
+from pydantic import Field
+
+ROW = "_row"  # row number in the payload (1-based), carried through to rejects
+
+
+@dataclass
+class Payload:
+    """Bytes as fetched, before any parsing. Kept in landing/ before it is parsed."""
+
+    data: bytes
+    ext: str  # file extension for the landing zone: csv, xlsx, json, geojson
+    part: str = ""  # "p0001" for page 1 of a paginated answer; "" for a single payload
+    meta: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class Reject:
+    row: Optional[int]
+    column: str
+    value: Optional[str]
+    reason: str
+
+
+@dataclass
+class Parsed:
+    """Rows as read: a table (text or JSON-typed columns plus `_row`) and what was set aside."""
+
+    table: pa.Table
+    dropped: int = 0  # blank, section, footnote, totals rows: not data, not rejects
+    rejects: list[Reject] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+
+@dataclass
+class FetchContext:
+    """What a connector may use besides its source: paths, secrets and the clock, given to it."""
+
+    base_dir: Path
+    env: Mapping[str, str] = field(default_factory=dict)
+    session: Optional[requests.Session] = None
+    sleep: Callable[[float], None] = time.sleep
+    city_lat: float = 0.0
+    city_lon: float = 0.0
+    timezone: str = "UTC"
+
+    def path(self, p: str) -> Path:
+        q = Path(p)
+        return q if q.is_absolute() else self.base_dir / q
+
+    def secret(self, var: str, what: str) -> str:
+        value = self.env.get(var)
+        if not value:
+            raise FetchError(f"{what}: environment variable {var} is not set")
+        return value
+
+
+class HttpOptions(ConnectorOptions):
+    timeout: float = Field(30.0, gt=0, description="Seconds to wait for an answer.")
+    retries: int = Field(3, ge=0, description="Retries on connection errors, 429 and 5xx (exponential backoff).")
+    backoff: float = Field(1.0, ge=0, description="First backoff in seconds; doubles each retry; Retry-After wins.")
+    params: dict[str, Any] = Field(default_factory=dict, description="Query parameters.")
+    headers: dict[str, str] = Field(default_factory=dict, description="Request headers.")
+    headers_env: dict[str, str] = Field(
+        default_factory=dict, description="Header → environment variable holding its value (secrets)."
+    )
+    params_env: dict[str, str] = Field(
+        default_factory=dict, description="Query parameter → environment variable holding its value (API keys)."
+    )
+
+
+RETRY_STATUS = {429, 500, 502, 503, 504}
+MAX_RETRY_AFTER = 300.0
+
+
+def _retry_after(value: Optional[str]) -> Optional[float]:
+    if not value:
+        return None
+    try:
+        return max(0.0, float(value))
+    except ValueError:
+        pass
+    try:
+        when = email.utils.parsedate_to_datetime(value)
+        return max(0.0, when.timestamp() - time.time())
+    except (TypeError, ValueError):
+        return None
+
+
+def http_get(
+    url: str,
+    opts: HttpOptions,
+    ctx: FetchContext,
+    params: Optional[Mapping[str, Any]] = None,
+    method: str = "GET",
+    data: Any = None,
+) -> requests.Response:
+    """GET (or POST) with retries on connection errors, 429 and 5xx; raise FetchError naming the URL."""
+    headers = dict(opts.headers)
+    for h, var in opts.headers_env.items():
+        headers[h] = ctx.secret(var, f"header {h}")
+    merged = dict(opts.params)
+    for p, var in opts.params_env.items():
+        merged[p] = ctx.secret(var, f"parameter {p}")
+    if params:
+        merged.update(params)
+    session = ctx.session or requests.Session()
+    delay = opts.backoff
+    last: str = ""
+    for attempt in range(opts.retries + 1):
+        wait = delay
+        try:
+            resp = session.request(method, url, params=merged or None, headers=headers, data=data, timeout=opts.timeout)
+        except requests.Timeout:
+            last = f"no answer within {opts.timeout:g} s"
+        except requests.ConnectionError as exc:
+            last = f"cannot connect ({exc.__class__.__name__})"
+        else:
+            if resp.status_code < 400:
+                return resp
+            last = f"HTTP {resp.status_code} {resp.reason or ''}".strip()
+            if resp.status_code not in RETRY_STATUS:
+                raise FetchError(f"{url}: {last}: {resp.text[:200]}")
+            ra = _retry_after(resp.headers.get("Retry-After"))
+            if ra is not None:
+                wait = min(ra, MAX_RETRY_AFTER)
+        if attempt < opts.retries:
+            ctx.sleep(wait)
+            delay *= 2
+    raise FetchError(f"{url}: {last} after {opts.retries + 1} attempts")
+
+
+def read_location(src: Source, opts: HttpOptions, ctx: FetchContext, ext: str) -> Payload:
+    """The bytes at a source's `path` or `url`."""
+    if src.url:
+        resp = http_get(src.url, opts, ctx)
+        return Payload(resp.content, ext, meta={"url": resp.url, "status": resp.status_code})
+    if not src.path:
+        raise FetchError(f"source {src.name}: give `path` or `url`")
+    p = ctx.path(src.path)
+    try:
+        return Payload(p.read_bytes(), ext, meta={"path": str(p)})
+    except OSError as exc:
+        raise FetchError(f"{p}: {exc.strerror or exc}") from exc
+
+
+def dig(obj: Any, dotted: Optional[str], what: str = "path") -> Any:
+    """Follow a dotted path (`data.items`, `results.0`) into parsed JSON; None when absent."""
+    if not dotted:
+        return obj
+    cur = obj
+    for part in dotted.split("."):
+        if isinstance(cur, Mapping):
+            if part not in cur:
+                return None
+            cur = cur[part]
+        elif isinstance(cur, list) and part.lstrip("-").isdigit():
+            i = int(part)
+            if not -len(cur) <= i < len(cur):
+                return None
+            cur = cur[i]
+        else:
+            return None
+    return cur
+
+
+def records_to_table(records: list[dict], start_row: int = 1) -> pa.Table:
+    """JSON records → table. Nested values become JSON text; `_row` numbers records from start_row."""
+    import json
+
+    cols: dict[str, list] = {}
+    for i, rec in enumerate(records):
+        if not isinstance(rec, Mapping):
+            raise ParseError(f"record {start_row + i} is not an object: {str(rec)[:80]}")
+        for k in rec:
+            if k not in cols:
+                cols[k] = [None] * i
+        for k, lst in cols.items():
+            v = rec.get(k)
+            if isinstance(v, (dict, list)):
+                v = json.dumps(v, ensure_ascii=False)
+            lst.append(v)
+    arrays = {}
+    for k, values in cols.items():
+        arrays[k] = _array(values)
+    arrays[ROW] = pa.array(range(start_row, start_row + len(records)), pa.int64())
+    return pa.table(arrays)
+
+
+def _array(values: list) -> pa.Array:
+    kinds = {type(v) for v in values if v is not None}
+    if kinds and kinds <= {int} :
+        return pa.array(values, pa.int64())
+    if kinds and kinds <= {int, float}:
+        return pa.array([None if v is None else float(v) for v in values], pa.float64())
+    if kinds == {bool}:
+        return pa.array(values, pa.bool_())
+    return pa.array([None if v is None else (v if isinstance(v, str) else str(v)) for v in values], pa.string())

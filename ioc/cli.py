@@ -1,0 +1,231 @@
+"""`python -m ioc`: validate, ingest, status, sql, snapshots, scheduler, docs."""
+from __future__ import annotations
+
+import argparse
+import csv
+import datetime as dt
+import io
+import json
+import sys
+from typing import Optional, Sequence
+
+from ioc.config import Config, config_reference, load_config
+from ioc.errors import ConfigError, IOCError
+
+EXIT_OK, EXIT_FAILED, EXIT_CONFIG = 0, 1, 2
+
+
+def _parser() -> argparse.ArgumentParser:
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--config", metavar="PATH", help="config file (default: $IOC_CONFIG, else ./config.yaml)")
+    p = argparse.ArgumentParser(prog="python -m ioc", description="IOC Cockpit data spine", parents=[common])
+    sub = p.add_subparsers(dest="command", required=True)
+    sub.add_parser("validate", parents=[common], help="check config.yaml; exit 2 listing every problem")
+    ing = sub.add_parser("ingest", parents=[common], help="fetch, check and load sources into a new snapshot")
+    ing.add_argument("sources", nargs="*", metavar="SOURCE")
+    ing.add_argument("--all", action="store_true", help="every enabled source")
+    st = sub.add_parser("status", parents=[common], help="last run and freshness of each source")
+    st.add_argument("--json", action="store_true")
+    sq = sub.add_parser("sql", parents=[common], help="a read-only query on the current snapshot")
+    sq.add_argument("query")
+    sq.add_argument("--format", choices=["table", "csv", "json"], default="table")
+    sn = sub.add_parser("snapshots", parents=[common], help="list snapshots, or roll back to one")
+    sn.add_argument("--rollback", metavar="ID")
+    sub.add_parser("scheduler", parents=[common], help="run every enabled source on its schedule (foreground)")
+    dc = sub.add_parser("docs", parents=[common], help="print the config reference (Markdown)")
+    dc.add_argument("--output", metavar="FILE")
+    return p
+
+
+def main(argv: Optional[Sequence[str]] = None) -> int:
+    args = _parser().parse_args(argv)
+    try:
+        if args.command == "docs":
+            return cmd_docs(args)
+        cfg = load_config(args.config)
+        if args.command == "validate":
+            print(f"{cfg.path}: OK ({len(cfg.sources)} sources, {len(cfg.indicators)} indicators, {len(cfg.wards)} wards)")
+            return EXIT_OK
+        return {"ingest": cmd_ingest, "status": cmd_status, "sql": cmd_sql, "snapshots": cmd_snapshots,
+                "scheduler": cmd_scheduler}[args.command](cfg, args)
+    except ConfigError as exc:
+        for problem in exc.problems:
+            print(f"{exc.where}: {problem}", file=sys.stderr)
+        return EXIT_CONFIG
+    except IOCError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_FAILED
+    except KeyboardInterrupt:
+        return 130
+
+
+# --------------------------------------------------------------------------- ingest
+
+
+class _Progress:
+    """One line per source; a bar on a terminal."""
+
+    def __init__(self, total: int):
+        self.tty = sys.stdout.isatty()
+        self.total = total
+
+    def __call__(self, res, done: int, total: int) -> None:
+        if self.tty:
+            sys.stdout.write("\r\033[K")
+        mark = {"ok": "✓", "unchanged": "=", "failed": "✗"}[res.status]
+        line = (f"{mark} {res.source:<24} {res.status:<9} rows {res.rows_loaded:>9,}  rejects {res.rejects:>6,}  "
+                f"{res.seconds:>7.2f} s")
+        if res.error:
+            line += f"  {res.error}"
+        print(line, flush=True)
+        if self.tty and done < total:
+            width = 30
+            filled = int(width * done / total)
+            sys.stdout.write(f"[{'#' * filled}{'.' * (width - filled)}] {done}/{total}")
+            sys.stdout.flush()
+
+
+def cmd_ingest(cfg: Config, args) -> int:
+    from ioc.ingest import ingest
+
+    if args.all and args.sources:
+        raise IOCError("give --all or source names, not both")
+    if not args.all and not args.sources:
+        raise IOCError("name the sources to ingest, or --all")
+    names = None if args.all else args.sources
+    total = len(names) if names else sum(1 for s in cfg.sources.values() if s.enabled)
+    result = ingest(cfg, names, progress=_Progress(total))
+    if result.snapshot_id:
+        print(f"snapshot {result.snapshot_id} published")
+    else:
+        print("nothing changed: no new snapshot")
+    for r in result.failed:
+        print(f"FAILED {r.source}: {r.error}", file=sys.stderr)
+    return EXIT_FAILED if result.failed else EXIT_OK
+
+
+# --------------------------------------------------------------------------- status
+
+
+def source_status(cfg: Config) -> dict:
+    """Per source: last run, status, rows, rejects, freshness, last error; and the current snapshot."""
+    from ioc.freshness import freshness
+    from ioc.ops import OpsStore
+    from ioc.warehouse import Warehouse
+
+    root = cfg.data_path
+    ops = OpsStore(root / "ops.sqlite")
+    last, good = ops.last_runs(), ops.last_good_all()
+    wh = Warehouse(root / "warehouse", cfg.snapshots.keep)
+    sid = wh.current_id()
+    snap = next((s for s in wh.snapshots() if s.id == sid), None)
+    sources = []
+    for name, src in cfg.sources.items():
+        run, ok = last.get(name), good.get(name)
+        fr = freshness(src.schedule, cfg.city.timezone, ok["finished_at"] if ok else None)
+        sources.append({
+            "source": name, "sector": src.sector, "table": src.table, "connector": src.connector,
+            "enabled": src.enabled, "schedule": src.schedule,
+            "last_run": _iso(run["finished_at"] or run["started_at"]) if run else None,
+            "status": run["status"] if run else "never",
+            "rows": ok["rows_loaded"] if ok and ok["rows_loaded"] is not None else None,
+            "rejects": ok["rejects"] if ok else None,
+            "last_good": _iso(ok["finished_at"]) if ok else None,
+            "freshness": fr.state,
+            "expected_by": fr.expected_by.isoformat() if fr.expected_by else None,
+            "error": run["error"] if run and run["status"] in ("failed", "interrupted") else None,
+        })
+    return {
+        "snapshot": {"id": sid, "created": snap.created.isoformat() if snap else None},
+        "sources": sources,
+    }
+
+
+def _iso(ts: Optional[float]) -> Optional[str]:
+    return dt.datetime.fromtimestamp(ts, dt.timezone.utc).isoformat(timespec="seconds") if ts else None
+
+
+def cmd_status(cfg: Config, args) -> int:
+    st = source_status(cfg)
+    if args.json:
+        print(json.dumps(st, ensure_ascii=False, indent=2))
+        return EXIT_OK
+    snap = st["snapshot"]
+    print(f"snapshot: {snap['id'] or 'none yet'}" + (f" ({snap['created']})" if snap["created"] else ""))
+    rows = [["source", "status", "rows", "rejects", "last good", "freshness", "error"]]
+    for s in st["sources"]:
+        rows.append([s["source"], s["status"], _n(s["rows"]), _n(s["rejects"]), s["last_good"] or "-",
+                     s["freshness"], (s["error"] or "")[:80]])
+    print(_table(rows))
+    return EXIT_OK
+
+
+def _n(v) -> str:
+    return "-" if v is None else f"{v:,}"
+
+
+def _table(rows: list[list[str]]) -> str:
+    widths = [max(len(str(r[i])) for r in rows) for i in range(len(rows[0]))]
+    lines = ["  ".join(str(c).ljust(w) for c, w in zip(r, widths)).rstrip() for r in rows]
+    lines.insert(1, "  ".join("-" * w for w in widths))
+    return "\n".join(lines)
+
+
+# --------------------------------------------------------------------------- sql
+
+
+def cmd_sql(cfg: Config, args) -> int:
+    from ioc.sandbox import run_readonly
+
+    names, rows = run_readonly(cfg, args.query)
+    if args.format == "csv":
+        buf = io.StringIO()
+        w = csv.writer(buf, lineterminator="\n")
+        w.writerow(names)
+        w.writerows(rows)
+        sys.stdout.write(buf.getvalue())
+    elif args.format == "json":
+        print(json.dumps([dict(zip(names, r)) for r in rows], ensure_ascii=False, default=str, indent=1))
+    else:
+        print(_table([names] + [["" if v is None else str(v) for v in r] for r in rows]))
+        print(f"({len(rows)} rows)")
+    return EXIT_OK
+
+
+# --------------------------------------------------------------------------- snapshots, scheduler, docs
+
+
+def cmd_snapshots(cfg: Config, args) -> int:
+    from ioc.warehouse import Warehouse
+
+    wh = Warehouse(cfg.data_path / "warehouse", cfg.snapshots.keep)
+    if args.rollback:
+        wh.rollback(args.rollback)
+        print(f"current snapshot is now {args.rollback}")
+        return EXIT_OK
+    snaps = wh.snapshots()
+    if not snaps:
+        print("no snapshots yet")
+        return EXIT_OK
+    rows = [["", "id", "created (UTC)", "size"]]
+    for s in snaps:
+        rows.append(["*" if s.current else "", s.id, s.created.strftime("%Y-%m-%d %H:%M:%S"), f"{s.size / 1e6:.1f} MB"])
+    print(_table(rows))
+    return EXIT_OK
+
+
+def cmd_scheduler(cfg: Config, args) -> int:
+    from ioc.scheduler import run_forever
+
+    run_forever(cfg)
+    return EXIT_OK
+
+
+def cmd_docs(args) -> int:
+    text = "# Config reference\n\nGenerated by `python -m ioc docs` from the config model's help texts.\n\n" + config_reference() + "\n"
+    if args.output:
+        with open(args.output, "w", encoding="utf-8") as fh:
+            fh.write(text)
+    else:
+        sys.stdout.write(text)
+    return EXIT_OK

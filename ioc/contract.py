@@ -1,0 +1,187 @@
+"""The column contract, checked in DuckDB: types, required, min/max, allowed values and key repeats.
+
+Good rows go on; each failing (row, column) becomes a reject with a reason. A payload without a
+required column fails as a whole.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Optional
+
+import duckdb
+
+from ioc.config import Column, Source
+from ioc.errors import SourceError
+from ioc.warehouse import ident
+
+ROW = "_row"
+TRUE_WORDS = ["true", "t", "1", "yes", "y", "x", "có", "co", "đúng", "dung"]
+FALSE_WORDS = ["false", "f", "0", "no", "n", "không", "khong", "sai"]
+NUMERIC_INPUT = ("TINYINT", "SMALLINT", "INTEGER", "BIGINT", "HUGEINT", "FLOAT", "DOUBLE", "DECIMAL", "UBIGINT", "UINTEGER")
+
+
+@dataclass
+class ContractResult:
+    good: str  # name of the temp table holding the good rows (no _row)
+    rows_in: int
+    rows_good: int
+    rejects: list[tuple[Optional[int], str, Optional[str], str]]  # row, column, value, reason
+    columns: list[str]
+
+
+class _Params:
+    def __init__(self) -> None:
+        self.values: dict[str, Any] = {}
+
+    def bind(self, value: Any) -> str:
+        name = f"p{len(self.values)}"
+        self.values[name] = value
+        return f"${name}"
+
+
+def _typed(col: str, spec: Column, in_type: str, opts: dict, p: _Params) -> str:
+    x = ident(col)
+    text = in_type.startswith("VARCHAR")
+    if spec.type == "text":
+        return f"CAST({x} AS VARCHAR)"
+    if spec.type in ("integer", "double"):
+        sql_t = "BIGINT" if spec.type == "integer" else "DOUBLE"
+        if not text:
+            return f"TRY_CAST({x} AS {sql_t})"
+        num = f"trim({x})"
+        thousands = opts.get("thousands")
+        if thousands:
+            num = f"replace({num}, {p.bind(thousands)}, '')"
+        if opts.get("decimal") == ",":
+            num = f"replace({num}, ',', '.')"
+        if spec.type == "integer":  # "12.0" is 12, "12.5" is not an integer
+            d = f"TRY_CAST({num} AS DOUBLE)"
+            return f"CASE WHEN {d} = round({d}) AND abs({d}) < 9e18 THEN CAST({d} AS BIGINT) END"
+        return f"TRY_CAST({num} AS DOUBLE)"
+    if spec.type in ("date", "timestamp"):
+        sql_t = "DATE" if spec.type == "date" else "TIMESTAMP"
+        if not text:
+            return f"TRY_CAST({x} AS {sql_t})"
+        fmt = opts.get("date_format")
+        parts = []
+        if fmt:
+            parts.append(f"CAST(try_strptime(trim({x}), {p.bind(fmt)}) AS {sql_t})")
+        parts.append(f"TRY_CAST(trim({x}) AS {sql_t})")
+        if spec.type == "date":
+            parts.append(f"CAST(TRY_CAST(trim({x}) AS TIMESTAMP) AS DATE)")
+        else:
+            parts.append(f"CAST(timezone('UTC', TRY_CAST(trim({x}) AS TIMESTAMPTZ)) AS TIMESTAMP)")
+        return f"coalesce({', '.join(parts)})"
+    if spec.type == "boolean":
+        if in_type == "BOOLEAN":
+            return x
+        low = f"lower(trim(CAST({x} AS VARCHAR)))"
+        return (
+            f"CASE WHEN {low} IN (SELECT unnest({p.bind(TRUE_WORDS)})) THEN true "
+            f"WHEN {low} IN (SELECT unnest({p.bind(FALSE_WORDS)})) THEN false END"
+        )
+    raise AssertionError(spec.type)
+
+
+def _reason(col: str, spec: Column, p: _Params) -> Optional[str]:
+    """A CASE giving the first broken rule of one cell, or NULL."""
+    raw = ident(f"_raw_{col}")
+    t = ident(col)
+    whens = [f"WHEN {raw} IS NOT NULL AND {t} IS NULL THEN {p.bind('type: expected ' + spec.type)}"]
+    if spec.required:
+        whens.append(f"WHEN {t} IS NULL THEN 'required: missing'")
+    if spec.min is not None:
+        whens.append(f"WHEN {t} < {p.bind(spec.min)} THEN {p.bind(f'min: below {spec.min:g}')}")
+    if spec.max is not None:
+        whens.append(f"WHEN {t} > {p.bind(spec.max)} THEN {p.bind(f'max: above {spec.max:g}')}")
+    if spec.values is not None:
+        allowed = [str(v) for v in spec.values]
+        shown = ", ".join(allowed[:12]) + (" …" if len(allowed) > 12 else "")
+        whens.append(
+            f"WHEN {t} IS NOT NULL AND NOT list_contains({p.bind(allowed)}, CAST({t} AS VARCHAR)) "
+            f"THEN {p.bind('values: not one of ' + shown)}"
+        )
+    return "CASE " + " ".join(whens) + " END"
+
+
+def check(con: duckdb.DuckDBPyConnection, src: Source, relation: str, opts: dict) -> ContractResult:
+    """Check `relation` (a table or view with the parsed, transformed rows) against the source's contract."""
+    described = con.execute(f"DESCRIBE {ident(relation)}").fetchall()
+    in_types = {r[0]: str(r[1]) for r in described}
+    has_row = ROW in in_types
+    missing_required = [c for c, spec in src.columns.items() if spec.required and c not in in_types]
+    if missing_required:
+        found = ", ".join(c for c in in_types if c != ROW)
+        raise SourceError(
+            src.name, f"the payload lacks required column(s) {', '.join(missing_required)}; it has: {found}"
+        )
+    p = _Params()
+    declared = list(src.columns)
+    undeclared = [c for c in in_types if c not in src.columns and c != ROW]
+    inner = [f"{ident(ROW)}" if has_row else f"CAST(row_number() OVER () AS BIGINT) AS {ident(ROW)}"]
+    outer_reasons = []
+    for c in declared:
+        spec = src.columns[c]
+        if c not in in_types:  # optional column absent from this payload: keep the schema stable
+            inner.append(f"CAST(NULL AS {_SQL_TYPES[spec.type]}) AS {ident(c)}")
+            continue
+        inner.append(f"{_typed(c, spec, in_types[c], opts, p)} AS {ident(c)}")
+        raw_text = f"nullif(trim(CAST({ident(c)} AS VARCHAR)), '')"
+        inner.append(f"{raw_text} AS {ident('_raw_' + c)}")
+        outer_reasons.append((c, _reason(c, spec, p)))
+    for c in undeclared:
+        inner.append(ident(c))
+    reason_cols = [f"{r} AS {ident('_err_' + c)}" for c, r in outer_reasons]
+    typed_sql = (
+        f"CREATE OR REPLACE TEMP TABLE _typed AS SELECT *{', ' if reason_cols else ''}{', '.join(reason_cols)} "
+        f"FROM (SELECT {', '.join(inner)} FROM {ident(relation)})"
+    )
+    con.execute(typed_sql, p.values)
+    rows_in = con.execute("SELECT count(*) FROM _typed").fetchone()[0]
+
+    rejects: list[tuple] = []
+    err_cols = [ident("_err_" + c) for c, _ in outer_reasons]
+    if outer_reasons:
+        union = " UNION ALL ".join(
+            f"SELECT {ident(ROW)}, {c!r} AS col, {ident('_raw_' + c)} AS val, {ident('_err_' + c)} AS reason "
+            f"FROM _typed WHERE {ident('_err_' + c)} IS NOT NULL"
+            for c, _ in outer_reasons
+        )
+        rejects += con.execute(f"SELECT * FROM ({union}) ORDER BY 1, 2").fetchall()
+    clean_cond = " AND ".join(f"{e} IS NULL" for e in err_cols) or "true"
+    out_cols = declared + undeclared
+    select_out = ", ".join(ident(c) for c in out_cols)
+    if src.key:
+        keys = ", ".join(ident(k) for k in src.key)
+        con.execute(
+            f"CREATE OR REPLACE TEMP TABLE _keyed AS SELECT *, "
+            f"min({ident(ROW)}) OVER (PARTITION BY {keys}) AS _first FROM _typed WHERE {clean_cond}"
+        )
+        key_label = "+".join(src.key)
+        dup_expr = " || ' / ' || ".join(f"coalesce(CAST({ident(k)} AS VARCHAR), '∅')" for k in src.key)
+        rejects += con.execute(
+            f"SELECT {ident(ROW)}, ?, {dup_expr}, 'key: repeats ' || ? || ' of row ' || _first "
+            f"FROM _keyed WHERE {ident(ROW)} <> _first ORDER BY 1",
+            [key_label, key_label],
+        ).fetchall()
+        null_keys = " OR ".join(f"{ident(k)} IS NULL" for k in src.key)
+        rejects += con.execute(
+            f"SELECT {ident(ROW)}, ?, NULL, 'key: empty' FROM _keyed WHERE ({null_keys}) "
+            f"AND {ident(ROW)} = _first ORDER BY 1",
+            [key_label],
+        ).fetchall()
+        con.execute(
+            f"CREATE OR REPLACE TEMP TABLE _good AS SELECT {select_out} FROM _keyed "
+            f"WHERE {ident(ROW)} = _first AND NOT ({null_keys}) ORDER BY {ident(ROW)}"
+        )
+        con.execute("DROP TABLE _keyed")
+    else:
+        con.execute(
+            f"CREATE OR REPLACE TEMP TABLE _good AS SELECT {select_out} FROM _typed WHERE {clean_cond}"
+        )
+    con.execute("DROP TABLE _typed")
+    rows_good = con.execute("SELECT count(*) FROM _good").fetchone()[0]
+    return ContractResult("_good", rows_in, rows_good, rejects, out_cols)
+
+
+_SQL_TYPES = {"text": "VARCHAR", "integer": "BIGINT", "double": "DOUBLE", "date": "DATE", "timestamp": "TIMESTAMP", "boolean": "BOOLEAN"}

@@ -1,0 +1,38 @@
+"""One small hierarchy of errors that people see: each names the file, key or row it is about."""
+from __future__ import annotations
+
+
+class IOCError(Exception):
+    """Base of every error shown to a person (CLI line, st.error); never a traceback."""
+
+
+class ConfigError(IOCError):
+    def __init__(self, where: str, problems: list[str]):
+        self.where = where
+        self.problems = problems
+        super().__init__(f"{where}: " + "; ".join(problems))
+
+
+class SourceError(IOCError):
+    """A source failed as a whole: nothing of its payload loads, the table keeps its rows."""
+
+    def __init__(self, source: str, message: str):
+        self.source = source
+        self.message = message
+        super().__init__(f"{source}: {message}")
+
+
+class FetchError(IOCError):
+    """A payload could not be fetched (network, HTTP status, error body)."""
+
+
+class ParseError(IOCError):
+    """A payload could not be read (encoding, format, missing header)."""
+
+
+class QueryError(IOCError):
+    """A query on the warehouse failed; the message is DuckDB's own."""
+
+
+class NoSnapshotError(IOCError):
+    """No snapshot has been published yet."""

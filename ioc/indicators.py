@@ -1,0 +1,118 @@
+"""The reference and indicator layers of every snapshot: dim_ward, indicator and indicator_value.
+
+Every value is recomputed from the indicator's definition in config at each snapshot, so a leader's
+number can always be traced to the rows behind it. An indicator whose query fails keeps its previous
+values, and the failure is recorded in `indicator.status` / `indicator.error`.
+"""
+from __future__ import annotations
+
+import json
+from typing import Optional
+
+import duckdb
+import pyarrow as pa
+
+from ioc.config import Config, Indicator
+from ioc.warehouse import ident
+
+
+def ward_geometry(cfg: Config) -> dict[str, dict]:
+    """Ward code → GeoJSON geometry from the configured ward polygons (empty when absent)."""
+    if not cfg.maps.wards_geojson:
+        return {}
+    path = cfg.resolve(cfg.maps.wards_geojson)
+    try:
+        doc = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    out = {}
+    for feat in doc.get("features", []):
+        code = str((feat.get("properties") or {}).get("code", ""))
+        if code and feat.get("geometry"):
+            out[code] = feat["geometry"]
+    return out
+
+
+def build_dim_ward(con: duckdb.DuckDBPyConnection, cfg: Config) -> None:
+    geoms = ward_geometry(cfg)
+    tbl = pa.table({
+        "ward_code": [w.code for w in cfg.wards],
+        "name_vi": [w.name_vi for w in cfg.wards],
+        "name_en": [w.name_en or w.name_vi for w in cfg.wards],
+        "lat": pa.array([w.lat for w in cfg.wards], pa.float64()),
+        "lon": pa.array([w.lon for w in cfg.wards], pa.float64()),
+        "population": pa.array([w.population for w in cfg.wards], pa.int64()),
+        "area_km2": pa.array([w.area_km2 for w in cfg.wards], pa.float64()),
+        "geometry": pa.array([json.dumps(geoms[w.code]) if w.code in geoms else None for w in cfg.wards], pa.string()),
+    })
+    con.register("_wards", tbl)
+    con.execute("CREATE OR REPLACE TABLE dim_ward AS SELECT * FROM _wards")
+    con.unregister("_wards")
+
+
+def _indicator_table(cfg: Config) -> pa.Table:
+    inds = cfg.indicators
+    return pa.table({
+        "code": [i.code for i in inds],
+        "sector": [i.sector for i in inds],
+        "name_vi": [i.name.vi for i in inds],
+        "name_en": [i.name.en or i.name.vi for i in inds],
+        "unit": [i.unit for i in inds],
+        "direction": [i.direction for i in inds],
+        "grain": [i.grain for i in inds],
+        "target": pa.array([i.target for i in inds], pa.float64()),
+        "targets": [json.dumps({str(k): v for k, v in i.targets.items()}) for i in inds],
+        "target_aggregate": [i.target_aggregate for i in inds],
+        "headline": pa.array([i.headline for i in inds], pa.bool_()),
+        "definition": [i.sql or f"table {i.table}" for i in inds],
+        "description": [i.description for i in inds],
+    })
+
+
+def value_sql(ind: Indicator) -> str:
+    """The SELECT giving an indicator's values as (code, ward_code, period, value)."""
+    if ind.sql:
+        body = ind.sql.strip().rstrip(";")
+        return (
+            "SELECT CAST($code AS VARCHAR) AS code, CAST(ward_code AS VARCHAR) AS ward_code, "
+            f"CAST(period AS DATE) AS period, CAST(value AS DOUBLE) AS value FROM ({body}) AS q "
+            "WHERE period IS NOT NULL AND value IS NOT NULL"
+        )
+    return (
+        "SELECT CAST(code AS VARCHAR) AS code, CAST(ward_code AS VARCHAR) AS ward_code, CAST(period AS DATE) AS period, "
+        f"CAST(value AS DOUBLE) AS value FROM {ident(ind.table or '')} WHERE code = $code "
+        "AND period IS NOT NULL AND value IS NOT NULL"
+    )
+
+
+def recompute(con: duckdb.DuckDBPyConnection, cfg: Config) -> dict[str, Optional[str]]:
+    """Rebuild indicator and indicator_value; returns code → error (None when computed)."""
+    had_values = bool(con.execute(
+        "SELECT count(*) FROM information_schema.tables WHERE table_name = 'indicator_value'"
+    ).fetchone()[0])
+    con.execute(
+        "CREATE OR REPLACE TEMP TABLE _iv (code VARCHAR, ward_code VARCHAR, period DATE, value DOUBLE)"
+    )
+    errors: dict[str, Optional[str]] = {}
+    for ind in cfg.indicators:
+        try:
+            con.execute(f"INSERT INTO _iv {value_sql(ind)}", {"code": ind.code})
+            errors[ind.code] = None
+        except duckdb.Error as exc:
+            errors[ind.code] = str(exc).split("\n")[0][:500]
+            if had_values:  # keep the last good values of this indicator
+                con.execute("INSERT INTO _iv SELECT code, ward_code, period, value FROM indicator_value WHERE code = ?", [ind.code])
+    tbl = _indicator_table(cfg)
+    con.register("_ind", tbl)
+    con.execute("CREATE OR REPLACE TABLE indicator AS SELECT * FROM _ind")
+    con.unregister("_ind")
+    con.execute("ALTER TABLE indicator ADD COLUMN status VARCHAR")
+    con.execute("ALTER TABLE indicator ADD COLUMN error VARCHAR")
+    for code, err in errors.items():
+        con.execute("UPDATE indicator SET status = ?, error = ? WHERE code = ?", ["failed" if err else "ok", err, code])
+    con.execute(
+        "CREATE OR REPLACE TABLE indicator_value AS SELECT code, ward_code, period, avg(value) AS value "
+        "FROM _iv GROUP BY ALL ORDER BY code, period, ward_code NULLS FIRST"
+    )
+    con.execute("DROP TABLE _iv")
+    return errors

@@ -1,0 +1,324 @@
+"""Ingest: fetch → land → parse → transform → contract → load, one snapshot for all sources of a run.
+
+Sources fail independently: a source that cannot be fetched or read loads nothing and its table keeps
+the rows it had. Fetching and parsing run in threads; loading into the new snapshot is serial.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import time
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable, Optional
+
+import duckdb
+import pyarrow as pa
+
+from connectors import REGISTRY
+from connectors.base import FetchContext, Parsed, Payload
+from ioc import indicators
+from ioc.config import Config, Source, source_options
+from ioc.contract import check
+from ioc.errors import IOCError, SourceError
+from ioc.landing import Landing, utc_stamp
+from ioc.ops import OpsStore
+from ioc.warehouse import Build, Warehouse, ident
+
+FETCH_WORKERS = 4
+
+SYSTEM_TABLES = {
+    "_rejects": "CREATE TABLE IF NOT EXISTS _rejects (source VARCHAR, run_id BIGINT, row_number BIGINT, "
+    "column_name VARCHAR, value VARCHAR, reason VARCHAR, rejected_at TIMESTAMP)",
+    "_lineage": "CREATE TABLE IF NOT EXISTS _lineage (table_name VARCHAR, source VARCHAR, connector VARCHAR, "
+    "sector VARCHAR, location VARCHAR, mode VARCHAR, last_good_load TIMESTAMP, run_id BIGINT, checksum VARCHAR, "
+    "landing VARCHAR, rows BIGINT, PRIMARY KEY (table_name, source))",
+    "_meta": "CREATE TABLE IF NOT EXISTS _meta (key VARCHAR PRIMARY KEY, value VARCHAR)",
+}
+REJECTS_KEEP_RUNS = 20  # per source, in the warehouse
+
+
+@dataclass
+class SourceResult:
+    source: str
+    status: str  # ok | unchanged | failed
+    rows_loaded: int = 0
+    rejects: int = 0
+    dropped: int = 0
+    seconds: float = 0.0
+    error: str = ""
+    run_id: int = 0
+    notes: list[str] = field(default_factory=list)
+
+
+@dataclass
+class IngestResult:
+    snapshot_id: Optional[str]
+    results: list[SourceResult]
+
+    @property
+    def failed(self) -> list[SourceResult]:
+        return [r for r in self.results if r.status == "failed"]
+
+
+@dataclass
+class _Fetched:
+    src: Source
+    run_id: int
+    started: float
+    parsed: Optional[Parsed] = None
+    checksum: str = ""
+    landing: str = ""
+    unchanged: bool = False
+    previous: Optional[dict] = None  # the last good run, when the payload is unchanged
+    error: str = ""
+
+
+def fingerprint(src: Source) -> str:
+    """Changes when the source's config changes, so an unchanged payload is re-read under a new contract."""
+    blob = json.dumps(src.model_dump(mode="json"), sort_keys=True, ensure_ascii=False)
+    return hashlib.sha256(blob.encode()).hexdigest()[:16]
+
+
+def context_for(cfg: Config) -> FetchContext:
+    return FetchContext(
+        base_dir=cfg.base_dir, env=dict(os.environ), city_lat=cfg.city.lat, city_lon=cfg.city.lon,
+        timezone=cfg.city.timezone,
+    )
+
+
+class Ingestor:
+    def __init__(self, cfg: Config, ctx: Optional[FetchContext] = None):
+        self.cfg = cfg
+        root = cfg.data_path
+        self.ops = OpsStore(root / "ops.sqlite")
+        self.warehouse = Warehouse(root / "warehouse", keep=cfg.snapshots.keep)
+        self.landing = Landing(root / "landing")
+        self.ctx = ctx or context_for(cfg)
+
+    # ------------------------------------------------------------------ fetch + parse (threads)
+    def _fetch(self, src: Source, run_id: int) -> _Fetched:
+        f = _Fetched(src, run_id, time.time())
+        try:
+            conn = REGISTRY[src.connector]
+            opts = source_options(src)
+            payloads: list[Payload] = conn.fetch(src, opts, self.ctx)
+            if not payloads:
+                raise SourceError(src.name, "the connector fetched nothing")
+            stamp = utc_stamp()
+            digest = hashlib.sha256()
+            paths = []
+            for pl in payloads:
+                landed = self.landing.save(src.name, pl.data, pl.ext, stamp, pl.part)
+                self.ops.add_payload(run_id, src.name, str(landed.path), landed.sha256, landed.size)
+                pl.meta["landing_path"] = str(landed.path)
+                digest.update(landed.sha256.encode())
+                paths.append(landed.path)
+            f.checksum = digest.hexdigest()
+            f.landing = str(paths[0]) if len(paths) == 1 else f"{paths[0]} (+{len(paths) - 1} pages)"
+            last = self.ops.last_good(src.name)
+            if last and last["checksum"] == f.checksum and last["fingerprint"] == fingerprint(src) and self._has_table(src):
+                f.unchanged, f.previous = True, last
+                return f
+            f.parsed = conn.parse(src, opts, payloads)
+        except IOCError as exc:
+            f.error = _message(exc)
+        except Exception as exc:  # a connector bug must not take the other sources down
+            f.error = f"{exc.__class__.__name__}: {exc}"
+        return f
+
+    def _has_table(self, src: Source) -> bool:
+        sid = self.warehouse.current_id()
+        if not sid:
+            return False
+        try:
+            with self.warehouse.connect(sid) as con:
+                return bool(con.execute(
+                    "SELECT count(*) FROM _lineage WHERE table_name = ? AND source = ?", [src.table, src.name]
+                ).fetchone()[0])
+        except (duckdb.Error, IOCError):
+            return False
+
+    # ------------------------------------------------------------------ run
+    def run(
+        self, names: list[str], progress: Optional[Callable[[SourceResult, int, int], None]] = None
+    ) -> IngestResult:
+        unknown = [n for n in names if n not in self.cfg.sources]
+        if unknown:
+            raise IOCError(f"unknown source(s): {', '.join(unknown)}; known: {', '.join(self.cfg.sources)}")
+        sources = [self.cfg.sources[n] for n in names]
+        results: list[SourceResult] = []
+        with self.warehouse.build() as b:
+            self.ops.mark_interrupted()
+            for ddl in SYSTEM_TABLES.values():
+                b.con.execute(ddl)
+            run_ids = [self.ops.start_run(s.name) for s in sources]
+            with ThreadPoolExecutor(max_workers=FETCH_WORKERS) as pool:
+                futures = [pool.submit(self._fetch, s, r) for s, r in zip(sources, run_ids)]
+                for fut in futures:  # load in config order, as each is ready
+                    res = self._load(b, fut.result())
+                    results.append(res)
+                    if progress:
+                        progress(res, len(results), len(sources))
+            changed = any(r.status == "ok" for r in results)
+            meta_changed = self._refresh_reference(b)
+            if not (changed or meta_changed or self.warehouse.current_id() is None):
+                b.discard = True
+            else:
+                self.ops.set_snapshot(run_ids, b.id)
+                self._copy_runs(b)
+        if self.cfg.landing.keep_days:
+            for s in sources:
+                self.landing.prune(s.name, self.cfg.landing.keep_days)
+        return IngestResult(b.id if b.published else None, results)
+
+    def _load(self, b: Build, f: _Fetched) -> SourceResult:
+        src = f.src
+        res = SourceResult(src.name, "failed", run_id=f.run_id)
+        if f.unchanged:
+            res.status = "unchanged"
+            prev = f.previous or {}
+            res.rows_loaded, res.rejects = prev.get("rows_loaded") or 0, prev.get("rejects") or 0
+            self.ops.finish_run(f.run_id, "unchanged", checksum=f.checksum, fingerprint=fingerprint(src),
+                                landing=f.landing, rows_loaded=prev.get("rows_loaded"), rejects=prev.get("rejects"))
+            res.seconds = round(time.time() - f.started, 3)
+            return res
+        if f.error or f.parsed is None:
+            res.error = f.error or "nothing parsed"
+            self.ops.finish_run(f.run_id, "failed", error=res.error, checksum=f.checksum or None, landing=f.landing or None)
+            res.seconds = round(time.time() - f.started, 3)
+            return res
+        con = b.con
+        parsed = f.parsed
+        try:
+            con.execute("BEGIN")
+            con.register("raw", parsed.table)
+            relation = "raw"
+            if src.transform:
+                try:
+                    con.execute(f"CREATE OR REPLACE TEMP TABLE _shaped AS {src.transform}")
+                except duckdb.Error as exc:
+                    raise SourceError(src.name, f"transform failed: {_duck(exc)}") from exc
+                relation = "_shaped"
+            result = check(con, src, relation, src.options)
+            self._write(con, src, result.good, result.columns)
+            rejects = [(r.row, r.column, r.value, r.reason) for r in parsed.rejects] + result.rejects
+            self._record_rejects(con, src.name, f.run_id, rejects)
+            rows = con.execute(f"SELECT count(*) FROM {ident(src.table)}").fetchone()[0]
+            con.execute(
+                "INSERT OR REPLACE INTO _lineage VALUES (?, ?, ?, ?, ?, ?, timezone('UTC', now()), ?, ?, ?, ?)",
+                [src.table, src.name, src.connector, src.sector, src.location, src.mode, f.run_id, f.checksum, f.landing, rows],
+            )
+            for tmp in ("_good", "_shaped"):
+                con.execute(f"DROP TABLE IF EXISTS {tmp}")
+            con.unregister("raw")
+            con.execute("COMMIT")
+        except (IOCError, duckdb.Error) as exc:
+            con.execute("ROLLBACK")
+            try:
+                con.unregister("raw")
+            except duckdb.Error:
+                pass
+            res.error = _message(exc) if isinstance(exc, IOCError) else f"load failed: {_duck(exc)}"
+            self.ops.finish_run(f.run_id, "failed", error=res.error, checksum=f.checksum, landing=f.landing,
+                                rows_read=len(parsed.table), notes=parsed.notes)
+            res.seconds = round(time.time() - f.started, 3)
+            return res
+        res.status = "ok"
+        res.rows_loaded = result.rows_good
+        res.rejects = len(rejects)
+        res.dropped = parsed.dropped
+        res.notes = parsed.notes
+        res.seconds = round(time.time() - f.started, 3)
+        self.ops.finish_run(
+            f.run_id, "ok", rows_read=result.rows_in + len(parsed.rejects), rows_loaded=res.rows_loaded,
+            rejects=res.rejects, dropped=res.dropped, checksum=f.checksum, fingerprint=fingerprint(src),
+            landing=f.landing, notes=parsed.notes,
+        )
+        return res
+
+    def _write(self, con: duckdb.DuckDBPyConnection, src: Source, good: str, columns: list[str]) -> None:
+        t = ident(src.table)
+        exists = con.execute(
+            "SELECT count(*) FROM information_schema.tables WHERE table_name = ? AND table_schema = 'main'",
+            [src.table],
+        ).fetchone()[0]
+        if src.mode == "replace" or not exists:
+            con.execute(f"CREATE OR REPLACE TABLE {t} AS SELECT * FROM {good}")
+            return
+        have = {r[0] for r in con.execute(f"DESCRIBE {t}").fetchall()}
+        for name, typ in con.execute(f"DESCRIBE {good}").fetchall():
+            if name not in have:
+                con.execute(f"ALTER TABLE {t} ADD COLUMN {ident(name)} {typ}")
+        if src.mode == "upsert":
+            cond = " AND ".join(f"{t}.{ident(k)} IS NOT DISTINCT FROM g.{ident(k)}" for k in src.key)
+            con.execute(f"DELETE FROM {t} USING {good} AS g WHERE {cond}")
+        con.execute(f"INSERT INTO {t} BY NAME SELECT * FROM {good}")
+
+    def _record_rejects(self, con: duckdb.DuckDBPyConnection, source: str, run_id: int, rejects: list[tuple]) -> None:
+        if rejects:
+            tbl = pa.table({
+                "row_number": pa.array([r[0] for r in rejects], pa.int64()),
+                "column_name": pa.array([r[1] for r in rejects], pa.string()),
+                "value": pa.array([None if r[2] is None else str(r[2])[:500] for r in rejects], pa.string()),
+                "reason": pa.array([r[3] for r in rejects], pa.string()),
+            })
+            con.register("_rej", tbl)
+            con.execute(
+                "INSERT INTO _rejects SELECT ?, ?, row_number, column_name, value, reason, timezone('UTC', now()) FROM _rej",
+                [source, run_id],
+            )
+            con.unregister("_rej")
+        con.execute(
+            "DELETE FROM _rejects WHERE source = ? AND run_id NOT IN "
+            "(SELECT DISTINCT run_id FROM _rejects WHERE source = ? ORDER BY run_id DESC LIMIT ?)",
+            [source, source, REJECTS_KEEP_RUNS],
+        )
+
+    def _refresh_reference(self, b: Build) -> bool:
+        """dim_ward and the indicator layer, recomputed from config; True when the config behind them changed."""
+        con = b.con
+        indicators.build_dim_ward(con, self.cfg)
+        indicators.recompute(con, self.cfg)
+        fp = hashlib.sha256(
+            json.dumps([self.cfg.model_dump(mode="json", include={"wards", "indicators", "sectors", "city"})],
+                       sort_keys=True, ensure_ascii=False).encode()
+        ).hexdigest()[:16]
+        old = con.execute("SELECT value FROM _meta WHERE key = 'reference_fingerprint'").fetchone()
+        con.execute("INSERT OR REPLACE INTO _meta VALUES ('reference_fingerprint', ?)", [fp])
+        con.execute("INSERT OR REPLACE INTO _meta VALUES ('snapshot_id', ?)", [b.id])
+        con.execute("INSERT OR REPLACE INTO _meta VALUES ('city', ?)", [self.cfg.city.name.vi])
+        return not old or old[0] != fp
+
+    def _copy_runs(self, b: Build) -> None:
+        runs = self.ops.runs(limit=5000)
+        cols = ["id", "source", "status", "started_at", "finished_at", "seconds", "rows_read", "rows_loaded",
+                "rejects", "dropped", "checksum", "landing", "snapshot_id", "error"]
+        tbl = pa.table({c: pa.array([r[c] for r in runs]) if runs else pa.array([], pa.string()) for c in cols})
+        b.con.register("_ops_runs", tbl)
+        b.con.execute(
+            "CREATE OR REPLACE TABLE _runs AS SELECT id AS run_id, source, status, "
+            "make_timestamp(CAST(started_at * 1e6 AS BIGINT)) AS started_at, "
+            "make_timestamp(CAST(finished_at * 1e6 AS BIGINT)) AS finished_at, seconds, rows_read, rows_loaded, "
+            "rejects, dropped, checksum, landing, snapshot_id, error FROM _ops_runs"
+        )
+        b.con.unregister("_ops_runs")
+
+
+def _duck(exc: Exception) -> str:
+    return str(exc).split("\n")[0][:500]
+
+
+def _message(exc: Exception) -> str:
+    if isinstance(exc, SourceError):
+        return exc.message
+    return str(exc)
+
+
+def ingest(cfg: Config, names: Optional[list[str]] = None, progress=None, ctx: Optional[FetchContext] = None) -> IngestResult:
+    """Ingest the named sources (default: every enabled one) into one new snapshot."""
+    if names is None:
+        names = [n for n, s in cfg.sources.items() if s.enabled]
+    return Ingestor(cfg, ctx).run(names, progress)

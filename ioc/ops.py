@@ -1,0 +1,138 @@
+"""The operational store: ingest runs, landed payloads (later alerts, outbox, audit) in SQLite (WAL)."""
+from __future__ import annotations
+
+import json
+import sqlite3
+import time
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any, Iterator, Optional
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS runs (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    source TEXT NOT NULL,
+    started_at REAL NOT NULL,
+    finished_at REAL,
+    status TEXT NOT NULL DEFAULT 'running',   -- running | ok | unchanged | failed | interrupted
+    rows_read INTEGER,
+    rows_loaded INTEGER,
+    rejects INTEGER,
+    dropped INTEGER,
+    seconds REAL,
+    checksum TEXT,
+    fingerprint TEXT,
+    landing TEXT,
+    snapshot_id TEXT,
+    error TEXT,
+    notes TEXT
+);
+CREATE INDEX IF NOT EXISTS runs_source ON runs(source, id);
+CREATE TABLE IF NOT EXISTS payloads (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    run_id INTEGER REFERENCES runs(id),
+    source TEXT NOT NULL,
+    path TEXT NOT NULL,
+    sha256 TEXT NOT NULL,
+    bytes INTEGER NOT NULL,
+    fetched_at REAL NOT NULL
+);
+CREATE INDEX IF NOT EXISTS payloads_source ON payloads(source, id);
+"""
+
+RUN_COLUMNS = (
+    "id", "source", "started_at", "finished_at", "status", "rows_read", "rows_loaded", "rejects", "dropped",
+    "seconds", "checksum", "fingerprint", "landing", "snapshot_id", "error", "notes",
+)
+
+
+class OpsStore:
+    """A thin wrapper over one SQLite file; every method opens a short connection (safe across threads)."""
+
+    def __init__(self, path: Path):
+        self.path = Path(path)
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        with self._connect() as con:
+            con.executescript(SCHEMA)
+
+    @contextmanager
+    def _connect(self) -> Iterator[sqlite3.Connection]:
+        con = sqlite3.connect(self.path, timeout=30, isolation_level=None)
+        try:
+            con.execute("PRAGMA journal_mode=WAL")
+            con.execute("PRAGMA synchronous=NORMAL")
+            con.row_factory = sqlite3.Row
+            yield con
+        finally:
+            con.close()
+
+    # ---------------------------------------------------------------- runs
+    def start_run(self, source: str) -> int:
+        with self._connect() as con:
+            cur = con.execute("INSERT INTO runs(source, started_at) VALUES (?, ?)", (source, time.time()))
+            return int(cur.lastrowid)
+
+    def finish_run(self, run_id: int, status: str, **fields: Any) -> None:
+        fields = {k: (json.dumps(v, ensure_ascii=False) if k == "notes" and v is not None else v) for k, v in fields.items()}
+        bad = set(fields) - set(RUN_COLUMNS)
+        if bad:
+            raise ValueError(f"unknown run fields {bad}")
+        cols = ", ".join(f"{k} = ?" for k in fields)
+        now = time.time()
+        with self._connect() as con:
+            started = con.execute("SELECT started_at FROM runs WHERE id = ?", (run_id,)).fetchone()[0]
+            con.execute(
+                f"UPDATE runs SET status = ?, finished_at = ?, seconds = ?{', ' + cols if cols else ''} WHERE id = ?",
+                (status, now, round(now - started, 3), *fields.values(), run_id),
+            )
+
+    def set_snapshot(self, run_ids: list[int], snapshot_id: str) -> None:
+        with self._connect() as con:
+            con.executemany("UPDATE runs SET snapshot_id = ? WHERE id = ?", [(snapshot_id, r) for r in run_ids])
+
+    def mark_interrupted(self) -> int:
+        """Runs left 'running' by a killed process; called under the build lock, so none is live."""
+        with self._connect() as con:
+            cur = con.execute(
+                "UPDATE runs SET status = 'interrupted', error = 'the ingest process stopped before finishing' "
+                "WHERE status = 'running'"
+            )
+            return cur.rowcount
+
+    def last_runs(self) -> dict[str, dict]:
+        """The latest run of each source."""
+        with self._connect() as con:
+            rows = con.execute(
+                "SELECT * FROM runs WHERE id IN (SELECT max(id) FROM runs GROUP BY source)"
+            ).fetchall()
+        return {r["source"]: dict(r) for r in rows}
+
+    def last_good(self, source: str) -> Optional[dict]:
+        """The latest run that loaded data (ok) or found it unchanged."""
+        with self._connect() as con:
+            row = con.execute(
+                "SELECT * FROM runs WHERE source = ? AND status IN ('ok', 'unchanged') ORDER BY id DESC LIMIT 1",
+                (source,),
+            ).fetchone()
+        return dict(row) if row else None
+
+    def last_good_all(self) -> dict[str, dict]:
+        with self._connect() as con:
+            rows = con.execute(
+                "SELECT * FROM runs WHERE id IN (SELECT max(id) FROM runs WHERE status IN ('ok', 'unchanged') "
+                "GROUP BY source)"
+            ).fetchall()
+        return {r["source"]: dict(r) for r in rows}
+
+    def runs(self, limit: int = 10000) -> list[dict]:
+        with self._connect() as con:
+            rows = con.execute("SELECT * FROM runs ORDER BY id DESC LIMIT ?", (limit,)).fetchall()
+        return [dict(r) for r in rows]
+
+    # ---------------------------------------------------------------- payloads
+    def add_payload(self, run_id: int, source: str, path: str, sha256: str, size: int) -> None:
+        with self._connect() as con:
+            con.execute(
+                "INSERT INTO payloads(run_id, source, path, sha256, bytes, fetched_at) VALUES (?, ?, ?, ?, ?, ?)",
+                (run_id, source, path, sha256, size, time.time()),
+            )
