@@ -117,9 +117,27 @@ def http_get(
         merged[p] = ctx.secret(var, f"parameter {p}")
     if params:
         merged.update(params)
+    own = ctx.session is None
     session = ctx.session or requests.Session()
+    secrets = [str(v) for k, v in merged.items() if k in opts.params_env] + [headers[h] for h in opts.headers_env]
+    try:
+        return _request(session, method, url, merged, headers, data, opts, ctx, secrets)
+    finally:
+        if own:
+            session.close()
+
+
+def _mask(text: str, secrets: list[str]) -> str:
+    for s in secrets:
+        if s:
+            text = text.replace(s, "***")
+    return text
+
+
+def _request(session, method, url, merged, headers, data, opts: HttpOptions, ctx: FetchContext, secrets) -> requests.Response:
     delay = opts.backoff
     last: str = ""
+    shown = _mask(url, secrets)
     for attempt in range(opts.retries + 1):
         wait = delay
         try:
@@ -128,26 +146,28 @@ def http_get(
             last = f"no answer within {opts.timeout:g} s"
         except requests.ConnectionError as exc:
             last = f"cannot connect ({exc.__class__.__name__})"
+        except requests.RequestException as exc:
+            raise FetchError(_mask(f"{shown}: {exc.__class__.__name__}: {exc}", secrets)) from exc
         else:
             if resp.status_code < 400:
                 return resp
             last = f"HTTP {resp.status_code} {resp.reason or ''}".strip()
             if resp.status_code not in RETRY_STATUS:
-                raise FetchError(f"{url}: {last}: {resp.text[:200]}")
+                raise FetchError(_mask(f"{shown}: {last}: {resp.text[:200]}", secrets))
             ra = _retry_after(resp.headers.get("Retry-After"))
             if ra is not None:
                 wait = min(ra, MAX_RETRY_AFTER)
         if attempt < opts.retries:
             ctx.sleep(wait)
             delay *= 2
-    raise FetchError(f"{url}: {last} after {opts.retries + 1} attempts")
+    raise FetchError(f"{shown}: {last} after {opts.retries + 1} attempts")
 
 
 def read_location(src: Source, opts: HttpOptions, ctx: FetchContext, ext: str) -> Payload:
     """The bytes at a source's `path` or `url`."""
     if src.url:
         resp = http_get(src.url, opts, ctx)
-        return Payload(resp.content, ext, meta={"url": resp.url, "status": resp.status_code})
+        return Payload(resp.content, ext, meta={"url": src.url, "status": resp.status_code})
     if not src.path:
         raise FetchError(f"source {src.name}: give `path` or `url`")
     p = ctx.path(src.path)

@@ -6,6 +6,7 @@ import csv as pycsv
 import io
 import os
 import tempfile
+import unicodedata
 from collections import Counter
 from typing import Optional
 
@@ -21,6 +22,7 @@ NEEDS_LOCATION = True
 HEAD_BYTES = 256 * 1024
 DELIMITERS = [",", ";", "\t", "|"]
 SLACK_COLUMNS = 16  # cells a row may have beyond the header before we fall back to the slow reader
+UTF8 = ("utf-8", "utf-8-sig")
 
 
 class Options(_tabular.TabularOptions):
@@ -52,6 +54,13 @@ def detect_encoding(data: bytes, explicit: Optional[str] = None) -> str:
         except UnicodeDecodeError:
             continue
     raise ParseError("cannot tell the text encoding (tried UTF-8, UTF-16, cp1258, cp1252); set options.encoding")
+
+
+def _decode(data: bytes, encoding: str) -> str:
+    """The payload as text. cp1258 writes Vietnamese tones as combining marks; NFC composes them, so a
+    ward name read from such a file equals the same name typed in UTF-8 (names are compared and joined)."""
+    text = data.decode(encoding, errors="replace")
+    return text if encoding in UTF8 else unicodedata.normalize("NFC", text)
 
 
 def detect_delimiter(text: str) -> str:
@@ -109,22 +118,23 @@ def _read_body(
     width = len(names)
     cols = [f"c{i}" for i in range(width + SLACK_COLUMNS)]
     path = payload.meta.get("landing_path")
+    utf8 = data if encoding in UTF8 else _decode(data, encoding).encode("utf-8")
     tmp = None
-    if encoding not in ("utf-8", "utf-8-sig") or not path:
-        text = data.decode(encoding, errors="replace") if encoding not in ("utf-8", "utf-8-sig") else None
+    if encoding not in UTF8 or not path:
         tmp = tempfile.NamedTemporaryFile(suffix=".csv", delete=False)
-        tmp.write(text.encode("utf-8") if text is not None else data)
+        tmp.write(utf8)
         tmp.close()
         path = tmp.name
     try:
         con = duckdb.connect()  # an in-memory parser only: nothing is written anywhere
         try:
-            rel = con.execute(
+            # DuckDB's `skip` counts records (a quoted line break inside one does not count), as the header
+            # search does: first_row - 1 records come before the body.
+            body = con.sql(
                 "SELECT * FROM read_csv(?, delim=?, quote='\"', escape='\"', header=false, skip=?, "
                 "auto_detect=false, columns=?, null_padding=true, strict_mode=false, encoding='utf-8')",
-                [path, delimiter, skip_lines, {c: "VARCHAR" for c in cols}],
-            )
-            body = rel.fetch_arrow_table()
+                params=[path, delimiter, first_row - 1, {c: "VARCHAR" for c in cols}],
+            ).to_arrow_table()
         except duckdb.Error:
             body = None
         finally:
@@ -132,7 +142,14 @@ def _read_body(
     finally:
         if tmp is not None:
             os.unlink(tmp.name)
-    if body is None or (len(body) and body.column(cols[-1]).null_count < len(body)):
+    # DuckDB drops blank lines and does not say where a quoted line break joined two lines, so its rows
+    # can be numbered by position only when every line under the header is one record.
+    body_lines = utf8.count(b"\n") + (not utf8.endswith(b"\n")) - skip_lines
+    if (
+        body is None
+        or len(body) != body_lines
+        or (len(body) and body.column(cols[-1]).null_count < len(body))
+    ):
         return _read_body_python(data, encoding, delimiter, names, skip_lines, first_row)
     used = [c for c in cols[width:] if body.column(c).null_count < len(body)]
     arrays = {name: body.column(f"c{i}") for i, name in enumerate(names)}
@@ -145,8 +162,7 @@ def _read_body(
 def _read_body_python(
     data: bytes, encoding: str, delimiter: str, names: list[str], skip_lines: int, first_row: int
 ) -> pa.Table:
-    text = data.decode(encoding, errors="replace")
-    lines = io.StringIO(text)
+    lines = io.StringIO(_decode(data, encoding))
     for _ in range(skip_lines):
         lines.readline()
     rows = list(pycsv.reader(lines, delimiter=delimiter))

@@ -1,0 +1,100 @@
+"""Features of a GeoJSON FeatureCollection (ward polygons, facility points) from a file or URL."""
+from __future__ import annotations
+
+import json
+from typing import Any, Optional
+
+from pydantic import Field
+
+from connectors.base import FetchContext, HttpOptions, Parsed, Payload, read_location, records_to_table
+from connectors.json_api import load_json, where
+from ioc.config import Source
+from ioc.errors import ParseError
+
+NEEDS_LOCATION = True
+
+
+class Options(HttpOptions):
+    id_property: Optional[str] = Field(
+        None, description="Property naming each feature; a feature's top-level `id` fills it when the property is absent."
+    )
+
+
+def fetch(src: Source, opts: Options, ctx: FetchContext) -> list[Payload]:
+    """The file at `path` or the answer at `url`; raise FetchError when it cannot be read."""
+    return [read_location(src, opts, ctx, "geojson")]
+
+
+def parse(src: Source, opts: Options, payloads: list[Payload]) -> Parsed:
+    """One row per feature: its properties, `geometry` (GeoJSON text), `geometry_type`, `centroid_lat`, `centroid_lon`.
+
+    The centroid is the mean of the vertices (of the outer ring for polygons, of the largest
+    polygon for multipolygons): good enough to place a label or a marker. These four columns
+    replace properties of the same name. Raises ParseError
+    naming the file when it is not a FeatureCollection or a feature is malformed.
+    """
+    records: list[dict] = []
+    for payload in payloads:
+        doc = load_json(payload)
+        kind = doc.get("type") if isinstance(doc, dict) else None
+        if kind != "FeatureCollection" or not isinstance(doc.get("features"), list):
+            raise ParseError(f"{where(payload)}: expected a GeoJSON FeatureCollection, got {kind or 'something else'}")
+        records += [_row(f, i, payload, opts) for i, f in enumerate(doc["features"], 1)]
+    return Parsed(records_to_table(records))
+
+
+def _row(feature: Any, i: int, payload: Payload, opts: Options) -> dict:
+    props = feature.get("properties") if isinstance(feature, dict) else None
+    if not isinstance(feature, dict) or feature.get("type") != "Feature" or not isinstance(props or {}, dict):
+        raise ParseError(f"{where(payload)}: feature {i} is not a GeoJSON Feature with properties")
+    row = dict(props or {})
+    if opts.id_property and row.get(opts.id_property) is None and feature.get("id") is not None:
+        row[opts.id_property] = feature["id"]
+    geom = feature.get("geometry")
+    try:
+        lat, lon = centroid(geom) if geom else (None, None)
+    except (TypeError, ValueError, IndexError, KeyError, AttributeError) as exc:
+        kind = geom.get("type") if isinstance(geom, dict) else type(geom).__name__
+        raise ParseError(f"{where(payload)}: feature {i}: malformed {kind} geometry ({exc})") from exc
+    row.update(
+        geometry=json.dumps(geom, ensure_ascii=False, separators=(",", ":")) if geom else None,
+        geometry_type=geom["type"] if geom else None,
+        centroid_lat=lat,
+        centroid_lon=lon,
+    )
+    return row
+
+
+def centroid(geom: dict) -> tuple[float, float]:
+    """(lat, lon) of a GeoJSON geometry: the mean of its vertices, of the largest polygon's outer ring for areas."""
+    kind, coords = geom["type"], geom.get("coordinates")
+    if kind == "Point":
+        points = [coords]
+    elif kind in ("MultiPoint", "LineString"):
+        points = coords
+    elif kind == "MultiLineString":
+        points = [p for line in coords for p in line]
+    elif kind == "Polygon":
+        points = _open_ring(coords[0])
+    elif kind == "MultiPolygon":
+        points = _open_ring(max((poly[0] for poly in coords), key=_area))
+    elif kind == "GeometryCollection":
+        # its first areal member, else its first member
+        return centroid(max(geom["geometries"], key=lambda g: g["type"].endswith("Polygon")))
+    else:
+        raise ValueError(f"unknown geometry type {kind!r}")
+    if not points:
+        raise ValueError("no coordinates")
+    return (
+        sum(float(p[1]) for p in points) / len(points),
+        sum(float(p[0]) for p in points) / len(points),
+    )
+
+
+def _open_ring(ring: list) -> list:
+    # a GeoJSON ring repeats its first vertex at the end; counting it twice would pull the mean
+    return ring[:-1] if len(ring) > 1 and ring[0] == ring[-1] else ring
+
+
+def _area(ring: list) -> float:
+    return abs(sum(x0 * y1 - x1 * y0 for (x0, y0, *_), (x1, y1, *_) in zip(ring, ring[1:] + ring[:1]))) / 2

@@ -1,0 +1,173 @@
+"""Shared test helpers: a scripted HTTP server on 127.0.0.1, a recording sleep, and source/context builders."""
+from __future__ import annotations
+
+import json
+import threading
+import time
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from types import ModuleType
+from typing import Any, Callable, Optional, Union
+from urllib.parse import parse_qs, urlsplit
+
+import pyarrow as pa
+import pytest
+
+from connectors.base import FetchContext, Parsed
+from ioc.config import Source
+
+FIXTURES = Path(__file__).parent / "fixtures"
+# Real API answers recorded by others, beside the repository; tests replaying them skip without it.
+REALDATA = Path(__file__).resolve().parents[2] / "shared" / "realdata"
+
+
+def recorded(relpath: str) -> Path:
+    """A file of shared/realdata; skips the test when the checkout has no shared/ beside it."""
+    path = REALDATA / relpath
+    if not path.exists():
+        pytest.skip(f"{path} is not here (shared/realdata is beside the repository only on project machines)")
+    return path
+
+
+@dataclass
+class Reply:
+    """One scripted answer: body as bytes, text or a JSON value; `delay` seconds before answering."""
+
+    body: Any = b""
+    status: int = 200
+    headers: dict[str, str] = field(default_factory=dict)
+    delay: float = 0.0
+
+    def encoded(self) -> tuple[bytes, str]:
+        if isinstance(self.body, bytes):
+            return self.body, "application/octet-stream"
+        if isinstance(self.body, str):
+            return self.body.encode("utf-8"), "text/plain; charset=utf-8"
+        return json.dumps(self.body, ensure_ascii=False).encode("utf-8"), "application/json"
+
+
+@dataclass
+class Request:
+    """A request as the server saw it."""
+
+    method: str
+    path: str
+    query: dict[str, list[str]]
+    headers: dict[str, str]
+    body: bytes
+
+    def arg(self, name: str) -> Optional[str]:
+        values = self.query.get(name)
+        return values[0] if values else None
+
+    def form(self) -> dict[str, list[str]]:
+        return parse_qs(self.body.decode("utf-8"))
+
+
+Script = Union[Reply, Callable[[Request], Reply]]
+
+
+class _Server(ThreadingHTTPServer):
+    daemon_threads = True
+    block_on_close = False  # a handler still sleeping out a timeout test must not hold up shutdown
+
+
+class ScriptedServer:
+    """A real threaded HTTP server. Each path answers its scripted replies in turn, the last one repeating;
+    a script may also be a function of the request. Unscripted paths answer 404."""
+
+    def __init__(self) -> None:
+        self.routes: dict[str, list[Script]] = {}
+        self.requests: list[Request] = []
+        self._lock = threading.Lock()
+        self._httpd = _Server(("127.0.0.1", 0), self._handler())
+        # a short poll interval: shutdown waits for the next poll
+        self._thread = threading.Thread(target=self._httpd.serve_forever, args=(0.01,), daemon=True)
+
+    def start(self) -> "ScriptedServer":
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        self._httpd.shutdown()
+        self._httpd.server_close()
+
+    def url(self, path: str = "") -> str:
+        host, port = self._httpd.server_address[:2]
+        return f"http://{host}:{port}{path}"
+
+    def script(self, path: str, *replies: Script) -> None:
+        self.routes[path] = list(replies)
+
+    def _answer(self, req: Request) -> Reply:
+        with self._lock:
+            self.requests.append(req)
+            queue = self.routes.get(req.path)
+            if not queue:
+                return Reply({"detail": f"nothing scripted at {req.path}"}, 404)
+            reply = queue.pop(0) if len(queue) > 1 else queue[0]
+        return reply(req) if callable(reply) else reply
+
+    def _handler(self) -> type[BaseHTTPRequestHandler]:
+        server = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_GET(self) -> None:
+                parts = urlsplit(self.path)
+                length = int(self.headers.get("Content-Length") or 0)
+                req = Request(
+                    self.command,
+                    parts.path,
+                    parse_qs(parts.query, keep_blank_values=True),
+                    dict(self.headers),
+                    self.rfile.read(length),
+                )
+                reply = server._answer(req)
+                time.sleep(reply.delay)
+                body, ctype = reply.encoded()
+                try:
+                    self.send_response(reply.status)
+                    self.send_header("Content-Type", ctype)
+                    self.send_header("Content-Length", str(len(body)))
+                    for k, v in reply.headers.items():
+                        self.send_header(k, v)
+                    self.end_headers()
+                    self.wfile.write(body)
+                except (BrokenPipeError, ConnectionResetError):
+                    pass  # the client gave up waiting (timeout tests)
+
+            do_POST = do_GET
+
+            def log_message(self, format: str, *args: Any) -> None:
+                pass
+
+        return Handler
+
+
+class Sleeps(list):
+    """A fake ctx.sleep: records each wait instead of waiting."""
+
+    def __call__(self, seconds: float) -> None:
+        self.append(seconds)
+
+
+def source(connector: str, **kw: Any) -> Source:
+    src = Source(connector=connector, sector="env", table="t", **kw)
+    src.name = "x"
+    return src
+
+
+def context(base_dir: Path, sleeps: Optional[Sleeps] = None, **kw: Any) -> FetchContext:
+    kw.setdefault("env", {})
+    return FetchContext(base_dir=base_dir, sleep=sleeps if sleeps is not None else Sleeps(), **kw)
+
+
+def run(module: ModuleType, src: Source, options: dict, ctx: FetchContext) -> Parsed:
+    """Fetch and parse a source with a connector module, as the ingest would."""
+    opts = module.Options.model_validate(options)
+    return module.parse(src, opts, module.fetch(src, opts, ctx))
+
+
+def col(table: pa.Table, name: str) -> list:
+    return table.column(name).to_pylist()
