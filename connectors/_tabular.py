@@ -5,6 +5,7 @@ import re
 import unicodedata
 from typing import Optional, Sequence, Union
 
+import duckdb
 import pyarrow as pa
 import pyarrow.compute as pc
 from pydantic import Field, field_validator
@@ -14,7 +15,6 @@ from ioc.config import Source
 from ioc.errors import ParseError
 
 HEADER_SCAN_ROWS = 100
-EXTRA = "__extra_"  # cells beyond the header's width
 
 
 class TabularOptions(HttpOptions):
@@ -134,68 +134,80 @@ def find_header(rows: list[list[str]], src: Source, opts: TabularOptions) -> tup
     return r, column_names(join_header(rows[r : r + n]), src)
 
 
-def rows_to_table(rows: list[list[Optional[str]]], names: list[str], first_row_number: int) -> pa.Table:
-    """Body rows (lists of text) → text table with `_row`; cells beyond the header go to __extra_N."""
-    width = len(names)
-    extra = max((len(r) for r in rows), default=0) - width
-    cols: list[list] = [[] for _ in range(width + max(extra, 0))]
+def rows_to_table(rows: list[list[Optional[str]]], width: int, first_row_number: int) -> pa.Table:
+    """Body rows (lists of text) → c0..cN-1, e0 (the cells beyond the header, joined) and `_row`.
+
+    Cells are stripped of every kind of white space (NBSP included) here, where Python does it cheaply.
+    """
+    cols: list[list] = [[] for _ in range(width)]
+    extra: list[Optional[str]] = []
     for row in rows:
+        row = [c.strip() if isinstance(c, str) else c for c in row]
         for i, col in enumerate(cols):
             col.append(row[i] if i < len(row) else None)
-    arrays = {name: pa.array(cols[i], pa.string()) for i, name in enumerate(names)}
-    for j in range(max(extra, 0)):
-        arrays[f"{EXTRA}{j + 1}"] = pa.array(cols[width + j], pa.string())
+        rest = [c for c in row[width:] if c not in (None, "")]
+        extra.append("; ".join(str(c) for c in rest) if rest else None)
+    arrays = {f"c{i}": pa.array(cols[i], pa.string()) for i in range(width)}
+    arrays["e0"] = pa.array(extra, pa.string())
     arrays[ROW] = pa.array(range(first_row_number, first_row_number + len(rows)), pa.int64())
     return pa.table(arrays)
 
 
-def clean(table: pa.Table, opts: TabularOptions) -> tuple[pa.Table, int, list[Reject]]:
-    """Set aside non-data rows; rows with more cells than the header are rejects.
+WHITESPACE = " \t\r\n\u00a0"
 
-    Returns (table, rows dropped, rejects). Cells are stripped; na_values and blanks become null.
+
+def clean(
+    con: duckdb.DuckDBPyConnection, source: str, params: Optional[dict], names: list[str], opts: TabularOptions,
+    first_row: int = 1,
+) -> tuple[pa.Table, int, list[Reject]]:
+    """Read `source` (SQL yielding text columns c0..cN-1 and e0, the cells beyond the header; with `_row`
+    or numbered here from first_row) into named, trimmed columns; set aside non-data rows.
+
+    Returns (table with `_row`, rows dropped, rejects for rows with more cells than the header).
+    Runs in an in-memory DuckDB used as a parsing engine only.
     """
-    data_cols = [c for c in table.column_names if c != ROW and not c.startswith(EXTRA)]
-    extra_cols = [c for c in table.column_names if c.startswith(EXTRA)]
-    na = pa.array(list({v.strip() for v in opts.na_values} | {""}), pa.string())
-    cleaned = {}
-    for c in data_cols + extra_cols:
-        col = pc.utf8_trim_whitespace(table[c].cast(pa.string()))
-        cleaned[c] = pc.if_else(pc.is_in(col, value_set=na), pa.scalar(None, pa.string()), col)
-    present = [pc.is_valid(cleaned[c]) for c in data_cols]
-    if not present:
+    if not names:
         raise ParseError("the header names no columns")
-    count = present[0].cast(pa.int32())
-    for p in present[1:]:
-        count = pc.add(count, p.cast(pa.int32()))
-    first = cleaned[data_cols[0]]
-    has_extra = pa.array([False] * len(table))
-    for c in extra_cols:
-        has_extra = pc.or_(has_extra, pc.is_valid(cleaned[c]))
-    # Empty rows, and rows whose only non-empty cell is the first (section titles, notes).
-    drop = pc.and_not(pc.or_(pc.equal(count, 0), pc.and_(pc.equal(count, 1), pc.is_valid(first))), has_extra)
+    cells = [f"c{i}" for i in range(len(names))]
+    has_row = ROW in [d[0] for d in con.execute(f"DESCRIBE SELECT * FROM {source}", params or {}).fetchall()]
+    # Subqueries, not CTEs: DuckDB may materialise a CTE, and this runs over millions of rows.
+    # trim() strips spaces; the Python readers strip every other kind of white space themselves.
+    trimmed = ", ".join(f"trim(CAST({c} AS VARCHAR)) AS {c}" for c in cells + ["e0"])
+    nulled = ", ".join(f"CASE WHEN list_contains($na, {c}) THEN NULL ELSE {c} END AS {c}" for c in cells + ["e0"])
+    count = " + ".join(f"CAST({c} IS NOT NULL AS INTEGER)" for c in cells)
+    drop = "(_n = 0 OR (_n = 1 AND c0 IS NOT NULL)) AND e0 IS NULL"
     if opts.drop_rows_matching:
-        lead = pc.coalesce(*[cleaned[c] for c in data_cols])
-        hit = pc.fill_null(pc.match_substring_regex(lead, opts.drop_rows_matching), False)
-        drop = pc.or_(drop, hit)
-    rejects: list[Reject] = []
-    if extra_cols:
-        bad = pc.and_(has_extra, pc.invert(drop))
-        idx = pc.indices_nonzero(bad).to_pylist()
-        rows = table[ROW].to_pylist()
-        for i in idx:
-            cells = [cleaned[c][i].as_py() for c in extra_cols]
-            n_extra = len(cells) - cells[::-1].index(next(v for v in reversed(cells) if v is not None))
-            rejects.append(
-                Reject(rows[i], "", "; ".join(v or "" for v in cells[:n_extra]),
-                       f"row has {len(data_cols) + n_extra} cells, the header {len(data_cols)}")
-            )
-        drop_or_bad = pc.or_(drop, bad)
-    else:
-        drop_or_bad = drop
-    keep = pc.invert(drop_or_bad)
-    dropped = int(pc.sum(drop.cast(pa.int32())).as_py() or 0)
-    out = pa.table({**{c: cleaned[c] for c in data_cols}, ROW: table[ROW]}).filter(keep)
-    return out, dropped, rejects
+        drop = f"({drop}) OR coalesce(regexp_matches(coalesce({', '.join(cells)}), $re), false)"
+    named = ", ".join(f"{c} AS {_quote(n)}" for c, n in zip(cells, names))
+    keep_row = f"{ROW}, " if has_row else ""
+    sql = f"""
+        SELECT {keep_row}{named}, e0 AS _extra,
+               CAST(CASE WHEN {drop} THEN 1 WHEN e0 IS NOT NULL THEN 2 ELSE 0 END AS TINYINT) AS _kind
+        FROM (SELECT *, {count} AS _n
+              FROM (SELECT {keep_row}{nulled} FROM (SELECT {keep_row}{trimmed} FROM {source})))
+    """
+    na = sorted({v.strip() for v in opts.na_values} | {""})
+    bind = {"na": na, **(params or {})}
+    if opts.drop_rows_matching:
+        bind["re"] = opts.drop_rows_matching
+    table = con.sql(sql, params=bind).to_arrow_table()
+    if not has_row:  # a plain projection keeps the reader's order, so rows are numbered here
+        table = table.append_column(ROW, pa.array(range(first_row, first_row + len(table)), pa.int64()))
+    kind = table["_kind"]
+    if (pc.max(kind).as_py() or 0) == 0:  # the usual case for machine exports: nothing to set aside
+        return table.drop_columns(["_extra", "_kind"]), 0, []
+    dropped = int(pc.sum(pc.equal(kind, 1).cast(pa.int64())).as_py() or 0)
+    bad = table.filter(pc.equal(kind, 2))
+    rejects = [
+        Reject(r, "", extra, f"row has more cells than the header ({len(names)}): {extra[:80]}")
+        for r, extra in zip(bad[ROW].to_pylist(), bad["_extra"].to_pylist())
+    ]
+    keep = table.filter(pc.equal(kind, 0)).drop_columns(["_extra", "_kind"])
+    return keep, dropped, rejects
+
+
+def _quote(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
 
 
 def format_number(v: Union[int, float], decimal: str) -> str:

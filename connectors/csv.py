@@ -11,17 +11,15 @@ from collections import Counter
 from typing import Optional
 
 import duckdb
-import pyarrow as pa
 
 from connectors import _tabular
-from connectors.base import ROW, FetchContext, Parsed, Payload, read_location
+from connectors.base import FetchContext, Parsed, Payload, read_location
 from ioc.config import Source
 from ioc.errors import ParseError
 
 NEEDS_LOCATION = True
 HEAD_BYTES = 256 * 1024
 DELIMITERS = [",", ";", "\t", "|"]
-SLACK_COLUMNS = 16  # cells a row may have beyond the header before we fall back to the slow reader
 UTF8 = ("utf-8", "utf-8-sig")
 
 
@@ -105,65 +103,56 @@ def parse(src: Source, opts: Options, payloads: list[Payload]) -> Parsed:
     start, names = _tabular.find_header(head_rows, src, opts)
     header_end = start + opts.header_rows  # records before the body
     skip_lines = line_after[header_end - 1]
-    table = _read_body(data, encoding, delimiter, names, skip_lines, header_end + 1, payload)
-    table, dropped, rejects = _tabular.clean(table, opts)
+    con = duckdb.connect()  # an in-memory parsing engine: nothing is written anywhere
+    tmp = None
+    try:
+        path = payload.meta.get("landing_path")
+        body = data
+        if encoding not in ("utf-8", "utf-8-sig") or not path:
+            body = data.decode(encoding, errors="replace").encode("utf-8") if encoding not in ("utf-8", "utf-8-sig") else data
+            tmp = tempfile.NamedTemporaryFile(suffix=".csv", delete=False)
+            tmp.write(body)
+            tmp.close()
+            path = tmp.name
+        table = None
+        if not _blank_lines_after(body, skip_lines):  # DuckDB skips blank lines, which would shift row numbers
+            columns = {f"c{i}": "VARCHAR" for i in range(len(names))} | {"e0": "VARCHAR"}
+            source = (
+                "read_csv($path, delim=$delim, quote='\"', escape='\"', header=false, skip=$skip, auto_detect=false, "
+                "columns=$columns, null_padding=true, strict_mode=false, encoding='utf-8')"
+            )
+            try:
+                table, dropped, rejects = _tabular.clean(
+                    con, source, {"path": path, "delim": delimiter, "skip": skip_lines, "columns": columns},
+                    names, opts, first_row=header_end + 1,
+                )
+            except duckdb.Error:
+                table = None  # a file DuckDB's reader balks at is read by Python's below
+        if table is None:
+            rows = _rows_python(body, delimiter, skip_lines)
+            con.register("_rows", _tabular.rows_to_table(rows, len(names), header_end + 1))
+            table, dropped, rejects = _tabular.clean(con, "_rows", {}, names, opts)
+    finally:
+        con.close()
+        if tmp is not None:
+            os.unlink(tmp.name)
     notes = [f"header at row {start + 1}; encoding {encoding}; delimiter {delimiter!r}"]
     return Parsed(table, dropped=dropped, rejects=rejects, notes=notes)
 
 
-def _read_body(
-    data: bytes, encoding: str, delimiter: str, names: list[str], skip_lines: int, first_row: int, payload: Payload
-) -> pa.Table:
-    """The rows under the header as text. DuckDB's reader for speed; Python's csv when it balks."""
-    width = len(names)
-    cols = [f"c{i}" for i in range(width + SLACK_COLUMNS)]
-    path = payload.meta.get("landing_path")
-    utf8 = data if encoding in UTF8 else _decode(data, encoding).encode("utf-8")
-    tmp = None
-    if encoding not in UTF8 or not path:
-        tmp = tempfile.NamedTemporaryFile(suffix=".csv", delete=False)
-        tmp.write(utf8)
-        tmp.close()
-        path = tmp.name
-    try:
-        con = duckdb.connect()  # an in-memory parser only: nothing is written anywhere
-        try:
-            # DuckDB's `skip` counts records (a quoted line break inside one does not count), as the header
-            # search does: first_row - 1 records come before the body.
-            body = con.sql(
-                "SELECT * FROM read_csv(?, delim=?, quote='\"', escape='\"', header=false, skip=?, "
-                "auto_detect=false, columns=?, null_padding=true, strict_mode=false, encoding='utf-8')",
-                params=[path, delimiter, first_row - 1, {c: "VARCHAR" for c in cols}],
-            ).to_arrow_table()
-        except duckdb.Error:
-            body = None
-        finally:
-            con.close()
-    finally:
-        if tmp is not None:
-            os.unlink(tmp.name)
-    # DuckDB drops blank lines and does not say where a quoted line break joined two lines, so its rows
-    # can be numbered by position only when every line under the header is one record.
-    body_lines = utf8.count(b"\n") + (not utf8.endswith(b"\n")) - skip_lines
-    if (
-        body is None
-        or len(body) != body_lines
-        or (len(body) and body.column(cols[-1]).null_count < len(body))
-    ):
-        return _read_body_python(data, encoding, delimiter, names, skip_lines, first_row)
-    used = [c for c in cols[width:] if body.column(c).null_count < len(body)]
-    arrays = {name: body.column(f"c{i}") for i, name in enumerate(names)}
-    for j, c in enumerate(used):
-        arrays[f"{_tabular.EXTRA}{j + 1}"] = body.column(c)
-    arrays[ROW] = pa.array(range(first_row, first_row + len(body)), pa.int64())
-    return pa.table(arrays)
+def _blank_lines_after(data: bytes, skip_lines: int) -> bool:
+    pos = 0
+    for _ in range(skip_lines):
+        nl = data.find(b"\n", pos)
+        if nl < 0:
+            return False
+        pos = nl + 1
+    body = data[pos:]
+    return body.startswith(b"\n") or body.startswith(b"\r\n") or b"\n\n" in body or b"\n\r\n" in body
 
 
-def _read_body_python(
-    data: bytes, encoding: str, delimiter: str, names: list[str], skip_lines: int, first_row: int
-) -> pa.Table:
-    lines = io.StringIO(_decode(data, encoding))
+def _rows_python(data: bytes, delimiter: str, skip_lines: int) -> list[list[str]]:
+    lines = io.StringIO(data.decode("utf-8-sig", errors="replace"))
     for _ in range(skip_lines):
         lines.readline()
-    rows = list(pycsv.reader(lines, delimiter=delimiter))
-    return _tabular.rows_to_table(rows, names, first_row)
+    return list(pycsv.reader(lines, delimiter=delimiter))

@@ -6,6 +6,7 @@ import io
 import zipfile
 from typing import Optional, Union
 
+import duckdb
 from openpyxl import load_workbook
 from pydantic import Field
 
@@ -76,6 +77,10 @@ def parse(src: Source, opts: Options, payloads: list[Payload]) -> Parsed:
     rows = [r[: max((i + 1 for i, v in enumerate(r) if v not in (None, "")), default=0)] for r in rows]
     start, names = _tabular.find_header([[c or "" for c in r] for r in rows], src, opts)
     header_end = start + opts.header_rows
-    table = _tabular.rows_to_table(rows[header_end:], names, header_end + 1)
-    table, dropped, rejects = _tabular.clean(table, opts)
+    con = duckdb.connect()  # an in-memory parsing engine: nothing is written anywhere
+    try:
+        con.register("_rows", _tabular.rows_to_table(rows[header_end:], len(names), header_end + 1))
+        table, dropped, rejects = _tabular.clean(con, "_rows", {}, names, opts)
+    finally:
+        con.close()
     return Parsed(table, dropped=dropped, rejects=rejects, notes=[f"sheet {opts.sheet!r}: header at row {start + 1}"])

@@ -215,17 +215,16 @@ class Config(Model):
     # set by load_config
     path: Optional[Path] = Field(None, exclude=True)
 
-    @model_validator(mode="after")
-    def _cross_checks(self) -> "Config":
-        codes = [w.code for w in self.wards]
+    # A field validator, not a model one: the error then names its key (`wards: duplicate codes ...`), and it
+    # is reported even when another block of the file is wrong too.
+    @field_validator("wards", "indicators")
+    @classmethod
+    def _unique_codes(cls, v: list) -> list:
+        codes = [item.code for item in v]
         dup = {c for c in codes if codes.count(c) > 1}
         if dup:
-            raise ValueError(f"wards: duplicate codes {sorted(dup)}")
-        icodes = [i.code for i in self.indicators]
-        dup = {c for c in icodes if icodes.count(c) > 1}
-        if dup:
-            raise ValueError(f"indicators: duplicate codes {sorted(dup)}")
-        return self
+            raise ValueError(f"duplicate codes {sorted(dup)}")
+        return v
 
     @property
     def base_dir(self) -> Path:

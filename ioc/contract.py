@@ -17,12 +17,13 @@ from ioc.warehouse import ident
 ROW = "_row"
 TRUE_WORDS = ["true", "t", "1", "yes", "y", "x", "có", "co", "đúng", "dung"]
 FALSE_WORDS = ["false", "f", "0", "no", "n", "không", "khong", "sai"]
+OFFSET = r"\d:\d\d(:\d\d(\.\d+)?)?\s*(Z|z|[+-]\d\d(:?\d\d)?)$"  # a time of day followed by a UTC offset
 NUMERIC_INPUT = ("TINYINT", "SMALLINT", "INTEGER", "BIGINT", "HUGEINT", "FLOAT", "DOUBLE", "DECIMAL", "UBIGINT", "UINTEGER")
 
 
 @dataclass
 class ContractResult:
-    good: str  # name of the temp table holding the good rows (no _row)
+    good: str  # name of the temp view of the good rows (no _row); drop_temp() removes it
     rows_in: int
     rows_good: int
     rejects: list[tuple[Optional[int], str, Optional[str], str]]  # row, column, value, reason
@@ -39,11 +40,11 @@ class _Params:
         return f"${name}"
 
 
-def _typed(col: str, spec: Column, in_type: str, opts: dict, p: _Params) -> str:
+def _typed(col: str, spec: Column, in_type: str, opts: dict, p: _Params, tz: str) -> str:
     x = ident(col)
     text = in_type.startswith("VARCHAR")
-    if spec.type == "text":
-        return f"CAST({x} AS VARCHAR)"
+    if spec.type == "text":  # blank is missing, as the CSV and Excel readers make it: "" must not pass `required`
+        return f"nullif(trim(CAST({x} AS VARCHAR)), '')"
     if spec.type in ("integer", "double"):
         sql_t = "BIGINT" if spec.type == "integer" else "DOUBLE"
         if not text:
@@ -70,7 +71,10 @@ def _typed(col: str, spec: Column, in_type: str, opts: dict, p: _Params) -> str:
         if spec.type == "date":
             parts.append(f"CAST(TRY_CAST(trim({x}) AS TIMESTAMP) AS DATE)")
         else:
-            parts.append(f"CAST(timezone('UTC', TRY_CAST(trim({x}) AS TIMESTAMPTZ)) AS TIMESTAMP)")
+            # A plain cast drops an offset ("08:30+07:00" and "08:30Z" both become 08:30): a time with one is
+            # converted to city time, the time that plain timestamps are written in.
+            parts.insert(0, f"CASE WHEN regexp_matches(trim({x}), {p.bind(OFFSET)}) "
+                            f"THEN timezone({p.bind(tz)}, TRY_CAST(trim({x}) AS TIMESTAMPTZ)) END")
         return f"coalesce({', '.join(parts)})"
     if spec.type == "boolean":
         if in_type == "BOOLEAN":
@@ -97,15 +101,20 @@ def _reason(col: str, spec: Column, p: _Params) -> Optional[str]:
     if spec.values is not None:
         allowed = [str(v) for v in spec.values]
         shown = ", ".join(allowed[:12]) + (" …" if len(allowed) > 12 else "")
+        # compared as the column's type, not as text: 2 allows "2.0" in a double column, true allows "có"
         whens.append(
-            f"WHEN {t} IS NOT NULL AND NOT list_contains({p.bind(allowed)}, CAST({t} AS VARCHAR)) "
+            f"WHEN {t} IS NOT NULL AND NOT list_contains(TRY_CAST({p.bind(allowed)} AS {_SQL_TYPES[spec.type]}[]), {t}) "
             f"THEN {p.bind('values: not one of ' + shown)}"
         )
     return "CASE " + " ".join(whens) + " END"
 
 
-def check(con: duckdb.DuckDBPyConnection, src: Source, relation: str, opts: dict) -> ContractResult:
-    """Check `relation` (a table or view with the parsed, transformed rows) against the source's contract."""
+def check(
+    con: duckdb.DuckDBPyConnection, src: Source, relation: str, opts: dict, timezone: str = "UTC"
+) -> ContractResult:
+    """Check `relation` (a table or view with the parsed, transformed rows) against the source's contract.
+
+    `timezone` is the city's: timestamps given with an offset are converted to it."""
     described = con.execute(f"DESCRIBE {ident(relation)}").fetchall()
     in_types = {r[0]: str(r[1]) for r in described}
     has_row = ROW in in_types
@@ -118,37 +127,40 @@ def check(con: duckdb.DuckDBPyConnection, src: Source, relation: str, opts: dict
     p = _Params()
     declared = list(src.columns)
     undeclared = [c for c in in_types if c not in src.columns and c != ROW]
-    inner = [f"{ident(ROW)}" if has_row else f"CAST(row_number() OVER () AS BIGINT) AS {ident(ROW)}"]
-    outer_reasons = []
+    inner = [ident(ROW) if has_row else f"CAST(row_number() OVER () AS BIGINT) AS {ident(ROW)}"]
+    outer = [ident(ROW)]
+    checked = []
     for c in declared:
         spec = src.columns[c]
         if c not in in_types:  # optional column absent from this payload: keep the schema stable
             inner.append(f"CAST(NULL AS {_SQL_TYPES[spec.type]}) AS {ident(c)}")
+            outer.append(ident(c))
             continue
-        inner.append(f"{_typed(c, spec, in_types[c], opts, p)} AS {ident(c)}")
-        raw_text = f"nullif(trim(CAST({ident(c)} AS VARCHAR)), '')"
-        inner.append(f"{raw_text} AS {ident('_raw_' + c)}")
-        outer_reasons.append((c, _reason(c, spec, p)))
-    for c in undeclared:
-        inner.append(ident(c))
-    reason_cols = [f"{r} AS {ident('_err_' + c)}" for c, r in outer_reasons]
-    typed_sql = (
-        f"CREATE OR REPLACE TEMP TABLE _typed AS SELECT *{', ' if reason_cols else ''}{', '.join(reason_cols)} "
-        f"FROM (SELECT {', '.join(inner)} FROM {ident(relation)})"
+        raw = ident("_raw_" + c)
+        inner.append(f"{_typed(c, spec, in_types[c], opts, p, timezone)} AS {ident(c)}")
+        inner.append(f"nullif(trim(CAST({ident(c)} AS VARCHAR)), '') AS {raw}")
+        err = ident("_err_" + c)
+        reason = _reason(c, spec, p)
+        # the raw text is kept only where a rule broke: good rows carry NULLs, which cost next to nothing
+        outer += [ident(c), f"{reason} AS {err}", f"CASE WHEN {reason} IS NOT NULL THEN {raw} END AS {raw}"]
+        checked.append(c)
+    outer += [ident(c) for c in undeclared]
+    con.execute(
+        f"CREATE OR REPLACE TEMP TABLE _typed AS SELECT {', '.join(outer)} "
+        f"FROM (SELECT {', '.join(inner + [ident(c) for c in undeclared if c not in declared])} FROM {ident(relation)})",
+        p.values,
     )
-    con.execute(typed_sql, p.values)
     rows_in = con.execute("SELECT count(*) FROM _typed").fetchone()[0]
 
     rejects: list[tuple] = []
-    err_cols = [ident("_err_" + c) for c, _ in outer_reasons]
-    if outer_reasons:
+    if checked:
         union = " UNION ALL ".join(
             f"SELECT {ident(ROW)}, {c!r} AS col, {ident('_raw_' + c)} AS val, {ident('_err_' + c)} AS reason "
             f"FROM _typed WHERE {ident('_err_' + c)} IS NOT NULL"
-            for c, _ in outer_reasons
+            for c in checked
         )
         rejects += con.execute(f"SELECT * FROM ({union}) ORDER BY 1, 2").fetchall()
-    clean_cond = " AND ".join(f"{e} IS NULL" for e in err_cols) or "true"
+    clean_cond = " AND ".join(f"{ident('_err_' + c)} IS NULL" for c in checked) or "true"
     out_cols = declared + undeclared
     select_out = ", ".join(ident(c) for c in out_cols)
     if src.key:
@@ -158,30 +170,32 @@ def check(con: duckdb.DuckDBPyConnection, src: Source, relation: str, opts: dict
             f"min({ident(ROW)}) OVER (PARTITION BY {keys}) AS _first FROM _typed WHERE {clean_cond}"
         )
         key_label = "+".join(src.key)
+        null_keys = " OR ".join(f"{ident(k)} IS NULL" for k in src.key)
         dup_expr = " || ' / ' || ".join(f"coalesce(CAST({ident(k)} AS VARCHAR), '∅')" for k in src.key)
         rejects += con.execute(
             f"SELECT {ident(ROW)}, ?, {dup_expr}, 'key: repeats ' || ? || ' of row ' || _first "
-            f"FROM _keyed WHERE {ident(ROW)} <> _first ORDER BY 1",
+            f"FROM _keyed WHERE {ident(ROW)} <> _first AND NOT ({null_keys}) ORDER BY 1",
             [key_label, key_label],
         ).fetchall()
-        null_keys = " OR ".join(f"{ident(k)} IS NULL" for k in src.key)
-        rejects += con.execute(
-            f"SELECT {ident(ROW)}, ?, NULL, 'key: empty' FROM _keyed WHERE ({null_keys}) "
-            f"AND {ident(ROW)} = _first ORDER BY 1",
+        rejects += con.execute(  # every row without a key, not only the first: it repeats nothing
+            f"SELECT {ident(ROW)}, ?, NULL, 'key: empty' FROM _keyed WHERE ({null_keys}) ORDER BY 1",
             [key_label],
         ).fetchall()
         con.execute(
-            f"CREATE OR REPLACE TEMP TABLE _good AS SELECT {select_out} FROM _keyed "
+            f"CREATE OR REPLACE TEMP VIEW _good AS SELECT {select_out} FROM _keyed "
             f"WHERE {ident(ROW)} = _first AND NOT ({null_keys}) ORDER BY {ident(ROW)}"
         )
-        con.execute("DROP TABLE _keyed")
     else:
-        con.execute(
-            f"CREATE OR REPLACE TEMP TABLE _good AS SELECT {select_out} FROM _typed WHERE {clean_cond}"
-        )
-    con.execute("DROP TABLE _typed")
+        con.execute(f"CREATE OR REPLACE TEMP VIEW _good AS SELECT {select_out} FROM _typed WHERE {clean_cond}")
     rows_good = con.execute("SELECT count(*) FROM _good").fetchone()[0]
     return ContractResult("_good", rows_in, rows_good, rejects, out_cols)
+
+
+def drop_temp(con: duckdb.DuckDBPyConnection) -> None:
+    """Remove what check() left behind, once the good rows are written."""
+    con.execute("DROP VIEW IF EXISTS _good")
+    con.execute("DROP TABLE IF EXISTS _keyed")
+    con.execute("DROP TABLE IF EXISTS _typed")
 
 
 _SQL_TYPES = {"text": "VARCHAR", "integer": "BIGINT", "double": "DOUBLE", "date": "DATE", "timestamp": "TIMESTAMP", "boolean": "BOOLEAN"}

@@ -21,7 +21,7 @@ from connectors import REGISTRY
 from connectors.base import FetchContext, Parsed, Payload
 from ioc import indicators
 from ioc.config import Config, Source, source_options
-from ioc.contract import check
+from ioc.contract import check, drop_temp
 from ioc.errors import IOCError, SourceError
 from ioc.landing import Landing, utc_stamp
 from ioc.ops import OpsStore
@@ -202,7 +202,7 @@ class Ingestor:
                 except duckdb.Error as exc:
                     raise SourceError(src.name, f"transform failed: {_duck(exc)}") from exc
                 relation = "_shaped"
-            result = check(con, src, relation, src.options)
+            result = check(con, src, relation, src.options, self.cfg.city.timezone)
             self._write(con, src, result.good, result.columns)
             rejects = [(r.row, r.column, r.value, r.reason) for r in parsed.rejects] + result.rejects
             self._record_rejects(con, src.name, f.run_id, rejects)
@@ -211,8 +211,8 @@ class Ingestor:
                 "INSERT OR REPLACE INTO _lineage VALUES (?, ?, ?, ?, ?, ?, timezone('UTC', now()), ?, ?, ?, ?)",
                 [src.table, src.name, src.connector, src.sector, src.location, src.mode, f.run_id, f.checksum, f.landing, rows],
             )
-            for tmp in ("_good", "_shaped"):
-                con.execute(f"DROP TABLE IF EXISTS {tmp}")
+            drop_temp(con)
+            con.execute("DROP TABLE IF EXISTS _shaped")
             con.unregister("raw")
             con.execute("COMMIT")
         except (IOCError, duckdb.Error) as exc:

@@ -1,0 +1,108 @@
+"""Benchmark: our CSV ingest (parse + contract + load + publish) against DuckDB's own read_csv on the same file.
+
+    python bench/ingest_csv.py [--rows 1000000] [--repeat 3]
+
+Writes the figures to stdout; docs/benchmarks.md records them. Goal: ratio 1.3 or less.
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import duckdb
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from ioc.config import parse_config  # noqa: E402
+from ioc.ingest import ingest  # noqa: E402
+
+CONFIG = {
+    "city": {"name": {"vi": "Bench"}, "lat": 11.0, "lon": 106.66},
+    "wards": [{"code": f"2574{i}", "name_vi": f"P{i}", "lat": 11.0, "lon": 106.66} for i in range(10)],
+    "sectors": [{"code": "env", "name": {"vi": "Môi trường"}}],
+    "snapshots": {"keep": 2},
+    "sources": {
+        "readings": {
+            "connector": "csv", "sector": "env", "table": "env_bench", "path": "readings.csv",
+            "columns": {
+                "station_code": {"type": "text", "required": True},
+                "ward_code": {"type": "text"},
+                "ts": {"type": "timestamp", "required": True},
+                "pm25": {"type": "double", "min": 0, "max": 1000},
+                "pm10": {"type": "double", "min": 0, "max": 1000},
+                "count": {"type": "integer", "min": 0},
+            },
+        }
+    },
+}
+
+
+def make_csv(path: Path, rows: int) -> None:
+    rng = np.random.default_rng(7)
+    start = np.datetime64("2021-01-01T00:00")
+    ts = (start + np.arange(rows) * np.timedelta64(1, "m")).astype(str)
+    station = np.char.add("ST", (np.arange(rows) % 40).astype(str))
+    ward = np.char.add("2574", (np.arange(rows) % 10).astype(str))
+    pm25 = np.round(rng.gamma(4, 7, rows), 1).astype(str)
+    pm10 = np.round(rng.gamma(4, 12, rows), 1).astype(str)
+    count = rng.integers(0, 500, rows).astype(str)
+    with open(path, "w", encoding="utf-8") as fh:
+        fh.write("station_code,ward_code,ts,pm25,pm10,count\n")
+        for i in range(0, rows, 200_000):
+            sl = slice(i, i + 200_000)
+            lines = [",".join(t) for t in zip(station[sl], ward[sl], ts[sl], pm25[sl], pm10[sl], count[sl])]
+            fh.write("\n".join(lines) + "\n")
+
+
+def run_ours(base: Path) -> float:
+    data = base / "data"
+    shutil.rmtree(data, ignore_errors=True)
+    cfg = parse_config(CONFIG, base / "config.yaml")
+    os.environ["IOC_DATA_DIR"] = str(data)
+    t0 = time.perf_counter()
+    res = ingest(cfg, ["readings"])
+    dt = time.perf_counter() - t0
+    assert res.results[0].status == "ok", res.results[0].error
+    return dt
+
+
+def run_duckdb(base: Path) -> float:
+    db = base / "baseline.duckdb"
+    db.unlink(missing_ok=True)
+    t0 = time.perf_counter()
+    con = duckdb.connect(str(db))
+    con.execute("CREATE TABLE t AS SELECT * FROM read_csv(?)", [str(base / "readings.csv")])
+    con.execute("CHECKPOINT")
+    con.close()
+    return time.perf_counter() - t0
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--rows", type=int, default=1_000_000)
+    ap.add_argument("--repeat", type=int, default=3)
+    args = ap.parse_args()
+    with tempfile.TemporaryDirectory() as tmp:
+        base = Path(tmp)
+        make_csv(base / "readings.csv", args.rows)
+        size = (base / "readings.csv").stat().st_size
+        ours, base_t = [], []
+        for _ in range(args.repeat):  # interleaved, so both see the same machine state
+            base_t.append(run_duckdb(base))
+            ours.append(run_ours(base))
+        o, b = statistics.median(ours), statistics.median(base_t)
+        print(f"rows={args.rows:,} file={size / 1e6:.1f} MB repeat={args.repeat}")
+        print(f"duckdb read_csv into table: median {b:.3f} s  runs {[round(x, 3) for x in base_t]}")
+        print(f"ioc ingest (contract, landing, snapshot): median {o:.3f} s  runs {[round(x, 3) for x in ours]}")
+        print(f"ratio: {o / b:.2f}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,109 @@
+"""UI text from locale files (Vietnamese first, English second) and Vietnamese number and date formats."""
+from __future__ import annotations
+
+import datetime as dt
+import functools
+import math
+from pathlib import Path
+from typing import Any, Optional
+
+import yaml
+from babel.numbers import format_decimal, format_percent
+
+LOCALES = Path(__file__).resolve().parent.parent / "locales"
+LANGS = ("vi", "en")
+DEFAULT = "vi"
+
+
+@functools.lru_cache(maxsize=None)
+def _catalog(lang: str) -> dict[str, str]:
+    data = yaml.safe_load((LOCALES / f"{lang}.yaml").read_text(encoding="utf-8")) or {}
+    flat: dict[str, str] = {}
+
+    def walk(node: Any, prefix: str) -> None:
+        if isinstance(node, dict):
+            for k, v in node.items():
+                walk(v, f"{prefix}{k}.")
+        else:
+            flat[prefix[:-1]] = str(node)
+
+    walk(data, "")
+    return flat
+
+
+def lang_or_default(lang: Optional[str]) -> str:
+    return lang if lang in LANGS else DEFAULT
+
+
+def t(key: str, lang: str = DEFAULT, **kw: Any) -> str:
+    """The text for key in lang, else in Vietnamese, else the key itself (visible, never a crash)."""
+    text = _catalog(lang_or_default(lang)).get(key) or _catalog(DEFAULT).get(key) or key
+    return text.format(**kw) if kw else text
+
+
+def keys(lang: str) -> set[str]:
+    return set(_catalog(lang))
+
+
+def _babel_locale(lang: str) -> str:
+    return "vi_VN" if lang_or_default(lang) == "vi" else "en_US"
+
+
+def num(value: Any, lang: str = DEFAULT, digits: int = 0, dash: str = "–") -> str:
+    """1.234,5 in Vietnamese, 1,234.5 in English; a dash for missing."""
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return dash
+    pattern = "#,##0" + ("." + "0" * digits if digits > 0 else "")
+    return format_decimal(value, format=pattern, locale=_babel_locale(lang))
+
+
+def smart(value: Any, lang: str = DEFAULT) -> str:
+    """A number with as many decimals as it needs to read well: 12.345, 98,7, 0,42."""
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "–"
+    a = abs(float(value))
+    digits = 0 if a >= 100 or float(value).is_integer() else (1 if a >= 10 else 2)
+    return num(value, lang, digits)
+
+
+def pct(value: Any, lang: str = DEFAULT, digits: int = 1, signed: bool = False) -> str:
+    """A percentage given in percent units (12.5 → 12,5 %)."""
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "–"
+    s = num(value, lang, digits)
+    if signed and value > 0:
+        s = "+" + s
+    return f"{s} %" if lang_or_default(lang) == "vi" else f"{s}%"
+
+
+def date(value: Any, lang: str = DEFAULT) -> str:
+    """25/11/2026 (both languages: the city's convention)."""
+    if value is None:
+        return "–"
+    if isinstance(value, str):
+        value = dt.date.fromisoformat(value[:10])
+    return value.strftime("%d/%m/%Y")
+
+
+def datetime(value: Any, lang: str = DEFAULT) -> str:
+    if value is None:
+        return "–"
+    return value.strftime("%H:%M %d/%m/%Y")
+
+
+def period(value: Any, grain: str, lang: str = DEFAULT) -> str:
+    """A period's label: 10/2026 for a month, Q3/2026, 2026, week 42/2026, or a day."""
+    if value is None:
+        return "–"
+    if isinstance(value, str):
+        value = dt.date.fromisoformat(value[:10])
+    if grain == "month":
+        return t("period.month", lang, m=value.month, y=value.year)
+    if grain == "quarter":
+        return t("period.quarter", lang, q=(value.month - 1) // 3 + 1, y=value.year)
+    if grain == "year":
+        return str(value.year)
+    if grain == "week":
+        iso = value.isocalendar()
+        return t("period.week", lang, w=iso.week, y=iso.year)
+    return date(value, lang)

@@ -1,0 +1,123 @@
+"""Air quality: stations, hourly and daily concentrations, VN_AQI and days over the QCVN limits."""
+from __future__ import annotations
+
+import datetime as dt
+from typing import Optional, Sequence
+
+import duckdb
+import numpy as np
+import pandas as pd
+
+from ioc import aqi
+from ioc.queries import frame
+from ioc.warehouse import ident
+
+HOURLY, DAILY, STATIONS = "env_air_hourly", "env_air_daily", "env_stations"
+
+
+def _pollutant(p: str) -> str:
+    if p not in aqi.POLLUTANTS:
+        raise ValueError(f"unknown pollutant {p!r}; expected one of {aqi.POLLUTANTS}")
+    return ident(p)
+
+
+def stations(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
+    return frame(con, f"""
+        SELECT s.station_code, s.name, s.ward_code, w.name_vi AS ward_vi, w.name_en AS ward_en, s.lat, s.lon, s.kind
+        FROM {STATIONS} s LEFT JOIN dim_ward w USING (ward_code) ORDER BY s.station_code
+    """)
+
+
+def data_range(con: duckdb.DuckDBPyConnection) -> dict:
+    """First and last day with daily data, and the last hour with hourly data."""
+    d = con.execute(f"SELECT min(date), max(date) FROM {DAILY}").fetchone()
+    h = con.execute(f"SELECT min(ts), max(ts) FROM {HOURLY}").fetchone()
+    return {"daily_first": d[0], "daily_last": d[1], "hourly_first": h[0], "hourly_last": h[1]}
+
+
+def latest_aqi(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
+    """Per station: the hourly VN_AQI at the latest hour of the network (NowCast for PM), and the values behind it."""
+    raw = frame(con, f"""
+        WITH last AS (SELECT max(ts) AS ts FROM {HOURLY})
+        SELECT h.station_code, h.ts, h.pm25, h.pm10, h.no2, h.so2, h.co, h.o3
+        FROM {HOURLY} h, last
+        WHERE h.ts > last.ts - INTERVAL 12 HOUR AND h.ts <= last.ts
+        ORDER BY h.station_code, h.ts DESC
+    """)
+    st = stations(con)
+    if raw.empty:
+        return st.assign(ts=pd.NaT, aqi=np.nan, band="none", colour=aqi.band(None)[1], pm25=np.nan, dominant=None)
+    last_ts = raw["ts"].max()
+    rows = []
+    for code, g in raw.groupby("station_code", sort=True):
+        # 12 hourly slots, newest first, NaN where the station was silent
+        slots = pd.date_range(end=last_ts, periods=12, freq="h")[::-1]
+        g = g.set_index("ts").reindex(slots)
+        values = {p: [aqi.nowcast(g[p].tolist())] if p in ("pm25", "pm10") else [g[p].iloc[0]] for p in aqi.POLLUTANTS}
+        subs = {p: aqi.sub_index(p, v)[0] for p, v in values.items()}
+        value = aqi.aqi(values)[0]
+        dominant = max((p for p in subs if not np.isnan(subs[p])), key=lambda p: subs[p], default=None)
+        key, colour = aqi.band(value)
+        rows.append({"station_code": code, "ts": last_ts, "aqi": value, "band": key, "colour": colour,
+                     "pm25_now": g["pm25"].iloc[0], "pm25_nowcast": values["pm25"][0], "dominant": dominant})
+    out = st.merge(pd.DataFrame(rows), on="station_code", how="left")
+    out["band"] = out["band"].fillna("none")
+    out["colour"] = out["colour"].fillna(aqi.band(None)[1])
+    return out
+
+
+def series(
+    con: duckdb.DuckDBPyConnection, pollutant: str, grain: str, start: dt.date, end: dt.date,
+    station_codes: Optional[Sequence[str]] = None,
+) -> pd.DataFrame:
+    """Concentration of one pollutant per station and hour (grain 'hour') or day ('day'), µg/m³."""
+    col = _pollutant(pollutant)
+    codes = list(station_codes) if station_codes else None
+    if grain == "hour":
+        sql = f"""SELECT station_code, ts AS t, {col} AS value FROM {HOURLY}
+                  WHERE ts >= ? AND ts < ? + INTERVAL 1 DAY
+                    AND (CAST(? AS VARCHAR[]) IS NULL OR list_contains(CAST(? AS VARCHAR[]), station_code))
+                  ORDER BY station_code, t"""
+    else:
+        sql = f"""SELECT station_code, CAST(date AS TIMESTAMP) AS t, {col} AS value FROM {DAILY}
+                  WHERE date >= ? AND date <= ?
+                    AND (CAST(? AS VARCHAR[]) IS NULL OR list_contains(CAST(? AS VARCHAR[]), station_code))
+                  ORDER BY station_code, t"""
+    return frame(con, sql, [start, end, codes, codes])
+
+
+def daily_aqi(
+    con: duckdb.DuckDBPyConnection, start: dt.date, end: dt.date, station_codes: Optional[Sequence[str]] = None
+) -> pd.DataFrame:
+    """Daily VN_AQI per station from 24-hour means, with its band and the dominant pollutant."""
+    codes = list(station_codes) if station_codes else None
+    df = frame(con, f"""
+        SELECT station_code, date, pm25, pm10, no2, so2, co, o3 FROM {DAILY}
+        WHERE date >= ? AND date <= ?
+          AND (CAST(? AS VARCHAR[]) IS NULL OR list_contains(CAST(? AS VARCHAR[]), station_code))
+        ORDER BY date, station_code
+    """, [start, end, codes, codes])
+    if df.empty:
+        return df.assign(aqi=[], band=[], colour=[])
+    df["aqi"] = aqi.aqi({p: df[p].to_numpy(dtype=float) for p in aqi.POLLUTANTS})
+    bands = [aqi.band(v) for v in df["aqi"]]
+    df["band"] = [b[0] for b in bands]
+    df["colour"] = [b[1] for b in bands]
+    return df
+
+
+def exceedances(
+    con: duckdb.DuckDBPyConnection, pollutant: str, limit: float, start: dt.date, end: dt.date,
+    station_codes: Optional[Sequence[str]] = None,
+) -> pd.DataFrame:
+    """Per station: days with data, days whose 24-hour mean is over the limit, and the period mean."""
+    col = _pollutant(pollutant)
+    codes = list(station_codes) if station_codes else None
+    return frame(con, f"""
+        SELECT station_code, count({col}) AS days, count(*) FILTER (WHERE {col} > ?) AS days_over,
+               avg({col}) AS mean, max({col}) AS max
+        FROM {DAILY}
+        WHERE date >= ? AND date <= ?
+          AND (CAST(? AS VARCHAR[]) IS NULL OR list_contains(CAST(? AS VARCHAR[]), station_code))
+        GROUP BY station_code ORDER BY station_code
+    """, [limit, start, end, codes, codes])

@@ -1,0 +1,157 @@
+"""The indicator layer: latest value, change, target and status of each indicator, city-wide or per ward."""
+from __future__ import annotations
+
+import datetime as dt
+import json
+from typing import Optional, Sequence
+
+import duckdb
+import pandas as pd
+
+from ioc.queries import frame
+
+SUMMARY_SQL = """
+WITH ind AS (
+    SELECT * FROM indicator
+    WHERE (CAST($codes AS VARCHAR[]) IS NULL OR list_contains(CAST($codes AS VARCHAR[]), code))
+      AND (CAST($headline AS BOOLEAN) IS NULL OR headline = CAST($headline AS BOOLEAN))
+),
+v AS (
+    SELECT code, period, value FROM indicator_value
+    WHERE ward_code IS NOT DISTINCT FROM CAST($ward AS VARCHAR) AND code IN (SELECT code FROM ind)
+),
+ranked AS (
+    SELECT *, row_number() OVER (PARTITION BY code ORDER BY period DESC) AS rn FROM v
+),
+cur AS (SELECT code, period, value FROM ranked WHERE rn = 1),
+prev AS (SELECT code, period, value FROM ranked WHERE rn = 2)
+SELECT ind.code, ind.sector, ind.name_vi, ind.name_en, ind.unit, ind.direction, ind.grain, ind.target,
+       ind.targets, ind.target_aggregate, ind.headline, ind.status AS calc_status, ind.error AS calc_error,
+       cur.period, cur.value, prev.period AS prev_period, prev.value AS prev_value,
+       ly.value AS ly_value,
+       (SELECT CASE ind.target_aggregate
+                 WHEN 'sum' THEN sum(y.value) WHEN 'mean' THEN avg(y.value) ELSE arg_max(y.value, y.period) END
+        FROM v AS y WHERE y.code = ind.code AND year(y.period) = year(cur.period) AND y.period <= cur.period) AS ytd,
+       (SELECT count(*) FROM v AS y WHERE y.code = ind.code AND year(y.period) = year(cur.period)
+          AND y.period <= cur.period) AS ytd_periods
+FROM ind
+LEFT JOIN cur USING (code)
+LEFT JOIN prev USING (code)
+LEFT JOIN v AS ly ON ly.code = ind.code AND ly.period = CASE ind.grain
+        WHEN 'week' THEN CAST(cur.period - INTERVAL 364 DAY AS DATE)
+        ELSE CAST(cur.period - INTERVAL 1 YEAR AS DATE) END
+ORDER BY ind.sector, ind.headline DESC, ind.code
+"""
+
+PERIODS_PER_YEAR = {"day": 365, "week": 52, "month": 12, "quarter": 4, "year": 1}
+
+
+def periods_behind(period, grain: str, today: dt.date) -> Optional[int]:
+    """Whole periods between the latest value and the last complete period before today (0 = up to date)."""
+    if period is None or pd.isna(period):
+        return None
+    p = pd.Timestamp(period).date()
+    if grain == "month":
+        return (today.year * 12 + today.month) - (p.year * 12 + p.month) - 1
+    if grain == "quarter":
+        return (today.year * 4 + (today.month - 1) // 3) - (p.year * 4 + (p.month - 1) // 3) - 1
+    if grain == "year":
+        return today.year - p.year - 1
+    if grain == "week":
+        return (today - p).days // 7 - 1
+    return (today - p).days - 1
+
+
+def summary(
+    con: duckdb.DuckDBPyConnection,
+    codes: Optional[Sequence[str]] = None,
+    ward: Optional[str] = None,
+    headline: Optional[bool] = None,
+    today: Optional[dt.date] = None,
+) -> pd.DataFrame:
+    """One row per indicator: latest period and value, previous and last-year values, target and status.
+
+    status: met | on_track | behind | missed | none (no target or no value); change_pct against the
+    previous period; yoy_pct against the same period last year; behind: periods the data is late by.
+    """
+    df = frame(con, SUMMARY_SQL, {"codes": list(codes) if codes else None, "ward": ward, "headline": headline})
+    if df.empty:
+        return df
+    df["target_year"] = [_target(r.targets, r.target, r.period) for r in df.itertuples()]
+    df["change_pct"] = _pct_change(df["value"], df["prev_value"])
+    df["yoy_pct"] = _pct_change(df["value"], df["ly_value"])
+    df["status"] = [_status(r) for r in df.itertuples()]
+    today = today or dt.date.today()
+    df["behind"] = [periods_behind(r.period, r.grain, today) for r in df.itertuples()]
+    df["progress"] = [
+        (r.ytd / r.target_year * 100) if r.target_aggregate == "sum" and r.target_year and pd.notna(r.ytd) else None
+        for r in df.itertuples()
+    ]
+    return df
+
+
+def _target(targets_json: str, default: Optional[float], period) -> Optional[float]:
+    if period is None or pd.isna(period):
+        return default if default is not None and not pd.isna(default) else None
+    year = pd.Timestamp(period).year
+    targets = json.loads(targets_json or "{}")
+    value = targets.get(str(year), default)
+    return None if value is None or pd.isna(value) else float(value)
+
+
+def _pct_change(now: pd.Series, before: pd.Series) -> pd.Series:
+    before = before.astype(float)
+    out = (now.astype(float) - before) / before.abs() * 100
+    return out.where(before.notna() & (before != 0))
+
+
+def _better(value: float, target: float, direction: str) -> bool:
+    return value >= target if direction == "higher" else value <= target
+
+
+def _status(r) -> str:
+    if r.target_year is None or r.value is None or pd.isna(r.value):
+        return "none"
+    if r.target_aggregate == "sum":
+        ytd = r.ytd if pd.notna(r.ytd) else 0.0
+        if _better(ytd, r.target_year, r.direction) and r.direction == "higher":
+            return "met"
+        per_year = PERIODS_PER_YEAR.get(r.grain, 12)
+        share = min(1.0, (r.ytd_periods or 0) / per_year)
+        expected = r.target_year * share
+        if r.direction == "higher":
+            return "on_track" if ytd >= expected else "behind"
+        if ytd > r.target_year:
+            return "missed"
+        return "on_track" if ytd <= expected else "behind"
+    compare = r.ytd if r.target_aggregate == "mean" and pd.notna(r.ytd) else r.value
+    return "met" if _better(compare, r.target_year, r.direction) else "behind"
+
+
+def ward_latest(con: duckdb.DuckDBPyConnection, code: str) -> pd.DataFrame:
+    """Each ward's value of an indicator in the latest period that has ward values."""
+    return frame(con, """
+        WITH w AS (SELECT * FROM indicator_value WHERE code = ? AND ward_code IS NOT NULL),
+        p AS (SELECT max(period) AS period FROM w)
+        SELECT d.ward_code, d.name_vi, d.name_en, w.period, w.value
+        FROM dim_ward d LEFT JOIN w ON w.ward_code = d.ward_code AND w.period = (SELECT period FROM p)
+        ORDER BY d.ward_code
+    """, [code])
+
+
+def with_ward_values(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
+    """Indicators that have per-ward values (for maps), with names."""
+    return frame(con, """
+        SELECT i.code, i.sector, i.name_vi, i.name_en, i.unit, i.direction
+        FROM indicator i WHERE EXISTS (SELECT 1 FROM indicator_value v WHERE v.code = i.code AND v.ward_code IS NOT NULL)
+        ORDER BY i.headline DESC, i.sector, i.code
+    """)
+
+
+def series(con: duckdb.DuckDBPyConnection, code: str, ward: Optional[str] = None, since: Optional[dt.date] = None) -> pd.DataFrame:
+    """An indicator's values over time (city-wide unless a ward is given)."""
+    return frame(con, """
+        SELECT period, value FROM indicator_value
+        WHERE code = ? AND ward_code IS NOT DISTINCT FROM ? AND (CAST(? AS DATE) IS NULL OR period >= ?)
+        ORDER BY period
+    """, [code, ward, since, since])

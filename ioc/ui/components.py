@@ -1,0 +1,160 @@
+"""Page building blocks: header, error boundary, KPI tiles, freshness badges, downloads."""
+from __future__ import annotations
+
+import html
+from contextlib import contextmanager
+from typing import Iterator, Optional
+
+import pandas as pd
+import streamlit as st
+from streamlit.runtime.scriptrunner_utils.exceptions import RerunException, StopException
+
+from ioc import i18n
+from ioc.errors import IOCError, NoSnapshotError
+from ioc.ui import state
+from ioc.ui.theme import COLOURS, CSS
+
+STATUS_CLASS = {"met": "good", "on_track": "good", "behind": "bad", "missed": "bad", "none": "neutral"}
+
+
+def esc(v: object) -> str:
+    return html.escape("" if v is None else str(v))
+
+
+def setup_page() -> None:
+    st.markdown(CSS, unsafe_allow_html=True)  # static CSS only, no data
+
+
+def page_header(title: str, subtitle: str = "", sources: Optional[list[str]] = None) -> None:
+    """Title, subtitle, the snapshot's time and the sample-data mark when any shown source is sample data."""
+    setup_page()
+    cfg = state.config()
+    left, right = st.columns([3, 1], vertical_alignment="bottom")
+    left.title(title)
+    if subtitle:
+        left.caption(subtitle)
+    shown = [cfg.sources[s] for s in (sources or cfg.sources) if s in cfg.sources]
+    badges = []
+    if any(s.sample for s in shown):
+        badges.append(f'<span class="ioc-sample" title="{esc(state.t("app.sample_help"))}">'
+                      f'{esc(state.t("app.sample_badge"))}</span>')
+    ts = state.snapshot_time()
+    if ts is not None:
+        local = ts.tz_convert(cfg.city.timezone)
+        badges.append(f'<span class="ioc-asof">{esc(state.t("app.snapshot", time=i18n.datetime(local)))}</span>')
+    if badges:
+        right.markdown('<div class="ioc-header-badges">' + "".join(badges) + "</div>", unsafe_allow_html=True)
+
+
+@contextmanager
+def section(title: Optional[str] = None) -> Iterator[None]:
+    """An error boundary: a failing query shows a calm message and the rest of the page still draws."""
+    if title:
+        st.subheader(title)
+    try:
+        yield
+    except (RerunException, StopException):
+        raise
+    except NoSnapshotError:
+        st.info(state.t("app.no_snapshot"))
+    except IOCError as exc:
+        st.warning(state.t("app.error_section", message=str(exc)))
+    except Exception as exc:  # noqa: BLE001 - the page must never show a traceback
+        st.warning(state.t("app.error_section", message=f"{exc.__class__.__name__}: {exc}"))
+
+
+def tile_html(row: pd.Series, lang: str, sector_name: str) -> str:
+    """A KPI tile: latest value, change (coloured by the indicator's direction), target and status."""
+    name = row["name_vi"] if lang == "vi" else (row["name_en"] or row["name_vi"])
+    unit = row["unit"] or ""
+    has_value = pd.notna(row.get("value"))
+    value = i18n.smart(row["value"], lang) if has_value else state.t("tile.no_value")
+    period = i18n.period(row["period"], row["grain"], lang) if has_value else ""
+    status = row.get("status") or "none"
+    cls = STATUS_CLASS.get(status, "neutral")
+    parts = [f'<div class="ioc-tile ioc-{cls}">', f'<div class="ioc-tile-sector">{esc(sector_name)}</div>',
+             f'<div class="ioc-tile-name">{esc(name)}</div>',
+             f'<div class="ioc-tile-value">{esc(value)}<span class="ioc-unit"> {esc(unit) if has_value else ""}</span></div>',
+             f'<div class="ioc-tile-period">{esc(period)}</div>']
+    for key, label in (("change_pct", "tile.vs_prev"), ("yoy_pct", "tile.vs_last_year")):
+        ch = row.get(key)
+        if ch is not None and pd.notna(ch):
+            good = (ch > 0) == (row["direction"] == "higher") if abs(ch) >= 0.05 else None
+            dcls = "flat" if good is None else ("up-good" if good else "up-bad")
+            arrow = "▲" if ch > 0.05 else ("▼" if ch < -0.05 else "▶")
+            parts.append(f'<div class="ioc-tile-delta ioc-{dcls}">{arrow} {esc(i18n.pct(ch, lang, 1, signed=True))} '
+                         f'<span>{esc(state.t(label))}</span></div>')
+    target = row.get("target_year")
+    if target is not None and pd.notna(target):
+        year = pd.Timestamp(row["period"]).year if has_value else ""
+        line = state.t("tile.target", year=year, target=f"{i18n.smart(target, lang)} {unit}".strip())
+        if row.get("progress") is not None and pd.notna(row.get("progress")):
+            line += " · " + state.t("tile.progress", ytd=i18n.smart(row["ytd"], lang), progress=i18n.pct(row["progress"], lang, 0))
+        parts.append(f'<div class="ioc-tile-target">{esc(line)}</div>')
+    parts.append(f'<div class="ioc-tile-status ioc-chip-{cls}">{esc(state.t("status." + status))}</div>')
+    behind = row.get("behind")
+    if behind is not None and pd.notna(behind) and behind >= 1:
+        parts.append(f'<div class="ioc-tile-stale">⚠ {esc(state.t("tile.stale", n=int(behind)))}</div>')
+    parts.append("</div>")
+    return "".join(parts)
+
+
+def tiles(df: pd.DataFrame, sector_names: dict[str, str], per_row: int = 4) -> None:
+    lang = state.lang()
+    rows = [df.iloc[i : i + per_row] for i in range(0, len(df), per_row)]
+    for chunk in rows:
+        cols = st.columns(per_row)
+        for col, (_, r) in zip(cols, chunk.iterrows()):
+            col.markdown(tile_html(r, lang, sector_names.get(r["sector"], r["sector"])), unsafe_allow_html=True)
+
+
+def freshness_badges(source_names: list[str]) -> None:
+    """One small badge per source: last good load, and a warning when it is late against its schedule."""
+    status = {s["source"]: s for s in state.source_status()["sources"]}
+    cfg = state.config()
+    out = []
+    for name in source_names:
+        s = status.get(name)
+        if not s:
+            continue
+        state_key = "failed" if s["status"] == "failed" and s["freshness"] != "fresh" else s["freshness"]
+        when = "–"
+        if s["last_good"]:
+            when = i18n.datetime(pd.Timestamp(s["last_good"]).tz_convert(cfg.city.timezone))
+        label = state.t("freshness.badge", source=cfg.sources[name].description or name,
+                        state=state.t("freshness." + state_key), time=when)
+        cls = "good" if state_key == "fresh" else ("neutral" if state_key == "manual" else "bad")
+        title = s["error"] or ""
+        out.append(f'<span class="ioc-fresh ioc-chip-{cls}" title="{esc(title)}">{"●" if cls == "good" else "⚠"} {esc(label)}</span>')
+    if out:
+        st.markdown('<div class="ioc-fresh-row">' + "".join(out) + "</div>", unsafe_allow_html=True)
+
+
+def download_csv(df: pd.DataFrame, name: str, key: str) -> None:
+    st.download_button(state.t("app.download_csv"), df.to_csv(index=False).encode("utf-8-sig"),
+                       file_name=f"{name}.csv", mime="text/csv", key=key)
+
+
+def colour(name: str) -> str:
+    return COLOURS[name]
+
+
+def kpi(label: str, value: str, sub: str = "", accent: Optional[str] = None, text_colour: str = "#111") -> str:
+    """A small figure card; accent colours its left edge and, for AQI, its value chip."""
+    style = f' style="border-left-color:{esc(accent)}"' if accent else ""
+    chip = (f'<span class="ioc-kpi-chip" style="background:{esc(accent)};color:{esc(text_colour)}">{esc(value)}</span>'
+            if accent else esc(value))
+    return (f'<div class="ioc-kpi"{style}><div class="ioc-kpi-label">{esc(label)}</div>'
+            f'<div class="ioc-kpi-value">{chip}</div><div class="ioc-kpi-sub">{esc(sub)}</div></div>')
+
+
+def html_row(cards: list[str]) -> None:
+    cols = st.columns(len(cards))
+    for col, card in zip(cols, cards):
+        col.markdown(card, unsafe_allow_html=True)
+
+
+def legend(items: list[tuple[str, str, str]]) -> None:
+    """(label, background, text colour) chips in one line."""
+    chips = "".join(f'<span style="background:{esc(bg)};color:{esc(fg)}">{esc(label)}</span>' for label, bg, fg in items)
+    st.markdown(f'<div class="ioc-legend">{chips}</div>', unsafe_allow_html=True)

@@ -1,0 +1,76 @@
+"""Map builders: ward polygons drawn without any tile server (STACK_NOTES: map_provider=None), plus layers."""
+from __future__ import annotations
+
+import json
+from typing import Optional
+
+import numpy as np
+import pandas as pd
+import pydeck as pdk
+
+from ioc.ui.theme import COLOURS
+
+
+def view(wards: pd.DataFrame, zoom: float = 11.3) -> pdk.ViewState:
+    return pdk.ViewState(latitude=float(wards["lat"].mean()), longitude=float(wards["lon"].mean()), zoom=zoom, pitch=0)
+
+
+def ward_features(wards: pd.DataFrame, lang: str, fill: Optional[dict[str, list[int]]] = None,
+                  extra: Optional[dict[str, dict]] = None) -> dict:
+    """The wards as a FeatureCollection whose properties carry name, fill colour and tooltip lines."""
+    feats = []
+    for w in wards.itertuples():
+        if not w.geometry:
+            continue
+        name = w.name_vi if lang == "vi" else (w.name_en or w.name_vi)
+        props = {"code": w.ward_code, "name": name, "fill": (fill or {}).get(w.ward_code, COLOURS["ward_fill"]), "info": ""}
+        props.update((extra or {}).get(w.ward_code, {}))
+        feats.append({"type": "Feature", "geometry": json.loads(w.geometry), "properties": props})
+    return {"type": "FeatureCollection", "features": feats}
+
+
+def ward_layer(features: dict, pickable: bool = True, layer_id: str = "wards") -> pdk.Layer:
+    return pdk.Layer(
+        "GeoJsonLayer", features, id=layer_id, pickable=pickable, stroked=True, filled=True,
+        get_fill_color="properties.fill", get_line_color=COLOURS["ward_line"], line_width_min_pixels=1.2,
+        auto_highlight=True, highlight_color=[255, 255, 255, 90],
+    )
+
+
+def ward_labels(wards: pd.DataFrame, lang: str) -> pdk.Layer:
+    df = pd.DataFrame({
+        "name": [w.name_vi if lang == "vi" else (w.name_en or w.name_vi) for w in wards.itertuples()],
+        "position": [[float(w.lon), float(w.lat)] for w in wards.itertuples()],
+    })
+    return pdk.Layer("TextLayer", df, id="ward-names", get_position="position", get_text="name", get_size=12,
+                     get_color=[30, 30, 30, 220], character_set="auto", font_family="'DejaVu Sans', sans-serif",
+                     get_alignment_baseline="'top'", pickable=False, outline_width=2, outline_color=[255, 255, 255, 255],
+                     font_settings={"sdf": True})
+
+
+def deck(layers: list[pdk.Layer], wards: pd.DataFrame, tooltip_html: str, tile_url: Optional[str] = None) -> pdk.Deck:
+    """A deck over the wards; with no tile URL nothing is fetched from the internet."""
+    if tile_url:
+        layers = [pdk.Layer("TileLayer", data=tile_url, id="basemap", min_zoom=0, max_zoom=19, tile_size=256)] + layers
+    return pdk.Deck(
+        layers=layers, initial_view_state=view(wards), map_provider=None,
+        tooltip={"html": tooltip_html, "style": {"backgroundColor": "#1f2a36", "color": "white", "fontSize": "13px"}},
+    )
+
+
+def scale_colours(values: pd.Series, higher_is_better: bool) -> list[list[int]]:
+    """Values → colours on one diverging good/bad scale (green is good whichever way is better)."""
+    v = values.astype(float)
+    lo, hi = np.nanmin(v) if v.notna().any() else 0, np.nanmax(v) if v.notna().any() else 1
+    span = (hi - lo) or 1.0
+    good, bad, mid = np.array([27, 127, 59]), np.array([198, 40, 40]), np.array([250, 220, 90])
+    out = []
+    for x in v:
+        if np.isnan(x):
+            out.append([200, 200, 200, 120])
+            continue
+        s = (x - lo) / span
+        s = s if higher_is_better else 1 - s  # s = 1 is best
+        c = bad + (mid - bad) * (s * 2) if s < 0.5 else mid + (good - mid) * ((s - 0.5) * 2)
+        out.append([int(c[0]), int(c[1]), int(c[2]), 170])
+    return out

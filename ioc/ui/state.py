@@ -1,0 +1,105 @@
+"""Per-session context for pages: config, language, the current snapshot and cached queries."""
+from __future__ import annotations
+
+import importlib
+from pathlib import Path
+from typing import Any, Callable, Optional
+
+import duckdb
+import pandas as pd
+import streamlit as st
+
+from ioc import i18n
+from ioc.config import Config, config_path, load_config
+from ioc.warehouse import Warehouse
+
+LANG_KEY = "lang"
+
+
+@st.cache_resource(show_spinner=False, max_entries=4)
+def _config(path: str, mtime: float) -> Config:
+    return load_config(path)
+
+
+def config() -> Config:
+    """The config, re-read when the file changes; ConfigError propagates to the page boundary."""
+    path = config_path()
+    mtime = path.stat().st_mtime if path.exists() else 0.0
+    return _config(str(path), mtime)
+
+
+def lang() -> str:
+    value = st.session_state.get(LANG_KEY) or st.query_params.get(LANG_KEY)
+    return i18n.lang_or_default(value)
+
+
+def t(key: str, **kw: Any) -> str:
+    return i18n.t(key, lang(), **kw)
+
+
+def warehouse(cfg: Optional[Config] = None) -> Warehouse:
+    cfg = cfg or config()
+    return Warehouse(cfg.data_path / "warehouse", cfg.snapshots.keep)
+
+
+def snapshot_path(cfg: Optional[Config] = None) -> Optional[Path]:
+    """The current snapshot's file (its name carries the snapshot id), or None before the first load."""
+    wh = warehouse(cfg)
+    sid = wh.current_id()
+    if not sid:
+        return None
+    p = wh.path_of(sid)
+    return p if p.exists() else None
+
+
+@st.cache_resource(show_spinner=False, max_entries=2, on_release=lambda con: con.close())
+def _connection(path: str) -> duckdb.DuckDBPyConnection:
+    # one read-only connection per snapshot; a new snapshot's path is a new key and releases the old one
+    return duckdb.connect(path, read_only=True)
+
+
+@st.cache_data(show_spinner=False, max_entries=2000, ttl=6 * 3600)
+def _run(fn_ref: str, path: str, args: tuple, kwargs: tuple) -> Any:
+    module, name = fn_ref.split(":")
+    fn = getattr(importlib.import_module(module), name)
+    cur = _connection(path).cursor()
+    try:
+        return fn(cur, *args, **dict(kwargs))
+    finally:
+        cur.close()
+
+
+def query(fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+    """Run a query function of ioc.queries on the current snapshot, cached per snapshot and arguments."""
+    path = snapshot_path()
+    if path is None:
+        from ioc.errors import NoSnapshotError
+
+        raise NoSnapshotError(t("app.no_snapshot"))
+    return _run(f"{fn.__module__}:{fn.__qualname__}", str(path), args, tuple(sorted(kwargs.items())))
+
+
+@st.cache_data(show_spinner=False, ttl=30)
+def _status(path: str, mtime: float) -> dict:
+    from ioc.status import source_status
+
+    return source_status(config())
+
+
+def source_status() -> dict:
+    """Freshness of every source (from the operational store), refreshed at most every 30 s."""
+    cfg = config()
+    return _status(str(cfg.path), cfg.path.stat().st_mtime if cfg.path else 0.0)
+
+
+def snapshot_time() -> Optional[pd.Timestamp]:
+    st_ = source_status()["snapshot"]
+    return pd.Timestamp(st_["created"]) if st_["created"] else None
+
+
+def today():
+    """Today in the city's time zone."""
+    import datetime as dt
+    from zoneinfo import ZoneInfo
+
+    return dt.datetime.now(ZoneInfo(config().city.timezone)).date()

@@ -1,0 +1,73 @@
+"""One theme: colours by meaning, the chart locale and the page CSS (static, no data in it)."""
+from __future__ import annotations
+
+COLOURS = {
+    "good": "#1B7F3B",
+    "bad": "#C62828",
+    "neutral": "#607D8B",
+    "accent": "#0B4F8A",
+    "ward_fill": [11, 79, 138, 40],
+    "ward_line": [11, 79, 138, 200],
+    "limit": "#C62828",
+}
+
+# Vega's d3 locale, so axes and tooltips read 1.234,5 and Vietnamese month names
+VEGA_LOCALE = {
+    "vi": {
+        "number": {"decimal": ",", "thousands": ".", "grouping": [3], "currency": ["", " ₫"]},
+        "time": {
+            "dateTime": "%A, %d/%m/%Y, %X", "date": "%d/%m/%Y", "time": "%H:%M:%S", "periods": ["SA", "CH"],
+            "days": ["Chủ nhật", "Thứ hai", "Thứ ba", "Thứ tư", "Thứ năm", "Thứ sáu", "Thứ bảy"],
+            "shortDays": ["CN", "T2", "T3", "T4", "T5", "T6", "T7"],
+            "months": [f"Tháng {i}" for i in range(1, 13)],
+            "shortMonths": [f"Th{i}" for i in range(1, 13)],
+        },
+    },
+    "en": {
+        "number": {"decimal": ".", "thousands": ",", "grouping": [3], "currency": ["", " VND"]},
+        "time": {
+            "dateTime": "%a %d/%m/%Y %X", "date": "%d/%m/%Y", "time": "%H:%M:%S", "periods": ["AM", "PM"],
+            "days": ["Sunday", "Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday"],
+            "shortDays": ["Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"],
+            "months": ["January", "February", "March", "April", "May", "June", "July", "August", "September",
+                       "October", "November", "December"],
+            "shortMonths": ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"],
+        },
+    },
+}
+
+CSS = """
+<style>
+.ioc-header-badges {text-align: right; line-height: 2.2;}
+.ioc-sample {background: #FFF3CD; color: #7A4F01; border: 1px solid #E0B000; border-radius: 4px;
+  padding: 2px 8px; font-weight: 700; font-size: 0.8rem; letter-spacing: .04em; margin-left: 6px;}
+.ioc-asof {color: #555; font-size: 0.85rem; margin-left: 6px;}
+.ioc-tile {border: 1px solid #DDE3EA; border-left: 6px solid #607D8B; border-radius: 8px; padding: 10px 14px;
+  margin-bottom: 12px; background: #FFFFFF; min-height: 215px; box-shadow: 0 1px 2px rgba(0,0,0,.04);}
+.ioc-tile.ioc-good {border-left-color: #1B7F3B;}
+.ioc-tile.ioc-bad {border-left-color: #C62828;}
+.ioc-tile-sector {font-size: .72rem; text-transform: uppercase; letter-spacing: .05em; color: #0B4F8A; font-weight: 700;}
+.ioc-tile-name {font-size: .9rem; color: #333; margin-top: 2px; min-height: 2.4em;}
+.ioc-tile-value {font-size: 2rem; font-weight: 700; color: #111; line-height: 1.2;}
+.ioc-unit {font-size: .95rem; font-weight: 400; color: #555;}
+.ioc-tile-period {font-size: .78rem; color: #666;}
+.ioc-tile-delta {font-size: .82rem; font-weight: 600;}
+.ioc-tile-delta span {font-weight: 400; color: #666;}
+.ioc-up-good {color: #1B7F3B;} .ioc-up-bad {color: #C62828;} .ioc-flat {color: #607D8B;}
+.ioc-tile-target {font-size: .78rem; color: #444; margin-top: 4px;}
+.ioc-tile-status {display: inline-block; margin-top: 6px; font-size: .75rem; font-weight: 700; border-radius: 10px; padding: 1px 8px;}
+.ioc-chip-good {background: #E3F4E8; color: #1B7F3B;} .ioc-chip-bad {background: #FDE7E7; color: #B71C1C;}
+.ioc-chip-neutral {background: #ECEFF1; color: #455A64;}
+.ioc-tile-stale {font-size: .75rem; color: #B71C1C; margin-top: 4px;}
+.ioc-fresh-row {margin: 2px 0 10px 0;}
+.ioc-fresh {display: inline-block; font-size: .78rem; border-radius: 10px; padding: 2px 10px; margin: 0 6px 4px 0;}
+.ioc-kpi {border: 1px solid #DDE3EA; border-left: 6px solid #0B4F8A; border-radius: 8px; padding: 8px 14px;
+  background: #FFFFFF; min-height: 108px; margin-bottom: 8px;}
+.ioc-kpi-label {font-size: .8rem; color: #444; font-weight: 600;}
+.ioc-kpi-value {font-size: 1.9rem; font-weight: 700; line-height: 1.35;}
+.ioc-kpi-chip {border-radius: 6px; padding: 0 10px;}
+.ioc-kpi-sub {font-size: .78rem; color: #666;}
+.ioc-legend {font-size: .8rem; margin: 4px 0;}
+.ioc-legend span {display: inline-block; padding: 1px 8px; margin-right: 4px; border-radius: 3px;}
+</style>
+"""

@@ -1,0 +1,138 @@
+"""Environment: air stations on the ward map coloured by VN_AQI, trends against QCVN limits, daily AQI."""
+from __future__ import annotations
+
+import datetime as dt
+
+import pandas as pd
+import pydeck as pdk
+import streamlit as st
+
+from ioc import aqi, i18n
+from ioc.queries import environment as qe
+from ioc.queries import reference as qr
+from ioc.ui import charts, maps, state
+from ioc.ui import components as ui
+
+cfg = state.config()
+lang = state.lang()
+t = state.t
+SOURCES = [n for n, s in cfg.sources.items() if s.table in (qe.STATIONS, qe.HOURLY, qe.DAILY)]
+
+ui.page_header(t("env.title"), t("env.subtitle"), sources=SOURCES)
+ui.freshness_badges(SOURCES)
+
+with ui.section():
+    stations = state.query(qe.stations)
+    rng = state.query(qe.data_range)
+    names = dict(zip(stations["station_code"], stations["name"]))
+    last_day = rng["daily_last"] or state.today()
+    first_day = rng["daily_first"] or last_day - dt.timedelta(days=365)
+
+    f1, f2, f3, f4 = st.columns([3, 1.3, 2, 1.3])
+    picked = f1.multiselect(t("env.stations"), list(names), format_func=names.get, key="st", bind="query-params",
+                            placeholder=t("env.stations"))
+    pollutant = f2.selectbox(t("env.pollutant"), aqi.POLLUTANTS, format_func=lambda p: t("pollutant." + p),
+                             key="pol", bind="query-params")
+    period = f3.date_input(t("env.period"), value=(last_day - dt.timedelta(days=29), last_day), min_value=first_day,
+                           max_value=last_day, format="DD/MM/YYYY", key="period", bind="query-params")
+    grain = f4.segmented_control(t("env.grain"), ["day", "hour"], format_func=lambda g: t("env.grain_" + g),
+                                 default="day", key="grain", bind="query-params", required=True)
+    start, end = (period if isinstance(period, (tuple, list)) and len(period) == 2 else (period, period))
+    if isinstance(period, (tuple, list)) and len(period) == 1:
+        start = end = period[0]
+    codes = tuple(picked) or None
+    limits = aqi.QCVN_LIMITS[pollutant]
+    day_avg = "24h" if "24h" in limits else next(iter(limits))
+    hour_avg = "1h" if "1h" in limits else day_avg
+
+latest = pd.DataFrame()
+with ui.section():
+    latest = state.query(qe.latest_aqi)
+    exc = state.query(qe.exceedances, pollutant, float(limits[day_avg]), start, end, codes)
+    worst = latest.dropna(subset=["aqi"]).sort_values("aqi", ascending=False)
+    cards = []
+    if not worst.empty:
+        w = worst.iloc[0]
+        band_key, colour = aqi.band(w["aqi"])
+        ts = pd.Timestamp(w["ts"])
+        cards.append(ui.kpi(t("env.aqi_now"), f"{i18n.num(w['aqi'], lang)} · {t('aqi_band.' + band_key)}",
+                            t("env.aqi_at", station=w["name"], time=i18n.datetime(ts)), accent=colour,
+                            text_colour="#111" if band_key in ("good", "moderate", "poor") else "#fff"))
+    n_over = int(exc["days_over"].sum()) if not exc.empty else 0
+    cards.append(ui.kpi(t("env.days_over", pollutant=t("pollutant." + pollutant)), i18n.num(n_over, lang),
+                        t("env.days_over_help", limit=i18n.num(limits[day_avg], lang)),
+                        accent=ui.colour("bad") if n_over else ui.colour("good"), text_colour="#fff"))
+    mean = (exc["mean"] * exc["days"]).sum() / exc["days"].sum() if not exc.empty and exc["days"].sum() else None
+    cards.append(ui.kpi(t("env.period_mean", pollutant=t("pollutant." + pollutant)),
+                        f"{i18n.num(mean, lang, 1)} µg/m³",
+                        t("env.limit_label", avg=t("avg." + day_avg), limit=i18n.num(limits[day_avg], lang))))
+    ui.html_row(cards)
+
+with ui.section(t("env.map_title")):
+    wards = state.query(qr.wards)
+    pts = latest.copy()
+    pts["ward"] = pts["ward_vi"] if lang == "vi" else pts["ward_en"]
+    pts["info"] = [
+        f"{r.ward} · VN_AQI {i18n.num(r.aqi, lang)} ({t('aqi_band.' + r.band)}) · PM2.5 {i18n.num(r.pm25_now, lang, 1)} µg/m³"
+        for r in pts.itertuples()
+    ]
+    pts["fill"] = [aqi.rgb(c, 235) for c in pts["colour"]]
+    pts["aqi_text"] = [i18n.num(v, lang) for v in pts["aqi"]]
+    if codes:
+        pts = pts[pts["station_code"].isin(codes)]
+    feats = maps.ward_features(wards, lang)
+    layers = [
+        maps.ward_layer(feats, pickable=True),
+        maps.ward_labels(wards, lang),
+        pdk.Layer("ScatterplotLayer", pts[["station_code", "name", "info", "fill", "lon", "lat", "aqi_text"]],
+                  id="stations", get_position=["lon", "lat"], get_fill_color="fill", get_radius=420,
+                  radius_min_pixels=11, radius_max_pixels=40, stroked=True, get_line_color=[20, 20, 20, 255],
+                  line_width_min_pixels=1.5, pickable=True),
+        pdk.Layer("TextLayer", pts[["lon", "lat", "aqi_text"]], id="aqi-values", get_position=["lon", "lat"],
+                  get_text="aqi_text", get_size=13, get_color=[0, 0, 0, 255], font_weight=700,
+                  font_family="'DejaVu Sans', sans-serif"),
+    ]
+    st.pydeck_chart(maps.deck(layers, wards, "<b>{name}</b><br/>{info}", cfg.maps.tile_url), height=480)
+    ui.legend([(t("aqi_band." + key), colour, "#111" if key in ("good", "moderate", "poor") else "#fff")
+               for _, key, colour in aqi.BANDS])
+
+with ui.section():
+    avg = hour_avg if grain == "hour" else day_avg
+    data = state.query(qe.series, pollutant, grain, start, end, codes)
+    if data.empty:
+        st.info(t("env.no_hourly") if grain == "hour" else t("app.empty"))
+    else:
+        data["station"] = data["station_code"].map(names).fillna(data["station_code"])
+        title = t("env.trend_title", pollutant=t("pollutant." + pollutant), grain=t("env.grain_" + grain).lower())
+        st.altair_chart(charts.time_lines(
+            data, x="t", y="value", series="station", title=title, x_title=t("env.time"),
+            y_title=t("env.concentration"), series_title=t("env.station"), lang=lang, hourly=grain == "hour",
+            limit=float(limits[avg]), limit_label=t("env.limit_label", avg=t("avg." + avg), limit=i18n.num(limits[avg], lang)),
+        ), width="stretch")
+
+with ui.section():
+    daily = state.query(qe.daily_aqi, start, end, codes)
+    if daily.empty:
+        st.info(t("app.empty"))
+    else:
+        daily["station"] = daily["station_code"].map(names).fillna(daily["station_code"])
+        counts = daily.groupby(["station", "band"], as_index=False).size().rename(columns={"size": "days"})
+        order = [key for _, key, _ in aqi.BANDS] + ["none"]
+        labels = {k: t("aqi_band." + k) for k in order}
+        colours = {key: colour for _, key, colour in aqi.BANDS} | {"none": aqi.band(None)[1]}
+        st.altair_chart(charts.stacked_bands(
+            counts, y="station", count="days", band="band", order=order, labels=labels, colours=colours,
+            title=t("env.aqi_days_title"), y_title=t("env.station"), x_title=t("env.days"), lang=lang,
+        ), width="stretch")
+
+        st.subheader(t("env.table_title"))
+        table = pd.DataFrame({
+            t("env.date"): [i18n.date(d) for d in daily["date"]],
+            t("env.station"): daily["station"],
+            t("env.aqi"): daily["aqi"],
+            t("env.band"): [t("aqi_band." + b) for b in daily["band"]],
+            **{t("pollutant." + p): daily[p].round(1) for p in aqi.POLLUTANTS},
+        }).iloc[::-1]
+        st.dataframe(table, hide_index=True, width="stretch", height=360,
+                     column_config={t("env.aqi"): st.column_config.NumberColumn(format="%d")})
+        ui.download_csv(table, f"vn_aqi_{start}_{end}", key="dl_daily")

@@ -1,0 +1,80 @@
+"""Overview: a tile per sector from the indicator layer, the wards on a map, and data freshness."""
+from __future__ import annotations
+
+import pandas as pd
+import streamlit as st
+
+from ioc import i18n
+from ioc.queries import indicators as qi
+from ioc.queries import reference as qr
+from ioc.ui import charts, maps, state
+from ioc.ui import components as ui
+
+cfg = state.config()
+lang = state.lang()
+t = state.t
+sector_names = {s.code: getattr(s.name, lang) or s.name.vi for s in cfg.sectors}
+
+ui.page_header(t("overview.title"), t("overview.subtitle"))
+
+status = state.source_status()
+
+with ui.section():
+    tiles = state.query(qi.summary, headline=True, today=state.today())
+    order = {s.code: i for i, s in enumerate(cfg.sectors)}
+    tiles = tiles.assign(_o=tiles["sector"].map(order)).sort_values(["_o", "code"]).drop_duplicates("sector")
+    ui.tiles(tiles, sector_names)
+    missing = [sector_names[s.code] for s in cfg.sectors if s.code not in set(tiles["sector"])]
+    if missing:
+        st.caption(t("overview.sectors_missing", names=", ".join(missing)))
+
+with ui.section(t("overview.map_title")):
+    options = state.query(qi.with_ward_values)
+    if options.empty:
+        st.info(t("app.empty"))
+    else:
+        names = {r.code: f"{sector_names.get(r.sector, r.sector)} · {r.name_vi if lang == 'vi' else r.name_en}"
+                 for r in options.itertuples()}
+        code = st.selectbox(t("overview.map_indicator"), list(names), format_func=names.get, key="ind",
+                            bind="query-params")
+        meta = options.set_index("code").loc[code]
+        values = state.query(qi.ward_latest, code)
+        wards = state.query(qr.wards)
+        unit = meta["unit"] or ""
+        fill = dict(zip(values["ward_code"], maps.scale_colours(values["value"], meta["direction"] == "higher")))
+        info = {r.ward_code: {"info": f"{i18n.smart(r.value, lang)} {unit}".strip()} for r in values.itertuples()}
+        period = values["period"].dropna()
+        grain = cfg.indicators[[i.code for i in cfg.indicators].index(code)].grain
+        if not period.empty:
+            st.caption(t("overview.map_period", period=i18n.period(period.iloc[0], grain, lang)))
+        left, right = st.columns([3, 2])
+        with left:
+            feats = maps.ward_features(wards, lang, fill=fill, extra=info)
+            st.pydeck_chart(maps.deck([maps.ward_layer(feats), maps.ward_labels(wards, lang)], wards,
+                                      "<b>{name}</b><br/>{info}", cfg.maps.tile_url), height=460)
+        with right:
+            ranked = values.dropna(subset=["value"]).assign(
+                ward=lambda d: d["name_vi"] if lang == "vi" else d["name_en"])
+            ranked = ranked.sort_values("value", ascending=meta["direction"] != "higher")
+            st.altair_chart(charts.ranked_bars(ranked, x="value", y="ward", title=names[code], x_title=unit,
+                                               y_title=t("overview.ward"), lang=lang,
+                                               higher_is_better=meta["direction"] == "higher"),
+                            width="stretch")
+
+with ui.section(t("freshness.title")):
+    rows = []
+    for s in status["sources"]:
+        if not s["enabled"]:
+            continue
+        key = "failed" if s["status"] == "failed" and s["freshness"] != "fresh" else s["freshness"]
+        last = pd.Timestamp(s["last_good"]).tz_convert(cfg.city.timezone) if s["last_good"] else None
+        rows.append({
+            t("freshness.sector"): sector_names.get(s["sector"], s["sector"]),
+            t("freshness.source"): cfg.sources[s["source"]].description or s["source"],
+            t("freshness.status"): ("✅ " if key == "fresh" else "⚠️ ") + t("freshness." + key),
+            t("freshness.last_good"): i18n.datetime(last) if last is not None else "–",
+            t("freshness.rows"): i18n.num(s["rows"], lang) if s["rows"] is not None else "–",
+            t("freshness.rejects"): i18n.num(s["rejects"], lang) if s["rejects"] is not None else "–",
+            t("freshness.error"): s["error"] or "",
+        })
+    st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch")
