@@ -168,9 +168,9 @@ class Indicator(Model):
 
 
 class Sector(Model):
-    code: str
-    name: Names
-    icon: str = ""
+    code: str = Field(description="Short code, also the prefix of the sector's tables (env, admin, ...).")
+    name: Names = Field(description="Name shown in navigation and on tiles.")
+    icon: str = Field("", description="Material icon name for the navigation (optional).")
 
 
 class Snapshots(Model):
@@ -197,14 +197,14 @@ class Maps(Model):
 
 
 class Config(Model):
-    city: City
+    city: City = Field(description="The city: name, time zone, language, centre.")
     wards: list[Ward] = Field(min_length=1, description="The city's wards.")
     sectors: list[Sector] = Field(default_factory=list, description="Sectors with their names.")
     data_dir: str = Field("data", description="Where landing/, warehouse/ and ops.sqlite live (IOC_DATA_DIR overrides).")
-    snapshots: Snapshots = Field(default_factory=Snapshots)
-    landing: Landing = Field(default_factory=Landing)
-    scheduler: Scheduler = Field(default_factory=Scheduler)
-    maps: Maps = Field(default_factory=Maps)
+    snapshots: Snapshots = Field(default_factory=Snapshots, description="Snapshot retention.")
+    landing: Landing = Field(default_factory=Landing, description="Landing-zone retention.")
+    scheduler: Scheduler = Field(default_factory=Scheduler, description="The scheduler.")
+    maps: Maps = Field(default_factory=Maps, description="Maps: ward polygons and an optional basemap.")
     sources: dict[str, Source] = Field(default_factory=dict, description="Data sources by name.")
     indicators: list[Indicator] = Field(default_factory=list, description="The indicator layer.")
     # Reserved for later issues; shapes are defined there.

@@ -1,0 +1,74 @@
+"""The served app in headless Chromium: pages load without a traceback, charts and maps are drawn."""
+from __future__ import annotations
+
+import shutil
+
+import pytest
+
+from tests.ui.conftest import ARTIFACTS
+
+pytestmark = pytest.mark.browser
+
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+        "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+READY = """() => { const a = document.querySelector('[data-testid="stApp"]');
+  return a && a.getAttribute('data-test-script-state') === 'notRunning'
+    && !document.querySelector('[data-testid="stStatusWidget"]'); }"""
+
+
+@pytest.fixture(scope="module")
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        yield b
+        b.close()
+
+
+@pytest.fixture
+def page(browser):
+    ctx = browser.new_context(viewport={"width": 1440, "height": 1000}, locale="vi-VN")
+    pg = ctx.new_page()
+    errors: list[str] = []
+    pg.on("pageerror", lambda e: errors.append(str(e)))
+    pg.errors = errors
+    yield pg
+    ctx.close()
+
+
+def _open(page, url: str) -> None:
+    page.goto(url)
+    page.wait_for_function(READY, timeout=90_000)
+
+
+def _no_traceback(page) -> None:
+    assert page.locator('[data-testid="stException"]').count() == 0
+    assert "Traceback" not in page.inner_text("body")
+
+
+@pytest.mark.parametrize("path, name", [("/", "overview"), ("/environment", "environment")])
+def test_page_draws_chart_and_map(page, served_app: str, path: str, name: str) -> None:
+    _open(page, served_app + path)
+    page.wait_for_selector('[data-testid="stDeckGlJsonChart"] canvas', timeout=60_000)
+    page.wait_for_selector('[data-testid="stVegaLiteChart"] svg, [data-testid="stVegaLiteChart"] canvas', timeout=60_000)
+    _no_traceback(page)
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
+
+
+def test_environment_filters_live_in_the_url(page, served_app: str) -> None:
+    _open(page, served_app + "/environment?pol=pm10&grain=hour")
+    page.wait_for_selector('[data-testid="stVegaLiteChart"] svg, [data-testid="stVegaLiteChart"] canvas', timeout=60_000)
+    _no_traceback(page)
+    assert "pol=pm10" in page.url and "grain=hour" in page.url
+    assert "PM10" in page.inner_text("body")
+
+
+def test_health_route_reports_the_snapshot(served_app: str) -> None:
+    import requests
+
+    body = requests.get(served_app + "/api/health", timeout=10).json()
+    assert body["ok"] is True and body["snapshot"]["id"]
+    assert {s["source"] for s in body["sources"]} >= {"weather"}
