@@ -23,13 +23,14 @@ def build_navigation(lang: str):
 
 
 def main() -> None:
-    st.set_page_config(page_title=i18n.t("app.title", state.lang()), page_icon=":material/location_city:", layout="wide")
+    st.set_page_config(page_title=i18n.t("app.title", state.lang()), page_icon="🏙️", layout="wide")
     with st.sidebar:
-        st.selectbox(
-            i18n.t("app.language", state.lang()), list(i18n.LANGS), key=state.LANG_KEY, bind="query-params",
+        lang = st.selectbox(
+            i18n.t("app.language", state.lang()), list(i18n.LANGS),
+            key=state.url_key(state.LANG_KEY, i18n.DEFAULT, lambda v: v if v in i18n.LANGS else None),
             format_func=lambda c: {"vi": "Tiếng Việt", "en": "English"}[c],
         )
-    lang = state.lang()
+    state.to_url(state.LANG_KEY, lang, i18n.DEFAULT)
     try:
         cfg = state.config()
     except ConfigError as exc:

@@ -14,6 +14,13 @@ from ioc.errors import IOCError
 
 log = logging.getLogger("ioc.server")
 
+# Streamlit decides "pages/ folder app (v1) or st.navigation app (v2)" at the first session: a first
+# visit to a deep link such as /environment would run that page alone, without app.py's navigation,
+# page config and language. This app is v2 from the start.
+from streamlit.runtime.pages_manager import PagesManager  # noqa: E402
+
+PagesManager.uses_pages_directory = False
+
 
 @asynccontextmanager
 async def lifespan(app):

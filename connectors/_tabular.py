@@ -117,12 +117,16 @@ def find_header(rows: list[list[str]], src: Source, opts: TabularOptions) -> tup
     best, best_score = None, 0
     limit = min(len(rows), HEADER_SCAN_ROWS)
     for r in range(max(0, limit - n + 1)):
+        if not any(norm(c) for c in rows[r]):  # a header never starts with a blank row
+            continue
         names = column_names(join_header(rows[r : r + n]), src)
         score = len(expected.intersection(names))
-        if expected and score * 2 > len(expected):
-            return r, names
+        # The best window wins, not the first that names most columns: with header_rows 2, the blank row
+        # above a header plus its first row already name the vertically merged columns.
         if score > best_score:
             best, best_score = r, score
+            if score == len(expected):
+                break
     if best is not None:
         return best, column_names(join_header(rows[best : best + n]), src)
     # Nothing named: a transform shapes the columns. Take the first row as wide as the table.

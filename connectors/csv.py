@@ -108,8 +108,8 @@ def parse(src: Source, opts: Options, payloads: list[Payload]) -> Parsed:
     try:
         path = payload.meta.get("landing_path")
         body = data
-        if encoding not in ("utf-8", "utf-8-sig") or not path:
-            body = data.decode(encoding, errors="replace").encode("utf-8") if encoding not in ("utf-8", "utf-8-sig") else data
+        if encoding not in UTF8 or not path:
+            body = _decode(data, encoding).encode("utf-8") if encoding not in UTF8 else data
             tmp = tempfile.NamedTemporaryFile(suffix=".csv", delete=False)
             tmp.write(body)
             tmp.close()
@@ -122,8 +122,10 @@ def parse(src: Source, opts: Options, payloads: list[Payload]) -> Parsed:
                 "columns=$columns, null_padding=true, strict_mode=false, encoding='utf-8')"
             )
             try:
+                # DuckDB's `skip` counts records, as the header search does (a quoted line break in a title
+                # row is not a new record), not the physical lines that Python's reader skips below.
                 table, dropped, rejects = _tabular.clean(
-                    con, source, {"path": path, "delim": delimiter, "skip": skip_lines, "columns": columns},
+                    con, source, {"path": path, "delim": delimiter, "skip": header_end, "columns": columns},
                     names, opts, first_row=header_end + 1,
                 )
             except duckdb.Error:

@@ -117,10 +117,10 @@ class Source(Model):
     def _cron(cls, v: Optional[str]) -> Optional[str]:
         if v is None:
             return v
-        from apscheduler.triggers.cron import CronTrigger
+        from ioc.freshness import cron_trigger
 
         try:
-            CronTrigger.from_crontab(v)
+            cron_trigger(v, "UTC")
         except ValueError as exc:
             raise ValueError(f"not a cron expression ({exc}); e.g. '0 6 * * *'") from exc
         return v

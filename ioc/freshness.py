@@ -23,19 +23,64 @@ class Freshness:
         return self.state in ("late", "never")
 
 
-def schedule_times(cron: str, tz: str, now: dt.datetime) -> tuple[Optional[dt.datetime], dt.timedelta]:
-    """(the most recent scheduled time at or before now, the schedule's typical interval)."""
-    trig = CronTrigger.from_crontab(cron, timezone=ZoneInfo(tz))
+def cron_trigger(cron: str, tz: str) -> CronTrigger:
+    """A trigger for a standard cron expression in time zone tz; ValueError when it is not one.
+
+    APScheduler 3 numbers weekdays from Monday (0) while cron numbers them from Sunday (0 or 7), so
+    `0 6 * * 1-5` would run Tuesday to Saturday: numbered weekdays are translated first."""
+    fields = cron.split()
+    if len(fields) == 5 and any(ch.isdigit() for ch in fields[4]):
+        fields[4] = _weekdays(fields[4])
+    return CronTrigger.from_crontab(" ".join(fields), timezone=ZoneInfo(tz))
+
+
+def _weekdays(field: str) -> str:
+    """A cron day-of-week field (numbers, ranges, steps) as the APScheduler weekday numbers it means."""
+    days: set[int] = set()
+    for part in field.split(","):
+        span, _, step = part.partition("/")
+        try:
+            if span == "*":
+                lo, hi = 0, 6
+            elif "-" in span:
+                lo, hi = (int(x) for x in span.split("-", 1))
+            else:
+                lo = int(span)
+                hi = 7 if step else lo
+            days.update(range(lo, hi + 1, int(step or 1)))
+        except ValueError:
+            raise ValueError(f"day of week {field!r}: use numbers 0-7 or names (mon-fri), not both") from None
+    if not days or max(days) > 7:
+        raise ValueError(f"day of week {field!r}: expected numbers 0-7 (0 and 7 are Sunday)")
+    return ",".join(str(d) for d in sorted({(d + 6) % 7 for d in days}))
+
+
+def schedule_times(
+    cron: str, tz: str, now: dt.datetime
+) -> tuple[Optional[dt.datetime], Optional[dt.datetime], dt.timedelta]:
+    """(the latest scheduled run at or before now, the run before it, the time from the latest run to the next).
+
+    The gaps of a schedule differ (`0 6 * * 1-5` waits three days over a weekend), so each is measured
+    where it is, not taken from the next gap ahead."""
+    trig = cron_trigger(cron, tz)
+    step = dt.timedelta(seconds=1)
     nxt = trig.get_next_fire_time(None, now)
-    after = trig.get_next_fire_time(nxt, nxt + dt.timedelta(seconds=1)) if nxt else None
-    interval = (after - nxt) if (nxt and after) else dt.timedelta(days=1)
-    # walk forward from a few intervals back to find the last fire time not after now
-    t = trig.get_next_fire_time(None, now - 3 * interval)
-    prev = None
-    while t is not None and t <= now:
-        prev = t
-        t = trig.get_next_fire_time(t, t + dt.timedelta(seconds=1))
-    return prev, interval
+    after = trig.get_next_fire_time(nxt, nxt + step) if nxt else None
+    span = 3 * ((after - nxt) if (nxt and after) else dt.timedelta(days=1))
+    while True:  # walk forward from far enough back to have seen the two latest runs
+        runs: list[dt.datetime] = []
+        t = trig.get_next_fire_time(None, now - span)
+        while t is not None and t <= now:
+            runs = [*runs[-1:], t]
+            t = trig.get_next_fire_time(t, t + step)
+        if len(runs) == 2 or span > dt.timedelta(days=800):
+            break
+        span *= 2
+    prev = runs[-1] if runs else None
+    before = runs[0] if len(runs) == 2 else None
+    following = trig.get_next_fire_time(prev, prev + step) if prev else None
+    interval = (following - prev) if (prev and following) else span / 3
+    return prev, before, interval
 
 
 def freshness(cron: Optional[str], tz: str, last_good_ts: Optional[float], now: Optional[dt.datetime] = None) -> Freshness:
@@ -43,13 +88,15 @@ def freshness(cron: Optional[str], tz: str, last_good_ts: Optional[float], now: 
     last = dt.datetime.fromtimestamp(last_good_ts, dt.timezone.utc) if last_good_ts else None
     if not cron:
         return Freshness("manual" if last else "never", last, None, None)
-    prev, interval = schedule_times(cron, tz, now)
+    prev, before, interval = schedule_times(cron, tz, now)
     if last is None:
         return Freshness("never", None, None, interval)
     if prev is None:
         return Freshness("fresh", last, None, interval)
     expected_by = prev + GRACE * interval
-    # late when the last good load is older than the run before the latest one and the grace has passed
-    if last < prev - interval + dt.timedelta(seconds=1) or (last < prev and now > expected_by):
+    # late when a whole run was missed (the load is older than the run before the latest one), or when the
+    # latest run's load is still missing once the grace has passed
+    missed = before is not None and last < before + dt.timedelta(seconds=1)
+    if missed or (last < prev and now > expected_by):
         return Freshness("late", last, expected_by, interval)
     return Freshness("fresh", last, expected_by, interval)

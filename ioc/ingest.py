@@ -194,7 +194,7 @@ class Ingestor:
         parsed = f.parsed
         try:
             con.execute("BEGIN")
-            con.register("raw", parsed.table)
+            con.register("raw", rename_columns(parsed.table, src.rename))
             relation = "raw"
             if src.transform:
                 try:
@@ -249,7 +249,7 @@ class Ingestor:
             con.execute(f"CREATE OR REPLACE TABLE {t} AS SELECT * FROM {good}")
             return
         have = {r[0] for r in con.execute(f"DESCRIBE {t}").fetchall()}
-        for name, typ in con.execute(f"DESCRIBE {good}").fetchall():
+        for name, typ, *_ in con.execute(f"DESCRIBE {good}").fetchall():  # DESCRIBE has six columns
             if name not in have:
                 con.execute(f"ALTER TABLE {t} ADD COLUMN {ident(name)} {typ}")
         if src.mode == "upsert":
@@ -305,6 +305,17 @@ class Ingestor:
             "rejects, dropped, checksum, landing, snapshot_id, error FROM _ops_runs"
         )
         b.con.unregister("_ops_runs")
+
+
+def rename_columns(table: pa.Table, rename: dict[str, str]) -> pa.Table:
+    """Apply a source's `rename` to any connector's columns (tabular connectors have applied it already)."""
+    if not rename:
+        return table
+    from connectors._tabular import norm
+
+    lookup = {norm(k).casefold(): v for k, v in rename.items()}
+    names = [lookup.get(norm(c).casefold(), c) if c not in rename.values() else c for c in table.column_names]
+    return table.rename_columns(names) if names != table.column_names else table
 
 
 def _duck(exc: Exception) -> str:

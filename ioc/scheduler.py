@@ -12,10 +12,9 @@ import time
 from typing import Callable, Optional
 
 from apscheduler.schedulers.background import BackgroundScheduler
-from apscheduler.triggers.cron import CronTrigger
-
 from ioc.config import Config
 from ioc.errors import IOCError
+from ioc.freshness import cron_trigger
 
 log = logging.getLogger("ioc.scheduler")
 
@@ -42,7 +41,7 @@ class Scheduler:
     def start(self) -> "Scheduler":
         for name, cron in self.jobs().items():
             self._aps.add_job(
-                self.enqueue, CronTrigger.from_crontab(cron, timezone=self.cfg.city.timezone), args=[name],
+                self.enqueue, cron_trigger(cron, self.cfg.city.timezone), args=[name],
                 id=name, name=name, coalesce=True, max_instances=1, misfire_grace_time=3600,
             )
         self._aps.start()

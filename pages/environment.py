@@ -28,18 +28,35 @@ with ui.section():
     last_day = rng["daily_last"] or state.today()
     first_day = rng["daily_first"] or last_day - dt.timedelta(days=365)
 
+    default_period = (max(first_day, last_day - dt.timedelta(days=29)), last_day)
+
+    def _period(text: str):
+        a, b = (dt.date.fromisoformat(x) for x in text.split(".."))
+        a, b = max(a, first_day), min(b, last_day)
+        return (a, b) if a <= b else None
+
     f1, f2, f3, f4 = st.columns([3, 1.3, 2, 1.3])
-    picked = f1.multiselect(t("env.stations"), list(names), format_func=names.get, key="st", bind="query-params",
-                            placeholder=t("env.stations"))
-    pollutant = f2.selectbox(t("env.pollutant"), aqi.POLLUTANTS, format_func=lambda p: t("pollutant." + p),
-                             key="pol", bind="query-params")
-    period = f3.date_input(t("env.period"), value=(last_day - dt.timedelta(days=29), last_day), min_value=first_day,
-                           max_value=last_day, format="DD/MM/YYYY", key="period", bind="query-params")
-    grain = f4.segmented_control(t("env.grain"), ["day", "hour"], format_func=lambda g: t("env.grain_" + g),
-                                 default="day", key="grain", bind="query-params", required=True)
-    start, end = (period if isinstance(period, (tuple, list)) and len(period) == 2 else (period, period))
-    if isinstance(period, (tuple, list)) and len(period) == 1:
-        start = end = period[0]
+    picked = f1.multiselect(
+        t("env.stations"), list(names), format_func=names.get, placeholder=t("env.stations"),
+        key=state.url_key("st", [], lambda v: [c for c in v.split(",") if c in names] or None),
+    )
+    pollutant = f2.selectbox(
+        t("env.pollutant"), aqi.POLLUTANTS, format_func=lambda p: t("pollutant." + p),
+        key=state.url_key("pol", "pm25", lambda v: v if v in aqi.POLLUTANTS else None),
+    )
+    period = f3.date_input(
+        t("env.period"), min_value=first_day, max_value=last_day, format="DD/MM/YYYY",
+        key=state.url_key("period", default_period, _period),
+    )
+    grain = f4.segmented_control(
+        t("env.grain"), ["day", "hour"], format_func=lambda g: t("env.grain_" + g), required=True,
+        key=state.url_key("grain", "day", lambda v: v if v in ("day", "hour") else None),
+    ) or "day"
+    start, end = ui.date_bounds(period, default_period)
+    state.to_url("st", picked, [], ",".join)
+    state.to_url("pol", pollutant, "pm25")
+    state.to_url("period", (start, end), default_period, lambda p: f"{p[0].isoformat()}..{p[1].isoformat()}")
+    state.to_url("grain", grain, "day")
     codes = tuple(picked) or None
     limits = aqi.QCVN_LIMITS[pollutant]
     day_avg = "24h" if "24h" in limits else next(iter(limits))
@@ -88,9 +105,8 @@ with ui.section(t("env.map_title")):
                   id="stations", get_position=["lon", "lat"], get_fill_color="fill", get_radius=420,
                   radius_min_pixels=11, radius_max_pixels=40, stroked=True, get_line_color=[20, 20, 20, 255],
                   line_width_min_pixels=1.5, pickable=True),
-        pdk.Layer("TextLayer", pts[["lon", "lat", "aqi_text"]], id="aqi-values", get_position=["lon", "lat"],
-                  get_text="aqi_text", get_size=13, get_color=[0, 0, 0, 255], font_weight=700,
-                  font_family="'DejaVu Sans', sans-serif"),
+        maps.text_layer(pts.assign(position=[[float(a), float(b)] for a, b in zip(pts["lon"], pts["lat"])]),
+                        "aqi-values", size=14, colour=[0, 0, 0, 255], text="aqi_text"),
     ]
     st.pydeck_chart(maps.deck(layers, wards, "<b>{name}</b><br/>{info}", cfg.maps.tile_url), height=480)
     ui.legend([(t("aqi_band." + key), colour, "#111" if key in ("good", "moderate", "poor") else "#fff")

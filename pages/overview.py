@@ -71,7 +71,7 @@ with ui.section(t("freshness.title")):
         rows.append({
             t("freshness.sector"): sector_names.get(s["sector"], s["sector"]),
             t("freshness.source"): cfg.sources[s["source"]].description or s["source"],
-            t("freshness.status"): ("✅ " if key == "fresh" else "⚠️ ") + t("freshness." + key),
+            t("freshness.status"): ("✓ " if key == "fresh" else "⚠ ") + t("freshness." + key),
             t("freshness.last_good"): i18n.datetime(last) if last is not None else "–",
             t("freshness.rows"): i18n.num(s["rows"], lang) if s["rows"] is not None else "–",
             t("freshness.rejects"): i18n.num(s["rejects"], lang) if s["rejects"] is not None else "–",

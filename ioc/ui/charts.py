@@ -10,8 +10,9 @@ from ioc.ui.theme import COLOURS, VEGA_LOCALE
 
 
 def finish(chart: alt.Chart, lang: str, height: int = 320) -> alt.Chart:
+    # height is the plot's own: with Vega's default "fit" the legend and title would eat into it
     return (
-        chart.properties(height=height)
+        chart.properties(height=height, autosize=alt.AutoSizeParams(type="fit-x", contains="padding"))
         .configure(locale=VEGA_LOCALE.get(lang, VEGA_LOCALE["vi"]))
         .configure_axis(labelFontSize=12, titleFontSize=12)
         .configure_legend(orient="bottom", labelFontSize=12, titleFontSize=12)
@@ -25,10 +26,12 @@ def time_lines(
 ) -> alt.Chart:
     """One line per series over time, with an optional limit drawn as a red rule."""
     time_fmt = "%H:%M %d/%m/%Y" if hourly else "%d/%m/%Y"
+    span_days = (pd.to_datetime(df[x]).max() - pd.to_datetime(df[x]).min()).days if len(df) else 0
+    axis_fmt = "%H:%M %d/%m" if hourly and span_days <= 3 else ("%d/%m" if span_days <= 180 else "%m/%Y")
     base = alt.Chart(df).mark_line(strokeWidth=1.6, interpolate="monotone").encode(
-        x=alt.X(f"{x}:T", title=x_title, axis=alt.Axis(format="%d/%m" if hourly else "%m/%Y", labelOverlap=True)),
+        x=alt.X(f"{x}:T", title=x_title, axis=alt.Axis(format=axis_fmt, labelOverlap=True)),
         y=alt.Y(f"{y}:Q", title=y_title, axis=alt.Axis(format=",.0f")),
-        color=alt.Color(f"{series}:N", title=series_title),
+        color=alt.Color(f"{series}:N", title=series_title, legend=alt.Legend(columns=2, labelLimit=360)),
         tooltip=[alt.Tooltip(f"{series}:N", title=series_title), alt.Tooltip(f"{x}:T", title=x_title, format=time_fmt),
                  alt.Tooltip(f"{y}:Q", title=y_title, format=",.1f")],
     )
@@ -49,7 +52,7 @@ def stacked_bands(
     """Horizontal stacked bars of counts per category, coloured by an ordered scale (AQI bands)."""
     df = df.assign(_label=df[band].map(labels), _order=df[band].map({b: i for i, b in enumerate(order)}))
     chart = alt.Chart(df).mark_bar().encode(
-        y=alt.Y(f"{y}:N", title=y_title, sort=None),
+        y=alt.Y(f"{y}:N", title=y_title, sort=None, axis=alt.Axis(labelLimit=320, labelOverlap=False)),
         x=alt.X(f"sum({count}):Q", title=x_title, axis=alt.Axis(format=",.0f")),
         color=alt.Color("_label:N", title=None, sort=[labels[b] for b in order],
                         scale=alt.Scale(domain=[labels[b] for b in order], range=[colours[b] for b in order])),
@@ -66,7 +69,7 @@ def ranked_bars(
     """Horizontal bars, best first, on the good/bad scale."""
     scheme = "redyellowgreen" if higher_is_better else "greenred"
     chart = alt.Chart(df).mark_bar().encode(
-        y=alt.Y(f"{y}:N", title=y_title, sort=None),
+        y=alt.Y(f"{y}:N", title=y_title, sort=None, axis=alt.Axis(labelLimit=220, labelOverlap=False)),
         x=alt.X(f"{x}:Q", title=x_title, axis=alt.Axis(format=",.4~f")),
         color=alt.Color(f"{x}:Q", legend=None, scale=alt.Scale(scheme=scheme)),
         tooltip=[alt.Tooltip(f"{y}:N", title=y_title), alt.Tooltip(f"{x}:Q", title=x_title or title, format=",.2~f")],

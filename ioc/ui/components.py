@@ -90,11 +90,13 @@ def tile_html(row: pd.Series, lang: str, sector_name: str) -> str:
         line = state.t("tile.target", year=year, target=f"{i18n.smart(target, lang)} {unit}".strip())
         if row.get("progress") is not None and pd.notna(row.get("progress")):
             line += " · " + state.t("tile.progress", ytd=i18n.smart(row["ytd"], lang), progress=i18n.pct(row["progress"], lang, 0))
+        elif row.get("target_aggregate") == "mean" and pd.notna(row.get("ytd")):
+            line += " · " + state.t("tile.ytd_mean", value=f"{i18n.smart(row['ytd'], lang)} {unit}".strip())
         parts.append(f'<div class="ioc-tile-target">{esc(line)}</div>')
     parts.append(f'<div class="ioc-tile-status ioc-chip-{cls}">{esc(state.t("status." + status))}</div>')
     behind = row.get("behind")
     if behind is not None and pd.notna(behind) and behind >= 1:
-        parts.append(f'<div class="ioc-tile-stale">⚠ {esc(state.t("tile.stale", n=int(behind)))}</div>')
+        parts.append(f'<div class="ioc-tile-stale">⚠ {esc(state.t("tile.stale", n=int(behind), unit=state.t("grain_unit." + row["grain"])))}</div>')
     parts.append("</div>")
     return "".join(parts)
 
@@ -158,3 +160,12 @@ def legend(items: list[tuple[str, str, str]]) -> None:
     """(label, background, text colour) chips in one line."""
     chips = "".join(f'<span style="background:{esc(bg)};color:{esc(fg)}">{esc(label)}</span>' for label, bg, fg in items)
     st.markdown(f'<div class="ioc-legend">{chips}</div>', unsafe_allow_html=True)
+
+
+def date_bounds(value, default: tuple):
+    """A date_input's value as (start, end): half-picked ranges count as one day; nothing → default."""
+    if isinstance(value, (tuple, list)):
+        if len(value) == 2:
+            return value[0], value[1]
+        return (value[0], value[0]) if value else default
+    return (value, value) if value else default

@@ -42,10 +42,19 @@ def ward_labels(wards: pd.DataFrame, lang: str) -> pdk.Layer:
         "name": [w.name_vi if lang == "vi" else (w.name_en or w.name_vi) for w in wards.itertuples()],
         "position": [[float(w.lon), float(w.lat)] for w in wards.itertuples()],
     })
-    return pdk.Layer("TextLayer", df, id="ward-names", get_position="position", get_text="name", get_size=12,
-                     get_color=[30, 30, 30, 220], character_set="auto", font_family="'DejaVu Sans', sans-serif",
-                     get_alignment_baseline="'top'", pickable=False, outline_width=2, outline_color=[255, 255, 255, 255],
-                     font_settings={"sdf": True})
+    return text_layer(df, "ward-names", size=13, colour=[25, 35, 45, 255])
+
+
+def text_layer(df: pd.DataFrame, layer_id: str, size: int = 13, colour: Optional[list[int]] = None,
+               text: str = "name", position: str = "position") -> pdk.Layer:
+    """Labels with a white halo. deck.gl's default character set is ASCII only, so Vietnamese would vanish:
+    'auto' collects the texts' own characters. Strings are quoted whole: pydeck reads any other string
+    as a JavaScript expression."""
+    return pdk.Layer("TextLayer", df, id=layer_id, get_position=position, get_text=text, get_size=size,
+                     get_color=colour or [25, 35, 45, 255], character_set="'auto'",
+                     font_family='"DejaVu Sans, Noto Sans, Arial, sans-serif"', font_weight=600, pickable=False,
+                     font_settings={"sdf": True, "fontSize": 64, "buffer": 6}, outline_width=2,
+                     outline_color=[255, 255, 255, 255])
 
 
 def deck(layers: list[pdk.Layer], wards: pd.DataFrame, tooltip_html: str, tile_url: Optional[str] = None) -> pdk.Deck:

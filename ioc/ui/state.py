@@ -103,3 +103,33 @@ def today():
     from zoneinfo import ZoneInfo
 
     return dt.datetime.now(ZoneInfo(config().city.timezone)).date()
+
+
+def url_key(key: str, default: Any, parse: Callable[[str], Any] = str) -> str:
+    """Seed widget `key` from the URL's ?key= the first time it is drawn (else `default`); returns the key.
+
+    Pass the key to the widget and no default of its own. A value the page cannot use falls back to the
+    default, so a stale bookmark still opens. Pair with to_url() after the widget.
+    """
+    if key not in st.session_state:
+        raw = st.query_params.get(key)
+        value = default
+        if raw not in (None, ""):
+            try:
+                parsed = parse(raw)
+                value = default if parsed is None else parsed
+            except (ValueError, TypeError, KeyError):
+                value = default
+        st.session_state[key] = value
+    return key
+
+
+def to_url(key: str, value: Any, default: Any, dump: Callable[[Any], str] = str) -> None:
+    """Write a filter into the URL (and drop it when it is the default), so the view can be bookmarked."""
+    if value == default or value in (None, "", [], ()):
+        if key in st.query_params:
+            del st.query_params[key]
+    else:
+        text = dump(value)
+        if st.query_params.get(key) != text:
+            st.query_params[key] = text

@@ -48,12 +48,15 @@ def _no_traceback(page) -> None:
     assert "Traceback" not in page.inner_text("body")
 
 
-@pytest.mark.parametrize("path, name", [("/", "overview"), ("/environment", "environment")])
+# the deep link first: a fresh server's first session must still run app.py's navigation
+@pytest.mark.parametrize("path, name", [("/environment", "environment"), ("/", "overview")])
 def test_page_draws_chart_and_map(page, served_app: str, path: str, name: str) -> None:
     _open(page, served_app + path)
     page.wait_for_selector('[data-testid="stDeckGlJsonChart"] canvas', timeout=60_000)
     page.wait_for_selector('[data-testid="stVegaLiteChart"] svg, [data-testid="stVegaLiteChart"] canvas', timeout=60_000)
     _no_traceback(page)
+    nav = page.locator('[data-testid="stSidebarNav"]').inner_text()
+    assert "Tổng quan" in nav and "Môi trường" in nav, nav
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
 
