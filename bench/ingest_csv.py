@@ -61,6 +61,36 @@ def make_csv(path: Path, rows: int) -> None:
             fh.write("\n".join(lines) + "\n")
 
 
+STAGES: dict[str, float] = {}
+
+
+def _timed(owner, name: str, label: str) -> None:
+    """Wrap owner.name to add its wall time to STAGES[label] (stages of one ingest, for the breakdown)."""
+    fn = getattr(owner, name)
+
+    def wrapper(*a, **k):
+        t0 = time.perf_counter()
+        try:
+            return fn(*a, **k)
+        finally:
+            STAGES[label] = STAGES.get(label, 0.0) + time.perf_counter() - t0
+
+    setattr(owner, name, wrapper)
+
+
+def instrument() -> None:
+    import connectors
+    import ioc.ingest as ig
+    from ioc.landing import Landing
+    from ioc.warehouse import Warehouse
+
+    _timed(Landing, "save", "land (write, fsync, sha256)")
+    _timed(connectors.REGISTRY["csv"], "parse", "parse (read, header, clean)")
+    _timed(ig, "check", "contract (types, rules, keys)")
+    _timed(ig.Ingestor, "_write", "write table")
+    _timed(Warehouse, "_point", "publish pointer")
+
+
 def run_ours(base: Path) -> float:
     data = base / "data"
     shutil.rmtree(data, ignore_errors=True)
@@ -88,7 +118,10 @@ def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--rows", type=int, default=1_000_000)
     ap.add_argument("--repeat", type=int, default=3)
+    ap.add_argument("--breakdown", action="store_true", help="also time the stages of our ingest")
     args = ap.parse_args()
+    if args.breakdown:
+        instrument()
     with tempfile.TemporaryDirectory() as tmp:
         base = Path(tmp)
         make_csv(base / "readings.csv", args.rows)
@@ -102,6 +135,9 @@ def main() -> None:
         print(f"duckdb read_csv into table: median {b:.3f} s  runs {[round(x, 3) for x in base_t]}")
         print(f"ioc ingest (contract, landing, snapshot): median {o:.3f} s  runs {[round(x, 3) for x in ours]}")
         print(f"ratio: {o / b:.2f}")
+        if args.breakdown:
+            for label, total in STAGES.items():
+                print(f"  {label:<32} {total / args.repeat:.3f} s per run")
 
 
 if __name__ == "__main__":
