@@ -13,6 +13,7 @@ from ioc.errors import ConfigError
 
 COLUMN_TYPES = ("text", "integer", "double", "date", "timestamp", "boolean")
 IDENT = r"^[a-z_][a-z0-9_]*$"
+RESERVED_TABLES = {"dim_ward", "indicator", "indicator_value"}  # and every name starting with "_"
 
 
 class Model(BaseModel):
@@ -102,6 +103,8 @@ class Source(Model):
     def _table_ident(cls, v: str) -> str:
         if not re.match(IDENT, v):
             raise ValueError("expected a snake_case identifier like env_air_hourly")
+        if v in RESERVED_TABLES or v.startswith("_"):
+            raise ValueError(f"{v!r} is reserved for the warehouse's own tables; name it <sector>_<thing>")
         return v
 
     @field_validator("columns")

@@ -92,6 +92,7 @@ def context_for(cfg: Config) -> FetchContext:
 class Ingestor:
     def __init__(self, cfg: Config, ctx: Optional[FetchContext] = None):
         self.cfg = cfg
+        self._lineage: dict[tuple[str, str], tuple[str, str]] = {}
         root = cfg.data_path
         self.ops = OpsStore(root / "ops.sqlite")
         self.warehouse = Warehouse(root / "warehouse", keep=cfg.snapshots.keep)
@@ -118,9 +119,9 @@ class Ingestor:
                 paths.append(landed.path)
             f.checksum = digest.hexdigest()
             f.landing = str(paths[0]) if len(paths) == 1 else f"{paths[0]} (+{len(paths) - 1} pages)"
-            last = self.ops.last_good(src.name)
-            if last and last["checksum"] == f.checksum and last["fingerprint"] == fingerprint(src) and self._has_table(src):
-                f.unchanged, f.previous = True, last
+            # unchanged = the current snapshot already holds these bytes read under this config
+            if self._lineage.get((src.table, src.name)) == (f.checksum, fingerprint(src)):
+                f.unchanged, f.previous = True, self.ops.last_good(src.name)
                 return f
             f.parsed = conn.parse(src, opts, payloads)
         except IOCError as exc:
@@ -129,22 +130,11 @@ class Ingestor:
             f.error = f"{exc.__class__.__name__}: {exc}"
         return f
 
-    def _has_table(self, src: Source) -> bool:
-        sid = self.warehouse.current_id()
-        if not sid:
-            return False
-        try:
-            with self.warehouse.connect(sid) as con:
-                return bool(con.execute(
-                    "SELECT count(*) FROM _lineage WHERE table_name = ? AND source = ?", [src.table, src.name]
-                ).fetchone()[0])
-        except (duckdb.Error, IOCError):
-            return False
-
     # ------------------------------------------------------------------ run
     def run(
         self, names: list[str], progress: Optional[Callable[[SourceResult, int, int], None]] = None
     ) -> IngestResult:
+        names = list(dict.fromkeys(names))  # a source named twice runs once
         unknown = [n for n in names if n not in self.cfg.sources]
         if unknown:
             raise IOCError(f"unknown source(s): {', '.join(unknown)}; known: {', '.join(self.cfg.sources)}")
@@ -154,6 +144,11 @@ class Ingestor:
             self.ops.mark_interrupted()
             for ddl in SYSTEM_TABLES.values():
                 b.con.execute(ddl)
+            b.con.execute("ALTER TABLE _lineage ADD COLUMN IF NOT EXISTS fingerprint VARCHAR")
+            self._lineage = {
+                (t, s): (c, fp) for t, s, c, fp in
+                b.con.execute("SELECT table_name, source, checksum, fingerprint FROM _lineage").fetchall()
+            }
             run_ids = [self.ops.start_run(s.name) for s in sources]
             with ThreadPoolExecutor(max_workers=FETCH_WORKERS) as pool:
                 futures = [pool.submit(self._fetch, s, r) for s, r in zip(sources, run_ids)]
@@ -167,8 +162,9 @@ class Ingestor:
             if not (changed or meta_changed or self.warehouse.current_id() is None):
                 b.discard = True
             else:
-                self.ops.set_snapshot(run_ids, b.id)
-                self._copy_runs(b)
+                self._copy_runs(b, run_ids)
+        if b.published:  # only now are the loads live: an 'ok' run left without a snapshot was never published
+            self.ops.set_snapshot(run_ids, b.id)
         if self.cfg.landing.keep_days:
             for s in sources:
                 self.landing.prune(s.name, self.cfg.landing.keep_days)
@@ -208,20 +204,28 @@ class Ingestor:
             self._record_rejects(con, src.name, f.run_id, rejects)
             rows = con.execute(f"SELECT count(*) FROM {ident(src.table)}").fetchone()[0]
             con.execute(
-                "INSERT OR REPLACE INTO _lineage VALUES (?, ?, ?, ?, ?, ?, timezone('UTC', now()), ?, ?, ?, ?)",
-                [src.table, src.name, src.connector, src.sector, src.location, src.mode, f.run_id, f.checksum, f.landing, rows],
+                "INSERT OR REPLACE INTO _lineage (table_name, source, connector, sector, location, mode, last_good_load, "
+                "run_id, checksum, landing, rows, fingerprint) "
+                "VALUES (?, ?, ?, ?, ?, ?, timezone('UTC', now()), ?, ?, ?, ?, ?)",
+                [src.table, src.name, src.connector, src.sector, src.location, src.mode, f.run_id, f.checksum,
+                 f.landing, rows, fingerprint(src)],
             )
             drop_temp(con)
             con.execute("DROP TABLE IF EXISTS _shaped")
             con.unregister("raw")
             con.execute("COMMIT")
-        except (IOCError, duckdb.Error) as exc:
+        except Exception as exc:  # noqa: BLE001 - one source's failure must not stop the others
             con.execute("ROLLBACK")
             try:
                 con.unregister("raw")
             except duckdb.Error:
                 pass
-            res.error = _message(exc) if isinstance(exc, IOCError) else f"load failed: {_duck(exc)}"
+            if isinstance(exc, IOCError):
+                res.error = _message(exc)
+            elif isinstance(exc, duckdb.Error):
+                res.error = f"load failed: {_duck(exc)}"
+            else:
+                res.error = f"load failed: {exc.__class__.__name__}: {exc}"
             self.ops.finish_run(f.run_id, "failed", error=res.error, checksum=f.checksum, landing=f.landing,
                                 rows_read=len(parsed.table), notes=parsed.notes)
             res.seconds = round(time.time() - f.started, 3)
@@ -292,7 +296,7 @@ class Ingestor:
         con.execute("INSERT OR REPLACE INTO _meta VALUES ('city', ?)", [self.cfg.city.name.vi])
         return not old or old[0] != fp
 
-    def _copy_runs(self, b: Build) -> None:
+    def _copy_runs(self, b: Build, run_ids: list[int]) -> None:
         runs = self.ops.runs(limit=5000)
         cols = ["id", "source", "status", "started_at", "finished_at", "seconds", "rows_read", "rows_loaded",
                 "rejects", "dropped", "checksum", "landing", "snapshot_id", "error"]
@@ -302,7 +306,9 @@ class Ingestor:
             "CREATE OR REPLACE TABLE _runs AS SELECT id AS run_id, source, status, "
             "make_timestamp(CAST(started_at * 1e6 AS BIGINT)) AS started_at, "
             "make_timestamp(CAST(finished_at * 1e6 AS BIGINT)) AS finished_at, seconds, rows_read, rows_loaded, "
-            "rejects, dropped, checksum, landing, snapshot_id, error FROM _ops_runs"
+            "rejects, dropped, checksum, landing, "
+            "CASE WHEN list_contains(?, id) THEN ? ELSE snapshot_id END AS snapshot_id, error FROM _ops_runs",
+            [run_ids, b.id],
         )
         b.con.unregister("_ops_runs")
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import os
+import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Optional
@@ -30,6 +31,9 @@ class Landing:
         digest = hashlib.sha256(data).hexdigest()
         folder = self.root / source
         folder.mkdir(parents=True, exist_ok=True)
+        for stale in folder.glob(".*.tmp"):  # left by a process killed while writing
+            if stale.stat().st_mtime < time.time() - 3600:
+                stale.unlink(missing_ok=True)
         previous = self.find(source, digest)
         if previous is not None:
             return Landed(previous, digest, len(data), True)

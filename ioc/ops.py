@@ -91,11 +91,13 @@ class OpsStore:
             con.executemany("UPDATE runs SET snapshot_id = ? WHERE id = ?", [(snapshot_id, r) for r in run_ids])
 
     def mark_interrupted(self) -> int:
-        """Runs left 'running' by a killed process; called under the build lock, so none is live."""
+        """Runs a killed or crashed ingest left: still 'running', or 'ok' but never published (the snapshot id is
+        set only after the publish). Called under the build lock, so none is live."""
         with self._connect() as con:
             cur = con.execute(
-                "UPDATE runs SET status = 'interrupted', error = 'the ingest process stopped before finishing' "
-                "WHERE status = 'running'"
+                "UPDATE runs SET status = 'interrupted', "
+                "error = 'the ingest stopped before its snapshot was published' "
+                "WHERE status = 'running' OR (status = 'ok' AND snapshot_id IS NULL)"
             )
             return cur.rowcount
 

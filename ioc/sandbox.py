@@ -15,8 +15,16 @@ SANDBOX = {"enable_external_access": False, "autoload_known_extensions": False, 
 
 
 def connect(path: str) -> duckdb.DuckDBPyConnection:
-    """A fresh read-only connection that cannot read or write other files, reach the network or change settings."""
-    con = duckdb.connect(path, read_only=True, config=dict(SANDBOX))
+    """A fresh read-only connection that cannot read or write other files, reach the network or change settings.
+
+    The snapshot is attached to an in-memory database rather than opened directly: in a process that
+    already holds a plain read-only connection to the file (the Streamlit server), opening it again
+    with other settings fails ("different configuration").
+    """
+    con = duckdb.connect(":memory:", config={k: v for k, v in SANDBOX.items() if k != "enable_external_access"})
+    con.execute("ATTACH ? AS snapshot (READ_ONLY)", [path])
+    con.execute("USE snapshot")
+    con.execute("SET enable_external_access = false")
     con.execute("SET lock_configuration = true")
     return con
 

@@ -171,3 +171,77 @@ def run(module: ModuleType, src: Source, options: dict, ctx: FetchContext) -> Pa
 
 def col(table: pa.Table, name: str) -> list:
     return table.column(name).to_pylist()
+
+
+# ---------------------------------------------------------------- the core: config files, the CLI, the warehouse
+
+ROOT = Path(__file__).resolve().parents[1]
+WARDS = [
+    {"code": "25741", "name_vi": "Hiệp Thành", "name_en": "Hiep Thanh", "lat": 10.998, "lon": 106.660, "population": 30000},
+    {"code": "25744", "name_vi": "Phú Lợi", "name_en": "Phu Loi", "lat": 10.990, "lon": 106.680},
+    {"code": "25747", "name_vi": "Phú Cường", "name_en": "Phu Cuong", "lat": 10.981, "lon": 106.653},
+]
+BASE_CONFIG = {
+    "city": {"name": {"vi": "Thủ Dầu Một", "en": "Thu Dau Mot"}, "lat": 10.98, "lon": 106.65},
+    "wards": WARDS,
+    "sectors": [{"code": "env", "name": {"vi": "Môi trường"}}, {"code": "admin", "name": {"vi": "Hành chính công"}}],
+}
+
+
+def config_doc(sources: Optional[dict] = None, **top: Any) -> dict:
+    """A valid config document (three wards, sectors env and admin) with these sources and top-level keys."""
+    import copy
+
+    return {**copy.deepcopy(BASE_CONFIG), "sources": copy.deepcopy(sources or {}), **copy.deepcopy(top)}
+
+
+def write_config(folder: Path, sources: Optional[dict] = None, name: str = "config.yaml", **top: Any) -> Path:
+    """config_doc(...) written as YAML into folder; returns its path."""
+    import yaml
+
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / name
+    path.write_text(yaml.safe_dump(config_doc(sources, **top), allow_unicode=True, sort_keys=False), encoding="utf-8")
+    return path
+
+
+def ioc_env(**extra: str) -> dict[str, str]:
+    """The environment for a subprocess running the project's code (IOC_CONFIG and IOC_DATA_DIR unset)."""
+    import os
+
+    env = {k: v for k, v in os.environ.items() if k not in ("IOC_CONFIG", "IOC_DATA_DIR")}
+    return {**env, "PYTHONPATH": str(ROOT), **extra}
+
+
+def cli(*args: str, cwd: Optional[Path] = None, env: Optional[dict] = None, timeout: float = 120):
+    """`python -m ioc ARGS` in a real subprocess, with ioc_env() and `env`; text output."""
+    import subprocess
+    import sys
+
+    return subprocess.run([sys.executable, "-m", "ioc", *args], cwd=cwd or ROOT, env=ioc_env(**(env or {})),
+                          capture_output=True, text=True, timeout=timeout)
+
+
+def snapshot_rows(cfg: Any, sql: str, params: Optional[list] = None) -> list[tuple]:
+    """Rows of a query on the current snapshot of a Config."""
+    from ioc.warehouse import Warehouse
+
+    with Warehouse(cfg.data_path / "warehouse").connect() as con:
+        return con.execute(sql, params or []).fetchall()
+
+
+def contract_rows(
+    src: Source, table: pa.Table, options: Optional[dict] = None, timezone: str = "UTC"
+) -> tuple[list[dict], list[tuple]]:
+    """(good rows as dicts, rejects as (row, column, value, reason)) of parsed rows under the source's contract."""
+    import duckdb
+
+    from ioc.contract import check
+
+    with duckdb.connect() as con:
+        con.register("raw", table)
+        res = check(con, src, "raw", options if options is not None else src.options, timezone)
+        cur = con.execute(f"SELECT * FROM {res.good}")
+        names = [d[0] for d in cur.description]
+        good = [dict(zip(names, row)) for row in cur.fetchall()]
+    return good, res.rejects

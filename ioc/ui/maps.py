@@ -37,21 +37,22 @@ def ward_layer(features: dict, pickable: bool = True, layer_id: str = "wards") -
     )
 
 
-def ward_labels(wards: pd.DataFrame, lang: str) -> pdk.Layer:
+def ward_labels(wards: pd.DataFrame, lang: str, offset: int = 0) -> pdk.Layer:
+    """Ward names at their centroids; offset (pixels, downwards) keeps them clear of markers drawn there."""
     df = pd.DataFrame({
         "name": [w.name_vi if lang == "vi" else (w.name_en or w.name_vi) for w in wards.itertuples()],
         "position": [[float(w.lon), float(w.lat)] for w in wards.itertuples()],
     })
-    return text_layer(df, "ward-names", size=13, colour=[25, 35, 45, 255])
+    return text_layer(df, "ward-names", size=12, colour=[25, 35, 45, 255], offset=offset)
 
 
 def text_layer(df: pd.DataFrame, layer_id: str, size: int = 13, colour: Optional[list[int]] = None,
-               text: str = "name", position: str = "position") -> pdk.Layer:
+               text: str = "name", position: str = "position", offset: int = 0) -> pdk.Layer:
     """Labels with a white halo. deck.gl's default character set is ASCII only, so Vietnamese would vanish:
     'auto' collects the texts' own characters. Strings are quoted whole: pydeck reads any other string
     as a JavaScript expression."""
     return pdk.Layer("TextLayer", df, id=layer_id, get_position=position, get_text=text, get_size=size,
-                     get_color=colour or [25, 35, 45, 255], character_set="'auto'",
+                     get_color=colour or [25, 35, 45, 255], character_set="'auto'", get_pixel_offset=[0, offset],
                      font_family='"DejaVu Sans, Noto Sans, Arial, sans-serif"', font_weight=600, pickable=False,
                      font_settings={"sdf": True, "fontSize": 64, "buffer": 6}, outline_width=2,
                      outline_color=[255, 255, 255, 255])

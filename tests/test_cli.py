@@ -1,0 +1,219 @@
+"""`python -m ioc`: exit codes, status and freshness, and a SQL prompt that reads and nothing else."""
+from __future__ import annotations
+
+import datetime as dt
+import json
+from pathlib import Path
+
+import pytest
+
+from ioc.cli import main
+from ioc.config import load_config
+from ioc.errors import QueryError
+from ioc.freshness import freshness
+from ioc.sandbox import run_readonly
+from tests.helpers import cli, write_config
+
+AIR = {
+    "connector": "csv",
+    "sector": "env",
+    "table": "env_air",
+    "path": "air.csv",
+    "schedule": "0 * * * *",
+    "columns": {"ward_code": {"required": True}, "pm25": {"type": "double", "min": 0}},
+}
+NOISE = {**AIR, "table": "env_noise", "path": "noise.csv", "enabled": False, "schedule": "0 6 * * *"}
+
+
+@pytest.fixture(scope="module")
+def loaded(tmp_path_factory) -> Path:
+    """A config whose `air` was ingested once (two rows, one reject); `noise` is scheduled but never loaded."""
+    folder = tmp_path_factory.mktemp("city")
+    (folder / "air.csv").write_text("ward_code,pm25\n25741,21.5\n25744,30\n25747,-2\n", encoding="utf-8")
+    path = write_config(folder, {"air": AIR, "noise": NOISE})
+    done = cli("ingest", "--all", "--config", str(path))
+    assert done.returncode == 0, done.stderr
+    return path
+
+
+def test_validate_exit_codes(tmp_path):
+    good = write_config(tmp_path, {"air": AIR})
+    assert cli("validate", "--config", str(good)).returncode == 0
+    bad = write_config(tmp_path, {"air": {**AIR, "mode": "merge"}}, name="bad.yaml")
+    assert cli("validate", "--config", str(bad)).returncode == 2
+
+
+def test_ingest_succeeds_with_rejects(loaded):
+    runs = json.loads(cli("status", "--json", "--config", str(loaded)).stdout)["sources"]
+    assert [(s["source"], s["status"], s["rows"], s["rejects"]) for s in runs] == [
+        ("air", "ok", 2, 1), ("noise", "never", None, None)]
+
+
+def test_ingest_fails_naming_the_source_and_why(tmp_path):
+    (tmp_path / "air.csv").write_text("ward_code,pm25\n25741,21.5\n", encoding="utf-8")
+    path = write_config(tmp_path, {"air": AIR, "noise": {**NOISE, "enabled": True}})
+    done = cli("ingest", "--all", "--config", str(path))
+    assert done.returncode == 1
+    assert done.stderr == f"FAILED noise: {tmp_path / 'noise.csv'}: No such file or directory\n"
+    assert "✓ air" in done.stdout and "✗ noise" in done.stdout
+    assert "snapshot " in done.stdout and "published" in done.stdout
+
+
+@pytest.mark.parametrize("args, message", [
+    (["nope", "air"], "error: unknown source(s): nope; known: air, noise\n"),
+    ([], "error: name the sources to ingest, or --all\n"),
+    (["--all", "air"], "error: give --all or source names, not both\n"),
+])
+def test_ingest_usage_errors(loaded, capsys, args, message):
+    assert main(["ingest", *args, "--config", str(loaded)]) == 1
+    assert capsys.readouterr().err == message
+
+
+def test_status_json(loaded):
+    done = cli("status", "--json", "--config", str(loaded))
+    assert done.returncode == 0
+    st = json.loads(done.stdout)
+    assert set(st) == {"snapshot", "sources"}
+    assert set(st["snapshot"]) == {"id", "created"} and st["snapshot"]["id"]
+    air, noise = st["sources"]
+    assert set(air) == {"source", "sector", "table", "connector", "enabled", "schedule", "last_run", "status", "rows",
+                        "rejects", "last_good", "freshness", "expected_by", "error"}
+    assert (air["status"], air["freshness"], air["error"]) == ("ok", "fresh", None)
+    assert dt.datetime.fromisoformat(air["last_good"]).tzinfo is not None
+    assert {k: noise[k] for k in ("status", "freshness", "last_run", "last_good", "rows", "enabled")} == {
+        "status": "never", "freshness": "never", "last_run": None, "last_good": None, "rows": None, "enabled": False}
+
+
+def test_status_table(loaded):
+    done = cli("status", "--config", str(loaded))
+    lines = done.stdout.splitlines()
+    assert lines[0].startswith("snapshot: 2")
+    assert lines[1].split() == ["source", "status", "rows", "rejects", "last", "good", "freshness", "error"]
+    assert lines[3].split()[:4] == ["air", "ok", "2", "1"]
+    assert lines[4].split() == ["noise", "never", "-", "-", "-", "never"]
+
+
+UTC = dt.timezone.utc
+
+
+def at(*args: int) -> dt.datetime:
+    return dt.datetime(*args, tzinfo=UTC)
+
+
+FRESHNESS = [
+    # cron, time zone, last good load, now, state
+    (None, "UTC", None, at(2025, 6, 5, 10, 20), "never"),
+    (None, "UTC", at(2025, 6, 5, 10, 5), at(2025, 6, 5, 10, 20), "manual"),
+    ("0 * * * *", "UTC", None, at(2025, 6, 5, 10, 20), "never"),
+    ("0 * * * *", "UTC", at(2025, 6, 5, 10, 5), at(2025, 6, 5, 10, 20), "fresh"),
+    ("0 * * * *", "UTC", at(2025, 6, 5, 9, 5), at(2025, 6, 5, 10, 20), "fresh"),  # within half an hour's grace
+    ("0 * * * *", "UTC", at(2025, 6, 5, 9, 5), at(2025, 6, 5, 10, 40), "late"),
+    ("0 * * * *", "UTC", at(2025, 6, 5, 8, 5), at(2025, 6, 5, 10, 20), "late"),  # missed a whole run
+    ("*/15 * * * *", "UTC", at(2025, 6, 5, 9, 50), at(2025, 6, 5, 10, 20), "late"),
+    # 06:00 city time is 23:00 UTC the day before: the same loads are fresh in the city and late in UTC
+    ("0 6 * * *", "Asia/Ho_Chi_Minh", at(2025, 6, 4, 5), at(2025, 6, 5, 10), "fresh"),
+    ("0 6 * * *", "UTC", at(2025, 6, 4, 5), at(2025, 6, 5, 10), "late"),
+    ("0 6 * * *", "Asia/Ho_Chi_Minh", at(2025, 6, 4, 5), at(2025, 6, 5, 12), "late"),
+    # Mondays in cron's numbering (2025-06-02 is a Monday): the next Monday's load may come until Thursday
+    ("0 6 * * 1", "Asia/Ho_Chi_Minh", at(2025, 6, 2, 0), at(2025, 6, 5, 10), "fresh"),
+    ("0 6 * * 1", "Asia/Ho_Chi_Minh", at(2025, 6, 2, 0), at(2025, 6, 9, 12), "fresh"),
+    ("0 6 * * 1", "Asia/Ho_Chi_Minh", at(2025, 6, 2, 0), at(2025, 6, 12, 12), "late"),
+    # weekdays: Tuesday's load missed Wednesday's and Thursday's runs; Friday's covers the weekend
+    ("0 6 * * 1-5", "Asia/Ho_Chi_Minh", at(2025, 6, 3, 0), at(2025, 6, 5, 3), "late"),
+    ("0 6 * * 1-5", "Asia/Ho_Chi_Minh", at(2025, 6, 6, 0), at(2025, 6, 8, 12), "fresh"),
+    ("0 6 * * 1-5", "Asia/Ho_Chi_Minh", at(2025, 6, 6, 0), at(2025, 6, 9, 3), "fresh"),
+    ("0 6 * * 1-5", "Asia/Ho_Chi_Minh", at(2025, 6, 5, 0), at(2025, 6, 9, 3), "late"),
+    ("0 6 * * mon-fri", "Asia/Ho_Chi_Minh", at(2025, 6, 6, 0), at(2025, 6, 9, 3), "fresh"),
+    # a monthly run looks back far enough to find the run before
+    ("0 6 1 * *", "UTC", at(2025, 4, 1, 7), at(2025, 6, 1, 8), "late"),
+    ("0 6 1 * *", "UTC", at(2025, 5, 1, 7), at(2025, 6, 1, 8), "fresh"),
+]
+
+
+@pytest.mark.parametrize("cron, tz, last, now, state", FRESHNESS)
+def test_freshness(cron, tz, last, now, state):
+    assert freshness(cron, tz, last.timestamp() if last else None, now).state == state
+
+
+def test_freshness_expects_a_load_by_half_an_interval_after_the_run():
+    f = freshness("0 6 * * 1-5", "Asia/Ho_Chi_Minh", at(2025, 6, 4, 0).timestamp(), at(2025, 6, 5, 3))
+    assert f.state == "fresh"
+    assert f.interval == dt.timedelta(days=1)
+    # Thursday 06:00 city time (a weekday in cron's numbering), plus half a day
+    assert f.expected_by == dt.datetime.fromisoformat("2025-06-05T18:00:00+07:00")
+
+
+def test_sql_csv_has_a_header_row(loaded):
+    done = cli("sql", "SELECT ward_code, pm25 FROM env_air ORDER BY 1", "--format", "csv", "--config", str(loaded))
+    assert (done.returncode, done.stdout) == (0, "ward_code,pm25\n25741,21.5\n25744,30.0\n")
+
+
+def test_sql_json_and_table(loaded, capsys):
+    assert main(["sql", "SELECT count(*) AS n FROM env_air", "--format", "json", "--config", str(loaded)]) == 0
+    assert json.loads(capsys.readouterr().out) == [{"n": 2}]
+    assert main(["sql", "SELECT count(*) AS n FROM env_air", "--config", str(loaded)]) == 0
+    assert capsys.readouterr().out == "n\n-\n2\n(1 rows)\n"
+
+
+REFUSED = [
+    ("SELECT * FROM read_csv('/etc/passwd')", 'Permission Error: Cannot access file "/etc/passwd"'),
+    ("COPY env_air TO '{folder}/out.csv'", "Permission Error: Cannot access file"),
+    ("ATTACH '{folder}/other.duckdb' AS other", "Permission Error: Cannot access file"),
+    ("INSTALL spatial", "Permission Error"),
+    ("LOAD spatial", "Permission Error"),
+    ("SET enable_external_access = true", "Invalid Input Error: Cannot change configuration option"),
+    ("SET threads = 1", "Invalid Input Error: Cannot change configuration option"),
+    ("DELETE FROM env_air", "read-only mode"),
+    ("CREATE TABLE x AS SELECT 1", "read-only mode"),
+]
+
+
+@pytest.mark.parametrize("query, message", REFUSED, ids=[q[0].split()[0] + ":" + q[0].split()[-1] for q in REFUSED])
+def test_sql_refuses_writes_and_file_access(loaded, capsys, query, message):
+    query = query.format(folder=loaded.parent)
+    assert main(["sql", query, "--config", str(loaded)]) == 1
+    out = capsys.readouterr()
+    assert out.out == ""
+    assert out.err.startswith("error: ")
+    assert message in out.err
+    assert not (loaded.parent / "out.csv").exists() and not (loaded.parent / "other.duckdb").exists()
+
+
+def test_sql_refusal_from_the_real_command_has_no_traceback(loaded):
+    done = cli("sql", "SELECT * FROM read_text('/etc/hostname')", "--config", str(loaded))
+    assert done.returncode == 1
+    assert done.stderr.startswith('error: Permission Error: Cannot access file "/etc/hostname"')
+    assert "Traceback" not in done.stderr
+
+
+def test_sql_before_any_snapshot(tmp_path, capsys):
+    path = write_config(tmp_path, {"air": AIR})
+    assert main(["sql", "SELECT 1", "--config", str(path)]) == 1
+    assert "no snapshot published yet" in capsys.readouterr().err
+
+
+def test_a_query_past_its_time_limit_is_stopped(loaded):
+    cfg = load_config(loaded)
+    with pytest.raises(QueryError, match=r"^the query ran longer than 0.2 s and was stopped$"):
+        run_readonly(cfg, "SELECT count(*) FROM range(100000000000)", timeout=0.2)
+    assert run_readonly(cfg, "SELECT * FROM range(10)", limit=3) == (["range"], [(0,), (1,), (2,)])
+
+
+def test_the_sandbox_opens_beside_a_plain_reader_in_the_same_process(tmp_path):
+    """The Streamlit server holds a plain read-only connection; an analyst's sandboxed query must still run."""
+    import duckdb
+
+    from ioc.sandbox import connect
+
+    path = tmp_path / "snap.duckdb"
+    with duckdb.connect(str(path)) as con:
+        con.execute("CREATE TABLE t AS SELECT 1 AS x")
+    reader = duckdb.connect(str(path), read_only=True)
+    try:
+        sandbox = connect(str(path))
+        assert sandbox.execute("SELECT x FROM t").fetchall() == [(1,)]
+        with pytest.raises(duckdb.Error, match="disabled|Permission"):
+            sandbox.execute("SELECT * FROM read_csv('/etc/passwd')")
+        sandbox.close()
+    finally:
+        reader.close()

@@ -1,0 +1,257 @@
+"""Ingest: load modes, sources failing alone, unchanged payloads, the landing zone, system tables, indicators."""
+from __future__ import annotations
+
+import hashlib
+import re
+from pathlib import Path
+
+import pytest
+
+from ioc.config import Config, load_config
+from ioc.ingest import ingest
+from ioc.ops import OpsStore
+from ioc.warehouse import Warehouse
+from tests.helpers import snapshot_rows, write_config
+
+AIR = {
+    "connector": "csv",
+    "sector": "env",
+    "table": "env_air",
+    "path": "air.csv",
+    "rename": {"Mã phường": "ward_code", "Ngày": "day", "PM2.5": "pm25"},
+    "columns": {"ward_code": {"required": True}, "day": {"type": "date", "required": True},
+                "pm25": {"type": "double", "min": 0}},
+}
+WIDE = {
+    "connector": "csv",
+    "sector": "admin",
+    "table": "admin_dossiers",
+    "path": "wide.csv",
+    "transform": "SELECT _row, ward_code, CAST(right(year, 4) AS INTEGER) AS year, n "
+                 "FROM (UNPIVOT raw ON y2022, y2023 INTO NAME year VALUE n)",
+    "columns": {"ward_code": {"required": True}, "year": {"type": "integer"}, "n": {"type": "integer"}},
+}
+PM25 = {
+    "code": "ENV_PM25",
+    "sector": "env",
+    "name": {"vi": "Bụi PM2.5"},
+    "sql": "SELECT NULL AS ward_code, day AS period, avg(pm25) AS value FROM env_air GROUP BY day",
+}
+AIR_V1 = "Mã phường,Ngày,PM2.5\n25741,2025-06-01,20\n25744,2025-06-01,30\n25747,2025-06-01,-1\n"
+AIR_V2 = "Mã phường,Ngày,PM2.5\n25741,2025-06-01,22\n25741,2025-06-02,40\n"
+WIDE_V1 = "ward_code,y2022,y2023\n25741,10,12\n25744,8,nhiều\n"
+
+
+def setup(folder: Path, sources: dict, files: dict[str, str], **top) -> Config:
+    for name, text in files.items():
+        (folder / name).write_text(text, encoding="utf-8")
+    return load_config(write_config(folder, sources, **top))
+
+
+def table(cfg: Config, name: str, order: str = "ALL") -> list[tuple]:
+    return snapshot_rows(cfg, f"SELECT * FROM {name} ORDER BY {order}")
+
+
+def snapshot_ids(cfg: Config) -> list[str]:
+    return [s.id for s in Warehouse(cfg.data_path / "warehouse").snapshots()]
+
+
+D1, D2 = "2025-06-01", "2025-06-02"
+
+
+@pytest.mark.parametrize("mode, key, expected", [
+    ("replace", [], [("25741", D1, 22.0), ("25741", D2, 40.0)]),
+    ("append", [], [("25741", D1, 20.0), ("25741", D1, 22.0), ("25741", D2, 40.0), ("25744", D1, 30.0)]),
+    ("upsert", ["ward_code", "day"], [("25741", D1, 22.0), ("25741", D2, 40.0), ("25744", D1, 30.0)]),
+])
+def test_load_modes(tmp_path, mode, key, expected):
+    cfg = setup(tmp_path, {"air": {**AIR, "mode": mode, "key": key}}, {"air.csv": AIR_V1})
+    assert [r.status for r in ingest(cfg).results] == ["ok"]
+    (tmp_path / "air.csv").write_text(AIR_V2, encoding="utf-8")
+    assert [r.status for r in ingest(cfg).results] == ["ok"]
+    got = snapshot_rows(cfg, "SELECT ward_code, CAST(day AS VARCHAR), pm25 FROM env_air ORDER BY ALL")
+    assert got == expected
+
+
+def test_append_takes_a_new_column(tmp_path):
+    cfg = setup(tmp_path, {"air": {**AIR, "mode": "append"}}, {"air.csv": AIR_V1})
+    ingest(cfg)
+    (tmp_path / "air.csv").write_text("Mã phường,Ngày,PM2.5,Trạm\n25741,2025-06-02,40,S1\n", encoding="utf-8")
+    ingest(cfg)
+    got = snapshot_rows(cfg, "SELECT ward_code, pm25, \"Trạm\" FROM env_air ORDER BY pm25")
+    assert got == [("25741", 20.0, None), ("25744", 30.0, None), ("25741", 40.0, "S1")]
+
+
+FAILURES = [
+    ("fetch", lambda d: (d / "air.csv").unlink(), "air.csv: No such file or directory"),
+    ("required column", lambda d: (d / "air.csv").write_text("Mã phường,PM2.5\n25741,3\n"),
+     "the payload lacks required column(s) day; it has: ward_code, pm25"),
+    ("parse", lambda d: (d / "air.csv").write_bytes(b""), "no rows: the payload is empty"),
+    ("load", lambda d: (d / "air.csv").write_text("Mã phường,Ngày,PM2.5,Trạm\n25741,2025-06-02,4,S1\n"),
+     "load failed: "),
+]
+
+
+@pytest.mark.parametrize("break_it, error", [f[1:] for f in FAILURES], ids=[f[0] for f in FAILURES])
+def test_a_failing_source_keeps_its_rows_and_the_others_load(tmp_path, break_it, error):
+    # "load": the table already has an INTEGER column that the payload fills with text
+    cfg = setup(tmp_path, {"air": {**AIR, "mode": "append"}, "wide": WIDE}, {"air.csv": AIR_V1, "wide.csv": WIDE_V1})
+    first = ingest(cfg)
+    if error == "load failed: ":
+        with Warehouse(cfg.data_path / "warehouse").build() as b:
+            b.con.execute('ALTER TABLE env_air ADD COLUMN "Trạm" INTEGER')
+    before = table(cfg, "env_air")
+    break_it(tmp_path)
+    (tmp_path / "wide.csv").write_text("ward_code,y2022,y2023\n25747,1,2\n", encoding="utf-8")
+    result = ingest(cfg)
+    assert [(r.source, r.status) for r in result.results] == [("air", "failed"), ("wide", "ok")]
+    assert error in result.failed[0].error
+    assert result.snapshot_id is not None and result.snapshot_id != first.snapshot_id
+    assert table(cfg, "env_air") == before
+    assert table(cfg, "admin_dossiers") == [("25747", 2022, 1), ("25747", 2023, 2)]
+    runs = OpsStore(cfg.data_path / "ops.sqlite").last_runs()
+    assert runs["air"]["status"] == "failed" and error in runs["air"]["error"]
+    # the failed run is in the snapshot's _runs, and its payload left no rejects there
+    assert snapshot_rows(cfg, "SELECT status FROM _runs WHERE source = 'air' ORDER BY run_id") == [("ok",), ("failed",)]
+    assert snapshot_rows(cfg, "SELECT DISTINCT run_id FROM _rejects WHERE source = 'air'") == [(first.results[0].run_id,)]
+
+
+def test_an_unchanged_payload_makes_no_snapshot_and_a_changed_config_rereads_it(tmp_path):
+    cfg = setup(tmp_path, {"air": AIR}, {"air.csv": AIR_V1})
+    first = ingest(cfg)
+    again = ingest(cfg)
+    assert [(r.status, r.rows_loaded, r.rejects) for r in again.results] == [("unchanged", 2, 1)]
+    assert again.snapshot_id is None
+    assert snapshot_ids(cfg) == [first.snapshot_id]
+    assert OpsStore(cfg.data_path / "ops.sqlite").last_runs()["air"]["status"] == "unchanged"
+
+    stricter = {**AIR, "columns": {**AIR["columns"], "pm25": {"type": "double", "min": 0, "max": 25}}}
+    cfg = load_config(write_config(tmp_path, {"air": stricter}))
+    third = ingest(cfg)
+    assert [(r.status, r.rows_loaded, r.rejects) for r in third.results] == [("ok", 1, 2)]
+    assert snapshot_ids(cfg) == [first.snapshot_id, third.snapshot_id]
+    assert snapshot_rows(cfg, "SELECT ward_code FROM env_air") == [("25741",)]
+
+
+def test_every_payload_is_landed_with_its_checksum(tmp_path):
+    cfg = setup(tmp_path, {"air": AIR}, {"air.csv": AIR_V1})
+    ingest(cfg)
+    ingest(cfg)  # the same bytes are not landed twice
+    (tmp_path / "air.csv").write_text(AIR_V2, encoding="utf-8")
+    ingest(cfg)
+    folder = cfg.data_path / "landing" / "air"
+    payloads = sorted(p for p in folder.iterdir() if not p.name.endswith(".sha256"))
+    assert [p.read_text(encoding="utf-8") for p in payloads] == [AIR_V1, AIR_V2]
+    for p in payloads:
+        assert re.fullmatch(r"\d{8}T\d{12}Z\.csv", p.name)
+        digest = hashlib.sha256(p.read_bytes()).hexdigest()
+        assert (folder / f"{p.name}.sha256").read_text() == f"{digest}  {p.name}\n"
+    landed = snapshot_rows(cfg, "SELECT landing FROM _lineage WHERE source = 'air'")
+    assert landed == [(str(payloads[1]),)]
+
+
+def test_system_and_reference_tables_are_in_every_snapshot(tmp_path):
+    cfg = setup(tmp_path, {"air": AIR}, {"air.csv": AIR_V1}, indicators=[PM25])
+    run_id = ingest(cfg).results[0].run_id
+    assert snapshot_rows(cfg, "SELECT run_id, source, status, rows_loaded, rejects FROM _runs") == [
+        (run_id, "air", "ok", 2, 1)]
+    assert snapshot_rows(cfg, "SELECT source, run_id, row_number, column_name, value, reason FROM _rejects") == [
+        ("air", run_id, 4, "pm25", "-1", "min: below 0")]
+    assert snapshot_rows(cfg, "SELECT table_name, source, connector, sector, mode, run_id, rows FROM _lineage") == [
+        ("env_air", "air", "csv", "env", "replace", run_id, 2)]
+    assert snapshot_rows(cfg, "SELECT ward_code, name_vi, population FROM dim_ward ORDER BY 1") == [
+        ("25741", "Hiệp Thành", 30000), ("25744", "Phú Lợi", None), ("25747", "Phú Cường", None)]
+    assert snapshot_rows(cfg, "SELECT code, sector, name_vi, status FROM indicator") == [
+        ("ENV_PM25", "env", "Bụi PM2.5", "ok")]
+    assert snapshot_rows(cfg, "SELECT code, ward_code, CAST(period AS VARCHAR), value FROM indicator_value") == [
+        ("ENV_PM25", None, D1, 25.0)]
+
+
+def test_a_transform_unpivots_a_wide_table(tmp_path):
+    cfg = setup(tmp_path, {"wide": WIDE}, {"wide.csv": WIDE_V1})
+    result = ingest(cfg)
+    assert [(r.status, r.rows_loaded, r.rejects) for r in result.results] == [("ok", 3, 1)]
+    assert table(cfg, "admin_dossiers") == [("25741", 2022, 10), ("25741", 2023, 12), ("25744", 2022, 8)]
+    # the transform kept `_row`, so the reject names the file's row
+    assert snapshot_rows(cfg, "SELECT row_number, column_name, value FROM _rejects") == [(3, "n", "nhiều")]
+
+
+def test_a_failing_transform_fails_its_source(tmp_path):
+    broken = {**WIDE, "transform": "SELECT * FROM (UNPIVOT raw ON y2021 INTO NAME year VALUE n)"}
+    cfg = setup(tmp_path, {"wide": broken}, {"wide.csv": WIDE_V1})
+    result = ingest(cfg)
+    assert result.failed[0].error.startswith("transform failed: Binder Error")
+    assert "y2021" in result.failed[0].error
+
+
+def test_a_failing_indicator_keeps_its_values(tmp_path):
+    cfg = setup(tmp_path, {"air": AIR}, {"air.csv": AIR_V1}, indicators=[PM25])
+    ingest(cfg)
+    broken = {**PM25, "sql": "SELECT NULL AS ward_code, day AS period, avg(pm10) AS value FROM env_air GROUP BY day"}
+    cfg = load_config(write_config(tmp_path, {"air": AIR}, indicators=[broken]))
+    (tmp_path / "air.csv").write_text(AIR_V2, encoding="utf-8")
+    assert ingest(cfg).snapshot_id is not None
+    status, error = snapshot_rows(cfg, "SELECT status, error FROM indicator")[0]
+    assert status == "failed"
+    assert "pm10" in error
+    assert snapshot_rows(cfg, "SELECT CAST(period AS VARCHAR), value FROM indicator_value") == [(D1, 25.0)]
+    assert snapshot_rows(cfg, "SELECT count(*) FROM env_air")[0] == (2,)  # the source itself loaded
+
+
+def test_snapshots_keep_the_newest_n_and_the_current_one(tmp_path):
+    cfg = setup(tmp_path, {"air": AIR}, {"air.csv": AIR_V1}, snapshots={"keep": 2})
+    ids = []
+    for i in range(4):
+        (tmp_path / "air.csv").write_text(AIR_V1 + f"25741,2025-06-0{i + 2},{i}\n", encoding="utf-8")
+        ids.append(ingest(cfg).snapshot_id)
+    assert snapshot_ids(cfg) == ids[2:]
+    wh = Warehouse(cfg.data_path / "warehouse", keep=1)
+    wh.rollback(ids[2])
+    assert wh.prune() == []  # the newest and the current one stay
+    assert snapshot_ids(cfg) == ids[2:]
+    wh.rollback(ids[3])
+    assert wh.prune() == [ids[2]]
+
+
+def test_a_load_that_never_reached_a_snapshot_is_read_again(tmp_path):
+    cfg = setup(tmp_path, {"air": AIR}, {"air.csv": AIR_V1})
+    ingest(cfg)
+    (tmp_path / "air.csv").write_text(AIR_V2, encoding="utf-8")
+
+    def power_cut(result, done, total):  # after the source's run is recorded, before the publish
+        raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        ingest(cfg, progress=power_cut)
+    again = ingest(cfg)
+    assert [(r.status, r.rows_loaded) for r in again.results] == [("ok", 2)]
+    assert snapshot_rows(cfg, "SELECT max(pm25) FROM env_air") == [(40.0,)]
+    runs = OpsStore(cfg.data_path / "ops.sqlite").runs()
+    assert [(r["status"], r["snapshot_id"]) for r in runs] == [
+        ("ok", again.snapshot_id), ("interrupted", None), ("ok", snapshot_ids(cfg)[0])]
+    assert runs[1]["error"] == "the ingest stopped before its snapshot was published"
+
+
+def test_after_a_rollback_a_payload_newer_than_the_snapshot_is_loaded_again(tmp_path):
+    cfg = setup(tmp_path, {"air": AIR}, {"air.csv": AIR_V1})
+    first = ingest(cfg)
+    (tmp_path / "air.csv").write_text(AIR_V2, encoding="utf-8")
+    ingest(cfg)
+    Warehouse(cfg.data_path / "warehouse").rollback(first.snapshot_id)
+    assert table(cfg, "env_air", "1, 2") == [("25741", dt_date(D1), 20.0), ("25744", dt_date(D1), 30.0)]
+    again = ingest(cfg)  # the bytes are v2's, which the current (rolled back) snapshot does not hold
+    assert [r.status for r in again.results] == ["ok"]
+    assert table(cfg, "env_air", "1, 2") == [("25741", dt_date(D1), 22.0), ("25741", dt_date(D2), 40.0)]
+
+
+def dt_date(text: str):
+    import datetime as dt
+
+    return dt.date.fromisoformat(text)
+
+
+def test_reserved_table_names_are_refused(tmp_path):
+    from ioc.errors import ConfigError
+
+    with pytest.raises(ConfigError, match=r"sources\.air\.table: .*reserved"):
+        setup(tmp_path, {"air": {**AIR, "table": "indicator_value"}}, {"air.csv": AIR_V1})

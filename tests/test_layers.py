@@ -1,0 +1,71 @@
+"""Layers stay apart: the core never imports streamlit, pages never import connectors, every connector is registered."""
+from __future__ import annotations
+
+import ast
+import importlib
+import inspect
+from pathlib import Path
+
+import pytest
+
+import connectors
+from ioc.config import ConnectorOptions
+from tests.helpers import ROOT
+
+SHARED = {"__init__", "base", "_tabular"}
+
+
+def imported(path: Path) -> set[str]:
+    """Every module a file imports, at any depth of its code (functions included)."""
+    names: set[str] = set()
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"), str(path))):
+        if isinstance(node, ast.Import):
+            names.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
+            names.add(node.module)
+    return names
+
+
+def offenders(files: list[Path], banned: str) -> dict[str, list[str]]:
+    found = {}
+    for f in files:
+        bad = sorted(n for n in imported(f) if n == banned or n.startswith(banned + "."))
+        if bad:
+            found[str(f.relative_to(ROOT))] = bad
+    return found
+
+
+def test_the_checker_sees_imports_inside_functions(tmp_path):
+    f = tmp_path / "m.py"
+    f.write_text("def page():\n    import streamlit.components.v1 as c\n    from streamlit import session_state\n")
+    assert imported(f) == {"streamlit.components.v1", "streamlit"}
+
+
+def test_the_core_never_imports_streamlit():
+    core = [p for p in (ROOT / "ioc").rglob("*.py") if (ROOT / "ioc" / "ui") not in p.parents]
+    assert len(core) >= 12
+    assert offenders(core, "streamlit") == {}
+
+
+def test_pages_never_import_connectors():
+    pages = sorted((ROOT / "pages").rglob("*.py"))
+    assert offenders(pages, "connectors") == {}
+
+
+def connector_modules() -> list[str]:
+    return sorted(p.stem for p in (ROOT / "connectors").glob("*.py") if p.stem not in SHARED)
+
+
+def test_every_connector_module_is_registered_under_its_name():
+    registry = {name: module.__name__ for name, module in connectors.REGISTRY.items()}
+    assert registry == {name: f"connectors.{name}" for name in connector_modules()}
+
+
+@pytest.mark.parametrize("name", connector_modules())
+def test_a_connector_has_options_fetch_parse_and_a_docstring(name):
+    module = importlib.import_module(f"connectors.{name}")
+    assert (module.__doc__ or "").strip(), f"connectors/{name}.py has no docstring"
+    assert issubclass(module.Options, ConnectorOptions)
+    assert callable(module.fetch) and callable(module.parse)
+    assert list(inspect.signature(module.fetch).parameters) == ["src", "opts", "ctx"]
+    assert list(inspect.signature(module.parse).parameters) == ["src", "opts", "payloads"]
