@@ -17,9 +17,14 @@ DEFAULT = "vi"
 
 @functools.lru_cache(maxsize=None)
 def _catalog(lang: str) -> dict[str, str]:
-    data = yaml.safe_load((LOCALES / f"{lang}.yaml").read_text(encoding="utf-8")) or {}
+    """locales/<lang>.yaml plus locales/<lang>.<part>.yaml (one per area of the app), flattened to dotted keys."""
     flat: dict[str, str] = {}
+    for path in [LOCALES / f"{lang}.yaml", *sorted(LOCALES.glob(f"{lang}.*.yaml"))]:
+        _flatten(yaml.safe_load(path.read_text(encoding="utf-8")) or {}, flat)
+    return flat
 
+
+def _flatten(data: Any, flat: dict[str, str]) -> None:
     def walk(node: Any, prefix: str) -> None:
         if isinstance(node, dict):
             for k, v in node.items():
@@ -28,7 +33,6 @@ def _catalog(lang: str) -> dict[str, str]:
             flat[prefix[:-1]] = str(node)
 
     walk(data, "")
-    return flat
 
 
 def lang_or_default(lang: Optional[str]) -> str:

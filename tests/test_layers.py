@@ -69,3 +69,9 @@ def test_a_connector_has_options_fetch_parse_and_a_docstring(name):
     assert callable(module.fetch) and callable(module.parse)
     assert list(inspect.signature(module.fetch).parameters) == ["src", "opts", "ctx"]
     assert list(inspect.signature(module.parse).parameters) == ["src", "opts", "payloads"]
+
+
+def test_every_ui_text_exists_in_both_languages():
+    from ioc import i18n
+
+    assert i18n.keys("vi") == i18n.keys("en")
