@@ -53,12 +53,13 @@ def _babel_locale(lang: str) -> str:
     return "vi_VN" if lang_or_default(lang) == "vi" else "en_US"
 
 
-def num(value: Any, lang: str = DEFAULT, digits: int = 0, dash: str = "–") -> str:
-    """1.234,5 in Vietnamese, 1,234.5 in English; a dash for missing."""
+def num(value: Any, lang: str = DEFAULT, digits: int = 0, dash: str = "–", signed: bool = False) -> str:
+    """1.234,5 in Vietnamese, 1,234.5 in English; a dash for missing; +1,2 when signed."""
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return dash
     pattern = "#,##0" + ("." + "0" * digits if digits > 0 else "")
-    return format_decimal(value, format=pattern, locale=_babel_locale(lang))
+    text = format_decimal(value, format=pattern, locale=_babel_locale(lang))
+    return f"+{text}" if signed and value > 0 else text
 
 
 def smart(value: Any, lang: str = DEFAULT) -> str:

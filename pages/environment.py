@@ -37,7 +37,7 @@ with ui.section():
 
     f1, f2, f3, f4 = st.columns([3, 1.3, 2, 1.3])
     picked = f1.multiselect(
-        t("env.stations"), list(names), format_func=names.get, placeholder=t("env.stations"),
+        t("env.stations"), list(names), format_func=names.get, placeholder=t("env.all_stations"),
         key=state.url_key("st", [], lambda v: [c for c in v.split(",") if c in names] or None),
     )
     pollutant = f2.selectbox(
@@ -66,15 +66,19 @@ latest = pd.DataFrame()
 with ui.section():
     latest = state.query(qe.latest_aqi)
     exc = state.query(qe.exceedances, pollutant, float(limits[day_avg]), start, end, codes)
-    worst = latest.dropna(subset=["aqi"]).sort_values("aqi", ascending=False)
+    shown = latest[latest["station_code"].isin(codes)] if codes else latest
+    worst = shown.dropna(subset=["aqi"]).sort_values("aqi", ascending=False)
     cards = []
     if not worst.empty:
         w = worst.iloc[0]
         band_key, colour = aqi.band(w["aqi"])
         ts = pd.Timestamp(w["ts"])
+        sub = t("env.aqi_at", station=w["name"], time=i18n.datetime(ts))
+        age = pd.Timestamp(state.now()) - ts
+        if age > pd.Timedelta(hours=3):  # the "latest hour" may be days old: say so
+            sub += " · ⚠ " + t("env.aqi_stale", days=i18n.num(age.total_seconds() / 86400, lang, 0))
         cards.append(ui.kpi(t("env.aqi_now"), f"{i18n.num(w['aqi'], lang)} · {t('aqi_band.' + band_key)}",
-                            t("env.aqi_at", station=w["name"], time=i18n.datetime(ts)), accent=colour,
-                            text_colour="#111" if band_key in ("good", "moderate", "poor") else "#fff"))
+                            sub, accent=colour, text_colour="#111" if band_key in ("good", "moderate", "poor") else "#fff"))
     n_over = int(exc["days_over"].sum()) if not exc.empty else 0
     cards.append(ui.kpi(t("env.days_over", pollutant=t("pollutant." + pollutant)), i18n.num(n_over, lang),
                         t("env.days_over_help", limit=i18n.num(limits[day_avg], lang)),
@@ -113,18 +117,27 @@ with ui.section(t("env.map_title")):
                for _, key, colour in aqi.BANDS])
 
 with ui.section():
+    span = (end - start).days + 1
+    shown_grain, s_start = grain, start
+    if grain == "hour" and span > 31:  # a month of hours is as much as a chart can show
+        s_start = end - dt.timedelta(days=30)
+        st.caption(t("env.hour_clamped", start=i18n.date(s_start), end=i18n.date(end)))
+    elif grain == "day" and span > 120:
+        shown_grain = "week" if span <= 730 else "month"
     avg = hour_avg if grain == "hour" else day_avg
-    data = state.query(qe.series, pollutant, grain, start, end, codes)
+    data = state.query(qe.series, pollutant, shown_grain, s_start, end, codes)
     if data.empty:
         st.info(t("env.no_hourly") if grain == "hour" else t("app.empty"))
     else:
         data["station"] = data["station_code"].map(names).fillna(data["station_code"])
-        title = t("env.trend_title", pollutant=t("pollutant." + pollutant), grain=t("env.grain_" + grain).lower())
+        title = t("env.trend_title", pollutant=t("pollutant." + pollutant), grain=t("env.grain_" + shown_grain).lower())
         st.altair_chart(charts.time_lines(
             data, x="t", y="value", series="station", title=title, x_title=t("env.time"),
             y_title=t("env.concentration"), series_title=t("env.station"), lang=lang, hourly=grain == "hour",
             limit=float(limits[avg]), limit_label=t("env.limit_label", avg=t("avg." + avg), limit=i18n.num(limits[avg], lang)),
         ), width="stretch")
+        if data["value"].max() < 0.2 * limits[avg]:
+            st.caption(t("env.limit_far", limit=t("env.limit_label", avg=t("avg." + avg), limit=i18n.num(limits[avg], lang))))
 
 with ui.section():
     daily = state.query(qe.daily_aqi, start, end, codes)
@@ -142,13 +155,22 @@ with ui.section():
         ), width="stretch")
 
         st.subheader(t("env.table_title"))
+        unit = " (µg/m³)"
         table = pd.DataFrame({
-            t("env.date"): [i18n.date(d) for d in daily["date"]],
+            t("env.date"): pd.to_datetime(daily["date"]),
             t("env.station"): daily["station"],
-            t("env.aqi"): daily["aqi"],
+            t("env.aqi"): daily["aqi"].round().astype("Int64"),
             t("env.band"): [t("aqi_band." + b) for b in daily["band"]],
-            **{t("pollutant." + p): daily[p].round(1) for p in aqi.POLLUTANTS},
+            **{t("pollutant." + p) + unit: daily[p].round(1) for p in aqi.POLLUTANTS},
         }).iloc[::-1]
-        st.dataframe(table, hide_index=True, width="stretch", height=360,
-                     column_config={t("env.aqi"): st.column_config.NumberColumn(format="%d")})
-        ui.download_csv(table, f"vn_aqi_{start}_{end}", key="dl_daily")
+        st.dataframe(
+            table, hide_index=True, width="stretch", height=360,
+            column_config={
+                t("env.date"): st.column_config.DateColumn(format="DD/MM/YYYY"),
+                t("env.band"): st.column_config.TextColumn(width="small"),
+                **{t("pollutant." + p) + unit: st.column_config.NumberColumn(format="localized") for p in aqi.POLLUTANTS},
+            },
+        )
+        export = table.assign(**{t("env.date"): [i18n.date(d) for d in table[t("env.date")]]})
+        suffix = "_du_lieu_mau" if any(cfg.sources[n].sample for n in SOURCES) else ""
+        ui.download_csv(export, f"vn_aqi_{start}_{end}{suffix}", key="dl_daily")

@@ -66,13 +66,24 @@ def latest_aqi(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
     return out
 
 
+GRAINS = {"week", "month"}
+
+
 def series(
     con: duckdb.DuckDBPyConnection, pollutant: str, grain: str, start: dt.date, end: dt.date,
     station_codes: Optional[Sequence[str]] = None,
 ) -> pd.DataFrame:
-    """Concentration of one pollutant per station and hour (grain 'hour') or day ('day'), µg/m³."""
+    """Concentration of one pollutant per station and hour ('hour'), day ('day'), or the mean of the
+    daily means per week or month ('week', 'month'), µg/m³."""
     col = _pollutant(pollutant)
     codes = list(station_codes) if station_codes else None
+    if grain in GRAINS:
+        sql = f"""SELECT station_code, CAST(date_trunc(?, date) AS TIMESTAMP) AS t, avg({col}) AS value
+                  FROM {DAILY}
+                  WHERE date >= ? AND date <= ?
+                    AND (CAST(? AS VARCHAR[]) IS NULL OR list_contains(CAST(? AS VARCHAR[]), station_code))
+                  GROUP BY ALL ORDER BY station_code, t"""
+        return frame(con, sql, [grain, start, end, codes, codes])
     if grain == "hour":
         sql = f"""SELECT station_code, ts AS t, {col} AS value FROM {HOURLY}
                   WHERE ts >= ? AND ts < ? + INTERVAL 1 DAY

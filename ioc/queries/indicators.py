@@ -71,8 +71,8 @@ def summary(
 ) -> pd.DataFrame:
     """One row per indicator: latest period and value, previous and last-year values, target and status.
 
-    status: met | on_track | behind | missed | none (no target or no value); change_pct against the
-    previous period; yoy_pct against the same period last year; behind: periods the data is late by.
+    status: see _status; change_pct / change_pp (rates, in points) against the previous period;
+    yoy_pct / yoy_pp against the same period last year; behind: periods the data is late by.
     """
     df = frame(con, SUMMARY_SQL, {"codes": list(codes) if codes else None, "ward": ward, "headline": headline})
     if df.empty:
@@ -80,6 +80,9 @@ def summary(
     df["target_year"] = [_target(r.targets, r.target, r.period) for r in df.itertuples()]
     df["change_pct"] = _pct_change(df["value"], df["prev_value"])
     df["yoy_pct"] = _pct_change(df["value"], df["ly_value"])
+    # a rate's change reads in percentage points: 98 % → 99 % is +1 point, not +1,02 %
+    df["change_pp"] = (df["value"] - df["prev_value"]).where(df["unit"] == "%")
+    df["yoy_pp"] = (df["value"] - df["ly_value"]).where(df["unit"] == "%")
     df["status"] = [_status(r) for r in df.itertuples()]
     today = today or dt.date.today()
     df["behind"] = [periods_behind(r.period, r.grain, today) for r in df.itertuples()]
@@ -110,22 +113,32 @@ def _better(value: float, target: float, direction: str) -> bool:
 
 
 def _status(r) -> str:
+    """met | on_track | behind (targets to reach); within | at_risk | missed (ceilings); none."""
     if r.target_year is None or r.value is None or pd.isna(r.value):
         return "none"
     if r.target_aggregate == "sum":
         ytd = r.ytd if pd.notna(r.ytd) else 0.0
-        if _better(ytd, r.target_year, r.direction) and r.direction == "higher":
-            return "met"
         per_year = PERIODS_PER_YEAR.get(r.grain, 12)
-        share = min(1.0, (r.ytd_periods or 0) / per_year)
-        expected = r.target_year * share
+        expected = r.target_year * min(1.0, (r.ytd_periods or 0) / per_year)
         if r.direction == "higher":
+            if ytd >= r.target_year:
+                return "met"
             return "on_track" if ytd >= expected else "behind"
+        # a ceiling (accidents, cases): the year's total must stay under it
         if ytd > r.target_year:
             return "missed"
-        return "on_track" if ytd <= expected else "behind"
+        return "within" if ytd <= expected else "at_risk"
     compare = r.ytd if r.target_aggregate == "mean" and pd.notna(r.ytd) else r.value
-    return "met" if _better(compare, r.target_year, r.direction) else "behind"
+    if r.direction == "higher":
+        return "met" if compare >= r.target_year else "behind"
+    return "within" if compare <= r.target_year else "missed"
+
+
+def meets(value: Optional[float], target: Optional[float], direction: str) -> Optional[bool]:
+    """Whether one value satisfies a target (None when either is missing)."""
+    if value is None or target is None or pd.isna(value) or pd.isna(target):
+        return None
+    return _better(float(value), float(target), direction)
 
 
 def ward_latest(con: duckdb.DuckDBPyConnection, code: str) -> pd.DataFrame:

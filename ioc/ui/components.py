@@ -14,7 +14,8 @@ from ioc.errors import IOCError, NoSnapshotError
 from ioc.ui import state
 from ioc.ui.theme import COLOURS, CSS
 
-STATUS_CLASS = {"met": "good", "on_track": "good", "behind": "bad", "missed": "bad", "none": "neutral"}
+STATUS_CLASS = {"met": "good", "on_track": "good", "within": "good", "behind": "bad", "at_risk": "bad",
+                "missed": "bad", "none": "neutral"}
 
 
 def esc(v: object) -> str:
@@ -29,10 +30,6 @@ def page_header(title: str, subtitle: str = "", sources: Optional[list[str]] = N
     """Title, subtitle, the snapshot's time and the sample-data mark when any shown source is sample data."""
     setup_page()
     cfg = state.config()
-    left, right = st.columns([3, 1], vertical_alignment="bottom")
-    left.title(title)
-    if subtitle:
-        left.caption(subtitle)
     shown = [cfg.sources[s] for s in (sources or cfg.sources) if s in cfg.sources]
     badges = []
     if any(s.sample for s in shown):
@@ -42,8 +39,11 @@ def page_header(title: str, subtitle: str = "", sources: Optional[list[str]] = N
     if ts is not None:
         local = ts.tz_convert(cfg.city.timezone)
         badges.append(f'<span class="ioc-asof">{esc(state.t("app.snapshot", time=i18n.datetime(local)))}</span>')
-    if badges:
-        right.markdown('<div class="ioc-header-badges">' + "".join(badges) + "</div>", unsafe_allow_html=True)
+    if badges:  # one line above the title, so narrow screens never squeeze it beside the title
+        st.markdown('<div class="ioc-header-badges">' + "".join(badges) + "</div>", unsafe_allow_html=True)
+    st.title(title)
+    if subtitle:
+        st.caption(subtitle)
 
 
 @contextmanager
@@ -76,20 +76,28 @@ def tile_html(row: pd.Series, lang: str, sector_name: str) -> str:
              f'<div class="ioc-tile-name">{esc(name)}</div>',
              f'<div class="ioc-tile-value">{esc(value)}<span class="ioc-unit"> {esc(unit) if has_value else ""}</span></div>',
              f'<div class="ioc-tile-period">{esc(period)}</div>']
-    for key, label in (("change_pct", "tile.vs_prev"), ("yoy_pct", "tile.vs_last_year")):
-        ch = row.get(key)
+    comparisons = [("change", "tile.vs_prev")]
+    if row["grain"] != "year":  # for a yearly figure the previous period is last year: say it once
+        comparisons.append(("yoy", "tile.vs_last_year"))
+    for key, label in comparisons:
+        pp = row.get(f"{key}_pp")
+        ch = pp if pp is not None and pd.notna(pp) else row.get(f"{key}_pct")
         if ch is not None and pd.notna(ch):
             good = (ch > 0) == (row["direction"] == "higher") if abs(ch) >= 0.05 else None
             dcls = "flat" if good is None else ("up-good" if good else "up-bad")
             arrow = "▲" if ch > 0.05 else ("▼" if ch < -0.05 else "▶")
-            parts.append(f'<div class="ioc-tile-delta ioc-{dcls}">{arrow} {esc(i18n.pct(ch, lang, 1, signed=True))} '
-                         f'<span>{esc(state.t(label))}</span></div>')
+            shown = (state.t("tile.points", n=i18n.num(ch, lang, 1, signed=True)) if pp is not None and pd.notna(pp)
+                     else i18n.pct(ch, lang, 1, signed=True))
+            parts.append(f'<div class="ioc-tile-delta ioc-{dcls}">{arrow} {esc(shown)} '
+                         f'<span>{esc(state.t(label if row["grain"] != "year" else "tile.vs_last_year"))}</span></div>')
     target = row.get("target_year")
     if target is not None and pd.notna(target):
         year = pd.Timestamp(row["period"]).year if has_value else ""
         line = state.t("tile.target", year=year, target=f"{i18n.smart(target, lang)} {unit}".strip())
         if row.get("progress") is not None and pd.notna(row.get("progress")):
-            line += " · " + state.t("tile.progress", ytd=i18n.smart(row["ytd"], lang), progress=i18n.pct(row["progress"], lang, 0))
+            key = "tile.progress" if row["direction"] == "higher" else "tile.used"
+            line += " · " + state.t(key, ytd=f"{i18n.smart(row['ytd'], lang)} {unit}".strip(),
+                                    progress=i18n.pct(row["progress"], lang, 0))
         elif row.get("target_aggregate") == "mean" and pd.notna(row.get("ytd")):
             line += " · " + state.t("tile.ytd_mean", value=f"{i18n.smart(row['ytd'], lang)} {unit}".strip())
         parts.append(f'<div class="ioc-tile-target">{esc(line)}</div>')
@@ -101,13 +109,11 @@ def tile_html(row: pd.Series, lang: str, sector_name: str) -> str:
     return "".join(parts)
 
 
-def tiles(df: pd.DataFrame, sector_names: dict[str, str], per_row: int = 4) -> None:
+def tiles(df: pd.DataFrame, sector_names: dict[str, str]) -> None:
+    """All tiles in one responsive grid: four across on a wide screen, two on a laptop, one on a phone."""
     lang = state.lang()
-    rows = [df.iloc[i : i + per_row] for i in range(0, len(df), per_row)]
-    for chunk in rows:
-        cols = st.columns(per_row)
-        for col, (_, r) in zip(cols, chunk.iterrows()):
-            col.markdown(tile_html(r, lang, sector_names.get(r["sector"], r["sector"])), unsafe_allow_html=True)
+    cards = "".join(tile_html(r, lang, sector_names.get(r["sector"], r["sector"])) for _, r in df.iterrows())
+    st.markdown(f'<div class="ioc-grid">{cards}</div>', unsafe_allow_html=True)
 
 
 def freshness_badges(source_names: list[str]) -> None:
@@ -123,8 +129,8 @@ def freshness_badges(source_names: list[str]) -> None:
         when = "–"
         if s["last_good"]:
             when = i18n.datetime(pd.Timestamp(s["last_good"]).tz_convert(cfg.city.timezone))
-        label = state.t("freshness.badge", source=cfg.sources[name].description or name,
-                        state=state.t("freshness." + state_key), time=when)
+        label = state.t("freshness.badge", source=short_label(cfg.sources[name].description) or name,
+                        state=state.t("freshness." + state_key).lower(), time=when)
         cls = "good" if state_key == "fresh" else ("neutral" if state_key == "manual" else "bad")
         title = s["error"] or ""
         out.append(f'<span class="ioc-fresh ioc-chip-{cls}" title="{esc(title)}">{"●" if cls == "good" else "⚠"} {esc(label)}</span>')
@@ -132,9 +138,16 @@ def freshness_badges(source_names: list[str]) -> None:
         st.markdown('<div class="ioc-fresh-row">' + "".join(out) + "</div>", unsafe_allow_html=True)
 
 
+def short_label(description: str) -> str:
+    """A source's description up to its first parenthesis: the words a leader needs, not the file format."""
+    return description.split(" (")[0].rstrip(" .;:")
+
+
 def download_csv(df: pd.DataFrame, name: str, key: str) -> None:
-    st.download_button(state.t("app.download_csv"), df.to_csv(index=False).encode("utf-8-sig"),
-                       file_name=f"{name}.csv", mime="text/csv", key=key)
+    """CSV as the user's Excel reads it: in Vietnamese, `;` between fields and `,` in numbers; UTF-8 with BOM."""
+    vi = state.lang() == "vi"
+    data = df.to_csv(index=False, sep=";" if vi else ",", decimal="," if vi else ".").encode("utf-8-sig")
+    st.download_button(state.t("app.download_csv"), data, file_name=f"{name}.csv", mime="text/csv", key=key)
 
 
 def colour(name: str) -> str:

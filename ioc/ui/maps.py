@@ -68,6 +68,13 @@ def deck(layers: list[pdk.Layer], wards: pd.DataFrame, tooltip_html: str, tile_u
     )
 
 
+GOOD_RGB, BAD_RGB, NONE_RGB = [27, 127, 59, 170], [198, 40, 40, 170], [200, 200, 200, 120]
+
+
+def hex_of(rgba: list[int]) -> str:
+    return "#{:02X}{:02X}{:02X}".format(*rgba[:3])
+
+
 def scale_colours(values: pd.Series, higher_is_better: bool) -> list[list[int]]:
     """Values → colours on one diverging good/bad scale (green is good whichever way is better)."""
     v = values.astype(float)
@@ -77,7 +84,7 @@ def scale_colours(values: pd.Series, higher_is_better: bool) -> list[list[int]]:
     out = []
     for x in v:
         if np.isnan(x):
-            out.append([200, 200, 200, 120])
+            out.append(NONE_RGB)
             continue
         s = (x - lo) / span
         s = s if higher_is_better else 1 - s  # s = 1 is best

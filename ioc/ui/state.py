@@ -97,12 +97,17 @@ def snapshot_time() -> Optional[pd.Timestamp]:
     return pd.Timestamp(st_["created"]) if st_["created"] else None
 
 
-def today():
-    """Today in the city's time zone."""
+def now():
+    """Now in the city's time zone, naive (as the warehouse stores city time)."""
     import datetime as dt
     from zoneinfo import ZoneInfo
 
-    return dt.datetime.now(ZoneInfo(config().city.timezone)).date()
+    return dt.datetime.now(ZoneInfo(config().city.timezone)).replace(tzinfo=None)
+
+
+def today():
+    """Today in the city's time zone."""
+    return now().date()
 
 
 def url_key(key: str, default: Any, parse: Callable[[str], Any] = str) -> str:

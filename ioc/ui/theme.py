@@ -38,17 +38,21 @@ VEGA_LOCALE = {
 
 CSS = """
 <style>
-.ioc-header-badges {text-align: right; line-height: 2.2;}
+.block-container {padding-top: 2.2rem;}
+.ioc-grid {display: grid; grid-template-columns: repeat(auto-fill, minmax(235px, 1fr)); gap: 12px; margin-bottom: 8px;}
+.ioc-grid .ioc-tile {margin-bottom: 0;}
+.ioc-header-badges {display: flex; justify-content: flex-end; flex-wrap: wrap; gap: 6px; align-items: center; margin-bottom: -1.2rem;}
+.ioc-asof {white-space: nowrap;}
 .ioc-sample {background: #FFF3CD; color: #7A4F01; border: 1px solid #E0B000; border-radius: 4px;
   padding: 2px 8px; font-weight: 700; font-size: 0.8rem; letter-spacing: .04em; margin-left: 6px;}
 .ioc-asof {color: #555; font-size: 0.85rem; margin-left: 6px;}
 .ioc-tile {border: 1px solid #DDE3EA; border-left: 6px solid #607D8B; border-radius: 8px; padding: 10px 14px;
-  margin-bottom: 12px; background: #FFFFFF; min-height: 215px; box-shadow: 0 1px 2px rgba(0,0,0,.04);}
+  margin-bottom: 12px; background: #FFFFFF; box-shadow: 0 1px 2px rgba(0,0,0,.04);}
 .ioc-tile.ioc-good {border-left-color: #1B7F3B;}
 .ioc-tile.ioc-bad {border-left-color: #C62828;}
 .ioc-tile-sector {font-size: .72rem; text-transform: uppercase; letter-spacing: .05em; color: #0B4F8A; font-weight: 700;}
 .ioc-tile-name {font-size: .9rem; color: #333; margin-top: 2px; min-height: 2.4em;}
-.ioc-tile-value {font-size: 2rem; font-weight: 700; color: #111; line-height: 1.2;}
+.ioc-tile-value {font-size: 2rem; font-weight: 700; color: #111; line-height: 1.2; white-space: nowrap;}
 .ioc-unit {font-size: .95rem; font-weight: 400; color: #555;}
 .ioc-tile-period {font-size: .78rem; color: #666;}
 .ioc-tile-delta {font-size: .82rem; font-weight: 600;}
@@ -64,7 +68,7 @@ CSS = """
 .ioc-kpi {border: 1px solid #DDE3EA; border-left: 6px solid #0B4F8A; border-radius: 8px; padding: 8px 14px;
   background: #FFFFFF; min-height: 108px; margin-bottom: 8px;}
 .ioc-kpi-label {font-size: .8rem; color: #444; font-weight: 600;}
-.ioc-kpi-value {font-size: 1.9rem; font-weight: 700; line-height: 1.35;}
+.ioc-kpi-value {font-size: 1.9rem; font-weight: 700; line-height: 1.35; white-space: nowrap;}
 .ioc-kpi-chip {border-radius: 6px; padding: 0 10px;}
 .ioc-kpi-sub {font-size: .78rem; color: #666;}
 .ioc-legend {font-size: .8rem; margin: 4px 0;}
