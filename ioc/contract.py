@@ -23,7 +23,8 @@ NUMERIC_INPUT = ("TINYINT", "SMALLINT", "INTEGER", "BIGINT", "HUGEINT", "FLOAT",
 
 @dataclass
 class ContractResult:
-    good: str  # name of the temp view of the good rows (no _row); drop_temp() removes it
+    good: str  # a SELECT of the good rows (no _row), over temp tables that drop_temp() removes
+    params: dict  # the parameters `good` binds
     rows_in: int
     rows_good: int
     rejects: list[tuple[Optional[int], str, Optional[str], str]]  # row, column, value, reason
@@ -145,11 +146,20 @@ def check(
         outer += [ident(c), f"{reason} AS {err}", f"CASE WHEN {reason} IS NOT NULL THEN {raw} END AS {raw}"]
         checked.append(c)
     outer += [ident(c) for c in undeclared]
-    con.execute(
-        f"CREATE OR REPLACE TEMP TABLE _typed AS SELECT {', '.join(outer)} "
-        f"FROM (SELECT {', '.join(inner + [ident(c) for c in undeclared if c not in declared])} FROM {ident(relation)})",
-        p.values,
-    )
+    typed_sql = (f"SELECT {', '.join(outer)} FROM (SELECT {', '.join(inner + [ident(c) for c in undeclared])} "
+                 f"FROM {ident(relation)})")
+    clean_cond = " AND ".join(f"{ident('_err_' + c)} IS NULL" for c in checked) or "true"
+    out_cols = declared + undeclared
+    select_out = ", ".join(ident(c) for c in out_cols)
+    if not src.key:
+        # The usual large machine export breaks no rule: one pass finds that out without storing
+        # anything, and the good rows are then cast once more straight into the target table.
+        rows_in, bad = con.execute(
+            f"SELECT count(*), count(*) FILTER (WHERE NOT ({clean_cond})) FROM ({typed_sql})", p.values
+        ).fetchone()
+        if bad == 0:
+            return ContractResult(f"SELECT {select_out} FROM ({typed_sql})", p.values, rows_in, rows_in, [], out_cols)
+    con.execute(f"CREATE OR REPLACE TEMP TABLE _typed AS {typed_sql}", p.values)
     rows_in = con.execute("SELECT count(*) FROM _typed").fetchone()[0]
 
     rejects: list[tuple] = []
@@ -160,9 +170,6 @@ def check(
             for c in checked
         )
         rejects += con.execute(f"SELECT * FROM ({union}) ORDER BY 1, 2").fetchall()
-    clean_cond = " AND ".join(f"{ident('_err_' + c)} IS NULL" for c in checked) or "true"
-    out_cols = declared + undeclared
-    select_out = ", ".join(ident(c) for c in out_cols)
     if src.key:
         keys = ", ".join(ident(k) for k in src.key)
         con.execute(
@@ -181,19 +188,16 @@ def check(
             f"SELECT {ident(ROW)}, ?, NULL, 'key: empty' FROM _keyed WHERE ({null_keys}) ORDER BY 1",
             [key_label],
         ).fetchall()
-        con.execute(
-            f"CREATE OR REPLACE TEMP VIEW _good AS SELECT {select_out} FROM _keyed "
-            f"WHERE {ident(ROW)} = _first AND NOT ({null_keys}) ORDER BY {ident(ROW)}"
-        )
+        good = (f"SELECT {select_out} FROM _keyed WHERE {ident(ROW)} = _first AND NOT ({null_keys}) "
+                f"ORDER BY {ident(ROW)}")
     else:
-        con.execute(f"CREATE OR REPLACE TEMP VIEW _good AS SELECT {select_out} FROM _typed WHERE {clean_cond}")
-    rows_good = con.execute("SELECT count(*) FROM _good").fetchone()[0]
-    return ContractResult("_good", rows_in, rows_good, rejects, out_cols)
+        good = f"SELECT {select_out} FROM _typed WHERE {clean_cond}"
+    rows_good = con.execute(f"SELECT count(*) FROM ({good})").fetchone()[0]
+    return ContractResult(good, {}, rows_in, rows_good, rejects, out_cols)
 
 
 def drop_temp(con: duckdb.DuckDBPyConnection) -> None:
     """Remove what check() left behind, once the good rows are written."""
-    con.execute("DROP VIEW IF EXISTS _good")
     con.execute("DROP TABLE IF EXISTS _keyed")
     con.execute("DROP TABLE IF EXISTS _typed")
 

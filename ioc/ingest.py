@@ -199,7 +199,7 @@ class Ingestor:
                     raise SourceError(src.name, f"transform failed: {_duck(exc)}") from exc
                 relation = "_shaped"
             result = check(con, src, relation, src.options, self.cfg.city.timezone)
-            self._write(con, src, result.good, result.columns)
+            self._write(con, src, result.good, result.params)
             rejects = [(r.row, r.column, r.value, r.reason) for r in parsed.rejects] + result.rejects
             self._record_rejects(con, src.name, f.run_id, rejects)
             rows = con.execute(f"SELECT count(*) FROM {ident(src.table)}").fetchone()[0]
@@ -243,23 +243,27 @@ class Ingestor:
         )
         return res
 
-    def _write(self, con: duckdb.DuckDBPyConnection, src: Source, good: str, columns: list[str]) -> None:
+    def _write(self, con: duckdb.DuckDBPyConnection, src: Source, good: str, params: dict) -> None:
+        """Load the good rows (a SELECT binding `params`) into the source's table by its mode."""
         t = ident(src.table)
         exists = con.execute(
             "SELECT count(*) FROM information_schema.tables WHERE table_name = ? AND table_schema = 'main'",
             [src.table],
         ).fetchone()[0]
         if src.mode == "replace" or not exists:
-            con.execute(f"CREATE OR REPLACE TABLE {t} AS SELECT * FROM {good}")
+            con.execute(f"CREATE OR REPLACE TABLE {t} AS {good}", params)
             return
+        con.execute(f"CREATE OR REPLACE TEMP TABLE _incoming AS {good}", params)
         have = {r[0] for r in con.execute(f"DESCRIBE {t}").fetchall()}
-        for name, typ, *_ in con.execute(f"DESCRIBE {good}").fetchall():  # DESCRIBE has six columns
+        for row in con.execute("DESCRIBE _incoming").fetchall():
+            name, typ = row[0], row[1]
             if name not in have:
                 con.execute(f"ALTER TABLE {t} ADD COLUMN {ident(name)} {typ}")
         if src.mode == "upsert":
             cond = " AND ".join(f"{t}.{ident(k)} IS NOT DISTINCT FROM g.{ident(k)}" for k in src.key)
-            con.execute(f"DELETE FROM {t} USING {good} AS g WHERE {cond}")
-        con.execute(f"INSERT INTO {t} BY NAME SELECT * FROM {good}")
+            con.execute(f"DELETE FROM {t} USING _incoming AS g WHERE {cond}")
+        con.execute(f"INSERT INTO {t} BY NAME SELECT * FROM _incoming")
+        con.execute("DROP TABLE _incoming")
 
     def _record_rejects(self, con: duckdb.DuckDBPyConnection, source: str, run_id: int, rejects: list[tuple]) -> None:
         if rejects:

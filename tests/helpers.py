@@ -241,7 +241,7 @@ def contract_rows(
     with duckdb.connect() as con:
         con.register("raw", table)
         res = check(con, src, "raw", options if options is not None else src.options, timezone)
-        cur = con.execute(f"SELECT * FROM {res.good}")
+        cur = con.execute(res.good, res.params)
         names = [d[0] for d in cur.description]
         good = [dict(zip(names, row)) for row in cur.fetchall()]
     return good, res.rejects

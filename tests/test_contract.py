@@ -170,8 +170,9 @@ def test_an_absent_optional_column_is_added_as_null_of_its_type_and_undeclared_o
     with duckdb.connect() as con:
         con.register("raw", text_rows(ward_code=["25741"], station=["S1"]))
         res = check(con, src, "raw", {})
-        types = dict(con.execute(f"SELECT column_name, column_type FROM (DESCRIBE {res.good})").fetchall())
-        rows = con.execute(f"SELECT * FROM {res.good}").fetchall()
+        con.execute(f"CREATE TEMP TABLE good AS {res.good}", res.params)
+        types = dict(con.execute("SELECT column_name, column_type FROM (DESCRIBE good)").fetchall())
+        rows = con.execute("SELECT * FROM good").fetchall()
     assert types == {"ward_code": "VARCHAR", "pm25": "DOUBLE", "day": "DATE", "station": "VARCHAR"}
     assert rows == [("25741", None, None, "S1")]
     assert res.columns == ["ward_code", "pm25", "day", "station"]
