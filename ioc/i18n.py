@@ -45,6 +45,13 @@ def t(key: str, lang: str = DEFAULT, **kw: Any) -> str:
     return text.format(**kw) if kw else text
 
 
+def unit(text: str, lang: str = DEFAULT) -> str:
+    """An indicator's unit (written in Vietnamese in config) in the UI language; unknown units as written."""
+    if not text:
+        return ""
+    return _catalog(lang_or_default(lang)).get(f"unit.{text}", text)
+
+
 def keys(lang: str) -> set[str]:
     return set(_catalog(lang))
 

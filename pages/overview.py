@@ -42,7 +42,7 @@ with ui.section(t("overview.map_title")):
         ind = next(i for i in cfg.indicators if i.code == code)
         values = state.query(qi.ward_latest, code)
         wards = state.query(qr.wards)
-        unit = ind.unit or ""
+        unit = i18n.unit(ind.unit, lang)
         period = values["period"].dropna()
         year = pd.Timestamp(period.iloc[0]).year if not period.empty else state.today().year
         target = ind.target_for(year)

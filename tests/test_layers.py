@@ -75,3 +75,12 @@ def test_every_ui_text_exists_in_both_languages():
     from ioc import i18n
 
     assert i18n.keys("vi") == i18n.keys("en")
+
+
+def test_every_indicator_unit_of_the_default_config_has_an_english_name():
+    from ioc import i18n
+    from ioc.config import load_config
+
+    cfg = load_config(Path(__file__).resolve().parent.parent / "config.yaml")
+    missing = sorted({i.unit for i in cfg.indicators if i.unit and f"unit.{i.unit}" not in i18n.keys("en")})
+    assert not missing, f"add these to locales/en.units.yaml and vi.units.yaml: {missing}"

@@ -66,7 +66,7 @@ def section(title: Optional[str] = None) -> Iterator[None]:
 def tile_html(row: pd.Series, lang: str, sector_name: str) -> str:
     """A KPI tile: latest value, change (coloured by the indicator's direction), target and status."""
     name = row["name_vi"] if lang == "vi" else (row["name_en"] or row["name_vi"])
-    unit = row["unit"] or ""
+    unit = i18n.unit(row["unit"], lang)
     has_value = pd.notna(row.get("value"))
     value = i18n.smart(row["value"], lang) if has_value else state.t("tile.no_value")
     period = i18n.period(row["period"], row["grain"], lang) if has_value else ""

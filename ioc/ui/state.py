@@ -117,7 +117,9 @@ def url_key(key: str, default: Any, parse: Callable[[str], Any] = str) -> str:
     default, so a stale bookmark still opens. Pair with to_url() after the widget.
     """
     if key not in st.session_state:
-        raw = st.query_params.get(key)
+        # the URL wins; else the value this session last had on any page (the sidebar's links drop
+        # the query string), read through the same parser so a page checks what it is given
+        raw = st.query_params.get(key) or _remembered().get(key)
         value = default
         if raw not in (None, ""):
             try:
@@ -129,12 +131,20 @@ def url_key(key: str, default: Any, parse: Callable[[str], Any] = str) -> str:
     return key
 
 
+def _remembered() -> dict:
+    """Filters of this session by URL key, as their URL text."""
+    return st.session_state.setdefault("_url_filters", {})
+
+
 def to_url(key: str, value: Any, default: Any, dump: Callable[[Any], str] = str) -> None:
-    """Write a filter into the URL (and drop it when it is the default), so the view can be bookmarked."""
+    """Write a filter into the URL (and drop it when it is the default), so the view can be bookmarked;
+    remember it for the session, so it survives a visit to another page."""
     if value == default or value in (None, "", [], ()):
+        _remembered().pop(key, None)
         if key in st.query_params:
             del st.query_params[key]
     else:
         text = dump(value)
+        _remembered()[key] = text
         if st.query_params.get(key) != text:
             st.query_params[key] = text
