@@ -6,8 +6,7 @@ import streamlit as st
 
 from ioc import i18n
 from ioc.queries import indicators as qi
-from ioc.queries import reference as qr
-from ioc.ui import charts, maps, state
+from ioc.ui import state, wards
 from ioc.ui import components as ui
 
 cfg = state.config()
@@ -40,48 +39,7 @@ with ui.section(t("overview.map_title")):
                             key=state.url_key("ind", codes[0], lambda v: v if v in names else None))
         state.to_url("ind", code, codes[0])
         ind = next(i for i in cfg.indicators if i.code == code)
-        values = state.query(qi.ward_latest, code)
-        wards = state.query(qr.wards)
-        unit = i18n.unit(ind.unit, lang)
-        period = values["period"].dropna()
-        year = pd.Timestamp(period.iloc[0]).year if not period.empty else state.today().year
-        target = ind.target_for(year)
-        # a ward is judged against the city's target where the target is a level (a rate, a mean);
-        # a yearly total is not a ward's target, so those wards are only ranked, best to worst
-        judged = target is not None and ind.target_aggregate != "sum"
-        if judged:
-            ok = [qi.meets(v, target, ind.direction) for v in values["value"]]
-            fills = [maps.NONE_RGB if m is None else (maps.GOOD_RGB if m else maps.BAD_RGB) for m in ok]
-        else:
-            fills = maps.scale_colours(values["value"], ind.direction == "higher")
-        fill = dict(zip(values["ward_code"], fills))
-        info = {r.ward_code: {"info": f"{i18n.smart(r.value, lang)} {unit}".strip() if pd.notna(r.value)
-                              else t("overview.no_value")} for r in values.itertuples()}
-        if not period.empty:
-            st.caption(t("overview.map_period", period=i18n.period(period.iloc[0], ind.grain, lang)))
-        left, right = st.columns([3, 2])
-        with left:
-            feats = maps.ward_features(wards, lang, fill=fill, extra=info)
-            st.pydeck_chart(maps.deck([maps.ward_layer(feats), maps.ward_labels(wards, lang)], wards,
-                                      "<b>{name}</b><br/>{info}", cfg.maps.tile_url), height=460)
-            if judged:
-                shown_target = f"{i18n.smart(target, lang)} {unit}".strip()
-                ui.legend([(t("overview.legend_met", target=shown_target), maps.hex_of(maps.GOOD_RGB), "#fff"),
-                           (t("overview.legend_not_met", target=shown_target), maps.hex_of(maps.BAD_RGB), "#fff"),
-                           (t("overview.no_value"), maps.hex_of(maps.NONE_RGB), "#111")])
-            else:
-                ui.legend([(t("overview.legend_best"), maps.hex_of(maps.GOOD_RGB), "#fff"),
-                           (t("overview.legend_worst"), maps.hex_of(maps.BAD_RGB), "#fff"),
-                           (t("overview.no_value"), maps.hex_of(maps.NONE_RGB), "#111")])
-            st.caption(t("overview.geometry_note"))
-        with right:
-            ranked = values.assign(
-                ward=values["name_vi"] if lang == "vi" else values["name_en"],
-                colour=[maps.hex_of(fill[c]) for c in values["ward_code"]],
-            ).dropna(subset=["value"]).sort_values("value", ascending=ind.direction != "higher")
-            st.altair_chart(charts.ranked_bars(ranked, x="value", y="ward", colour="colour", title=names[code],
-                                               x_title=unit, y_title=t("overview.ward"), lang=lang),
-                            width="stretch")
+        wards.ward_block(ind, names[code], key="overview")
 
 with ui.section(t("freshness.title")):
     rows = []

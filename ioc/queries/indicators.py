@@ -168,3 +168,24 @@ def series(con: duckdb.DuckDBPyConnection, code: str, ward: Optional[str] = None
         WHERE code = ? AND ward_code IS NOT DISTINCT FROM ? AND (CAST(? AS DATE) IS NULL OR period >= ?)
         ORDER BY period
     """, [code, ward, since, since])
+
+
+def values(
+    con: duckdb.DuckDBPyConnection, codes: Sequence[str], ward: Optional[str], start: dt.date, end: dt.date
+) -> pd.DataFrame:
+    """Values of several indicators for one ward (or the city) between two dates, long format."""
+    return frame(con, """
+        SELECT v.code, i.name_vi, i.name_en, i.unit, i.grain, v.period, v.value
+        FROM indicator_value v JOIN indicator i USING (code)
+        WHERE list_contains(CAST(? AS VARCHAR[]), v.code) AND v.ward_code IS NOT DISTINCT FROM ?
+          AND v.period >= ? AND v.period <= ?
+        ORDER BY v.code, v.period
+    """, [list(codes), ward, start, end])
+
+
+def period_range(con: duckdb.DuckDBPyConnection, codes: Sequence[str]) -> tuple:
+    """First and last period of these indicators' values."""
+    return con.execute(
+        "SELECT min(period), max(period) FROM indicator_value WHERE list_contains(CAST(? AS VARCHAR[]), code)",
+        [list(codes)],
+    ).fetchone()
