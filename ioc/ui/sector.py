@@ -10,7 +10,9 @@ import streamlit as st
 
 from ioc import i18n
 from ioc.queries import indicators as qi
-from ioc.ui import charts, state, wards
+from ioc.queries import places
+from ioc.queries import reference as qr
+from ioc.ui import charts, maps, state, wards
 from ioc.ui import components as ui
 from ioc.ui.theme import COLOURS
 
@@ -83,6 +85,10 @@ def render(sector: str) -> None:
         else:
             st.info(t("sector.no_ward_values"))
 
+    for spec in state.query(places.available, sector):
+        with ui.section(t(f"places.{spec.table}")):
+            _places(spec, ward or None, start, end)
+
     with ui.section(t("sector.table_title", where=where)):
         long = state.query(qi.values, tuple(codes), ward or None, start, end)
         if long.empty:
@@ -115,3 +121,56 @@ def _trend(df: pd.DataFrame, title: str, unit: str, grain: str, target, lang: st
         layers.append(alt.Chart(rule_df).mark_text(align="left", dx=4, dy=-7, color=COLOURS["good"], fontWeight="bold")
                       .encode(y="target:Q", x=alt.value(0), text="label:N"))
     return charts.finish(alt.layer(*layers).properties(title=title), lang)
+
+
+PALETTE = ["#1F77B4", "#FF7F0E", "#2CA02C", "#D62728", "#9467BD", "#8C564B", "#E377C2", "#7F7F7F", "#BCBD22",
+           "#17BECF"]
+
+
+def _places(spec: places.Places, ward, start: dt.date, end: dt.date) -> None:
+    """The sector's places on the ward map, coloured by category, with the count of each category."""
+    import json
+
+    import pydeck as pdk
+
+    from ioc.aqi import rgb
+
+    lang, t = state.lang(), state.t
+    pts = state.query(places.points, spec.table, ward, start if spec.date else None, end if spec.date else None)
+    if pts.empty:
+        st.info(t("app.empty"))
+        return
+    counts = pts.groupby("category", dropna=False).size().sort_values(ascending=False)
+    cats = [c for c in counts.index]
+    colour = {c: PALETTE[i % len(PALETTE)] if i < len(PALETTE) else "#9E9E9E" for i, c in enumerate(cats)}
+    pts = pts.assign(
+        fill=[rgb(colour[c], 200) for c in pts["category"]],
+        info=[" · ".join(str(x) for x in (c, (w_vi if lang == "vi" else w_en) or "", i18n.date(d) if pd.notna(d) else "")
+                          if x) for c, w_vi, w_en, d in zip(pts["category"], pts["ward_vi"], pts["ward_en"], pts["day"])],
+    )
+    wards_df = state.query(qr.wards)
+    layers = [maps.ward_layer(maps.ward_features(wards_df, lang), pickable=False, layer_id="wards-base"),
+              maps.ward_labels(wards_df, lang)]
+    if spec.polygon:
+        feats = {"type": "FeatureCollection", "features": [
+            {"type": "Feature", "geometry": json.loads(g), "properties": {"name": n, "info": i, "fill": f}}
+            for g, n, i, f in zip(pts["geometry"], pts["name"], pts["info"], pts["fill"]) if g]}
+        layers.append(pdk.Layer("GeoJsonLayer", feats, id="places", pickable=True, filled=True, stroked=True,
+                                get_fill_color="properties.fill", get_line_color=[40, 40, 40, 200],
+                                line_width_min_pixels=1))
+    else:
+        cols = ["name", "info", "fill", "lon", "lat", "weight"]
+        layers.append(pdk.Layer("ScatterplotLayer", pts[cols], id="places", get_position=["lon", "lat"],
+                                get_fill_color="fill", get_radius="60 + 40 * weight" if spec.weight else 70,
+                                radius_min_pixels=3, radius_max_pixels=18, stroked=True,
+                                get_line_color=[255, 255, 255, 200], line_width_min_pixels=0.5, pickable=True))
+    left, right = st.columns([3, 2])
+    with left:
+        st.pydeck_chart(maps.deck(layers, wards_df, "<b>{name}</b><br/>{info}", state.config().maps.tile_url),
+                        height=460)
+        st.caption(t("places.count", n=i18n.num(len(pts), lang)))
+    with right:
+        bars = pd.DataFrame({"category": [str(c) for c in counts.index], "n": counts.values,
+                             "colour": [colour[c] for c in counts.index]})
+        st.altair_chart(charts.ranked_bars(bars, x="n", y="category", colour="colour", title=t("places.by_category"),
+                                           x_title=t("places.number"), y_title="", lang=lang), width="stretch")

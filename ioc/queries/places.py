@@ -1,0 +1,66 @@
+"""Places a sector has on the map (accidents, reports, schools, facilities, hotels, sights, plans),
+declared once per table and read by one query."""
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Optional
+
+import duckdb
+import pandas as pd
+
+from ioc.queries import frame, has_table
+from ioc.warehouse import ident
+
+
+@dataclass(frozen=True)
+class Places:
+    table: str
+    name: str  # column naming the place
+    category: str  # column the map colours by
+    date: Optional[str] = None  # column filtered by the page's period (none: a register of places)
+    weight: Optional[str] = None  # SQL expression over the table's columns sizing a point (deaths + injuries)
+    polygon: bool = False  # `geometry` holds GeoJSON polygons (zoning plans)
+
+
+# sector → the tables of places its page draws (the first is the default)
+PLACES: dict[str, list[Places]] = {
+    "security": [Places("security_accidents", "location", "cause", "occurred_on", "deaths * 3 + injuries")],
+    "citizen": [Places("citizen_reports", "title", "category", "created_at")],
+    "tourism": [Places("tourism_accommodation", "name", "kind"), Places("tourism_sights", "name", "kind")],
+    "health": [Places("health_facilities", "name", "kind")],
+    "education": [Places("education_schools", "name", "level")],
+    "zoning": [Places("zoning_plans", "name", "land_use", "decision_date", polygon=True)],
+}
+
+
+def available(con: duckdb.DuckDBPyConnection, sector: str) -> list[Places]:
+    return [p for p in PLACES.get(sector, []) if has_table(con, p.table)]
+
+
+def points(
+    con: duckdb.DuckDBPyConnection, table: str, ward: Optional[str], start: Optional[dt.date],
+    end: Optional[dt.date], limit: int = 20000,
+) -> pd.DataFrame:
+    """The places of one declared table (lat, lon, name, category, ward, date, weight, geometry)."""
+    spec = next(p for ps in PLACES.values() for p in ps if p.table == table)
+    t = ident(spec.table)
+    def col(name: str) -> str:  # the place table's own column (dim_ward has lat, lon and geometry too)
+        return f"x.{ident(name)}"
+
+    date = f"CAST({col(spec.date)} AS DATE)" if spec.date else "CAST(NULL AS DATE)"
+    weight = spec.weight or "1"
+    lat, lon = (col("centroid_lat"), col("centroid_lon")) if spec.polygon else (col("lat"), col("lon"))
+    geometry = col("geometry") if spec.polygon else "CAST(NULL AS VARCHAR)"
+    return frame(con, f"""
+        SELECT CAST({col(spec.name)} AS VARCHAR) AS name, CAST({col(spec.category)} AS VARCHAR) AS category,
+               x.ward_code, w.name_vi AS ward_vi, w.name_en AS ward_en, {date} AS day,
+               CAST({weight} AS DOUBLE) AS weight, {lat} AS lat, {lon} AS lon, {geometry} AS geometry
+        FROM {t} AS x LEFT JOIN dim_ward w ON w.ward_code = x.ward_code
+        WHERE {lat} IS NOT NULL AND {lon} IS NOT NULL
+          AND (CAST(? AS VARCHAR) IS NULL OR x.ward_code = ?)
+          AND (CAST(? AS DATE) IS NULL OR {date} IS NULL OR {date} >= ?)
+          AND (CAST(? AS DATE) IS NULL OR {date} IS NULL OR {date} <= ?)
+        ORDER BY day DESC NULLS LAST
+        LIMIT ?
+    """, [ward, ward, start, start, end, end, limit])
