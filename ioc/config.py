@@ -158,6 +158,10 @@ class Indicator(Model):
         None, description="A table delivering values ready-made (columns code, ward_code, period, value)."
     )
     headline: bool = Field(False, description="Shown on the overview tile of its sector.")
+    mask_below: Optional[int] = Field(
+        None, ge=2, description="Counts of people (Nghị định 13/2023): values from 1 to mask_below − 1 are shown "
+        "as “<mask_below” on every page and in every download.",
+    )
     description: str = Field("", description="How it is computed, in words.")
 
     @model_validator(mode="after")

@@ -64,6 +64,7 @@ def _indicator_table(cfg: Config) -> pa.Table:
         "targets": [json.dumps({str(k): v for k, v in i.targets.items()}) for i in inds],
         "target_aggregate": [i.target_aggregate for i in inds],
         "headline": pa.array([i.headline for i in inds], pa.bool_()),
+        "mask_below": pa.array([i.mask_below for i in inds], pa.int64()),
         "definition": [i.sql or f"table {i.table}" for i in inds],
         "description": [i.description for i in inds],
     })

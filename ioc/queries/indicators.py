@@ -46,6 +46,33 @@ ORDER BY ind.sector, ind.headline DESC, ind.code
 PERIODS_PER_YEAR = {"day": 365, "week": 52, "month": 12, "quarter": 4, "year": 1}
 
 
+def _masks(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
+    """Indicators counting people whose small values must not be shown (code → mask_below)."""
+    try:
+        rows = con.execute("SELECT code, mask_below FROM indicator WHERE mask_below IS NOT NULL").fetchall()
+    except duckdb.BinderException:  # a snapshot from before the setting existed
+        return {}
+    return dict(rows)
+
+
+def mask(df: pd.DataFrame, masks: dict[str, int], columns: Sequence[str] = ("value",), code: Optional[str] = None
+         ) -> pd.DataFrame:
+    """Blank counts from 1 to mask_below − 1 (Nghị định 13/2023) and flag them in `masked` (→ "<N" on screen).
+
+    `code` names the indicator when the frame has no `code` column."""
+    codes = df["code"] if "code" in df.columns else pd.Series([code] * len(df), index=df.index)
+    limit = codes.map(masks)
+    if limit.isna().all():
+        return df.assign(masked=False, mask_below=pd.NA) if "masked" not in df.columns else df
+    out = df.copy()
+    out["mask_below"] = limit
+    small = {c: out[c].between(1, limit - 1, inclusive="both") & limit.notna() for c in columns if c in out.columns}
+    out["masked"] = small.get(columns[0], pd.Series(False, index=out.index)).fillna(False).astype(bool)
+    for c, hit in small.items():
+        out.loc[hit.fillna(False).astype(bool), c] = float("nan")
+    return out
+
+
 def periods_behind(period, grain: str, today: dt.date) -> Optional[int]:
     """Whole periods between the latest value and the last complete period before today (0 = up to date)."""
     if period is None or pd.isna(period):
@@ -77,6 +104,7 @@ def summary(
     df = frame(con, SUMMARY_SQL, {"codes": list(codes) if codes else None, "ward": ward, "headline": headline})
     if df.empty:
         return df
+    df = mask(df, _masks(con), ("value", "prev_value", "ly_value", "ytd"))
     df["target_year"] = [_target(r.targets, r.target, r.period) for r in df.itertuples()]
     df["change_pct"] = _pct_change(df["value"], df["prev_value"])
     df["yoy_pct"] = _pct_change(df["value"], df["ly_value"])
@@ -142,14 +170,14 @@ def meets(value: Optional[float], target: Optional[float], direction: str) -> Op
 
 
 def ward_latest(con: duckdb.DuckDBPyConnection, code: str) -> pd.DataFrame:
-    """Each ward's value of an indicator in the latest period that has ward values."""
-    return frame(con, """
+    """Each ward's value of an indicator in the latest period that has ward values (small counts masked)."""
+    return mask(frame(con, """
         WITH w AS (SELECT * FROM indicator_value WHERE code = ? AND ward_code IS NOT NULL),
         p AS (SELECT max(period) AS period FROM w)
         SELECT d.ward_code, d.name_vi, d.name_en, w.period, w.value
         FROM dim_ward d LEFT JOIN w ON w.ward_code = d.ward_code AND w.period = (SELECT period FROM p)
         ORDER BY d.ward_code
-    """, [code])
+    """, [code]), _masks(con), code=code)
 
 
 def with_ward_values(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
@@ -162,25 +190,25 @@ def with_ward_values(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
 
 
 def series(con: duckdb.DuckDBPyConnection, code: str, ward: Optional[str] = None, since: Optional[dt.date] = None) -> pd.DataFrame:
-    """An indicator's values over time (city-wide unless a ward is given)."""
-    return frame(con, """
+    """An indicator's values over time (city-wide unless a ward is given; small counts masked)."""
+    return mask(frame(con, """
         SELECT period, value FROM indicator_value
         WHERE code = ? AND ward_code IS NOT DISTINCT FROM ? AND (CAST(? AS DATE) IS NULL OR period >= ?)
         ORDER BY period
-    """, [code, ward, since, since])
+    """, [code, ward, since, since]), _masks(con), code=code)
 
 
 def values(
     con: duckdb.DuckDBPyConnection, codes: Sequence[str], ward: Optional[str], start: dt.date, end: dt.date
 ) -> pd.DataFrame:
-    """Values of several indicators for one ward (or the city) between two dates, long format."""
-    return frame(con, """
+    """Values of several indicators for one ward (or the city) between two dates, long format (small counts masked)."""
+    return mask(frame(con, """
         SELECT v.code, i.name_vi, i.name_en, i.unit, i.grain, v.period, v.value
         FROM indicator_value v JOIN indicator i USING (code)
         WHERE list_contains(CAST(? AS VARCHAR[]), v.code) AND v.ward_code IS NOT DISTINCT FROM ?
           AND v.period >= ? AND v.period <= ?
         ORDER BY v.code, v.period
-    """, [list(codes), ward, start, end])
+    """, [list(codes), ward, start, end]), _masks(con))
 
 
 def period_range(con: duckdb.DuckDBPyConnection, codes: Sequence[str]) -> tuple:

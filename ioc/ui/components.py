@@ -18,6 +18,11 @@ STATUS_CLASS = {"met": "good", "on_track": "good", "within": "good", "behind": "
                 "missed": "bad", "none": "neutral"}
 
 
+def masked_text(row) -> str:
+    """What stands in for a small count of people: "<5"."""
+    return f"<{int(row['mask_below'])}"
+
+
 def esc(v: object) -> str:
     return html.escape("" if v is None else str(v))
 
@@ -67,8 +72,9 @@ def tile_html(row: pd.Series, lang: str, sector_name: str) -> str:
     """A KPI tile: latest value, change (coloured by the indicator's direction), target and status."""
     name = row["name_vi"] if lang == "vi" else (row["name_en"] or row["name_vi"])
     unit = i18n.unit(row["unit"], lang)
-    has_value = pd.notna(row.get("value"))
-    value = i18n.smart(row["value"], lang) if has_value else state.t("tile.no_value")
+    masked = bool(row.get("masked", False))
+    has_value = pd.notna(row.get("value")) or masked
+    value = (masked_text(row) if masked else i18n.smart(row["value"], lang)) if has_value else state.t("tile.no_value")
     period = i18n.period(row["period"], row["grain"], lang) if has_value else ""
     status = row.get("status") or "none"
     cls = STATUS_CLASS.get(status, "neutral")

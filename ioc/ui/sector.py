@@ -96,12 +96,16 @@ def render(sector: str) -> None:
         else:
             long["label"] = [f"{ind_names[c]} ({i18n.unit(u, lang)})" if u else ind_names[c]
                              for c, u in zip(long["code"], long["unit"])]
+            numeric = not long["masked"].any()
+            if not numeric:  # small counts of people read "<5" here and in the download, never the number
+                long["value"] = [ui.masked_text(r) if r["masked"] else i18n.smart(r["value"], lang)
+                                 for _, r in long.iterrows()]
             table = long.pivot_table(index="period", columns="label", values="value", aggfunc="first")
             table = table.sort_index(ascending=False).reset_index()
             table.insert(0, t("sector.period_col"), [i18n.date(d) for d in table.pop("period")])
             st.dataframe(table, hide_index=True, width="stretch", height=360,
                          column_config={c: st.column_config.NumberColumn(format="localized")
-                                        for c in table.columns[1:]})
+                                        for c in table.columns[1:]} if numeric else None)
             ui.download_csv(table, f"{sector}_{ward or 'city'}_{start}_{end}", key=f"dl_{sector}")
 
 

@@ -36,7 +36,8 @@ def ward_block(ind: Indicator, title: str, key: str, on_pick: Optional[Callable[
     else:
         fills = maps.scale_colours(values["value"], ind.direction == "higher")
     fill = dict(zip(values["ward_code"], fills))
-    info = {r.ward_code: {"info": f"{i18n.smart(r.value, lang)} {unit}".strip() if pd.notna(r.value)
+    info = {r.ward_code: {"info": f"{ui.masked_text(r._asdict())} {unit}" if r.masked
+                          else f"{i18n.smart(r.value, lang)} {unit}".strip() if pd.notna(r.value)
                           else t("overview.no_value")} for r in values.itertuples()}
     if not period.empty:
         st.caption(t("overview.map_period", period=i18n.period(period.iloc[0], ind.grain, lang)))

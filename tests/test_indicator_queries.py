@@ -1,0 +1,59 @@
+"""The indicator layer's queries: status against targets and ceilings, and small counts of people masked."""
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from ioc.ingest import ingest
+from ioc.queries import indicators as qi
+from ioc.warehouse import Warehouse
+from tests.test_ingest import AIR, setup
+
+HOUSEHOLDS = {
+    "code": "POOR_HH", "sector": "env", "name": {"vi": "Hộ nghèo"}, "unit": "hộ", "direction": "lower",
+    "mask_below": 5,
+    # per ward: a count of readings standing in for a count of households; city: their sum
+    "sql": "SELECT ward_code, DATE '2025-06-01' AS period, count(*) * CASE ward_code WHEN '25741' THEN 2 ELSE 7 END "
+           "AS value FROM env_air GROUP BY ward_code UNION ALL SELECT NULL, DATE '2025-06-01', 9",
+}
+CSV = "Mã phường,Ngày,PM2.5\n25741,2025-06-01,20\n25744,2025-06-01,30\n"
+
+
+@pytest.fixture
+def con(tmp_path):
+    cfg = setup(tmp_path, {"air": AIR}, {"air.csv": CSV}, indicators=[HOUSEHOLDS])
+    ingest(cfg)
+    with Warehouse(cfg.data_path / "warehouse").connect() as c:
+        yield c
+
+
+def test_small_counts_are_masked_in_every_query(con):
+    wards = qi.ward_latest(con, "POOR_HH").set_index("ward_code")
+    assert wards.loc["25741", "masked"] and wards["value"].isna()["25741"]  # 2 households: "<5"
+    assert wards.loc["25744", "value"] == 7 and not wards.loc["25744", "masked"]
+    values = qi.values(con, ("POOR_HH",), "25741", dt.date(2025, 1, 1), dt.date(2025, 12, 31))
+    assert values["masked"].tolist() == [True] and values["value"].isna().all()
+    city = qi.summary(con, codes=("POOR_HH",))
+    assert city["value"].tolist() == [9.0] and not city["masked"].any()
+    ward = qi.summary(con, codes=("POOR_HH",), ward="25741")
+    assert ward["masked"].tolist() == [True] and ward["value"].isna().all()
+
+
+@pytest.mark.parametrize("direction, aggregate, ytd, periods, value, expected", [
+    ("higher", "sum", 120.0, 12, 10.0, "met"),
+    ("higher", "sum", 40.0, 6, 10.0, "behind"),   # half the year gone, under half the target
+    ("higher", "sum", 70.0, 6, 10.0, "on_track"),
+    ("lower", "sum", 130.0, 12, 10.0, "missed"),  # a ceiling passed
+    ("lower", "sum", 70.0, 6, 10.0, "at_risk"),   # on course to pass it
+    ("lower", "sum", 40.0, 6, 10.0, "within"),
+    ("higher", "last", None, 6, 99.0, "met"),
+    ("lower", "last", None, 6, 30.0, "missed"),
+])
+def test_status_reads_targets_and_ceilings(direction, aggregate, ytd, periods, value, expected):
+    from types import SimpleNamespace
+
+    row = SimpleNamespace(target_year=100.0 if aggregate == "sum" else 25.0 if direction == "lower" else 98.0,
+                          value=value, target_aggregate=aggregate, ytd=ytd, grain="month", ytd_periods=periods,
+                          direction=direction)
+    assert qi._status(row) == expected
