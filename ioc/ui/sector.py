@@ -10,7 +10,7 @@ import streamlit as st
 
 from ioc import i18n
 from ioc.queries import indicators as qi
-from ioc.queries import places
+from ioc.queries import breakdowns, places
 from ioc.queries import reference as qr
 from ioc.ui import charts, maps, state, wards
 from ioc.ui import components as ui
@@ -84,6 +84,10 @@ def render(sector: str) -> None:
             wards.ward_block(ind, ind_names[code], key=f"sector_{sector}", on_pick=_set_ward)
         else:
             st.info(t("sector.no_ward_values"))
+
+    for spec in state.query(breakdowns.available, sector):
+        with ui.section(t(f"breakdown.{spec.key}", where=where)):
+            _breakdown(spec, ward or None, start, end)
 
     for spec in state.query(places.available, sector):
         with ui.section(t(f"places.{spec.table}")):
@@ -178,3 +182,33 @@ def _places(spec: places.Places, ward, start: dt.date, end: dt.date) -> None:
                              "colour": [colour[c] for c in counts.index]})
         st.altair_chart(charts.ranked_bars(bars, x="n", y="category", colour="colour", title=t("places.by_category"),
                                            x_title=t("places.number"), y_title="", lang=lang), width="stretch")
+
+
+def _breakdown(spec: breakdowns.Breakdown, ward, start: dt.date, end: dt.date) -> None:
+    """One breakdown: the dimension to break by, the top values as bars, and the table behind them."""
+    lang, t = state.lang(), state.t
+    dims = list(spec.dims)
+    dim = dims[0]
+    if len(dims) > 1:
+        dim = st.segmented_control(t("breakdown.by"), dims, format_func=lambda d: t(f"breakdown_dim.{d}"),
+                                   required=True, key=state.url_key(f"by_{spec.key}", dims[0],
+                                                                    lambda v: v if v in dims else None)) or dims[0]
+        state.to_url(f"by_{spec.key}", dim, dims[0])
+    df = state.query(breakdowns.breakdown, spec.key, dim, ward, start, end)
+    df = df.dropna(subset=["value"])
+    if df.empty or not df["value"].any():
+        st.info(t("app.empty"))
+        return
+    unit = t(f"breakdown_unit.{spec.unit}") if spec.unit else ""
+    top = df.head(15).assign(colour=COLOURS["accent"])
+    left, right = st.columns([3, 2])
+    with left:
+        st.altair_chart(charts.ranked_bars(top, x="value", y="label", colour="colour",
+                                           title=t(f"breakdown_dim.{dim}"), x_title=unit, y_title="", lang=lang),
+                        width="stretch")
+    with right:
+        table = pd.DataFrame({t(f"breakdown_dim.{dim}"): df["label"], unit or t("breakdown.value"): df["value"],
+                              t("breakdown.rows"): df["rows"]})
+        st.dataframe(table, hide_index=True, width="stretch", height=min(420, 36 * len(table) + 40),
+                     column_config={table.columns[1]: st.column_config.NumberColumn(format="localized")})
+        ui.download_csv(table, f"{spec.key}_{dim}_{start}_{end}", key=f"dl_{spec.key}")

@@ -1,0 +1,68 @@
+"""Breakdowns a sector's page shows beside its indicators (late dossiers by agency, open reports by
+category, incidents by kind), declared once per question and answered by one query."""
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Optional
+
+import duckdb
+import pandas as pd
+
+from ioc.queries import frame, has_table
+from ioc.warehouse import ident
+
+LATE_DOSSIER = ("(resolved_at IS NULL AND due_date < current_date) OR CAST(resolved_at AS DATE) > due_date")
+LATE_REPORT = "(resolved_at IS NULL AND due_at < now()::TIMESTAMP) OR resolved_at > due_at"
+
+
+@dataclass(frozen=True)
+class Breakdown:
+    key: str  # its title is the locale text breakdown.<key>
+    table: str
+    dims: tuple[str, ...]  # columns to break it down by (the first is the default)
+    measure: str  # an aggregate over the table's rows, fixed here (never user input)
+    date: str  # the column the page's period filters
+    unit: str = ""  # locale key under breakdown_unit
+
+
+BREAKDOWNS: dict[str, list[Breakdown]] = {
+    "admin": [
+        Breakdown("admin_late", "admin_dossiers", ("agency", "procedure", "field"),
+                  f"count(*) FILTER (WHERE {LATE_DOSSIER})", "received_at", "dossiers"),
+        Breakdown("admin_online", "admin_dossiers", ("agency", "field"),
+                  "100.0 * count(*) FILTER (WHERE online) / count(*)", "received_at", "percent"),
+    ],
+    "citizen": [
+        Breakdown("citizen_received", "citizen_reports", ("category", "agency", "channel"), "count(*)",
+                  "created_at", "reports"),
+        Breakdown("citizen_late", "citizen_reports", ("category", "agency"),
+                  f"count(*) FILTER (WHERE {LATE_REPORT})", "created_at", "reports"),
+        Breakdown("citizen_hours", "citizen_reports", ("category", "agency"),
+                  "median(date_diff('hour', created_at, resolved_at))", "created_at", "hours"),
+    ],
+    "security": [
+        Breakdown("security_incidents", "security_incidents_monthly", ("category",), "sum(cases)", "period", "cases"),
+        Breakdown("security_causes", "security_accidents", ("cause", "vehicles"), "count(*)", "occurred_on", "cases"),
+    ],
+}
+
+
+def available(con: duckdb.DuckDBPyConnection, sector: str) -> list[Breakdown]:
+    return [b for b in BREAKDOWNS.get(sector, []) if has_table(con, b.table)]
+
+
+def breakdown(
+    con: duckdb.DuckDBPyConnection, key: str, dim: str, ward: Optional[str], start: dt.date, end: dt.date,
+) -> pd.DataFrame:
+    """The measure per value of `dim` (largest first), for one ward or the city, in the period."""
+    spec = next(b for bs in BREAKDOWNS.values() for b in bs if b.key == key)
+    if dim not in spec.dims:
+        raise ValueError(f"{dim!r} is not a breakdown of {key}; expected one of {spec.dims}")
+    day = f"CAST({ident(spec.date)} AS DATE)"
+    return frame(con, f"""
+        SELECT coalesce(CAST({ident(dim)} AS VARCHAR), '–') AS label, {spec.measure} AS value, count(*) AS rows
+        FROM {ident(spec.table)}
+        WHERE {day} >= ? AND {day} <= ? AND (CAST(? AS VARCHAR) IS NULL OR ward_code = ?)
+        GROUP BY 1 ORDER BY 2 DESC NULLS LAST, 1
+    """, [start, end, ward, ward])
