@@ -136,6 +136,7 @@ with ui.section():
             y_title=t("env.concentration"), series_title=t("env.station"), lang=lang, hourly=grain == "hour",
             limit=float(limits[avg]), limit_label=t("env.limit_label", avg=t("avg." + avg), limit=i18n.num(limits[avg], lang)),
         ), width="stretch")
+        ui.keep(title, data[["station", "t", "value"]])
         if data["value"].max() < 0.2 * limits[avg]:
             st.caption(t("env.limit_far", limit=t("env.limit_label", avg=t("avg." + avg), limit=i18n.num(limits[avg], lang))))
 
@@ -173,4 +174,6 @@ with ui.section():
         )
         export = table.assign(**{t("env.date"): [i18n.date(d) for d in table[t("env.date")]]})
         suffix = "_du_lieu_mau" if any(cfg.sources[n].sample for n in SOURCES) else ""
-        ui.download_csv(export, f"vn_aqi_{start}_{end}{suffix}", key="dl_daily")
+        ui.download_csv(export, f"vn_aqi_{start}_{end}{suffix}", key="dl_daily", title=t("env.table_title"))
+
+ui.page_xlsx(f"moi_truong_{start}_{end}")

@@ -34,6 +34,7 @@ def setup_page() -> None:
 def page_header(title: str, subtitle: str = "", sources: Optional[list[str]] = None) -> None:
     """Title, subtitle, the snapshot's time and the sample-data mark when any shown source is sample data."""
     setup_page()
+    st.session_state[PAGE_FRAMES] = {}  # this run's tables, for page_xlsx()
     cfg = state.config()
     shown = [cfg.sources[s] for s in (sources or cfg.sources) if s in cfg.sources]
     badges = []
@@ -149,8 +150,52 @@ def short_label(description: str) -> str:
     return description.split(" (")[0].rstrip(" .;:")
 
 
-def download_csv(df: pd.DataFrame, name: str, key: str) -> None:
-    """CSV as the user's Excel reads it: in Vietnamese, `;` between fields and `,` in numbers; UTF-8 with BOM."""
+PAGE_FRAMES = "_page_frames"
+
+
+def keep(title: str, df: pd.DataFrame) -> None:
+    """Register what a chart or table on this page shows, for the page's XLSX download."""
+    st.session_state.setdefault(PAGE_FRAMES, {})[title] = df
+
+
+def page_xlsx(name: str, key: str = "dl_page") -> None:
+    """One XLSX of the whole page: a sheet per chart or table registered with keep() during this run."""
+    import io
+
+    from openpyxl import Workbook
+    from openpyxl.cell import WriteOnlyCell
+    from openpyxl.styles import Font
+
+    frames = st.session_state.pop(PAGE_FRAMES, {})
+    if not frames:
+        return
+    wb = Workbook(write_only=True)
+    used: set[str] = set()
+    for title, df in frames.items():
+        sheet = "".join(c for c in title if c not in '[]:*?/\\')[:31] or "Sheet"
+        while sheet in used:
+            sheet = sheet[:28] + f"_{len(used)}"
+        used.add(sheet)
+        ws = wb.create_sheet(sheet)
+        head = []
+        for c in df.columns:
+            cell = WriteOnlyCell(ws, value=str(c))
+            cell.font = Font(bold=True)
+            head.append(cell)
+        ws.append(head)
+        for row in df.itertuples(index=False):
+            ws.append([None if (v is None or (isinstance(v, float) and v != v)) else
+                       (v.to_pydatetime() if hasattr(v, "to_pydatetime") else v) for v in row])
+    buf = io.BytesIO()
+    wb.save(buf)
+    st.download_button(state.t("app.download_page"), buf.getvalue(), file_name=f"{name}.xlsx", key=key,
+                       mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+
+
+def download_csv(df: pd.DataFrame, name: str, key: str, title: Optional[str] = None) -> None:
+    """CSV as the user's Excel reads it: in Vietnamese, `;` between fields and `,` in numbers; UTF-8 with BOM.
+    The table also goes into the page's XLSX (under `title`, else the file name)."""
+    keep(title or name, df)
     vi = state.lang() == "vi"
     data = df.to_csv(index=False, sep=";" if vi else ",", decimal="," if vi else ".").encode("utf-8-sig")
     st.download_button(state.t("app.download_csv"), data, file_name=f"{name}.csv", mime="text/csv", key=key)

@@ -78,6 +78,7 @@ def render(sector: str) -> None:
         else:
             target = ind.target_for(end.year) if ind.target_aggregate != "sum" else None
             st.altair_chart(_trend(series, title, unit, ind.grain, target, lang), width="stretch")
+            ui.keep(title, series[["period", "value"]].rename(columns={"period": t("sector.period_col"), "value": unit or "value"}))
 
     with ui.section(t("sector.wards_title", name=ind_names[code])):
         if state.query(qi.ward_latest, code)["value"].notna().any():
@@ -110,7 +111,10 @@ def render(sector: str) -> None:
             st.dataframe(table, hide_index=True, width="stretch", height=360,
                          column_config={c: st.column_config.NumberColumn(format="localized")
                                         for c in table.columns[1:]} if numeric else None)
-            ui.download_csv(table, f"{sector}_{ward or 'city'}_{start}_{end}", key=f"dl_{sector}")
+            ui.download_csv(table, f"{sector}_{ward or 'city'}_{start}_{end}", key=f"dl_{sector}",
+                            title=t("sector.table_title", where=where))
+
+    ui.page_xlsx(f"{sector}_{ward or 'city'}_{start}_{end}")
 
 
 def _trend(df: pd.DataFrame, title: str, unit: str, grain: str, target, lang: str) -> alt.Chart:
@@ -177,6 +181,7 @@ def _places(spec: places.Places, ward, start: dt.date, end: dt.date) -> None:
         st.pydeck_chart(maps.deck(layers, wards_df, "<b>{name}</b><br/>{info}", state.config().maps.tile_url),
                         height=460)
         st.caption(t("places.count", n=i18n.num(len(pts), lang)))
+        ui.keep(t(f"places.{spec.table}"), pts[["name", "category", "ward_vi", "day", "lat", "lon"]])
     with right:
         bars = pd.DataFrame({"category": [str(c) for c in counts.index], "n": counts.values,
                              "colour": [colour[c] for c in counts.index]})
@@ -211,4 +216,5 @@ def _breakdown(spec: breakdowns.Breakdown, ward, start: dt.date, end: dt.date) -
                               t("breakdown.rows"): df["rows"]})
         st.dataframe(table, hide_index=True, width="stretch", height=min(420, 36 * len(table) + 40),
                      column_config={table.columns[1]: st.column_config.NumberColumn(format="localized")})
-        ui.download_csv(table, f"{spec.key}_{dim}_{start}_{end}", key=f"dl_{spec.key}")
+        ui.download_csv(table, f"{spec.key}_{dim}_{start}_{end}", key=f"dl_{spec.key}",
+                        title=t(f"breakdown.{spec.key}", where=""))

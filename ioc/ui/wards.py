@@ -73,4 +73,6 @@ def ward_block(ind: Indicator, title: str, key: str, on_pick: Optional[Callable[
         st.altair_chart(charts.ranked_bars(ranked, x="value", y="ward", colour="colour", title=title,
                                            x_title=unit, y_title=t("overview.ward"), lang=lang),
                         width="stretch")
+    shown = values.assign(value=[ui.masked_text(r) if r["masked"] else r["value"] for _, r in values.iterrows()])
+    ui.keep(title, shown[["ward_code", "name_vi", "period", "value"]])
     return values
