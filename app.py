@@ -11,19 +11,63 @@ from ioc.ui import state
 PAGES = [
     ("pages/overview.py", "nav.overview", "overview", ":material/dashboard:", "nav.city"),
     ("pages/environment.py", "nav.environment", "environment", ":material/air:", "nav.sectors"),
+    ("pages/catalog.py", "nav.catalog", "catalog", ":material/dataset:", "nav.data"),
+    ("pages/explorer.py", "nav.explorer", "explorer", ":material/query_stats:", "nav.data"),
+    ("pages/sql_console.py", "nav.sql_console", "sql", ":material/terminal:", "nav.data"),
 ]
 
 
-def build_navigation(lang: str):
+# sectors whose page is a module of its own (by the url path of its PAGES entry); every other sector
+# gets the page built from the indicator layer (ioc.ui.sector)
+SECTOR_PAGES = {"env": "environment"}
+
+
+def _sector_page(code: str):
+    def page() -> None:
+        from ioc.ui import sector
+
+        sector.render(code)
+
+    page.__name__ = f"sector_{code}"  # Streamlit tells callable pages apart by name
+    return page
+
+
+def build_navigation(lang: str, cfg):
     sections: dict[str, list] = {}
+    own = {}
     for i, (path, title, url, icon, section) in enumerate(PAGES):
         page = st.Page(path, title=i18n.t(title, lang), url_path=url, icon=icon, default=i == 0)
+        if section == "nav.sectors":
+            own[url] = page
+            continue
         sections.setdefault(i18n.t(section, lang), []).append(page)
-    return st.navigation(sections, position="sidebar")
+    sector_pages = []
+    for s in cfg.sectors:
+        if s.code in SECTOR_PAGES:
+            sector_pages.append(own[SECTOR_PAGES[s.code]])
+        else:
+            sector_pages.append(st.Page(_sector_page(s.code), title=getattr(s.name, lang) or s.name.vi,
+                                        url_path=s.code, icon=s.icon or ":material/insights:"))
+    # the sectors come right after the city's pages, before the analysts' tools
+    ordered = {}
+    for name, pages in sections.items():
+        ordered[name] = pages
+        if name == i18n.t("nav.city", lang):
+            ordered[i18n.t("nav.sectors", lang)] = sector_pages
+    return st.navigation(ordered, position="sidebar", expanded=True)
+
+
+def build_kiosk_navigation(lang: str):
+    """A wall (`/?kiosk=NAME`) runs the kiosk page alone: no sidebar, no navigation, no widgets."""
+    page = st.Page("pages/kiosk.py", title=i18n.t("kiosk.nav", lang), url_path="kiosk", default=True)
+    return st.navigation([page], position="hidden")
 
 
 def main() -> None:
     st.set_page_config(page_title=i18n.t("app.title", state.lang()), page_icon="🏙️", layout="wide")
+    if "kiosk" in st.query_params:  # a video wall: content only (docs/kiosk.md)
+        build_kiosk_navigation(state.lang()).run()
+        return
     with st.sidebar:
         lang = st.selectbox(
             i18n.t("app.language", state.lang()), list(i18n.LANGS),
@@ -38,7 +82,7 @@ def main() -> None:
         st.stop()
     with st.sidebar:
         st.caption(getattr(cfg.city.name, lang) or cfg.city.name.vi)
-    build_navigation(lang).run()
+    build_navigation(lang, cfg).run()
 
 
 main()

@@ -203,6 +203,80 @@ class Maps(Model):
     wards_geojson: Optional[str] = Field("data/geo/wards.geojson", description="Ward polygons (GeoJSON).")
 
 
+class Analyst(Model):
+    sql_timeout_seconds: float = Field(
+        30.0, gt=0, description="SQL console and exports: a query running longer is interrupted."
+    )
+    display_rows: int = Field(
+        1000, ge=1, description="Rows shown on screen for a console or explorer result; exports carry every row."
+    )
+
+
+class KioskFilters(Model):
+    ward: Optional[str] = Field(None, description="Show this ward's values instead of the city's (a ward code).")
+    indicators: list[str] = Field(
+        default_factory=list, description="Only these indicator codes on the tiles; empty = all of the sector's."
+    )
+    map: Optional[str] = Field(
+        None, description="Indicator drawn on the ward map; none = the sector's headline indicator."
+    )
+
+
+class KioskPanel(Model):
+    panel: Literal["overview", "sector", "air"] = Field(
+        description="overview: every sector's headline tile; sector: one sector's tiles and map; air: VN_AQI by station."
+    )
+    sector: Optional[str] = Field(None, description="Sector code of a `sector` panel (see `sectors`).")
+    seconds: float = Field(30.0, ge=1, description="How long the panel stays on the wall.")
+    filters: KioskFilters = Field(default_factory=KioskFilters, description="What a `sector` panel shows.")
+
+    @model_validator(mode="after")
+    def _sector_given(self) -> "KioskPanel":
+        if (self.panel == "sector") != bool(self.sector):
+            raise ValueError("give `sector` for a sector panel, and only there")
+        return self
+
+    @property
+    def name(self) -> str:
+        """The name `&page=` accepts besides a number: the sector code, else the panel kind."""
+        return self.sector or self.panel
+
+
+class KioskWall(Model):
+    panels: list[KioskPanel] = Field(min_length=1, description="The playlist, shown in order and repeated.")
+    token: Optional[str] = Field(
+        None, description="When set, the wall's URL must carry `&token=` with this value (until sign-in exists)."
+    )
+
+
+class KioskThreshold(Model):
+    indicator: str = Field(description="Indicator code, e.g. HEALTH_DENGUE_CASES.")
+    above: float = Field(description="Its latest value over this needs attention (an epidemic threshold, a limit).")
+    scope: Literal["city", "wards"] = Field(
+        "city", description="city: the city-wide value; wards: each ward's value against the same threshold."
+    )
+
+
+class KioskAttention(Model):
+    aqi_above: float = Field(100, ge=0, description="A station whose latest hourly VN_AQI is over this needs attention.")
+    thresholds: list[KioskThreshold] = Field(
+        default_factory=list, description="Indicators whose latest value over a threshold needs attention."
+    )
+    off_target: list[Literal["behind", "at_risk", "missed"]] = Field(
+        ["missed", "at_risk", "behind"], description="Indicator statuses listed as off target (none = don't list)."
+    )
+    stale_sources: bool = Field(True, description="List enabled sources that are late or were never loaded.")
+    max_items: int = Field(8, ge=1, description="Items shown on the strip; the rest are counted.")
+
+
+class Kiosk(Model):
+    walls: dict[str, KioskWall] = Field(default_factory=dict, description="Walls by name: `/?kiosk=NAME`.")
+    attention: KioskAttention = Field(default_factory=KioskAttention, description="The strip of what needs attention now.")
+    tick_seconds: float = Field(
+        1.0, gt=0, le=30, description="How often a wall checks the clock and the snapshot (panel changes land this late at most)."
+    )
+
+
 class Config(Model):
     city: City = Field(description="The city: name, time zone, language, centre.")
     wards: list[Ward] = Field(min_length=1, description="The city's wards.")
@@ -212,11 +286,12 @@ class Config(Model):
     landing: Landing = Field(default_factory=Landing, description="Landing-zone retention.")
     scheduler: Scheduler = Field(default_factory=Scheduler, description="The scheduler.")
     maps: Maps = Field(default_factory=Maps, description="Maps: ward polygons and an optional basemap.")
+    analyst: Analyst = Field(default_factory=Analyst, description="The analyst workbench: SQL console and exports.")
     sources: dict[str, Source] = Field(default_factory=dict, description="Data sources by name.")
     indicators: list[Indicator] = Field(default_factory=list, description="The indicator layer.")
     # Reserved for later issues; shapes are defined there.
     alerts: list[dict[str, Any]] = Field(default_factory=list, description="Alert rules (reserved).")
-    kiosk: dict[str, Any] = Field(default_factory=dict, description="Wall playlists (reserved).")
+    kiosk: Kiosk = Field(default_factory=Kiosk, description="Video-wall playlists and the attention strip.")
     roles: dict[str, Any] = Field(default_factory=dict, description="Roles and sign-in (reserved).")
 
     # set by load_config

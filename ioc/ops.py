@@ -1,4 +1,4 @@
-"""The operational store: ingest runs, landed payloads (later alerts, outbox, audit) in SQLite (WAL)."""
+"""The operational store: ingest runs, landed payloads, saved explorer views (later alerts, outbox, audit) in SQLite (WAL)."""
 from __future__ import annotations
 
 import json
@@ -7,6 +7,8 @@ import time
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, Iterator, Optional
+
+from ioc.errors import IOCError
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS runs (
@@ -38,6 +40,12 @@ CREATE TABLE IF NOT EXISTS payloads (
     fetched_at REAL NOT NULL
 );
 CREATE INDEX IF NOT EXISTS payloads_source ON payloads(source, id);
+CREATE TABLE IF NOT EXISTS saved_views (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    name TEXT NOT NULL UNIQUE,
+    query TEXT NOT NULL,                      -- the explorer's URL query string (t=...&g=...)
+    created_at REAL NOT NULL
+);
 """
 
 RUN_COLUMNS = (
@@ -138,3 +146,27 @@ class OpsStore:
                 "INSERT INTO payloads(run_id, source, path, sha256, bytes, fetched_at) VALUES (?, ?, ?, ?, ?, ?)",
                 (run_id, source, path, sha256, size, time.time()),
             )
+
+    # ---------------------------------------------------------------- saved explorer views
+    def save_view(self, name: str, query: str) -> int:
+        """Store a named explorer view for everyone; IOCError when the name is empty or taken."""
+        name = name.strip()
+        if not name:
+            raise IOCError("a saved view needs a name")
+        try:
+            with self._connect() as con:
+                cur = con.execute("INSERT INTO saved_views(name, query, created_at) VALUES (?, ?, ?)",
+                                  (name, query, time.time()))
+                return int(cur.lastrowid)
+        except sqlite3.IntegrityError as exc:
+            raise IOCError(f"a view named {name!r} already exists") from exc
+
+    def views(self) -> list[dict]:
+        """Every saved view, newest first."""
+        with self._connect() as con:
+            rows = con.execute("SELECT id, name, query, created_at FROM saved_views ORDER BY id DESC").fetchall()
+        return [dict(r) for r in rows]
+
+    def delete_view(self, view_id: int) -> None:
+        with self._connect() as con:
+            con.execute("DELETE FROM saved_views WHERE id = ?", (view_id,))

@@ -1,10 +1,15 @@
 """Read-only queries on the current snapshot in a sandbox: no files, no network, no settings, a time limit."""
 from __future__ import annotations
 
+import re
 import threading
-from typing import Any, Optional
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Any, Iterator, Optional, Sequence
 
 import duckdb
+import pandas as pd
+import pyarrow as pa
 
 from ioc.config import Config
 from ioc.errors import QueryError
@@ -29,21 +34,18 @@ def connect(path: str) -> duckdb.DuckDBPyConnection:
     return con
 
 
-def run_readonly(
-    cfg: Config, query: str, timeout: float = DEFAULT_TIMEOUT, limit: Optional[int] = None
-) -> tuple[list[str], list[tuple[Any, ...]]]:
-    """(column names, rows) of a query on the current snapshot; QueryError with DuckDB's message."""
+@contextmanager
+def session(cfg: Config, timeout: float = DEFAULT_TIMEOUT) -> Iterator[duckdb.DuckDBPyConnection]:
+    """A sandboxed connection to the current snapshot, interrupted after `timeout` seconds and closed on exit.
+
+    DuckDB errors inside the block become QueryError with DuckDB's own message.
+    """
     wh = Warehouse(cfg.data_path / "warehouse", cfg.snapshots.keep)
     con = connect(str(wh.current_path()))
     timer = threading.Timer(timeout, con.interrupt)
     timer.start()
     try:
-        cur = con.execute(query)
-        if cur.description is None:
-            return [], []
-        names = [d[0] for d in cur.description]
-        rows = cur.fetchmany(limit) if limit else cur.fetchall()
-        return names, rows
+        yield con
     except duckdb.InterruptException as exc:
         raise QueryError(f"the query ran longer than {timeout:g} s and was stopped") from exc
     except duckdb.Error as exc:
@@ -51,3 +53,101 @@ def run_readonly(
     finally:
         timer.cancel()
         con.close()
+
+
+@dataclass
+class Result:
+    """The first rows of a result: names, DuckDB types, rows, and whether more rows were left out."""
+
+    names: list[str]
+    types: list[str]
+    rows: list[tuple[Any, ...]]
+    truncated: bool
+
+    def frame(self) -> pd.DataFrame:
+        return pd.DataFrame.from_records(self.rows, columns=self.names)
+
+
+def run_readonly(
+    cfg: Config, query: str, timeout: float = DEFAULT_TIMEOUT, limit: Optional[int] = None
+) -> tuple[list[str], list[tuple[Any, ...]]]:
+    """(column names, rows) of a query on the current snapshot; QueryError with DuckDB's message."""
+    res = run(cfg, query, timeout=timeout, limit=limit)
+    return res.names, res.rows
+
+
+def run(
+    cfg: Config, query: str, params: Optional[Sequence[Any]] = None, timeout: float = DEFAULT_TIMEOUT,
+    limit: Optional[int] = None,
+) -> Result:
+    """The first `limit` rows (all without one) of a query on the current snapshot; QueryError on failure."""
+    with session(cfg, timeout) as con:
+        cur = con.execute(query, params or [])
+        if cur.description is None:
+            return Result([], [], [], False)
+        names, types = [d[0] for d in cur.description], [str(d[1]) for d in cur.description]
+        if not limit:
+            return Result(names, types, cur.fetchall(), False)
+        rows = cur.fetchmany(limit + 1)
+        return Result(names, types, rows[:limit], len(rows) > limit)
+
+
+@contextmanager
+def stream(
+    cfg: Config, query: str, params: Optional[Sequence[Any]] = None, timeout: float = DEFAULT_TIMEOUT,
+    rows: int = 50_000,
+) -> Iterator[pa.RecordBatchReader]:
+    """Every row of a query as an Arrow reader fetching `rows` at a time from the sandbox (exports: no display limit)."""
+    with session(cfg, timeout) as con:
+        rel = con.sql(query, params=list(params) if params else None)  # a relation streams; execute() would copy
+        if rel is None:  # a statement without a result
+            yield pa.RecordBatchReader.from_batches(pa.schema([]), [])
+        else:
+            yield rel.to_arrow_reader(rows)
+
+
+# --------------------------------------------------------------------------- a fast pre-check for the console
+
+REFUSED_KEYWORDS = {
+    "COPY": "copy", "EXPORT": "export", "IMPORT": "export", "ATTACH": "attach", "DETACH": "attach",
+    "INSTALL": "install", "LOAD": "load", "FORCE": "install", "SET": "set", "RESET": "set", "USE": "set",
+    "INSERT": "write", "UPDATE": "write", "DELETE": "write", "CREATE": "write", "DROP": "write", "ALTER": "write",
+    "TRUNCATE": "write", "MERGE": "write", "UPSERT": "write", "REPLACE": "write", "CHECKPOINT": "write",
+    "VACUUM": "write", "ANALYZE": "write", "COMMENT": "write", "BEGIN": "write", "COMMIT": "write",
+    "ROLLBACK": "write", "ABORT": "write", "START": "write", "CALL": "call",
+}
+# PRAGMAs that only read (the rest change settings)
+READ_PRAGMAS = {"table_info", "show_tables", "show_tables_expanded", "database_list", "database_size", "show",
+                "storage_info", "version", "platform", "functions", "collations", "metadata_info"}
+FILE_FUNCTIONS = re.compile(
+    r"\b(read_\w+|\w+_scan|glob|sniff_csv|parquet_\w+|iceberg_\w+|delta_\w+|query_table)\s*\(", re.IGNORECASE
+)
+STRING_TABLE = re.compile(r"\b(FROM|JOIN)\s*'", re.IGNORECASE)  # FROM 'file.csv': a file read by its name
+
+
+def _code_only(query: str) -> str:
+    """The query without comments and with string literals emptied (a keyword inside a string is data)."""
+    q = re.sub(r"--[^\n]*|/\*.*?\*/", " ", query, flags=re.DOTALL)
+    return re.sub(r"'(?:[^']|'')*'", "''", q)
+
+
+def refusal(query: str) -> Optional[str]:
+    """Why the console refuses a query before running it, as a kind (copy, export, attach, install, load, set,
+    pragma, write, call, file), or None. A courtesy only: the sandbox connection's settings are the real guard."""
+    code = _code_only(query)
+    for stmt in code.split(";"):
+        words = re.findall(r"[A-Za-z_]+", stmt)
+        if not words:
+            continue
+        first = words[0].upper()
+        if first == "PRAGMA":
+            if "=" in stmt or (len(words) > 1 and words[1].lower() not in READ_PRAGMAS):
+                return "pragma"
+            continue
+        if first in REFUSED_KEYWORDS:
+            return REFUSED_KEYWORDS[first]
+        if first == "WITH" and re.search(r"\b(INSERT|UPDATE|DELETE)\b", stmt, re.IGNORECASE):
+            return "write"
+    if STRING_TABLE.search(re.sub(r"--[^\n]*|/\*.*?\*/", " ", query, flags=re.DOTALL)) or FILE_FUNCTIONS.search(code):
+        return "file"
+    return None

@@ -20,3 +20,22 @@ def http_server() -> Iterator[ScriptedServer]:
 def sleeps() -> Sleeps:
     """A fake sleep for FetchContext that records the backoff waits."""
     return Sleeps()
+
+
+@pytest.fixture(scope="session")
+def sample_snapshot(tmp_path_factory: pytest.TempPathFactory):
+    """Two sample sources (admin dossiers, daily air) ingested into a fresh data dir: (config, data dir).
+
+    IOC_DATA_DIR points there only while the fixture is set up; tests that read through the config's
+    data_path (sandbox, exports) set it again with monkeypatch."""
+    from ioc.config import load_config
+    from ioc.ingest import ingest
+    from tests.helpers import ROOT
+
+    data = tmp_path_factory.mktemp("sample-snapshot")
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("IOC_DATA_DIR", str(data))
+        cfg = load_config(ROOT / "config.yaml")
+        result = ingest(cfg, ["admin_dossiers", "env_air_daily"])
+        assert not result.failed, [r.error for r in result.failed]
+    return cfg, data

@@ -12,6 +12,7 @@ from streamlit.runtime.scriptrunner_utils.exceptions import RerunException, Stop
 from ioc import i18n
 from ioc.errors import IOCError, NoSnapshotError
 from ioc.ui import state
+from ioc.ui.tables import catalog_link
 from ioc.ui.theme import COLOURS, CSS
 
 STATUS_CLASS = {"met": "good", "on_track": "good", "within": "good", "behind": "bad", "at_risk": "bad",
@@ -140,7 +141,9 @@ def freshness_badges(source_names: list[str]) -> None:
                         state=state.t("freshness." + state_key).lower(), time=when)
         cls = "good" if state_key == "fresh" else ("neutral" if state_key == "manual" else "bad")
         title = s["error"] or ""
-        out.append(f'<span class="ioc-fresh ioc-chip-{cls}" title="{esc(title)}">{"●" if cls == "good" else "⚠"} {esc(label)}</span>')
+        href = catalog_link(cfg.sources[name].table)  # the catalog says what is behind the badge
+        out.append(f'<a class="ioc-fresh ioc-chip-{cls}" href="{esc(href)}" target="_self" title="{esc(title)}">'
+                   f'{"●" if cls == "good" else "⚠"} {esc(label)}</a>')
     if out:
         st.markdown('<div class="ioc-fresh-row">' + "".join(out) + "</div>", unsafe_allow_html=True)
 

@@ -11,7 +11,7 @@ import pydeck as pdk
 from ioc.ui.theme import COLOURS
 
 
-def view(wards: pd.DataFrame, zoom: float = 11.3) -> pdk.ViewState:
+def view(wards: pd.DataFrame, zoom: float = 11.05) -> pdk.ViewState:
     return pdk.ViewState(latitude=float(wards["lat"].mean()), longitude=float(wards["lon"].mean()), zoom=zoom, pitch=0)
 
 
@@ -46,13 +46,20 @@ def ward_labels(wards: pd.DataFrame, lang: str, offset: int = 0) -> pdk.Layer:
     return text_layer(df, "ward-names", size=12, colour=[25, 35, 45, 255], offset=offset)
 
 
+_VI_LOWER = "àáảãạăằắẳẵặâầấẩẫậèéẻẽẹêềếểễệìíỉĩịòóỏõọôồốổỗộơờớởỡợùúủũụưừứửữựỳýỷỹỵđ"
+# Every character a label here may use: deck.gl draws only the characters of its font atlas, and its
+# 'auto' set proved unreliable across layers sharing an atlas (Phú drawn as "Phu").
+CHARACTER_SET = "".join(sorted(
+    {chr(c) for c in range(32, 127)} - {"'", '"', "`"} | set(_VI_LOWER) | set(_VI_LOWER.upper()) | set("–·³µ°±≤≥")
+))
+
+
 def text_layer(df: pd.DataFrame, layer_id: str, size: int = 13, colour: Optional[list[int]] = None,
                text: str = "name", position: str = "position", offset: int = 0) -> pdk.Layer:
-    """Labels with a white halo. deck.gl's default character set is ASCII only, so Vietnamese would vanish:
-    'auto' collects the texts' own characters. Strings are quoted whole: pydeck reads any other string
-    as a JavaScript expression."""
+    """Labels with a white halo, in Vietnamese (deck.gl's default character set is ASCII only). Strings
+    are quoted whole: pydeck reads any other string as a JavaScript expression."""
     return pdk.Layer("TextLayer", df, id=layer_id, get_position=position, get_text=text, get_size=size,
-                     get_color=colour or [25, 35, 45, 255], character_set="'auto'", get_pixel_offset=[0, offset],
+                     get_color=colour or [25, 35, 45, 255], character_set=f"'{CHARACTER_SET}'", get_pixel_offset=[0, offset],
                      font_family='"DejaVu Sans, Noto Sans, Arial, sans-serif"', font_weight=600, pickable=False,
                      font_settings={"sdf": True, "fontSize": 64, "buffer": 6}, outline_width=2,
                      outline_color=[255, 255, 255, 255])

@@ -64,7 +64,9 @@ CSS = """
 .ioc-chip-neutral {background: #ECEFF1; color: #455A64;}
 .ioc-tile-stale {font-size: .75rem; color: #B71C1C; margin-top: 4px;}
 .ioc-fresh-row {margin: 2px 0 10px 0;}
-.ioc-fresh {display: inline-block; font-size: .78rem; border-radius: 10px; padding: 2px 10px; margin: 0 6px 4px 0;}
+.ioc-fresh {display: inline-block; font-size: .78rem; border-radius: 10px; padding: 2px 10px; margin: 0 6px 4px 0;
+  text-decoration: none !important;}
+.ioc-fresh:hover {filter: brightness(0.95); text-decoration: underline !important;}
 .ioc-kpi {border: 1px solid #DDE3EA; border-left: 6px solid #0B4F8A; border-radius: 8px; padding: 8px 14px;
   background: #FFFFFF; min-height: 108px; margin-bottom: 8px;}
 .ioc-kpi-label {font-size: .8rem; color: #444; font-weight: 600;}

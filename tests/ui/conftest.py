@@ -63,7 +63,7 @@ def served_app(sample_data: Path) -> Iterator[str]:
             try:
                 if requests.get(f"{url}/_stcore/health", timeout=1).ok:
                     break
-            except requests.ConnectionError:
+            except (requests.ConnectionError, requests.Timeout):  # a busy machine answers late
                 pass
             if proc.poll() is not None:
                 raise RuntimeError(f"streamlit exited: see {ARTIFACTS / 'streamlit.log'}")

@@ -75,3 +75,17 @@ def test_health_route_reports_the_snapshot(served_app: str) -> None:
     body = requests.get(served_app + "/api/health", timeout=10).json()
     assert body["ok"] is True and body["snapshot"]["id"]
     assert {s["source"] for s in body["sources"]} >= {"weather"}
+
+
+def test_explorer_url_draws_the_slice(page, served_app: str) -> None:
+    query = "t=admin_dossiers&g=ward_code&tg=month:received_at&f=online:eq:true"
+    _open(page, f"{served_app}/explorer?{query}")
+    page.wait_for_selector('[data-testid="stVegaLiteChart"] svg, [data-testid="stVegaLiteChart"] canvas', timeout=60_000)
+    _no_traceback(page)
+    body = page.inner_text("body")
+    assert "Nộp trực tuyến (online) = Có" in body and "Tháng" in body
+    from urllib.parse import unquote
+
+    assert all(part in unquote(page.url) for part in query.split("&")), page.url
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "explorer.png"), full_page=True)

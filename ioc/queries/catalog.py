@@ -1,0 +1,119 @@
+"""The data catalog: the snapshot's tables, their rows, lineage, rejects, and per-column profiles."""
+from __future__ import annotations
+
+import duckdb
+import pandas as pd
+
+from ioc.queries import frame
+from ioc.warehouse import ident
+
+# the warehouse's own tables that analysts read (the rest starting with "_" is bookkeeping)
+SYSTEM_TABLES = ("dim_ward", "indicator", "indicator_value", "_runs", "_rejects", "_lineage")
+SAMPLE_ROWS = 2000  # examples come from a repeatable sample, so big tables stay fast
+SEARCH_VALUES_MAX = 200  # text columns with at most this many distinct values are searchable by value
+
+
+def table_names(con: duckdb.DuckDBPyConnection) -> list[str]:
+    """Sector tables, then the system tables, as present in the snapshot."""
+    names = [r[0] for r in con.execute(
+        "SELECT table_name FROM information_schema.tables WHERE table_schema = 'main' ORDER BY table_name"
+    ).fetchall()]
+    return [n for n in names if not n.startswith("_") and n not in SYSTEM_TABLES] + [n for n in SYSTEM_TABLES if n in names]
+
+
+def tables(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
+    """One row per table: table_name, rows (exact), columns."""
+    names = table_names(con)
+    if not names:
+        return pd.DataFrame({"table_name": [], "rows": [], "columns": []})
+    counts = " UNION ALL ".join(f"SELECT ? AS table_name, count(*) AS rows FROM {ident(n)}" for n in names)
+    df = frame(con, f"""
+        WITH c AS ({counts})
+        SELECT c.table_name, c.rows, (SELECT count(*) FROM information_schema.columns i
+                                      WHERE i.table_name = c.table_name AND i.table_schema = 'main') AS columns
+        FROM c
+    """, names)
+    return df.set_index("table_name").loc[names].reset_index()
+
+
+def all_columns(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
+    """table_name, column_name, data_type of every table (for search and the console's list)."""
+    return frame(con, """
+        SELECT table_name, column_name, data_type FROM information_schema.columns
+        WHERE table_schema = 'main' ORDER BY table_name, ordinal_position
+    """)
+
+
+def lineage(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
+    """Where each table's rows came from: source, connector, location, last good load (UTC), run id, rows."""
+    return frame(con, """
+        SELECT table_name, source, connector, sector, location, mode, last_good_load, run_id, rows
+        FROM _lineage ORDER BY table_name, source
+    """)
+
+
+def reject_counts(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
+    """Rejects of each source's latest loaded run (the run whose rows the table holds)."""
+    return frame(con, """
+        SELECT l.table_name, l.source, l.run_id, count(r.source) AS rejects
+        FROM _lineage l LEFT JOIN _rejects r ON r.source = l.source AND r.run_id = l.run_id
+        GROUP BY ALL ORDER BY l.table_name, l.source
+    """)
+
+
+def rejects(con: duckdb.DuckDBPyConnection, source: str, run_id: int, limit: int = 1000) -> pd.DataFrame:
+    """The rejected rows of one run: row number in the department's file, column, value and reason."""
+    return frame(con, """
+        SELECT row_number, column_name, value, reason FROM _rejects
+        WHERE source = ? AND run_id = ? ORDER BY row_number, column_name LIMIT ?
+    """, [source, run_id, limit])
+
+
+def profile(con: duckdb.DuckDBPyConnection, table: str) -> pd.DataFrame:
+    """Per column: name, type, null share (0–1), approximate distinct count, and up to 3 example values."""
+    cols = frame(con, """
+        SELECT column_name, data_type FROM information_schema.columns
+        WHERE table_name = ? AND table_schema = 'main' ORDER BY ordinal_position
+    """, [table])
+    if cols.empty:
+        return cols.assign(null_share=[], distinct=[], examples=[])
+    t = ident(table)
+    stats = ", ".join(
+        f"count(*) - count({ident(c)}), approx_count_distinct({ident(c)})" for c in cols["column_name"]
+    )
+    total, *flat = con.execute(f"SELECT count(*), {stats} FROM {t}").fetchone()
+    examples = ", ".join(
+        f"list(DISTINCT {ident(c)}) FILTER (WHERE {ident(c)} IS NOT NULL)" for c in cols["column_name"]
+    )
+    sample = con.execute(
+        f"SELECT {examples} FROM (SELECT * FROM {t} USING SAMPLE reservoir({SAMPLE_ROWS} ROWS) REPEATABLE (7))"
+    ).fetchone()
+    cols["null_share"] = [(flat[2 * i] / total) if total else None for i in range(len(cols))]
+    cols["distinct"] = [flat[2 * i + 1] for i in range(len(cols))]
+    cols["examples"] = [_first(v or [], 3) for v in sample]
+    return cols
+
+
+def text_values(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
+    """table_name, column_name, value of text columns with few distinct values (ward names, categories),
+    so the catalog search finds "Phú Cường" in the tables that hold it."""
+    cols = all_columns(con)
+    cols = cols[(cols["data_type"] == "VARCHAR") & cols["table_name"].isin(table_names(con))]
+    parts, params = [], []
+    for table, group in cols.groupby("table_name", sort=True):
+        for c in group["column_name"]:
+            parts.append(f"SELECT ? AS table_name, ? AS column_name, list(DISTINCT {ident(c)}) AS vals "
+                         f"FROM (SELECT {ident(c)} FROM {ident(table)} LIMIT 100000) "
+                         f"HAVING count(DISTINCT {ident(c)}) <= {SEARCH_VALUES_MAX}")
+            params += [table, c]
+    if not parts:
+        return pd.DataFrame({"table_name": [], "column_name": [], "value": []})
+    df = frame(con, f"SELECT table_name, column_name, unnest(vals) AS value FROM ({' UNION ALL '.join(parts)})", params)
+    return df.dropna(subset=["value"])
+
+
+def _first(values: list, n: int) -> list:
+    try:
+        return sorted(values)[:n]
+    except TypeError:  # mixed types cannot be ordered; any stable order will do
+        return sorted(values, key=str)[:n]

@@ -1,0 +1,152 @@
+"""AppTest of the analyst pages on the sample data: catalog, explorer, SQL console."""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from tests.ui.test_pages import _elements
+
+pytestmark = pytest.mark.usefixtures("sample_data")
+
+
+def _page(path: str, **params: str) -> AppTest:
+    at = AppTest.from_file("../../app.py", default_timeout=90)
+    at.switch_page(path)
+    at.query_params.update(params)
+    return at.run()
+
+
+def _texts(at: AppTest) -> str:
+    return "\n".join([e.value for e in at.error] + [w.value for w in at.warning] + [c.value for c in at.caption])
+
+
+@pytest.mark.parametrize("path", ["pages/catalog.py", "pages/explorer.py", "pages/sql_console.py"])
+def test_each_page_runs_by_default(path: str) -> None:
+    at = _page(path)
+    assert not at.exception, at.exception
+    assert not at.error and not at.warning, _texts(at)
+
+
+def test_catalog_lists_every_table_with_facts_from_the_snapshot(sample_data: Path) -> None:
+    from ioc.warehouse import Warehouse
+
+    at = _page("pages/catalog.py")
+    listing = at.dataframe[0].value
+    with Warehouse(sample_data / "warehouse").connect() as con:
+        rows = dict(con.execute("SELECT 'admin_dossiers', count(*) FROM admin_dossiers").fetchall())
+        rejects = con.execute(
+            "SELECT count(*) FROM _rejects r JOIN _lineage l ON r.source = l.source AND r.run_id = l.run_id "
+            "WHERE l.table_name = 'admin_dossiers'").fetchone()[0]
+    tables = list(listing["Bảng"])
+    assert {"admin_dossiers", "dim_ward", "indicator", "indicator_value", "_runs", "_rejects", "_lineage"} <= set(tables)
+    row = listing[listing["Bảng"] == "admin_dossiers"].iloc[0]
+    assert row["Số dòng"] == rows["admin_dossiers"] and row["Dòng bị loại"] == rejects
+    assert row["Lĩnh vực"] == "Hành chính công" and row["Độ mới"] == "● Đúng hạn"
+    assert row["Mô tả"].startswith("Hồ sơ thủ tục hành chính")
+
+
+@pytest.mark.parametrize("query, expected, first", [
+    ("phu cuong", {"dim_ward", "env_stations", "tourism_sights"}, None),
+    ("ho so", {"admin_dossiers"}, "admin_dossiers"),
+    ("Hồ sơ", {"admin_dossiers"}, "admin_dossiers"),
+    ("dossier", {"admin_dossiers", "admin_dossiers_monthly"}, "admin_dossiers"),
+])
+def test_catalog_search_ignores_accents(query: str, expected: set, first) -> None:
+    at = _page("pages/catalog.py", q=query)
+    assert not at.exception, at.exception
+    found = list(at.dataframe[0].value["Bảng"])
+    assert expected <= set(found), found
+    if first:
+        assert found[0] == first
+    assert "air" not in " ".join(found) or query == "phu cuong"
+
+
+def test_catalog_opens_a_table_from_the_url() -> None:
+    at = _page("pages/catalog.py", table="admin_dossiers")
+    assert not at.exception, at.exception
+    assert at.selectbox(key="table").value == "admin_dossiers"
+    columns = at.dataframe[2].value
+    assert list(columns["Cột"])[:3] == ["dossier_id", "agency", "field"]
+    agency = columns[columns["Cột"] == "agency"].iloc[0]
+    assert agency["Mô tả"] == "Cơ quan giải quyết" and agency["Tỷ lệ trống"] == "0,0 %"
+    rejects = at.dataframe[3].value
+    assert len(rejects) > 0 and "Lý do" in rejects.columns
+    assert {m.label for m in at.metric} >= {"Số dòng", "Số cột", "Dòng bị loại"}
+
+
+def test_an_explorer_url_reproduces_the_view() -> None:
+    at = _page("pages/explorer.py", t="admin_dossiers", g="ward_code", tg="month:received_at", m="count",
+               f="online:eq:true")
+    assert not at.exception, at.exception
+    assert at.selectbox(key="t").value == "admin_dossiers"
+    assert at.multiselect(key="x_groups").value == ["ward_code"]
+    assert at.selectbox(key="x_grain").value == "month"
+    result = at.dataframe[0].value
+    assert list(result.columns) == ["Tháng", "Phường của người nộp", "Tên phường", "Số dòng"]
+    from ioc.config import load_config
+    from ioc.warehouse import Warehouse
+
+    cfg = load_config()
+    with Warehouse(cfg.data_path / "warehouse").connect() as con:
+        online = con.execute("SELECT count(*) FROM admin_dossiers WHERE online").fetchone()[0]
+        months = con.execute("SELECT count(DISTINCT (date_trunc('month', received_at), ward_code)) FROM admin_dossiers "
+                             "WHERE online").fetchone()[0]
+    assert result["Số dòng"].sum() == online and len(result) == months
+    assert result["Tháng"].iloc[0].startswith("Tháng ")
+    chart = json.loads((_elements(at, "vega_lite_chart") or _elements(at, "arrow_vega_lite_chart"))[0].proto.spec)
+    assert chart["mark"]["type"] == "line"
+    sql = at.code[0].value
+    assert 'WHERE "online" = ?' in sql and "date_trunc('month', \"received_at\")" in sql
+
+
+def test_explorer_grouped_by_ward_draws_a_map_and_ungrouped_a_number() -> None:
+    at = _page("pages/explorer.py", t="admin_dossiers", g="ward_code")
+    assert not at.exception, at.exception
+    deck = json.loads(_elements(at, "deck_gl_json_chart")[0].proto.json)
+    assert len(next(l for l in deck["layers"] if l["id"] == "wards")["data"]["features"]) == 14
+    at = _page("pages/explorer.py", t="admin_dossiers", f="online:eq:false")
+    assert at.metric[0].label == "Số dòng" and int(at.metric[0].value.replace(".", "")) > 1000
+
+
+def test_explorer_saves_a_view_for_everyone() -> None:
+    at = _page("pages/explorer.py", t="admin_dossiers", g="status")
+    at.text_input(key="x_view_name").input("Hồ sơ theo trạng thái").run()
+    at.button(key="x_view_save").click().run()
+    assert not at.exception, at.exception
+    at2 = _page("pages/explorer.py")
+    names = [b.label for b in at2.button if b.label.startswith("↗")]
+    assert "↗ Hồ sơ theo trạng thái" in names
+    at2.button(key=next(b.key for b in at2.button if b.label == "↗ Hồ sơ theo trạng thái")).click().run()
+    assert at2.multiselect(key="x_groups").value == ["status"]
+
+
+def test_console_refuses_copy_with_a_message() -> None:
+    at = _page("pages/sql_console.py")
+    at.text_area(key="sql").input("COPY (SELECT 1) TO '/tmp/x.csv'").run()
+    at.button(key="sql_run").click().run()
+    assert not at.exception, at.exception
+    assert len(at.error) == 1 and "COPY" in at.error[0].value and "Không chạy" in at.error[0].value
+    assert not Path("/tmp/x.csv").exists() or Path("/tmp/x.csv").stat().st_mtime < 0
+
+
+def test_console_runs_a_count_and_remembers_it() -> None:
+    at = _page("pages/sql_console.py")
+    at.text_area(key="sql").input("SELECT count(*) FROM admin_dossiers").run()
+    at.button(key="sql_run").click().run()
+    assert not at.exception, at.exception
+    assert not at.error
+    assert at.dataframe[0].value.iloc[0, 0] > 20_000
+    assert any(b.label.startswith("↺ SELECT count(*) FROM admin_dossiers") for b in at.button)
+
+
+def test_console_shows_duckdb_errors_not_tracebacks() -> None:
+    at = _page("pages/sql_console.py")
+    for query, words in [("SELECT * FROM nowhere", "Catalog Error"), ("SELECT * FROM read_text('/etc/hostname')", "tệp"),
+                         ("SELEC 1", "Parser Error")]:
+        at.text_area(key="sql").input(query).run()
+        at.button(key="sql_run").click().run()
+        assert not at.exception, at.exception
+        assert words in at.error[0].value, at.error[0].value
