@@ -34,7 +34,8 @@ with right, ui.section(t("console.tables")):
         for table in state.query(qc.table_names):
             with st.expander(table):
                 part = cols[cols["table_name"] == table]
-                st.markdown("\n".join(f"- `{c}` <span style='color:#666'>{ty.lower()}</span>"
+                # column names can be a department's header text: escaped before they meet HTML
+                st.markdown("\n".join(f"- <code>{ui.esc(c)}</code> <span style='color:#666'>{ui.esc(ty.lower())}</span>"
                                       for c, ty in zip(part["column_name"], part["data_type"])), unsafe_allow_html=True)
                 st.page_link("pages/catalog.py", label=t("console.in_catalog"), query_params={"table": table},
                              icon=":material/dataset:")
