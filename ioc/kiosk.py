@@ -1,0 +1,132 @@
+"""The video wall's logic without Streamlit: where a playlist is at a given time, and what needs attention now."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Optional, Sequence
+
+import pandas as pd
+
+from ioc import aqi, i18n
+from ioc.config import Config, KioskPanel, KioskWall
+
+
+@dataclass(frozen=True)
+class Slot:
+    """The panel on the wall now: its index, when it started and ends (epoch seconds), and which cycle it is in."""
+
+    index: int
+    start: float
+    end: float
+    cycle: int
+    pinned: bool = False
+
+    @property
+    def key(self) -> tuple:
+        return (self.cycle, self.index, self.pinned)
+
+
+def slot_at(panels: Sequence[KioskPanel], now: float) -> Slot:
+    """The playlist's position at wall-clock time `now`: every screen of a wall shows the same panel, and a
+    rerun, a reload or a server restart comes back to the same place."""
+    total = sum(p.seconds for p in panels)
+    cycle, into = divmod(now, total)
+    start = now - into
+    for i, p in enumerate(panels):
+        if into < p.seconds or i == len(panels) - 1:
+            return Slot(i, start, start + p.seconds, int(cycle))
+        into -= p.seconds
+        start += p.seconds
+    raise AssertionError("unreachable")
+
+
+def pinned(wall: KioskWall, page: Optional[str]) -> Optional[int]:
+    """`&page=` as a playlist index: a number counting from 1, or a panel's name (overview, air, a sector
+    code); None when absent or unknown (the wall then rotates)."""
+    if not page:
+        return None
+    page = page.strip().lower()
+    if page.isdigit():
+        n = int(page)
+        return n - 1 if 1 <= n <= len(wall.panels) else None
+    return next((i for i, p in enumerate(wall.panels) if p.name.lower() == page), None)
+
+
+def wall_problems(cfg: Config) -> list[str]:
+    """Kiosk settings that name things the config does not have (sectors, indicators, wards)."""
+    sectors = {s.code for s in cfg.sectors}
+    codes = {i.code for i in cfg.indicators}
+    wards = {w.code for w in cfg.wards}
+    out = []
+    for name, wall in cfg.kiosk.walls.items():
+        for i, p in enumerate(wall.panels):
+            where = f"kiosk.walls.{name}.panels.{i}"
+            if p.sector and p.sector not in sectors:
+                out.append(f"{where}.sector: unknown sector {p.sector!r}")
+            for code in [*p.filters.indicators, *([p.filters.map] if p.filters.map else [])]:
+                if code not in codes:
+                    out.append(f"{where}.filters: unknown indicator {code!r}")
+            if p.filters.ward and p.filters.ward not in wards:
+                out.append(f"{where}.filters.ward: unknown ward {p.filters.ward!r}")
+    for i, th in enumerate(cfg.kiosk.attention.thresholds):
+        if th.indicator not in codes:
+            out.append(f"kiosk.attention.thresholds.{i}.indicator: unknown indicator {th.indicator!r}")
+    return out
+
+
+@dataclass(frozen=True)
+class Item:
+    """One entry of the attention strip; level 'alert' (red) or 'warn' (amber)."""
+
+    kind: str
+    level: str
+    text: str
+
+
+LATE_STATES = ("late", "never")
+
+
+def attention(
+    cfg: Config, lang: str, *, stations: pd.DataFrame, hits: Sequence[tuple[object, pd.DataFrame]],
+    indicators: pd.DataFrame, sources: Sequence[dict],
+) -> list[Item]:
+    """What needs attention now, most urgent first: stations over the VN_AQI band, indicators over their
+    threshold, late sources (the wall may be showing old data), indicators off target.
+
+    stations: qe.latest_aqi; hits: (KioskThreshold, over_threshold frame) pairs; indicators: qi.summary;
+    sources: ioc.status.source_status()['sources'].
+    """
+    rules = cfg.kiosk.attention
+    t = lambda key, **kw: i18n.t(key, lang, **kw)  # noqa: E731
+    items: list[Item] = []
+    over = stations[stations["aqi"] > rules.aqi_above].sort_values("aqi", ascending=False) if len(stations) else stations
+    for r in over.itertuples():
+        items.append(Item("aqi", "alert", t("kiosk.aqi_over", value=i18n.num(r.aqi, lang),
+                                            band=t("aqi_band." + aqi.band(r.aqi)[0]), station=r.name)))
+    by_code = {i.code: i for i in cfg.indicators}
+    for rule, df in hits:
+        ind = by_code.get(rule.indicator)
+        if ind is None:
+            continue
+        name, unit = getattr(ind.name, lang) or ind.name.vi, i18n.unit(ind.unit, lang)
+        for r in df.itertuples():
+            where = (r.name_vi if lang == "vi" else (r.name_en or r.name_vi)) if r.ward_code else ""
+            key = "kiosk.threshold_ward" if where else "kiosk.threshold_city"
+            items.append(Item("threshold", "alert", t(
+                key, name=name, ward=where, value=f"{i18n.smart(r.value, lang)} {unit}".strip(),
+                period=i18n.period(r.period, ind.grain, lang), above=i18n.smart(rule.above, lang))))
+    if rules.stale_sources:
+        for s in sources:
+            if s["enabled"] and s["freshness"] in LATE_STATES:
+                src = cfg.sources.get(s["source"])
+                label = (src.description.split(" (")[0].rstrip(" .;:") if src and src.description else "") or s["source"]
+                items.append(Item("stale", "warn", t("kiosk.stale_" + s["freshness"], source=label)))
+    if rules.off_target and len(indicators):
+        rank = {s: i for i, s in enumerate(("missed", "at_risk", "behind"))}
+        off = indicators[indicators["status"].isin(rules.off_target)]
+        off = off.assign(_r=off["status"].map(rank)).sort_values(["_r", "sector", "code"])
+        for r in off.itertuples():
+            name = r.name_vi if lang == "vi" else (r.name_en or r.name_vi)
+            items.append(Item("off_target", "alert" if r.status == "missed" else "warn",
+                              t("kiosk.off_target", name=name, status=t("status." + r.status).lower(),
+                                value=f"{i18n.smart(r.value, lang)} {i18n.unit(r.unit, lang)}".strip())))
+    return items

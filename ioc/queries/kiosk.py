@@ -1,0 +1,21 @@
+"""Queries of the video wall: indicator values over a threshold (the attention strip)."""
+from __future__ import annotations
+
+import duckdb
+import pandas as pd
+
+from ioc.queries import frame
+
+
+def over_threshold(con: duckdb.DuckDBPyConnection, code: str, above: float, scope: str = "city") -> pd.DataFrame:
+    """The latest city value (scope 'city') or each ward's value in the latest period with ward values
+    (scope 'wards') of an indicator, where it is over `above`; worst first. Columns ward_code, name_vi,
+    name_en, period, value."""
+    return frame(con, """
+        WITH v AS (SELECT ward_code, period, value FROM indicator_value
+                   WHERE code = $code AND (ward_code IS NULL) = ($scope = 'city'))
+        SELECT v.ward_code, d.name_vi, d.name_en, v.period, v.value
+        FROM v LEFT JOIN dim_ward d USING (ward_code)
+        WHERE v.period = (SELECT max(period) FROM v) AND v.value > $above
+        ORDER BY v.value DESC, v.ward_code
+    """, {"code": code, "scope": scope, "above": above})

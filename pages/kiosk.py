@@ -1,0 +1,87 @@
+"""The video wall (`/?kiosk=NAME`): the wall's playlist placed by wall-clock time, redrawn when the panel,
+the snapshot or the attention strip changes; nothing interactive."""
+from __future__ import annotations
+
+import hmac
+import logging
+import time
+
+import streamlit as st
+
+from ioc import i18n, kiosk
+from ioc.queries import environment as qe
+from ioc.queries import indicators as qi
+from ioc.queries import kiosk as qk
+from ioc.ui import components, state
+from ioc.ui import kiosk as ui
+
+cfg = state.config()
+lang = state.lang()
+t = state.t
+name = st.query_params.get("kiosk", "")
+wall = cfg.kiosk.walls.get(name)
+
+if wall is None:
+    walls = ", ".join(cfg.kiosk.walls)
+    ui.message(t("kiosk.unknown_wall", name=name) + " " + (t("kiosk.walls_available", walls=walls) if walls else t("kiosk.no_walls")))
+    st.stop()
+if wall.token and not hmac.compare_digest(st.query_params.get("token", "").encode(), wall.token.encode()):
+    ui.message(t("kiosk.token_needed"))
+    st.stop()
+problems = [p for p in kiosk.wall_problems(cfg) if p.startswith(f"kiosk.walls.{name}.") or ".attention." in p]
+if problems:
+    ui.message(t("kiosk.config_problem", problem=problems[0]))
+    st.stop()
+
+pin = kiosk.pinned(wall, st.query_params.get("page"))
+SAMPLE = any(s.sample for s in cfg.sources.values() if s.enabled)
+
+
+def slot_now(now: float) -> kiosk.Slot:
+    if pin is not None:
+        return kiosk.Slot(pin, now, now, 0, pinned=True)
+    return kiosk.slot_at(wall.panels, now)
+
+
+def attention() -> list[kiosk.Item]:
+    rules = cfg.kiosk.attention
+    try:
+        return kiosk.attention(
+            cfg, lang, stations=state.query(qe.latest_aqi),
+            hits=[(r, state.query(qk.over_threshold, r.indicator, r.above, r.scope)) for r in rules.thresholds],
+            indicators=state.query(qi.summary, today=state.today()), sources=state.source_status()["sources"],
+        )
+    except Exception:  # noqa: BLE001 - never "all clear" when the strip could not be worked out
+        if state.snapshot_path() is None:
+            return [kiosk.Item("stale", "warn", t("app.no_snapshot"))]
+        if not st.session_state.get("kiosk_attention_logged"):  # once per wall, not every tick
+            st.session_state["kiosk_attention_logged"] = True
+            logging.getLogger("ioc.kiosk").exception("attention strip failed")
+        return [kiosk.Item("stale", "warn", t("kiosk.attention_failed"))]
+
+
+def view_key(now: float, items: list[kiosk.Item]) -> str:
+    """What is on the wall: a change of panel, snapshot or attention item redraws it, nothing else does."""
+    return ui.fingerprint(slot_now(now).key, str(state.snapshot_path()), [i.text for i in items], lang)
+
+
+now = time.time()
+slot = slot_now(now)
+panel = wall.panels[slot.index]
+items = attention()
+ui.chrome(cfg, lang, ui.panel_title(cfg, panel, lang), now, SAMPLE, slot)
+with components.section():
+    ui.draw(cfg, panel, lang)
+snap = state.snapshot_time()
+when = t("kiosk.updated", time=i18n.datetime(snap.tz_convert(cfg.city.timezone))) if snap is not None else ""
+ui.footer(items, cfg.kiosk.attention.max_items, slot, len(wall.panels), now, when)
+
+
+@st.fragment(run_every=cfg.kiosk.tick_seconds)
+def watch(shown: str) -> None:
+    # a whole-page rerun only when something changed: the panels' maps and charts are not redrawn every tick
+    if view_key(time.time(), attention()) != shown:
+        st.rerun()
+
+
+watch(view_key(now, items))
