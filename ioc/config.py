@@ -411,6 +411,9 @@ def parse_config(data: Any, path: Optional[Path] = None) -> Config:
         for i, ind in enumerate(cfg.indicators):
             if sectors and ind.sector not in sectors:
                 problems.append(f"indicators.{i}.sector: unknown sector {ind.sector!r} (see `sectors`)")
+        from ioc.kiosk import wall_problems  # ioc.kiosk imports this module
+
+        problems += wall_problems(cfg)
     if problems:
         raise ConfigError(where, problems)
     assert cfg is not None

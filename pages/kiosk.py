@@ -28,10 +28,6 @@ if wall is None:
 if wall.token and not hmac.compare_digest(st.query_params.get("token", "").encode(), wall.token.encode()):
     ui.message(t("kiosk.token_needed"))
     st.stop()
-problems = [p for p in kiosk.wall_problems(cfg) if p.startswith(f"kiosk.walls.{name}.") or ".attention." in p]
-if problems:
-    ui.message(t("kiosk.config_problem", problem=problems[0]))
-    st.stop()
 
 pin = kiosk.pinned(wall, st.query_params.get("page"))
 SAMPLE = any(s.sample for s in cfg.sources.values() if s.enabled)

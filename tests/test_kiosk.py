@@ -9,7 +9,7 @@ import pytest
 
 from ioc.config import KioskPanel, parse_config
 from ioc.errors import ConfigError
-from ioc.kiosk import attention, pinned, slot_at, wall_problems
+from ioc.kiosk import attention, pinned, slot_at
 from tests.helpers import config_doc
 
 WALL = {"panels": [{"panel": "overview", "seconds": 30}, {"panel": "sector", "sector": "env", "seconds": 20,
@@ -60,12 +60,13 @@ def test_each_kiosk_mistake_names_its_key(kiosk, expected):
     assert err.value.problems[0].startswith(expected), err.value.problems[0]
 
 
-def test_names_the_config_does_not_have_are_reported():
-    cfg = kiosk_cfg({"walls": {"main": {"panels": [
+def test_names_the_config_does_not_have_are_refused_by_validate():
+    with pytest.raises(ConfigError) as err:
+        kiosk_cfg({"walls": {"main": {"panels": [
         {"panel": "sector", "sector": "health"},
         {"panel": "sector", "sector": "env", "filters": {"map": "NOPE", "ward": "99999", "indicators": ["ENV_PM25"]}}]}},
         "attention": {"thresholds": [{"indicator": "DENGUE", "above": 20}]}})
-    assert wall_problems(cfg) == [
+    assert err.value.problems == [
         "kiosk.walls.main.panels.0.sector: unknown sector 'health'",
         "kiosk.walls.main.panels.1.filters: unknown indicator 'NOPE'",
         "kiosk.walls.main.panels.1.filters.ward: unknown ward '99999'",
