@@ -1,7 +1,7 @@
 """Named, parameterised queries per sector. Each takes a DuckDB cursor on a snapshot and returns a small frame."""
 from __future__ import annotations
 
-from typing import Any, Optional, Sequence
+from typing import Any, Optional, Sequence, Tuple
 
 import duckdb
 import pandas as pd
@@ -15,3 +15,22 @@ def has_table(con: duckdb.DuckDBPyConnection, name: str) -> bool:
     return bool(con.execute(
         "SELECT count(*) FROM information_schema.tables WHERE table_name = ? AND table_schema = 'main'", [name]
     ).fetchone()[0])
+
+
+def has_column(con: duckdb.DuckDBPyConnection, table: str, column: str) -> bool:
+    return bool(con.execute(
+        "SELECT count(*) FROM duckdb_columns() WHERE table_name = ? AND column_name = ? AND schema_name = 'main'",
+        [table, column]).fetchone()[0])
+
+
+Category = Optional[Tuple[str, str]]  # a page's category filter: (column, value), e.g. ("agency", "Công an")
+
+
+def category_clause(con: duckdb.DuckDBPyConnection, table: str, cat: Category, alias: str = "") -> tuple[str, list]:
+    """`AND column = ?` for a category filter, or nothing when the table has no such column (a page's
+    filter on the agency leaves a table without agencies as it is)."""
+    from ioc.warehouse import ident
+
+    if not cat or not has_column(con, table, cat[0]):
+        return "", []
+    return f"AND CAST({alias}{ident(cat[0])} AS VARCHAR) = ?", [cat[1]]

@@ -9,7 +9,7 @@ from typing import Optional
 import duckdb
 import pandas as pd
 
-from ioc.queries import frame, has_table
+from ioc.queries import Category, category_clause, frame, has_column, has_table
 from ioc.warehouse import ident
 
 LATE_DOSSIER = ("(resolved_at IS NULL AND due_date < current_date) OR CAST(resolved_at AS DATE) > due_date")
@@ -22,7 +22,7 @@ class Breakdown:
     table: str
     dims: tuple[str, ...]  # columns to break it down by (the first is the default)
     measure: str  # an aggregate over the table's rows, fixed here (never user input)
-    date: str  # the column the page's period filters
+    date: Optional[str]  # the column the page's period filters (none: a register, every row counts)
     unit: str = ""  # locale key under breakdown_unit
 
 
@@ -41,6 +41,12 @@ BREAKDOWNS: dict[str, list[Breakdown]] = {
         Breakdown("citizen_hours", "citizen_reports", ("category", "agency"),
                   "median(date_diff('hour', created_at, resolved_at))", "created_at", "hours"),
     ],
+    "industry": [
+        Breakdown("industry_occupancy", "industry_parks", ("name", "kind"), "avg(occupancy_pct)", None, "percent"),
+    ],
+    "science": [
+        Breakdown("science_fields", "science_projects", ("field", "host", "result"), "count(*)", None, "projects"),
+    ],
     "security": [
         Breakdown("security_incidents", "security_incidents_monthly", ("category",), "sum(cases)", "period", "cases"),
         Breakdown("security_causes", "security_accidents", ("cause", "vehicles"), "count(*)", "occurred_on", "cases"),
@@ -54,15 +60,24 @@ def available(con: duckdb.DuckDBPyConnection, sector: str) -> list[Breakdown]:
 
 def breakdown(
     con: duckdb.DuckDBPyConnection, key: str, dim: str, ward: Optional[str], start: dt.date, end: dt.date,
+    cat: Category = None,
 ) -> pd.DataFrame:
-    """The measure per value of `dim` (largest first), for one ward or the city, in the period."""
+    """The measure per value of `dim` (largest first), for one ward or the city, in the period, within the
+    page's category filter (unless it is on `dim` itself: a breakdown by agency shows every agency)."""
     spec = next(b for bs in BREAKDOWNS.values() for b in bs if b.key == key)
     if dim not in spec.dims:
         raise ValueError(f"{dim!r} is not a breakdown of {key}; expected one of {spec.dims}")
-    day = f"CAST({ident(spec.date)} AS DATE)"
+    where, params = ["TRUE"], []
+    if spec.date:
+        where.append(f"CAST({ident(spec.date)} AS DATE) BETWEEN ? AND ?")
+        params += [start, end]
+    if ward and has_column(con, spec.table, "ward_code"):
+        where.append("ward_code = ?")
+        params.append(ward)
+    cat_sql, cat_params = category_clause(con, spec.table, cat if cat and cat[0] != dim else None)
     return frame(con, f"""
         SELECT coalesce(CAST({ident(dim)} AS VARCHAR), '–') AS label, {spec.measure} AS value, count(*) AS rows
         FROM {ident(spec.table)}
-        WHERE {day} >= ? AND {day} <= ? AND (CAST(? AS VARCHAR) IS NULL OR ward_code = ?)
+        WHERE {" AND ".join(where)} {cat_sql}
         GROUP BY 1 ORDER BY 2 DESC NULLS LAST, 1
-    """, [start, end, ward, ward])
+    """, [*params, *cat_params])

@@ -212,8 +212,14 @@ def values(
 
 
 def period_range(con: duckdb.DuckDBPyConnection, codes: Sequence[str]) -> tuple:
-    """First and last period of these indicators' values."""
-    return con.execute(
-        "SELECT min(period), max(period) FROM indicator_value WHERE list_contains(CAST(? AS VARCHAR[]), code)",
-        [list(codes)],
-    ).fetchone()
+    """First day of the first period and last day of the last period of these indicators' values (October's
+    monthly value covers the whole of October, so a page's default period runs to 31/10, not 01/10)."""
+    return con.execute("""
+        SELECT min(v.period), max(CAST(v.period + CASE i.grain WHEN 'year' THEN INTERVAL 1 YEAR
+                                                             WHEN 'quarter' THEN INTERVAL 3 MONTH
+                                                             WHEN 'month' THEN INTERVAL 1 MONTH
+                                                             WHEN 'week' THEN INTERVAL 7 DAY
+                                                             ELSE INTERVAL 1 DAY END - INTERVAL 1 DAY AS DATE))
+        FROM indicator_value v JOIN indicator i USING (code)
+        WHERE list_contains(CAST(? AS VARCHAR[]), v.code)
+    """, [list(codes)]).fetchone()

@@ -9,7 +9,7 @@ from typing import Optional
 import duckdb
 import pandas as pd
 
-from ioc.queries import frame, has_table
+from ioc.queries import Category, category_clause, frame, has_table
 from ioc.warehouse import ident
 
 
@@ -21,16 +21,19 @@ class Places:
     date: Optional[str] = None  # column filtered by the page's period (none: a register of places)
     weight: Optional[str] = None  # SQL expression over the table's columns sizing a point (deaths + injuries)
     polygon: bool = False  # `geometry` holds GeoJSON polygons (zoning plans)
+    detail: Optional[str] = None  # a column shown on hover after the category (a plan's decision number)
+    by_period: bool = True  # the page's period filters `date`; False: every place shows (plans in force)
 
 
 # sector → the tables of places its page draws (the first is the default)
 PLACES: dict[str, list[Places]] = {
     "security": [Places("security_accidents", "location", "cause", "occurred_on", "deaths * 3 + injuries")],
-    "citizen": [Places("citizen_reports", "title", "category", "created_at")],
+    "citizen": [Places("citizen_reports", "title", "category", "created_at", detail="status")],
     "tourism": [Places("tourism_accommodation", "name", "kind"), Places("tourism_sights", "name", "kind")],
     "health": [Places("health_facilities", "name", "kind")],
     "education": [Places("education_schools", "name", "level")],
-    "zoning": [Places("zoning_plans", "name", "land_use", "decision_date", polygon=True)],
+    "zoning": [Places("zoning_plans", "name", "land_use", "decision_date", polygon=True, detail="decision_no",
+                       by_period=False)],
 }
 
 
@@ -40,7 +43,7 @@ def available(con: duckdb.DuckDBPyConnection, sector: str) -> list[Places]:
 
 def points(
     con: duckdb.DuckDBPyConnection, table: str, ward: Optional[str], start: Optional[dt.date],
-    end: Optional[dt.date], limit: int = 20000,
+    end: Optional[dt.date], limit: int = 20000, cat: Category = None,
 ) -> pd.DataFrame:
     """The places of one declared table (lat, lon, name, category, ward, date, weight, geometry)."""
     spec = next(p for ps in PLACES.values() for p in ps if p.table == table)
@@ -50,17 +53,19 @@ def points(
 
     date = f"CAST({col(spec.date)} AS DATE)" if spec.date else "CAST(NULL AS DATE)"
     weight = spec.weight or "1"
+    detail = f"CAST({col(spec.detail)} AS VARCHAR)" if spec.detail else "CAST(NULL AS VARCHAR)"
     lat, lon = (col("centroid_lat"), col("centroid_lon")) if spec.polygon else (col("lat"), col("lon"))
     geometry = col("geometry") if spec.polygon else "CAST(NULL AS VARCHAR)"
+    cat_sql, cat_params = category_clause(con, spec.table, cat, alias="x.")
     return frame(con, f"""
         SELECT CAST({col(spec.name)} AS VARCHAR) AS name, CAST({col(spec.category)} AS VARCHAR) AS category,
                x.ward_code, w.name_vi AS ward_vi, w.name_en AS ward_en, {date} AS day,
-               CAST({weight} AS DOUBLE) AS weight, {lat} AS lat, {lon} AS lon, {geometry} AS geometry
+               CAST({weight} AS DOUBLE) AS weight, {detail} AS detail, {lat} AS lat, {lon} AS lon, {geometry} AS geometry
         FROM {t} AS x LEFT JOIN dim_ward w ON w.ward_code = x.ward_code
         WHERE {lat} IS NOT NULL AND {lon} IS NOT NULL
           AND (CAST(? AS VARCHAR) IS NULL OR x.ward_code = ?)
           AND (CAST(? AS DATE) IS NULL OR {date} IS NULL OR {date} >= ?)
-          AND (CAST(? AS DATE) IS NULL OR {date} IS NULL OR {date} <= ?)
+          AND (CAST(? AS DATE) IS NULL OR {date} IS NULL OR {date} <= ?) {cat_sql}
         ORDER BY day DESC NULLS LAST
         LIMIT ?
-    """, [ward, ward, start, start, end, end, limit])
+    """, [ward, ward, start, start, end, end, *cat_params, limit])

@@ -22,7 +22,8 @@ def finish(chart: alt.Chart, lang: str, height: int = 320) -> alt.Chart:
 
 def time_lines(
     df: pd.DataFrame, *, x: str, y: str, series: str, title: str, x_title: str, y_title: str, series_title: str,
-    lang: str, hourly: bool = False, limit: Optional[float] = None, limit_label: str = "",
+    lang: str, hourly: bool = False, limit: Optional[float] = None, limit_label: str = "", y_format: str = ",.0f",
+    zero: bool = True,
 ) -> alt.Chart:
     """One line per series over time, with an optional limit drawn as a red rule."""
     time_fmt = "%H:%M %d/%m/%Y" if hourly else "%d/%m/%Y"
@@ -30,7 +31,7 @@ def time_lines(
     axis_fmt = "%H:%M %d/%m" if hourly and span_days <= 3 else ("%d/%m" if span_days <= 180 else "%m/%Y")
     base = alt.Chart(df).mark_line(strokeWidth=1.6, point=not hourly and len(df) <= 400).encode(
         x=alt.X(f"{x}:T", title=x_title, axis=alt.Axis(format=axis_fmt, labelOverlap=True)),
-        y=alt.Y(f"{y}:Q", title=y_title, axis=alt.Axis(format=",.0f")),
+        y=alt.Y(f"{y}:Q", title=y_title, axis=alt.Axis(format=y_format), scale=alt.Scale(zero=zero)),
         color=alt.Color(f"{series}:N", title=series_title, legend=alt.Legend(columns=2, labelLimit=360)),
         tooltip=[alt.Tooltip(f"{series}:N", title=series_title), alt.Tooltip(f"{x}:T", title=x_title, format=time_fmt),
                  alt.Tooltip(f"{y}:Q", title=y_title, format=",.1f")],
@@ -63,14 +64,82 @@ def stacked_bands(
     return finish(chart.properties(title=title), lang, height=max(160, 34 * df[y].nunique() + 60))
 
 
+PICK = "pick"  # the name of a chart's click selection (st.altair_chart(on_select=...) reports it)
+
+
+def picked(event, field: str) -> Optional[str]:
+    """The value of `field` in the bar a user clicked, from st.altair_chart's selection event."""
+    points = ((event or {}).get("selection") or {}).get(PICK) or []
+    value = points[0].get(field) if points and isinstance(points[0], dict) else None
+    return None if value is None else str(value)
+
+
 def ranked_bars(
     df: pd.DataFrame, *, x: str, y: str, colour: str, title: str, x_title: str, y_title: str, lang: str,
+    select: Optional[str] = None,
 ) -> alt.Chart:
-    """Horizontal bars in the order given, each in its own colour (the map's, so both read alike)."""
-    chart = alt.Chart(df).mark_bar().encode(
+    """Horizontal bars in the order given, each in its own colour (the map's, so both read alike).
+
+    With `select` (a column of df), a click on a bar selects its value of that column (see `picked`)."""
+    chart = alt.Chart(df).mark_bar(cursor="pointer" if select else "default").encode(
         y=alt.Y(f"{y}:N", title=None, sort=None, axis=alt.Axis(labelLimit=220, labelOverlap=False)),
         x=alt.X(f"{x}:Q", title=x_title, axis=alt.Axis(format=",.4~f")),
         color=alt.Color(f"{colour}:N", scale=None, legend=None),
         tooltip=[alt.Tooltip(f"{y}:N", title=y_title), alt.Tooltip(f"{x}:Q", title=x_title or title, format=",.2~f")],
     )
+    if select:
+        chart = chart.add_params(alt.selection_point(name=PICK, fields=[select], on="click", clear="dblclick"))
     return finish(chart.properties(title=alt.TitleParams(title, fontSize=13)), lang, height=max(200, 24 * len(df) + 40))
+
+
+def year_over_year(df: pd.DataFrame, *, title: str, y_title: str, lang: str, month_names: list[str]) -> alt.Chart:
+    """Months of this year beside the same months of last year: one bar per month and year."""
+    df = df.assign(year=pd.to_datetime(df["period"]).dt.year.astype(str),
+                   month=[month_names[m - 1] for m in pd.to_datetime(df["period"]).dt.month])
+    years = sorted(df["year"].unique())
+    colours = ["#9EB7CF", COLOURS["accent"]][-len(years):] if len(years) <= 2 else None
+    chart = alt.Chart(df).mark_bar().encode(
+        x=alt.X("month:N", title=None, sort=month_names, axis=alt.Axis(labelAngle=0)),
+        xOffset=alt.XOffset("year:N", sort=years),
+        y=alt.Y("value:Q", title=y_title, axis=alt.Axis(format=",.4~f", tickMinStep=1)),
+        color=alt.Color("year:N", title=None, sort=years,
+                        scale=alt.Scale(domain=years, range=colours) if colours else alt.Undefined),
+        tooltip=[alt.Tooltip("year:N", title=""), alt.Tooltip("month:N", title=""),
+                 alt.Tooltip("value:Q", title=y_title, format=",.2~f")],
+    )
+    return finish(chart.properties(title=title), lang)
+
+
+def heatmap(df: pd.DataFrame, *, title: str, y_title: str, value_title: str, lang: str, period_label,
+            scheme: str = "blues", mid: Optional[float] = None, reverse: bool = False) -> alt.Chart:
+    """Rows (a category) by periods, each cell coloured by its value; diverging around `mid` when given (an
+    index at 100). `period_label(date)` writes a period as the page does (11/2026, 43/2026)."""
+    order = sorted(df["period"].unique())
+    labels = {p: period_label(p) for p in order}
+    df = df.assign(label=df["period"].map(labels))
+    chart = alt.Chart(df).mark_rect(stroke="white", strokeWidth=0.5).encode(
+        x=alt.X("label:O", title=None, sort=[labels[p] for p in order], axis=alt.Axis(labelAngle=-45, labelOverlap=True)),
+        y=alt.Y("series:N", title=None, sort=None, axis=alt.Axis(labelLimit=320)),
+        color=alt.Color("value:Q", title=value_title, legend=alt.Legend(format=",.4~f"),
+                        scale=alt.Scale(scheme=scheme, reverse=reverse,
+                                        **({"domainMid": mid} if mid is not None else {}))),
+        tooltip=[alt.Tooltip("series:N", title=y_title), alt.Tooltip("label:O", title=""),
+                 alt.Tooltip("value:Q", title=value_title, format=",.2~f")],
+    )
+    return finish(chart.properties(title=title), lang, height=max(160, 26 * df["series"].nunique() + 40))
+
+
+def progress_bars(df: pd.DataFrame, *, title: str, x_title: str, expected_title: str, lang: str) -> alt.Chart:
+    """Each indicator's share of its annual target reached so far (label, progress, expected, colour), with a
+    tick where it should be by now (the share of the year's periods gone)."""
+    base = alt.Chart(df).encode(y=alt.Y("label:N", title=None, sort=None, axis=alt.Axis(labelLimit=360)))
+    bars = base.mark_bar().encode(
+        x=alt.X("progress:Q", title=x_title, axis=alt.Axis(format=",.0f"), scale=alt.Scale(domainMin=0)),
+        color=alt.Color("colour:N", scale=None, legend=None),
+        tooltip=[alt.Tooltip("label:N", title=""), alt.Tooltip("progress:Q", title=x_title, format=",.1f"),
+                 alt.Tooltip("expected:Q", title=expected_title, format=",.1f")],
+    )
+    ticks = base.mark_tick(color="#111", thickness=3, size=22).encode(x="expected:Q")
+    full = alt.Chart(pd.DataFrame({"x": [100]})).mark_rule(color=COLOURS["neutral"], strokeDash=[4, 3]).encode(x="x:Q")
+    return finish(alt.layer(bars, ticks, full).properties(title=alt.TitleParams(title, fontSize=13)), lang,
+                  height=max(120, 34 * len(df) + 30))

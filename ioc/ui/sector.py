@@ -3,6 +3,7 @@ and the values behind them. Every sector has one; a sector's own page adds what 
 from __future__ import annotations
 
 import datetime as dt
+from typing import Optional
 
 import altair as alt
 import pandas as pd
@@ -10,16 +11,50 @@ import streamlit as st
 
 from ioc import i18n
 from ioc.queries import indicators as qi
-from ioc.queries import breakdowns, places
+from ioc.queries import breakdowns, places, registers
 from ioc.queries import reference as qr
+from ioc.queries import series as qs
 from ioc.ui import charts, maps, state, wards
 from ioc.ui import components as ui
-from ioc.ui.theme import COLOURS
+from ioc.ui.theme import COLOURS, VEGA_LOCALE
+
+
+WARD_PICK = "_ward_pick"  # a ward clicked on a map or bar, applied to the ward box before it is drawn
 
 
 def _set_ward(code: str) -> None:
     if st.session_state.get("ward") != code:
-        st.session_state["ward"] = code
+        st.session_state[WARD_PICK] = code
+        st.rerun()
+
+
+CAT_KEY = "cat"  # the page's category filter in the URL: column:value (agency:Công an thành phố)
+
+
+def _category_columns(sector: str) -> set[str]:
+    """The columns a page can be filtered by: those its breakdowns break down by and its maps colour by."""
+    return ({d for b in breakdowns.BREAKDOWNS.get(sector, []) for d in b.dims}
+            | {p.category for p in places.PLACES.get(sector, [])}
+            | {x.by for x in qs.SERIES.get(sector, []) if x.by})
+
+
+def _category(sector: str):
+    """The category filter from the session or URL, when it names a column this page knows."""
+    raw = st.session_state.get(CAT_KEY) or st.query_params.get(CAT_KEY) or ""
+    column, _, value = raw.partition(":")
+    if column in _category_columns(sector) and value:
+        st.session_state[CAT_KEY] = raw
+        state.to_url(CAT_KEY, raw, "")
+        return column, value
+    state.to_url(CAT_KEY, "", "")
+    return None
+
+
+def _set_category(column: str, value: Optional[str]) -> None:
+    raw = f"{column}:{value}" if value else ""
+    if (st.session_state.get(CAT_KEY) or "") != raw:
+        st.session_state[CAT_KEY] = raw
+        state.to_url(CAT_KEY, raw, "")
         st.rerun()
 
 
@@ -39,9 +74,11 @@ def render(sector: str) -> None:
     ward_names = {"": t("sector.city")} | {w.code: (w.name_vi if lang == "vi" else (w.name_en or w.name_vi))
                                           for w in cfg.wards}
 
+    if WARD_PICK in st.session_state:  # the box is not drawn yet, so its value may still change
+        st.session_state["ward"] = st.session_state.pop(WARD_PICK)
     with ui.section():
         first, last = state.query(qi.period_range, tuple(codes))
-        last = last or state.today()
+        last = min(last, state.today()) if last else state.today()
         first = first or last - dt.timedelta(days=365 * 3)
         default_period = (max(first, dt.date(last.year - 2, 1, 1)), last)
 
@@ -64,6 +101,15 @@ def render(sector: str) -> None:
         state.to_url("period", (start, end), default_period, lambda p: f"{p[0].isoformat()}..{p[1].isoformat()}")
         ind = next(i for i in inds if i.code == code)
         where = ward_names[ward]
+        cat = _category(sector)
+        if cat:
+            c1, c2 = st.columns([5, 1])
+            c1.markdown(f'<div class="ioc-filter-chip">{ui.esc(t("sector.category_filter", column=t(f"breakdown_dim.{cat[0]}"), value=cat[1]))}</div>',
+                        unsafe_allow_html=True)
+            if c2.button(t("sector.category_clear"), key="cat_clear", icon=":material/close:"):
+                _set_category(cat[0], None)
+        # the indicator layer (tiles, trend, wards) is city- or ward-wide; the category narrows what follows it
+        scope = f"{where} · {cat[1]}" if cat else where
 
     with ui.section(t("sector.tiles_title", where=where)):
         tiles = state.query(qi.summary, codes=tuple(codes), ward=ward or None, today=state.today())
@@ -86,13 +132,26 @@ def render(sector: str) -> None:
         else:
             st.info(t("sector.no_ward_values"))
 
+    progress = tiles[tiles["progress"].notna()] if "progress" in tiles else tiles.iloc[0:0]
+    if not progress.empty:
+        with ui.section(t("sector.progress_title", where=where)):
+            _progress(progress, ind_names)
+
+    for spec in state.query(qs.available, sector):
+        with ui.section(t(f"series.{spec.key}", where=scope)):
+            _series(spec, ward or None, start, end, cat)
+
     for spec in state.query(breakdowns.available, sector):
-        with ui.section(t(f"breakdown.{spec.key}", where=where)):
-            _breakdown(spec, ward or None, start, end)
+        with ui.section(t(f"breakdown.{spec.key}", where=scope)):
+            _breakdown(spec, ward or None, start, end, cat)
 
     for spec in state.query(places.available, sector):
         with ui.section(t(f"places.{spec.table}")):
-            _places(spec, ward or None, start, end)
+            _places(spec, ward or None, start, end, cat)
+
+    for spec in state.query(registers.available, sector):
+        with ui.section(t(f"register.{spec.key}", where=scope)):
+            _register(spec, ward or None, start, end, cat)
 
     with ui.section(t("sector.table_title", where=where)):
         long = state.query(qi.values, tuple(codes), ward or None, start, end)
@@ -105,6 +164,8 @@ def render(sector: str) -> None:
             if not numeric:  # small counts of people read "<5" here and in the download, never the number
                 long["value"] = [ui.masked_text(r) if r["masked"] else i18n.smart(r["value"], lang)
                                  for _, r in long.iterrows()]
+            if numeric:
+                long["value"] = pd.to_numeric(long["value"], errors="coerce")
             table = long.pivot_table(index="period", columns="label", values="value", aggfunc="first")
             table = table.sort_index(ascending=False).reset_index()
             table.insert(0, t("sector.period_col"), [i18n.date(d) for d in table.pop("period")])
@@ -139,7 +200,7 @@ PALETTE = ["#1F77B4", "#FF7F0E", "#2CA02C", "#D62728", "#9467BD", "#8C564B", "#E
            "#17BECF"]
 
 
-def _places(spec: places.Places, ward, start: dt.date, end: dt.date) -> None:
+def _places(spec: places.Places, ward, start: dt.date, end: dt.date, cat) -> None:
     """The sector's places on the ward map, coloured by category, with the count of each category."""
     import json
 
@@ -148,7 +209,8 @@ def _places(spec: places.Places, ward, start: dt.date, end: dt.date) -> None:
     from ioc.aqi import rgb
 
     lang, t = state.lang(), state.t
-    pts = state.query(places.points, spec.table, ward, start if spec.date else None, end if spec.date else None)
+    dated = spec.date and spec.by_period
+    pts = state.query(places.points, spec.table, ward, start if dated else None, end if dated else None, cat=cat)
     if pts.empty:
         st.info(t("app.empty"))
         return
@@ -157,8 +219,10 @@ def _places(spec: places.Places, ward, start: dt.date, end: dt.date) -> None:
     colour = {c: PALETTE[i % len(PALETTE)] if i < len(PALETTE) else "#9E9E9E" for i, c in enumerate(cats)}
     pts = pts.assign(
         fill=[rgb(colour[c], 200) for c in pts["category"]],
-        info=[" · ".join(str(x) for x in (c, (w_vi if lang == "vi" else w_en) or "", i18n.date(d) if pd.notna(d) else "")
-                          if x) for c, w_vi, w_en, d in zip(pts["category"], pts["ward_vi"], pts["ward_en"], pts["day"])],
+        info=[" · ".join(str(x) for x in (c, (w_vi if lang == "vi" else w_en) or "", i18n.date(d) if pd.notna(d) else "",
+                                           detail or "") if x)
+              for c, w_vi, w_en, d, detail in zip(pts["category"], pts["ward_vi"], pts["ward_en"], pts["day"],
+                                                   pts["detail"])],
     )
     wards_df = state.query(qr.wards)
     layers = [maps.ward_layer(maps.ward_features(wards_df, lang), pickable=False, layer_id="wards-base"),
@@ -185,11 +249,16 @@ def _places(spec: places.Places, ward, start: dt.date, end: dt.date) -> None:
     with right:
         bars = pd.DataFrame({"category": [str(c) for c in counts.index], "n": counts.values,
                              "colour": [colour[c] for c in counts.index]})
-        st.altair_chart(charts.ranked_bars(bars, x="n", y="category", colour="colour", title=t("places.by_category"),
-                                           x_title=t("places.number"), y_title="", lang=lang), width="stretch")
+        event = st.altair_chart(charts.ranked_bars(bars, x="n", y="category", colour="colour",
+                                                   title=t("places.by_category"), x_title=t("places.number"),
+                                                   y_title="", lang=lang, select="category"),
+                                width="stretch", on_select="rerun", key=f"pick_{spec.table}")
+        value = state.fresh_pick(f"pick_{spec.table}", charts.picked(event, "category"))
+        if value:
+            _set_category(spec.category, value)
 
 
-def _breakdown(spec: breakdowns.Breakdown, ward, start: dt.date, end: dt.date) -> None:
+def _breakdown(spec: breakdowns.Breakdown, ward, start: dt.date, end: dt.date, cat) -> None:
     """One breakdown: the dimension to break by, the top values as bars, and the table behind them."""
     lang, t = state.lang(), state.t
     dims = list(spec.dims)
@@ -199,18 +268,25 @@ def _breakdown(spec: breakdowns.Breakdown, ward, start: dt.date, end: dt.date) -
                                    required=True, key=state.url_key(f"by_{spec.key}", dims[0],
                                                                     lambda v: v if v in dims else None)) or dims[0]
         state.to_url(f"by_{spec.key}", dim, dims[0])
-    df = state.query(breakdowns.breakdown, spec.key, dim, ward, start, end)
+    df = state.query(breakdowns.breakdown, spec.key, dim, ward, start, end, cat=cat)
     df = df.dropna(subset=["value"])
     if df.empty or not df["value"].any():
         st.info(t("app.empty"))
         return
     unit = t(f"breakdown_unit.{spec.unit}") if spec.unit else ""
-    top = df.head(15).assign(colour=COLOURS["accent"])
+    chosen = cat[1] if cat and cat[0] == dim else None
+    top = df.head(15)
+    top = top.assign(colour=[COLOURS["accent"] if chosen in (None, v) else "#B0BEC5" for v in top["label"]])
     left, right = st.columns([3, 2])
     with left:
-        st.altair_chart(charts.ranked_bars(top, x="value", y="label", colour="colour",
-                                           title=t(f"breakdown_dim.{dim}"), x_title=unit, y_title="", lang=lang),
-                        width="stretch")
+        event = st.altair_chart(charts.ranked_bars(top, x="value", y="label", colour="colour",
+                                                   title=t(f"breakdown_dim.{dim}"), x_title=unit, y_title="",
+                                                   lang=lang, select="label"),
+                                width="stretch", on_select="rerun", key=f"pick_{spec.key}_{dim}")
+        value = state.fresh_pick(f"pick_{spec.key}_{dim}", charts.picked(event, "label"))
+        if value and value != "–":  # a click on a bar filters the whole page by it
+            _set_category(dim, value)
+        st.caption(t("sector.click_hint"))
     with right:
         table = pd.DataFrame({t(f"breakdown_dim.{dim}"): df["label"], unit or t("breakdown.value"): df["value"],
                               t("breakdown.rows"): df["rows"]})
@@ -218,3 +294,141 @@ def _breakdown(spec: breakdowns.Breakdown, ward, start: dt.date, end: dt.date) -
                      column_config={table.columns[1]: st.column_config.NumberColumn(format="localized")})
         ui.download_csv(table, f"{spec.key}_{dim}_{start}_{end}", key=f"dl_{spec.key}",
                         title=t(f"breakdown.{spec.key}", where=""))
+
+
+def _progress(df: pd.DataFrame, names: dict[str, str]) -> None:
+    """Indicators with a yearly total as target: the share reached so far against the share of the year gone."""
+    t, lang = state.t, state.lang()
+    per_year = [qi.PERIODS_PER_YEAR.get(g, 12) for g in df["grain"]]
+    out = pd.DataFrame({
+        "label": [names.get(c, c) for c in df["code"]],
+        "progress": df["progress"].astype(float).round(1),
+        "expected": [min(100.0, 100.0 * (n or 0) / p) for n, p in zip(df["ytd_periods"], per_year)],
+        "colour": [COLOURS["good"] if ui.STATUS_CLASS.get(s) == "good" else COLOURS["bad"] for s in df["status"]],
+    })
+    st.altair_chart(charts.progress_bars(out, title=t("sector.progress_chart"), x_title=t("sector.progress_axis"),
+                                         expected_title=t("sector.progress_expected"), lang=lang), width="stretch")
+    st.caption(t("sector.progress_note"))
+    ui.keep(t("sector.progress_chart"), out.drop(columns="colour"))
+
+
+def _series_labels(spec: qs.Series) -> dict[str, str]:
+    return {name: state.t(f"series_measure.{name}") for name, _ in spec.measures}
+
+
+def _threshold(code: Optional[str], ward) -> Optional[float]:
+    """The alert threshold of an indicator (kiosk.attention.thresholds), for a ward or the city."""
+    if not code:
+        return None
+    scope = "wards" if ward else "city"
+    return next((th.above for th in state.config().kiosk.attention.thresholds
+                 if th.indicator == code and th.scope == scope and th.above is not None), None)
+
+
+def _series(spec: qs.Series, ward, start: dt.date, end: dt.date, cat) -> None:
+    """A sector's own time series: lines, this year against last, a heat map or the latest change."""
+    lang, t = state.lang(), state.t
+    df = state.query(qs.series, spec.key, ward, start, end, cat=cat)
+    if df.empty or df["value"].isna().all():
+        st.info(t("app.empty"))
+        return
+    if not spec.by:
+        df = df.assign(series=df["series"].map(_series_labels(spec)))
+    unit = t(f"breakdown_unit.{spec.unit}") if spec.unit else ""  # the section's title names the series
+    if spec.kind == "yoy":
+        _year_over_year(spec, df, unit)
+        return
+    if spec.kind == "heat":
+        if spec.mid is not None:
+            scheme, reverse = "redyellowgreen", spec.better == "lower"
+        else:
+            scheme, reverse = {"higher": ("greens", False), "lower": ("orangered", False)}.get(spec.better, ("blues", False))
+        chart = charts.heatmap(df, title="", y_title=t(f"breakdown_dim.{spec.by}"), value_title=unit, lang=lang,
+                               period_label=lambda p: i18n.period(p, spec.grain, lang), scheme=scheme,
+                               mid=spec.mid, reverse=reverse)
+    elif spec.kind == "change":
+        _change(spec, df, unit)
+        return
+    else:
+        limit = _threshold(spec.threshold, ward)
+        chart = charts.time_lines(df, x="period", y="value", series="series", title="", x_title="", y_title=unit,
+                                  series_title="", lang=lang, limit=limit, y_format=",.4~f",
+                                  zero=spec.unit not in ("index", "percent", "points"),
+                                  limit_label=t("series.threshold", value=i18n.smart(limit, lang)) if limit else "")
+    st.altair_chart(chart, width="stretch")
+    _keep_wide(spec, df)
+
+
+def _keep_wide(spec: qs.Series, df: pd.DataFrame) -> None:
+    """The series as a table, a column per line and a row per period, for the page's XLSX."""
+    lang, t = state.lang(), state.t
+    wide = df.pivot_table(index="period", columns="series", values="value", aggfunc="first").sort_index(ascending=False)
+    wide.index = [i18n.period(p, spec.grain, lang) for p in wide.index]
+    ui.keep(t(f"series.{spec.key}", where="").rstrip(" ·"), wide.rename_axis(t("sector.period_col")).reset_index())
+
+
+def _year_over_year(spec: qs.Series, df: pd.DataFrame, unit: str) -> None:
+    """A small chart per measure: each month of this year beside the same month last year, and the year so far
+    against the same months of last year."""
+    lang, t = state.lang(), state.t
+    months = VEGA_LOCALE.get(lang, VEGA_LOCALE["vi"])["time"]["shortMonths"]
+    periods = pd.to_datetime(df["period"])
+    this_year = periods.dt.year.max()
+    last_month = periods[periods.dt.year == this_year].dt.month.max()
+    for col, (name, g) in zip(st.columns(df["series"].nunique()), df.groupby("series", sort=False)):
+        p = pd.to_datetime(g["period"])
+        now = g.loc[(p.dt.year == this_year), "value"].sum()
+        before = g.loc[(p.dt.year == this_year - 1) & (p.dt.month <= last_month), "value"].sum()
+        with col:
+            st.altair_chart(charts.year_over_year(g, title=name, y_title=unit, lang=lang, month_names=months),
+                            width="stretch")
+            st.caption(t("series.ytd", month=i18n.period(dt.date(int(this_year), int(last_month), 1), "month", lang),
+                         value=i18n.num(now, lang), before=i18n.num(before, lang)))
+    _keep_wide(spec, df)
+
+
+def _change(spec: qs.Series, df: pd.DataFrame, unit: str) -> None:
+    """The latest value of each series with its change on the period before and four periods before."""
+    lang, t = state.lang(), state.t
+    ch = qs.with_change(df)
+    if ch.empty:
+        st.info(t("app.empty"))
+        return
+    table = pd.DataFrame({
+        t(f"breakdown_dim.{spec.by}"): ch["series"],
+        t("series.latest", period=i18n.period(ch["period"].max(), spec.grain, lang), unit=unit): ch["value"],
+        t("series.change_prev"): ch["change_pct"].round(1),
+        t("series.change_4"): ch["change4_pct"].round(1),
+    })
+    left, right = st.columns([3, 2])
+    with left:
+        st.dataframe(table, hide_index=True, width="stretch", height=min(600, 36 * len(table) + 40),
+                     column_config={c: st.column_config.NumberColumn(format="localized") for c in table.columns[1:]})
+        ui.download_csv(table, f"{spec.key}_{ch['period'].max()}", key=f"dl_{spec.key}",
+                        title=t(f"series.{spec.key}", where=""))
+    with right:
+        bars = ch.dropna(subset=["change_pct"]).assign(
+            colour=lambda d: [COLOURS["bad"] if v > 0 else COLOURS["good"] if v < 0 else COLOURS["neutral"]
+                              for v in d["change_pct"]])
+        st.altair_chart(charts.ranked_bars(bars, x="change_pct", y="series", colour="colour",
+                                           title=t("series.change_chart"), x_title="%", y_title="", lang=lang),
+                        width="stretch")
+
+
+def _register(spec: registers.Register, ward, start: dt.date, end: dt.date, cat) -> None:
+    """A register in full: every row in the page's ward and category (and period, when it has dates)."""
+    lang, t = state.lang(), state.t
+    df = state.query(registers.rows, spec.key, ward, start, end, cat=cat)
+    if df.empty:
+        st.info(t("app.empty"))
+        return
+    for c in df.columns:
+        if pd.api.types.is_datetime64_any_dtype(df[c]):
+            df[c] = [i18n.date(v) if pd.notna(v) else "" for v in df[c]]
+    table = df.rename(columns={c: t(f"register_col.{c}") for c in df.columns})
+    st.dataframe(table, hide_index=True, width="stretch", height=min(480, 36 * len(table) + 40),
+                 column_config={c: st.column_config.NumberColumn(format="localized")
+                                for c, d in zip(table.columns, df.dtypes) if pd.api.types.is_numeric_dtype(d)
+                                and c != t("register_col.approved_year")})
+    st.caption(t("register.count", n=i18n.num(len(table), lang)))
+    ui.download_csv(table, f"{spec.key}_{ward or 'city'}", key=f"dl_{spec.key}", title=t(f"register.{spec.key}", where=""))

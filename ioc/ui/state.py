@@ -148,3 +148,17 @@ def to_url(key: str, value: Any, default: Any, dump: Callable[[Any], str] = str)
         _remembered()[key] = text
         if st.query_params.get(key) != text:
             st.query_params[key] = text
+
+
+def fresh_pick(key: str, value: Optional[str]) -> Optional[str]:
+    """A chart's click selection, once: the value when it differs from the last one seen for chart `key`,
+    else None. A selection stays in its chart after the rerun it caused; acting on it again would undo
+    what the user did since (another ward chosen in the box, the filter cleared)."""
+    seen = f"_pick_seen_{key}"
+    if value is None:
+        st.session_state.pop(seen, None)
+        return None
+    if st.session_state.get(seen) == value:
+        return None
+    st.session_state[seen] = value
+    return value

@@ -74,6 +74,8 @@ CSS = """
 .ioc-kpi-chip {border-radius: 6px; padding: 0 10px;}
 .ioc-kpi-sub {font-size: .78rem; color: #666;}
 .ioc-legend {font-size: .8rem; margin: 4px 0;}
+.ioc-filter-chip {display: inline-block; background: #E3EEF8; color: #0B4F8A; border: 1px solid #9EB7CF; border-radius: 14px;
+  padding: 4px 12px; font-weight: 600; font-size: .9rem; margin-top: 4px;}
 .ioc-legend span {display: inline-block; padding: 1px 8px; margin-right: 4px; border-radius: 3px;}
 </style>
 """

@@ -1,6 +1,7 @@
 """One indicator across the wards: a map judged against the target (or ranked) beside a bar ranking.
 
-Clicking a ward on the map calls `on_pick(ward_code)`, so a page can filter itself by that ward.
+Clicking a ward on the map or its bar calls `on_pick(ward_code)` during the page's run, after the page's
+own widgets exist: a page filtering itself by the ward sets it for the next run (see ioc.ui.sector).
 """
 from __future__ import annotations
 
@@ -52,7 +53,7 @@ def ward_block(ind: Indicator, title: str, key: str, on_pick: Optional[Callable[
             event = st.pydeck_chart(deck, height=height, on_select="rerun", selection_mode="single-object",
                                     key=f"{key}_map")
             picked = (event.selection.get("objects", {}) if event else {}).get("wards") or []
-            code = (picked[0].get("properties") or {}).get("code") if picked else None
+            code = state.fresh_pick(f"{key}_map", (picked[0].get("properties") or {}).get("code") if picked else None)
             if code:
                 on_pick(code)
         if judged:
@@ -70,9 +71,15 @@ def ward_block(ind: Indicator, title: str, key: str, on_pick: Optional[Callable[
             ward=values["name_vi"] if lang == "vi" else values["name_en"],
             colour=[maps.hex_of(fill[c]) for c in values["ward_code"]],
         ).dropna(subset=["value"]).sort_values("value", ascending=ind.direction != "higher")
-        st.altair_chart(charts.ranked_bars(ranked, x="value", y="ward", colour="colour", title=title,
-                                           x_title=unit, y_title=t("overview.ward"), lang=lang),
-                        width="stretch")
+        chart = charts.ranked_bars(ranked, x="value", y="ward", colour="colour", title=title, x_title=unit,
+                                   y_title=t("overview.ward"), lang=lang, select="ward_code" if on_pick else None)
+        if on_pick is None:
+            st.altair_chart(chart, width="stretch")
+        else:  # a click on a ward's bar picks the ward, as a click on the map does
+            code = state.fresh_pick(f"{key}_bars", charts.picked(
+                st.altair_chart(chart, width="stretch", on_select="rerun", key=f"{key}_bars"), "ward_code"))
+            if code:
+                on_pick(code)
     shown = values.assign(value=[ui.masked_text(r) if r["masked"] else r["value"] for _, r in values.iterrows()])
     ui.keep(title, shown[["ward_code", "name_vi", "period", "value"]])
     return values

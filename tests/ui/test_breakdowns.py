@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+import pandas as pd
 import pytest
 
 from ioc.config import load_config
@@ -43,3 +44,69 @@ def test_every_declared_breakdown_and_place_runs_on_the_sample(con):
 def test_an_undeclared_dimension_is_refused(con):
     with pytest.raises(ValueError, match="not a breakdown"):
         breakdowns.breakdown(con, "admin_late", "ward_code; DROP TABLE x", None, START, END)
+
+
+def test_every_declared_series_and_register_runs_with_its_texts(con):
+    from ioc import i18n
+    from ioc.queries import registers, series
+
+    keys = i18n.keys("vi")
+    for specs in series.SERIES.values():
+        for spec in specs:
+            df = series.series(con, spec.key, "25747", START, END)
+            assert not df.empty and df["value"].notna().any(), spec.key
+            assert f"series.{spec.key}" in keys and (not spec.unit or f"breakdown_unit.{spec.unit}" in keys)
+            assert (f"breakdown_dim.{spec.by}" in keys) if spec.by else \
+                all(f"series_measure.{name}" in keys for name, _ in spec.measures), spec.key
+    for specs in registers.REGISTERS.values():
+        for spec in specs:
+            df = registers.rows(con, spec.key, None, START, END)
+            assert f"register.{spec.key}" in keys and all(f"register_col.{c}" in keys for c in df.columns), spec.key
+    for specs in breakdowns.BREAKDOWNS.values():
+        for spec in specs:
+            assert f"breakdown.{spec.key}" in keys and all(f"breakdown_dim.{d}" in keys for d in spec.dims), spec.key
+
+
+def test_jobs_offered_against_sought_equal_hand_sql(con):
+    from ioc.queries import series
+
+    got = series.series(con, "labour_jobs", None, START, END)
+    want = con.execute("""SELECT date_trunc('month', period), sum(vacancies), sum(job_seekers) FROM labour_jobs_monthly
+                          WHERE period BETWEEN ? AND ? GROUP BY 1""", [START, END]).fetchall()
+    wide = got.pivot(index="period", columns="series", values="value")
+    assert len(wide) == len(want) > 0
+    for month, vacancies, seekers in want:
+        row = wide.loc[pd.Timestamp(month)]
+        assert (row["vacancies"], row["job_seekers"]) == (vacancies, seekers)
+
+
+def test_a_category_filter_narrows_every_query_on_tables_with_that_column(con):
+    from ioc.queries import registers, series
+
+    agencies = breakdowns.breakdown(con, "citizen_received", "agency", None, START, END)
+    cat = ("agency", agencies["label"].iloc[0])
+    by_cat = breakdowns.breakdown(con, "citizen_received", "category", None, START, END, cat=cat)
+    assert by_cat["value"].sum() == agencies["value"].iloc[0]  # the agency's reports, split by category
+    # the breakdown on the filtered column itself still lists every agency
+    assert len(breakdowns.breakdown(con, "citizen_received", "agency", None, START, END, cat=cat)) == len(agencies)
+    monday, sunday = dt.date(2025, 11, 3), dt.date(2026, 10, 25)  # whole weeks, as the weekly series counts
+    weeks = breakdowns.breakdown(con, "citizen_received", "agency", None, monday, sunday)
+    flow = series.series(con, "citizen_flow", None, monday, sunday, cat=cat)
+    assert flow.loc[flow["series"] == "received", "value"].sum() == weeks.set_index("label").loc[cat[1], "value"]
+    pts = places.points(con, "citizen_reports", None, START, END, cat=("category", by_cat["label"].iloc[0]))
+    assert set(pts["category"]) == {by_cat["label"].iloc[0]}
+    # a table without the column is left as it is
+    assert len(registers.rows(con, "industry_parks", None, None, None, cat=cat)) == len(
+        registers.rows(con, "industry_parks", None, None, None))
+
+
+def test_goods_prices_change_is_against_the_week_before(con):
+    from ioc.queries import series
+
+    ch = series.with_change(series.series(con, "prices_goods", None, END - dt.timedelta(days=60), END))
+    item = ch.iloc[0]
+    weeks = con.execute("""SELECT date_trunc('week', surveyed_on) w, avg(price_vnd) FROM prices_goods_weekly
+                           WHERE item_name = ? AND surveyed_on <= ? GROUP BY 1 ORDER BY 1 DESC LIMIT 2""",
+                        [item["series"], END]).fetchall()
+    assert item["value"] == weeks[0][1] and item["prev"] == weeks[1][1]
+    assert item["change_pct"] == pytest.approx(100 * (weeks[0][1] - weeks[1][1]) / weeks[1][1])

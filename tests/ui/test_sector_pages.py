@@ -28,3 +28,40 @@ def test_sector_filters_come_from_the_url(page, served_app: str) -> None:
     body = page.inner_text("body")
     assert "Phú Cường" in body and "Hồ sơ tiếp nhận" in body
     assert "ward=25747" in page.url
+
+
+def _idle(page) -> None:
+    """Until the rerun a click caused has finished (Streamlit's status widget gone)."""
+    page.wait_for_timeout(1500)
+    page.wait_for_function("() => !document.querySelector('[data-testid=\"stStatusWidget\"]')", timeout=60_000)
+    page.wait_for_timeout(800)
+
+
+def _click_bar(page, chart: int, bar: int) -> None:
+    mark = page.locator('[data-testid="stVegaLiteChart"] svg g.mark-rect').nth(chart).locator("path").nth(bar)
+    mark.scroll_into_view_if_needed()
+    mark.click()
+    _idle(page)
+
+
+def test_clicks_on_bars_and_the_map_filter_the_page(page, served_app: str) -> None:
+    _open(page, f"{served_app}/admin")
+    page.get_by_role("heading", name="Hồ sơ trễ hạn").wait_for(timeout=60_000)
+    _idle(page)
+    _click_bar(page, 0, 2)  # the wards ranked: the third ward's bar
+    assert "ward=" in page.url
+    first = page.url.split("ward=")[1][:5]
+    canvas = page.locator('[data-testid="stDeckGlJsonChart"] canvas').first
+    canvas.scroll_into_view_if_needed()
+    box = canvas.bounding_box()
+    page.mouse.click(box["x"] + box["width"] * 0.3, box["y"] + box["height"] * 0.3)  # a ward on the map
+    _idle(page)
+    assert "ward=" in page.url and page.url.split("ward=")[1][:5] != first
+    _click_bar(page, 1, 0)  # late dossiers by agency: the agency with the most
+    assert "cat=agency" in page.url
+    assert "Đang lọc các biểu đồ chi tiết: Cơ quan" in page.inner_text("body")
+    page.get_by_role("button", name="Bỏ lọc").click()
+    _idle(page)
+    assert "cat=" not in page.url and "ward=" in page.url  # cleared, and not set again by the chart
+    _no_traceback(page)
+    assert "Không hiển thị được phần này" not in page.inner_text("body")

@@ -1,0 +1,96 @@
+"""AppTest of every sector page (the pages ioc.ui.sector builds): defaults, filters from the URL, and the
+category filter a click on a bar sets."""
+from __future__ import annotations
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from ioc.config import load_config
+from ioc.queries import breakdowns, registers, series
+from tests.ui.conftest import ROOT
+from tests.ui.test_pages import _elements
+
+pytestmark = pytest.mark.usefixtures("sample_data")
+
+SECTORS = [s.code for s in load_config(ROOT / "config.yaml").sectors if s.code != "env"]
+
+
+def _sector_page(code: str) -> None:
+    import streamlit as st
+
+    from ioc.ui import sector
+
+    st.set_page_config(layout="wide")
+    sector.render(code)
+
+
+def _run(code: str, **params: str) -> AppTest:
+    at = AppTest.from_function(_sector_page, args=(code,), default_timeout=120)
+    at.query_params.update(params)
+    return at.run()
+
+
+def _charts(at: AppTest) -> list:
+    return _elements(at, "vega_lite_chart") or _elements(at, "arrow_vega_lite_chart")
+
+
+def _subheaders(at: AppTest) -> list[str]:
+    return [h.value for h in at.subheader]
+
+
+@pytest.mark.parametrize("code", SECTORS)
+def test_sector_page_by_default(code: str) -> None:
+    at = _run(code)
+    assert not at.exception, at.exception
+    assert not at.error, [e.value for e in at.error]
+    markdown = "\n".join(m.value for m in at.markdown)
+    assert 'class="ioc-tile ' in markdown
+    # the trend, and a chart for every declared series, breakdown and the ward ranking at least
+    declared = len(series.SERIES.get(code, [])) + len(breakdowns.BREAKDOWNS.get(code, []))
+    assert len(_charts(at)) >= 1 + declared, (code, len(_charts(at)))
+    assert at.dataframe, "no detail table"
+    assert len(at.subheader) >= 3 + declared + len(registers.REGISTERS.get(code, []))
+
+
+def test_filters_from_the_url_reach_every_section() -> None:
+    at = _run("citizen", ward="25747", period="2026-01-01..2026-06-30", si="CITIZEN_REPORTS",
+              cat="agency:Công an thành phố")
+    assert not at.exception, at.exception
+    assert at.selectbox(key="ward").value == "25747"
+    assert at.selectbox(key="si").value == "CITIZEN_REPORTS"
+    heads = _subheaders(at)
+    # the indicator layer is the ward's; the detail sections are the ward's and the agency's
+    assert any(h.startswith("Các chỉ số chính · Phú Cường") and "Công an" not in h for h in heads), heads
+    assert any(h.startswith("Phản ánh tiếp nhận · Phú Cường · Công an thành phố") for h in heads), heads
+    assert "Công an thành phố" in "\n".join(m.value for m in at.markdown)  # the chip saying what is filtered
+    assert at.query_params["cat"] in ("agency:Công an thành phố", ["agency:Công an thành phố"])
+
+
+def test_clearing_the_category_filter_removes_it_from_the_url() -> None:
+    at = _run("citizen", cat="agency:Công an thành phố")
+    at.button(key="cat_clear").click().run()
+    assert not at.exception, at.exception
+    assert "cat" not in at.query_params
+    assert not any("Công an thành phố" in h for h in _subheaders(at))
+
+
+def test_a_category_the_page_does_not_know_is_ignored() -> None:
+    at = _run("citizen", cat="password:x")
+    assert not at.exception, at.exception
+    assert "cat" not in at.query_params
+
+
+def test_english_sector_page() -> None:
+    at = _run("prices", lang="en")
+    assert not at.exception, at.exception
+    heads = _subheaders(at)
+    assert any(h.startswith("CPI by its 11 groups, month on month") for h in heads), heads
+    assert any(h.startswith("Essential goods prices week by week") for h in heads), heads
+
+
+def test_labour_masks_small_counts_in_its_table() -> None:
+    at = _run("labour", ward="25747", si="LABOUR_SOCIAL_RECIPIENTS", period="2021-01-01..2026-10-31")
+    assert not at.exception, at.exception
+    table = at.dataframe[-1].value  # the detail table: every indicator of the sector by period
+    cells = [v for v in table.drop(columns=table.columns[0]).to_numpy().ravel() if v == v and v is not None]
+    assert not [v for v in cells if isinstance(v, (int, float)) and 1 <= v <= 4], "a count under 5 is shown"
