@@ -33,6 +33,7 @@ class Series:
     threshold: Optional[str] = None  # indicator code whose alert threshold (kiosk.attention) is drawn as a rule
     where: str = "TRUE"  # a fixed condition on the rows (never user input)
     order: Optional[str] = None  # a column the values of `by` are listed by (a CPI group's code), else by name
+    names: Optional[tuple[str, str, str]] = None  # (table, key, name): `by` is a code, shown by that table's name
     better: Optional[str] = None  # "higher" | "lower": how a heat map colours its cells (None: neutral)
     mid: Optional[float] = None  # a heat map diverges around this value (an index at 100)
 
@@ -78,6 +79,7 @@ SERIES: dict[str, list[Series]] = {
                unit="index"),
         Series("industry_discharge_over", "industry_discharge_daily", "date",
                (("days_over", f"count(*) FILTER (WHERE {DISCHARGE_OVER})"),), by="park_code", unit="days",
+               names=("industry_parks", "park_code", "name"),
                kind="heat", better="lower"),
     ],
     "resources": [
@@ -90,6 +92,8 @@ SERIES: dict[str, list[Series]] = {
     "health": [
         Series("health_dengue", "health_disease_weekly", "week_start", (("dengue", "sum(dengue_cases)"),), grain="week",
                unit="cases_people", threshold="HEALTH_DENGUE_CASES"),
+        Series("health_dengue_wards", "health_disease_weekly", "week_start", (("dengue", "sum(dengue_cases)"),),
+               by="ward_name", grain="week", unit="cases_people", kind="heat", better="lower"),
         Series("health_hfmd", "health_disease_weekly", "week_start", (("hfmd", "sum(hfmd_cases)"),), grain="week",
                unit="cases_people", threshold="HEALTH_HFMD_CASES"),
         Series("health_coverage", "health_coverage_monthly", "period",
@@ -156,12 +160,16 @@ def series(
     parts, params = [], []
     for i, (name, agg) in enumerate(spec.measures):
         label = f"CAST({ident(spec.by)} AS VARCHAR)" if spec.by else "CAST(? AS VARCHAR)"
+        if spec.names:  # a park's name for its code; the code itself when the register lacks it
+            table, key_col, name_col = (ident(x) for x in spec.names)
+            label = (f"coalesce((SELECT min({name_col}) FROM {table} n WHERE CAST(n.{key_col} AS VARCHAR) = "
+                     f"CAST(x.{ident(spec.by)} AS VARCHAR)), CAST(x.{ident(spec.by)} AS VARCHAR))")
         # series listed as declared, or the values of `by` by their order column or name
         order = (f"CAST(min({ident(spec.order)}) AS VARCHAR)" if spec.order else label) if spec.by else f"'{i:03d}'"
         trunc = f"date_trunc('{spec.grain}', {day})"
         # whole periods: a week surveyed on Wednesday belongs to a period that ends on the Monday it starts
         parts.append(f"SELECT CAST({trunc} AS DATE) AS period, {label} AS series, CAST({agg} AS DOUBLE) AS value, "
-                     f"{order} AS ord FROM {ident(spec.table)} "
+                     f"{order} AS ord FROM {ident(spec.table)} AS x "
                      f"WHERE {trunc} >= date_trunc('{spec.grain}', CAST(? AS DATE)) "
                      f"AND {trunc} <= date_trunc('{spec.grain}', CAST(? AS DATE)) "
                      f"AND ({spec.where}) {ward_clause} {cat_sql} GROUP BY ALL")

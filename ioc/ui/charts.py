@@ -32,7 +32,8 @@ def time_lines(
     base = alt.Chart(df).mark_line(strokeWidth=1.6, point=not hourly and len(df) <= 400).encode(
         x=alt.X(f"{x}:T", title=x_title, axis=alt.Axis(format=axis_fmt, labelOverlap=True)),
         y=alt.Y(f"{y}:Q", title=y_title, axis=alt.Axis(format=y_format), scale=alt.Scale(zero=zero)),
-        color=alt.Color(f"{series}:N", title=series_title, legend=alt.Legend(columns=2, labelLimit=360)),
+        color=alt.Color(f"{series}:N", title=series_title, legend=alt.Legend(columns=2, labelLimit=360),
+                        sort=list(dict.fromkeys(df[series]))),  # as given, not alphabetical
         tooltip=[alt.Tooltip(f"{series}:N", title=series_title), alt.Tooltip(f"{x}:T", title=x_title, format=time_fmt),
                  alt.Tooltip(f"{y}:Q", title=y_title, format=",.1f")],
     )
@@ -143,3 +144,17 @@ def progress_bars(df: pd.DataFrame, *, title: str, x_title: str, expected_title:
     full = alt.Chart(pd.DataFrame({"x": [100]})).mark_rule(color=COLOURS["neutral"], strokeDash=[4, 3]).encode(x="x:Q")
     return finish(alt.layer(bars, ticks, full).properties(title=alt.TitleParams(title, fontSize=13)), lang,
                   height=max(120, 34 * len(df) + 30))
+
+
+def grouped_bars(df: pd.DataFrame, *, x: str, y: str, series: str, y_title: str, lang: str) -> alt.Chart:
+    """Bars side by side per x (a year), one per series: for a few yearly values, where a line says little."""
+    order = list(dict.fromkeys(df[x]))
+    chart = alt.Chart(df).mark_bar().encode(
+        x=alt.X(f"{x}:N", title=None, sort=order, axis=alt.Axis(labelAngle=0)),
+        xOffset=alt.XOffset(f"{series}:N", sort=None),
+        y=alt.Y(f"{y}:Q", title=y_title, axis=alt.Axis(format=",.4~f")),
+        color=alt.Color(f"{series}:N", title=None, sort=None, legend=alt.Legend(columns=2, labelLimit=360)),
+        tooltip=[alt.Tooltip(f"{series}:N", title=""), alt.Tooltip(f"{x}:N", title=""),
+                 alt.Tooltip(f"{y}:Q", title=y_title, format=",.2~f")],
+    )
+    return finish(chart, lang)

@@ -349,6 +349,9 @@ def _series(spec: qs.Series, ward, start: dt.date, end: dt.date, cat) -> None:
     elif spec.kind == "change":
         _change(spec, df, unit)
         return
+    elif spec.grain == "year":  # a few school or calendar years: bars side by side read better than lines
+        chart = charts.grouped_bars(df.assign(year=[i18n.period(p, "year", lang) for p in df["period"]]),
+                                    x="year", y="value", series="series", y_title=unit, lang=lang)
     else:
         limit = _threshold(spec.threshold, ward)
         chart = charts.time_lines(df, x="period", y="value", series="series", title="", x_title="", y_title=unit,

@@ -4,7 +4,7 @@ from __future__ import annotations
 import pytest
 
 from ioc.config import load_config
-from tests.ui.conftest import ROOT
+from tests.ui.conftest import ARTIFACTS, ROOT
 from tests.ui.test_browser import _no_traceback, _open, browser, page  # noqa: F401 - shared fixtures
 
 pytestmark = pytest.mark.browser
@@ -14,11 +14,26 @@ SECTORS = [s.code for s in load_config(ROOT / "config.yaml").sectors if s.code !
 
 @pytest.mark.parametrize("code", SECTORS)
 def test_sector_page_draws_without_error(page, served_app: str, code: str) -> None:
+    page.set_viewport_size({"width": 1440, "height": 5000})  # the whole page in view, so all of it is drawn
     _open(page, f"{served_app}/{code}")
     page.wait_for_selector('[data-testid="stVegaLiteChart"] svg, [data-testid="stVegaLiteChart"] canvas', timeout=60_000)
     _no_traceback(page)
     assert page.locator(".ioc-tile").count() >= 1
     assert "Không hiển thị được phần này" not in page.inner_text("body")
+    assert not page.errors, page.errors
+    page.wait_for_timeout(1500)  # deck.gl and Vega finish drawing after the script run ends
+    page.screenshot(path=str(ARTIFACTS / f"sector_{code}.png"))
+
+
+@pytest.mark.parametrize("path", ["phan-anh", "catalog", "sql"])
+def test_other_pages_draw_without_error(page, served_app: str, path: str) -> None:
+    page.set_viewport_size({"width": 1440, "height": 3000})
+    _open(page, f"{served_app}/{path}")
+    _no_traceback(page)
+    assert "Không hiển thị được phần này" not in page.inner_text("body")
+    assert not page.errors, page.errors
+    page.wait_for_timeout(1500)
+    page.screenshot(path=str(ARTIFACTS / f"page_{path}.png"))
 
 
 def test_sector_filters_come_from_the_url(page, served_app: str) -> None:

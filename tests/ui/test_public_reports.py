@@ -1,0 +1,69 @@
+"""The public page of citizen report results: the figures, a report looked up by its code, the ward filter."""
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from ioc.queries import public
+from ioc.warehouse import Warehouse
+
+pytestmark = pytest.mark.usefixtures("sample_data")
+PAGE = "pages/public_reports.py"
+
+
+def _page(**params: str) -> AppTest:
+    at = AppTest.from_file("../../app.py", default_timeout=90)
+    at.switch_page(PAGE)
+    at.query_params.update(params)
+    return at.run()
+
+
+def _html(at: AppTest) -> str:
+    return "\n".join(m.value for m in at.markdown)
+
+
+def test_results_equal_hand_sql(sample_data: Path) -> None:
+    with Warehouse(sample_data / "warehouse").connect() as con:
+        end = public.as_of(con)
+        start = end - dt.timedelta(days=29)
+        got = public.results(con, "25747", start, end)
+        received, resolved, on_time = con.execute("""
+            SELECT count(*), count(resolved_at), count(*) FILTER (WHERE resolved_at <= due_at)
+            FROM citizen_reports WHERE ward_code = '25747' AND CAST(created_at AS DATE) BETWEEN ? AND ?""",
+                                                  [start, end]).fetchone()
+        assert (got["received"], got["resolved"]) == (received, resolved) and received > 0
+        assert got["on_time_pct"] == pytest.approx(100 * on_time / resolved)
+        wards = public.by_ward(con, start, end)
+        assert len(wards) == 14 and wards["received"].sum() == public.results(con, None, start, end)["received"]
+
+
+def test_public_page_by_default() -> None:
+    at = _page()
+    assert not at.exception, at.exception
+    html = _html(at)
+    assert "Phản ánh tiếp nhận" in html and "Tỷ lệ xử lý đúng hạn" in html
+    assert at.dataframe and len(at.dataframe[0].value) > 0
+
+
+def test_a_report_is_found_by_its_code_from_the_url(sample_data: Path) -> None:
+    with Warehouse(sample_data / "warehouse").connect() as con:
+        code, title = con.execute("SELECT report_id, title FROM citizen_reports ORDER BY created_at DESC LIMIT 1").fetchone()
+    at = _page(ma=code.lower())
+    assert not at.exception, at.exception
+    assert title in _html(at) and not at.warning
+
+
+def test_an_unknown_code_says_so() -> None:
+    at = _page(ma="PA-1999-000000")
+    assert not at.exception, at.exception
+    assert at.warning and "PA-1999-000000" in at.warning[0].value
+
+
+def test_ward_and_english_from_the_url() -> None:
+    at = _page(ward="25747", lang="en", days="90")
+    assert not at.exception, at.exception
+    assert any("Phu Cuong" in h.value or "Phú Cường" in h.value for h in at.subheader)
+    assert "Reports received" in _html(at)
