@@ -94,3 +94,13 @@ def test_labour_masks_small_counts_in_its_table() -> None:
     table = at.dataframe[-1].value  # the detail table: every indicator of the sector by period
     cells = [v for v in table.drop(columns=table.columns[0]).to_numpy().ravel() if v == v and v is not None]
     assert not [v for v in cells if isinstance(v, (int, float)) and 1 <= v <= 4], "a count under 5 is shown"
+
+
+@pytest.mark.parametrize("code", SECTORS)
+def test_sector_page_with_ward_and_period_from_the_url(code: str) -> None:
+    at = _run(code, ward="25747", period="2025-01-01..2025-12-31")
+    assert not at.exception, at.exception
+    assert not at.error, [e.value for e in at.error]
+    assert at.selectbox(key="ward").value == "25747"
+    assert [str(d) for d in at.date_input(key="period").value] == ["2025-01-01", "2025-12-31"]
+    assert any("Phú Cường" in h for h in _subheaders(at))
