@@ -10,6 +10,7 @@ from ioc.ui import state
 # (file, locale key of the title, url path, icon, section)
 PAGES = [
     ("pages/overview.py", "nav.overview", "overview", ":material/dashboard:", "nav.city"),
+    ("pages/ward.py", "nav.ward", "ward", ":material/location_city:", "nav.city"),
     ("pages/public_reports.py", "nav.public", "phan-anh", ":material/campaign:", "nav.city"),
     ("pages/environment.py", "nav.environment", "environment", ":material/air:", "nav.sectors"),
     ("pages/catalog.py", "nav.catalog", "catalog", ":material/dataset:", "nav.data"),

@@ -8,6 +8,7 @@ from ioc import i18n
 from ioc.queries import indicators as qi
 from ioc.ui import state, wards
 from ioc.ui import components as ui
+from ioc.ui.ward_link import open_ward_profile
 
 cfg = state.config()
 lang = state.lang()
@@ -39,7 +40,7 @@ with ui.section(t("overview.map_title")):
                             key=state.url_key("ind", codes[0], lambda v: v if v in names else None))
         state.to_url("ind", code, codes[0])
         ind = next(i for i in cfg.indicators if i.code == code)
-        wards.ward_block(ind, names[code], key="overview")
+        wards.ward_block(ind, names[code], key="overview", on_pick=open_ward_profile)  # a click opens the ward's profile
 
 with ui.section(t("freshness.title")):
     rows = []

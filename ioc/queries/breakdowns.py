@@ -13,7 +13,9 @@ from ioc.queries import Category, category_clause, frame, has_column, has_table
 from ioc.warehouse import ident
 
 LATE_DOSSIER = ("(resolved_at IS NULL AND due_date < current_date) OR CAST(resolved_at AS DATE) > due_date")
-LATE_REPORT = "(resolved_at IS NULL AND due_at < now()::TIMESTAMP) OR resolved_at > due_at"
+# a report passed on to the body that holds the matter is closed without an answer of ours: neither open nor late
+OPEN_REPORT = "(resolved_at IS NULL AND status IS DISTINCT FROM 'Không thuộc thẩm quyền')"
+LATE_REPORT = f"({OPEN_REPORT} AND due_at < now()::TIMESTAMP) OR resolved_at > due_at"
 
 
 @dataclass(frozen=True)

@@ -10,10 +10,11 @@ import duckdb
 import pandas as pd
 
 from ioc.queries import frame
-from ioc.queries.breakdowns import LATE_REPORT
+from ioc.queries.breakdowns import LATE_REPORT, OPEN_REPORT
 
 # every report with whether it was answered on time and whether it is (or was) late, computed once
-REPORTS = f"""(SELECT *, resolved_at IS NOT NULL AND resolved_at <= due_at AS on_time, ({LATE_REPORT}) AS late
+REPORTS = f"""(SELECT *, resolved_at IS NOT NULL AND resolved_at <= due_at AS on_time, ({LATE_REPORT}) AS late,
+                     {OPEN_REPORT} AS open
               FROM citizen_reports)"""
 
 
@@ -25,7 +26,7 @@ def as_of(con: duckdb.DuckDBPyConnection) -> Optional[dt.date]:
 def results(con: duckdb.DuckDBPyConnection, ward: Optional[str], start: dt.date, end: dt.date) -> dict:
     """Reports received in the period (one ward or the city) and what became of them."""
     return frame(con, f"""
-        SELECT count(*) AS received, count(resolved_at) AS resolved, count(*) - count(resolved_at) AS open,
+        SELECT count(*) AS received, count(resolved_at) AS resolved, count(*) FILTER (WHERE open) AS open,
                count(*) FILTER (WHERE late) AS late,
                100.0 * count(*) FILTER (WHERE on_time) / nullif(count(resolved_at), 0) AS on_time_pct,
                median(date_diff('hour', created_at, resolved_at)) / 24.0 AS median_days,
@@ -40,7 +41,7 @@ def by_ward(con: duckdb.DuckDBPyConnection, start: dt.date, end: dt.date) -> pd.
     return frame(con, f"""
         SELECT w.ward_code, w.name_vi, w.name_en, count(r.report_id) AS received,
                100.0 * count(*) FILTER (WHERE r.on_time) / nullif(count(r.resolved_at), 0) AS on_time_pct,
-               count(r.report_id) - count(r.resolved_at) AS open
+               count(*) FILTER (WHERE r.open) AS open
         FROM dim_ward w LEFT JOIN {REPORTS} r
           ON r.ward_code = w.ward_code AND CAST(r.created_at AS DATE) BETWEEN ? AND ?
         GROUP BY ALL ORDER BY on_time_pct DESC NULLS LAST, w.name_vi

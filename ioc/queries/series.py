@@ -14,6 +14,7 @@ import duckdb
 import pandas as pd
 
 from ioc.queries import Category, category_clause, frame, has_column, has_table
+from ioc.queries.breakdowns import LATE_REPORT
 from ioc.warehouse import ident
 
 GRAINS = ("day", "week", "month", "quarter", "year")
@@ -67,8 +68,7 @@ SERIES: dict[str, list[Series]] = {
     "citizen": [
         Series("citizen_flow", "citizen_reports", "created_at",
                (("received", "count(*)"), ("resolved", "count(resolved_at)"),
-                ("late", "count(*) FILTER (WHERE (resolved_at IS NULL AND due_at < now()::TIMESTAMP)"
-                         " OR resolved_at > due_at)")), grain="week", unit="reports"),
+                ("late", f"count(*) FILTER (WHERE {LATE_REPORT})")), grain="week", unit="reports"),
         Series("citizen_satisfaction", "citizen_reports", "created_at", (("satisfaction", "avg(satisfaction)"),),
                by="category", unit="points", kind="heat", better="higher"),
     ],

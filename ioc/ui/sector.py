@@ -8,6 +8,7 @@ from typing import Optional
 import altair as alt
 import pandas as pd
 import streamlit as st
+from streamlit.errors import StreamlitAPIException
 
 from ioc import i18n
 from ioc.queries import indicators as qi
@@ -17,6 +18,7 @@ from ioc.queries import series as qs
 from ioc.ui import charts, maps, state, wards
 from ioc.ui import components as ui
 from ioc.ui.theme import COLOURS, VEGA_LOCALE
+from ioc.ui.ward_link import ward_profile_link
 
 
 WARD_PICK = "_ward_pick"  # a ward clicked on a map or bar, applied to the ward box before it is drawn
@@ -110,6 +112,11 @@ def render(sector: str) -> None:
                 _set_category(cat[0], None)
         # the indicator layer (tiles, trend, wards) is city- or ward-wide; the category narrows what follows it
         scope = f"{where} · {cat[1]}" if cat else where
+        if ward:  # the ward across every sector, as its chairman brings it to a meeting
+            try:
+                ward_profile_link(ward)
+            except StreamlitAPIException:  # an app without the ward page in its navigation (a test harness)
+                pass
 
     with ui.section(t("sector.tiles_title", where=where)):
         tiles = state.query(qi.summary, codes=tuple(codes), ward=ward or None, today=state.today())

@@ -43,6 +43,8 @@ def test_sector_filters_come_from_the_url(page, served_app: str) -> None:
     body = page.inner_text("body")
     assert "Phú Cường" in body and "Hồ sơ tiếp nhận" in body
     assert "ward=25747" in page.url
+    link = page.locator('a[href*="ward?ward=25747"]')  # the ward's profile, one click away
+    assert link.count() >= 1 and "Phú Cường" in link.first.inner_text()
 
 
 def _idle(page) -> None:
