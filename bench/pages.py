@@ -52,7 +52,7 @@ READY = """() => { const a = document.querySelector('[data-testid="stApp"]');
 SECTORS = ["socio", "admin", "tourism", "security", "citizen", "zoning", "industry", "resources", "health",
            "education", "labour", "science", "prices"]
 # (label, url path + query): every page of the navigation with its defaults, then filtered views
-URLS = ([("overview", "/overview"), ("environment", "/environment")]
+URLS = ([("overview", "/overview"), ("ward", "/ward"), ("phan-anh", "/phan-anh"), ("environment", "/environment")]
         + [(s, f"/{s}") for s in SECTORS]
         + [("catalog", "/catalog"), ("explorer", "/explorer"), ("sql", "/sql")]
         + [("environment · hourly, 30 days", "/environment?grain=hour"),
@@ -61,7 +61,7 @@ URLS = ([("overview", "/overview"), ("environment", "/environment")]
            ("citizen · ward, 2021–2026", "/citizen?ward=25750&period=2021-01-01..2026-10-31"),
            ("catalog · env_air_hourly profile", "/catalog?table=env_air_hourly"),
            ("explorer · citizen_reports by category", "/explorer?t=citizen_reports&g=category")])
-NAV_PAGES = 18  # the first 18 URLs are the navigation's pages with their defaults
+NAV_PAGES = 20  # the first 20 URLs are the navigation's pages with their defaults
 
 
 def rss(pid: int) -> dict:
@@ -204,12 +204,12 @@ def main() -> int:
     ap.add_argument("--data", choices=["sample", "scale"], default="sample")
     ap.add_argument("--warm", type=int, default=10, help="warm visits of every URL")
     ap.add_argument("--cold", type=int, default=3, help="server starts, each with one cold visit of every URL")
-    ap.add_argument("--only", default="", help="comma-separated labels to visit (default: all)")
+    ap.add_argument("--only", default="", help="labels to visit, separated by ';' (default: all)")
     a = ap.parse_args()
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))  # a `kill` still stops the server it started
     OUT.mkdir(parents=True, exist_ok=True)
     cfg = prepare(a.data)
-    urls = [(label, path) for label, path in URLS if not a.only or label in a.only.split(",")]
+    urls = [(label, path) for label, path in URLS if not a.only or label in a.only.split(";")]
     results = {label: {"path": path, "cold": [], "warm": []} for label, path in urls}
     memory: list[dict] = []
     from playwright.sync_api import sync_playwright

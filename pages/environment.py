@@ -116,6 +116,8 @@ with ui.section(t("env.map_title")):
     ui.legend([(t("aqi_band." + key), colour, "#111" if key in ("good", "moderate", "poor") else "#fff")
                for _, key, colour in aqi.BANDS])
 
+MAX_LINES = 10  # stations drawn one line each; more are drawn as their median and highest value
+
 with ui.section():
     span = (end - start).days + 1
     shown_grain, s_start = grain, start
@@ -125,11 +127,17 @@ with ui.section():
     elif grain == "day" and span > 120:
         shown_grain = "week" if span <= 730 else "month"
     avg = hour_avg if grain == "hour" else day_avg
-    data = state.query(qe.series, pollutant, shown_grain, s_start, end, codes)
+    many = len(codes or names) > MAX_LINES  # one line per station reads as noise (and is megabytes to send)
+    data = state.query(qe.series_summary if many else qe.series, pollutant, shown_grain, s_start, end, codes)
     if data.empty:
         st.info(t("env.no_hourly") if grain == "hour" else t("app.empty"))
     else:
-        data["station"] = data["station_code"].map(names).fillna(data["station_code"])
+        if many:
+            n = int(data["stations"].max())
+            data["station"] = data["series"].map({"median": t("env.series_median", n=n), "max": t("env.series_max")})
+            st.caption(t("env.summary_note", n=i18n.num(len(codes or names), lang), max=MAX_LINES))
+        else:
+            data["station"] = data["station_code"].map(names).fillna(data["station_code"])
         title = t("env.trend_title", pollutant=t("pollutant." + pollutant), grain=t("env.grain_" + shown_grain).lower())
         st.altair_chart(charts.time_lines(
             data, x="t", y="value", series="station", title=title, x_title=t("env.time"),

@@ -57,3 +57,22 @@ def test_status_reads_targets_and_ceilings(direction, aggregate, ytd, periods, v
                           value=value, target_aggregate=aggregate, ytd=ytd, grain="month", ytd_periods=periods,
                           direction=direction)
     assert qi._status(row) == expected
+
+
+def test_air_summary_is_the_median_and_highest_station_at_each_hour(tmp_path):
+    import datetime as dt
+
+    import duckdb
+
+    from ioc.queries import environment as qe
+
+    con = duckdb.connect(str(tmp_path / "w.duckdb"))
+    con.execute("CREATE TABLE env_air_hourly (station_code VARCHAR, ts TIMESTAMP, pm25 DOUBLE, pm10 DOUBLE, no2 DOUBLE,"
+                " so2 DOUBLE, co DOUBLE, o3 DOUBLE)")
+    con.execute("""INSERT INTO env_air_hourly (station_code, ts, pm25) VALUES
+        ('A', '2026-10-01 00:00', 10), ('B', '2026-10-01 00:00', 20), ('C', '2026-10-01 00:00', 60),
+        ('A', '2026-10-01 01:00', 5), ('B', '2026-10-01 01:00', NULL), ('C', '2026-10-01 01:00', 7)""")
+    got = qe.series_summary(con, "pm25", "hour", dt.date(2026, 10, 1), dt.date(2026, 10, 1))
+    rows = {(str(r.t)[11:16], r.series): (r.value, r.stations) for r in got.itertuples()}
+    assert rows[("00:00", "median")] == (20, 3) and rows[("00:00", "max")] == (60, 3)
+    assert rows[("01:00", "median")] == (6, 2) and rows[("01:00", "max")] == (7, 2)

@@ -69,32 +69,46 @@ def latest_aqi(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
 GRAINS = {"week", "month"}
 
 
+def _series_sql(pollutant: str, grain: str, start: dt.date, end: dt.date,
+                station_codes: Optional[Sequence[str]]) -> tuple[str, list]:
+    col = _pollutant(pollutant)
+    codes = list(station_codes) if station_codes else None
+    stations = "(CAST(? AS VARCHAR[]) IS NULL OR list_contains(CAST(? AS VARCHAR[]), station_code))"
+    if grain in GRAINS:
+        return (f"""SELECT station_code, CAST(date_trunc(?, date) AS TIMESTAMP) AS t, avg({col}) AS value
+                    FROM {DAILY} WHERE date >= ? AND date <= ? AND {stations} GROUP BY ALL""",
+                [grain, start, end, codes, codes])
+    if grain == "hour":
+        return (f"""SELECT station_code, ts AS t, {col} AS value FROM {HOURLY}
+                    WHERE ts >= ? AND ts < ? + INTERVAL 1 DAY AND {stations}""", [start, end, codes, codes])
+    return (f"""SELECT station_code, CAST(date AS TIMESTAMP) AS t, {col} AS value FROM {DAILY}
+                WHERE date >= ? AND date <= ? AND {stations}""", [start, end, codes, codes])
+
+
 def series(
     con: duckdb.DuckDBPyConnection, pollutant: str, grain: str, start: dt.date, end: dt.date,
     station_codes: Optional[Sequence[str]] = None,
 ) -> pd.DataFrame:
     """Concentration of one pollutant per station and hour ('hour'), day ('day'), or the mean of the
     daily means per week or month ('week', 'month'), µg/m³."""
-    col = _pollutant(pollutant)
-    codes = list(station_codes) if station_codes else None
-    if grain in GRAINS:
-        sql = f"""SELECT station_code, CAST(date_trunc(?, date) AS TIMESTAMP) AS t, avg({col}) AS value
-                  FROM {DAILY}
-                  WHERE date >= ? AND date <= ?
-                    AND (CAST(? AS VARCHAR[]) IS NULL OR list_contains(CAST(? AS VARCHAR[]), station_code))
-                  GROUP BY ALL ORDER BY station_code, t"""
-        return frame(con, sql, [grain, start, end, codes, codes])
-    if grain == "hour":
-        sql = f"""SELECT station_code, ts AS t, {col} AS value FROM {HOURLY}
-                  WHERE ts >= ? AND ts < ? + INTERVAL 1 DAY
-                    AND (CAST(? AS VARCHAR[]) IS NULL OR list_contains(CAST(? AS VARCHAR[]), station_code))
-                  ORDER BY station_code, t"""
-    else:
-        sql = f"""SELECT station_code, CAST(date AS TIMESTAMP) AS t, {col} AS value FROM {DAILY}
-                  WHERE date >= ? AND date <= ?
-                    AND (CAST(? AS VARCHAR[]) IS NULL OR list_contains(CAST(? AS VARCHAR[]), station_code))
-                  ORDER BY station_code, t"""
-    return frame(con, sql, [start, end, codes, codes])
+    sql, params = _series_sql(pollutant, grain, start, end, station_codes)
+    return frame(con, f"{sql} ORDER BY station_code, t", params)
+
+
+def series_summary(
+    con: duckdb.DuckDBPyConnection, pollutant: str, grain: str, start: dt.date, end: dt.date,
+    station_codes: Optional[Sequence[str]] = None,
+) -> pd.DataFrame:
+    """The stations' median and highest value at each time (series 'median' | 'max'), for when there are
+    too many stations to draw a line each; `stations` is how many had a value then."""
+    sql, params = _series_sql(pollutant, grain, start, end, station_codes)
+    return frame(con, f"""
+        WITH s AS ({sql})
+        SELECT t, 'median' AS series, median(value) AS value, count(value) AS stations FROM s GROUP BY t
+        UNION ALL
+        SELECT t, 'max' AS series, max(value) AS value, count(value) AS stations FROM s GROUP BY t
+        ORDER BY series DESC, t
+    """, params)
 
 
 def daily_aqi(

@@ -41,31 +41,70 @@ def available(con: duckdb.DuckDBPyConnection, sector: str) -> list[Places]:
     return [p for p in PLACES.get(sector, []) if has_table(con, p.table)]
 
 
-def points(
-    con: duckdb.DuckDBPyConnection, table: str, ward: Optional[str], start: Optional[dt.date],
-    end: Optional[dt.date], limit: int = 20000, cat: Category = None,
-) -> pd.DataFrame:
-    """The places of one declared table (lat, lon, name, category, ward, date, weight, geometry)."""
+def _scope(con: duckdb.DuckDBPyConnection, table: str, ward: Optional[str], start: Optional[dt.date],
+           end: Optional[dt.date], cat: Category) -> tuple[Places, dict, str, list]:
+    """The declared table's expressions and the FROM … WHERE that every query on its places shares."""
     spec = next(p for ps in PLACES.values() for p in ps if p.table == table)
-    t = ident(spec.table)
+
     def col(name: str) -> str:  # the place table's own column (dim_ward has lat, lon and geometry too)
         return f"x.{ident(name)}"
 
-    date = f"CAST({col(spec.date)} AS DATE)" if spec.date else "CAST(NULL AS DATE)"
-    weight = spec.weight or "1"
-    detail = f"CAST({col(spec.detail)} AS VARCHAR)" if spec.detail else "CAST(NULL AS VARCHAR)"
     lat, lon = (col("centroid_lat"), col("centroid_lon")) if spec.polygon else (col("lat"), col("lon"))
-    geometry = col("geometry") if spec.polygon else "CAST(NULL AS VARCHAR)"
+    e = {
+        "name": f"CAST({col(spec.name)} AS VARCHAR)", "category": f"CAST({col(spec.category)} AS VARCHAR)",
+        "day": f"CAST({col(spec.date)} AS DATE)" if spec.date else "CAST(NULL AS DATE)",
+        "weight": f"CAST({spec.weight or '1'} AS DOUBLE)",
+        "detail": f"CAST({col(spec.detail)} AS VARCHAR)" if spec.detail else "CAST(NULL AS VARCHAR)",
+        "lat": lat, "lon": lon, "geometry": col("geometry") if spec.polygon else "CAST(NULL AS VARCHAR)",
+    }
     cat_sql, cat_params = category_clause(con, spec.table, cat, alias="x.")
-    return frame(con, f"""
-        SELECT CAST({col(spec.name)} AS VARCHAR) AS name, CAST({col(spec.category)} AS VARCHAR) AS category,
-               x.ward_code, w.name_vi AS ward_vi, w.name_en AS ward_en, {date} AS day,
-               CAST({weight} AS DOUBLE) AS weight, {detail} AS detail, {lat} AS lat, {lon} AS lon, {geometry} AS geometry
-        FROM {t} AS x LEFT JOIN dim_ward w ON w.ward_code = x.ward_code
+    day = e["day"]
+    sql = f"""
+        FROM {ident(spec.table)} AS x LEFT JOIN dim_ward w ON w.ward_code = x.ward_code
         WHERE {lat} IS NOT NULL AND {lon} IS NOT NULL
           AND (CAST(? AS VARCHAR) IS NULL OR x.ward_code = ?)
-          AND (CAST(? AS DATE) IS NULL OR {date} IS NULL OR {date} >= ?)
-          AND (CAST(? AS DATE) IS NULL OR {date} IS NULL OR {date} <= ?) {cat_sql}
+          AND (CAST(? AS DATE) IS NULL OR {day} IS NULL OR {day} >= ?)
+          AND (CAST(? AS DATE) IS NULL OR {day} IS NULL OR {day} <= ?) {cat_sql}"""
+    return spec, e, sql, [ward, ward, start, start, end, end, *cat_params]
+
+
+def points(
+    con: duckdb.DuckDBPyConnection, table: str, ward: Optional[str], start: Optional[dt.date],
+    end: Optional[dt.date], limit: int = 5000, cat: Category = None,
+) -> pd.DataFrame:
+    """The newest `limit` places of one declared table (lat, lon, name, category, ward, date, weight, geometry);
+    how many there are in all is `counts`, and where they are when too many to draw one by one, `grid`."""
+    _, e, where, params = _scope(con, table, ward, start, end, cat)
+    return frame(con, f"""
+        SELECT {e["name"]} AS name, {e["category"]} AS category, x.ward_code, w.name_vi AS ward_vi,
+               w.name_en AS ward_en, {e["day"]} AS day, {e["weight"]} AS weight, {e["detail"]} AS detail,
+               {e["lat"]} AS lat, {e["lon"]} AS lon, {e["geometry"]} AS geometry
+        {where}
         ORDER BY day DESC NULLS LAST
         LIMIT ?
-    """, [ward, ward, start, start, end, end, *cat_params, limit])
+    """, [*params, limit])
+
+
+def counts(
+    con: duckdb.DuckDBPyConnection, table: str, ward: Optional[str], start: Optional[dt.date],
+    end: Optional[dt.date], cat: Category = None,
+) -> pd.DataFrame:
+    """How many places of each category (all of them, however many the map draws), most first."""
+    _, e, where, params = _scope(con, table, ward, start, end, cat)
+    return frame(con, f"SELECT {e['category']} AS category, count(*) AS n {where} GROUP BY 1 ORDER BY 2 DESC, 1",
+                 params)
+
+
+def grid(
+    con: duckdb.DuckDBPyConnection, table: str, ward: Optional[str], start: Optional[dt.date],
+    end: Optional[dt.date], cat: Category = None, cell: float = 0.0025,
+) -> pd.DataFrame:
+    """The places counted per square cell of `cell` degrees (0.0025° ≈ 275 m here), with the cell's centre,
+    its most frequent category and its weight: a density map when there are too many to draw one by one."""
+    _, e, where, params = _scope(con, table, ward, start, end, cat)
+    return frame(con, f"""
+        SELECT (floor({e["lat"]} / ?) + 0.5) * ? AS lat, (floor({e["lon"]} / ?) + 0.5) * ? AS lon,
+               count(*) AS n, sum({e["weight"]}) AS weight, mode({e["category"]}) AS top_category
+        {where}
+        GROUP BY 1, 2 ORDER BY n DESC
+    """, [cell, cell, cell, cell, *params])

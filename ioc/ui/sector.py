@@ -203,6 +203,7 @@ def _trend(df: pd.DataFrame, title: str, unit: str, grain: str, target, lang: st
     return charts.finish(alt.layer(*layers).properties(title=title), lang)
 
 
+PLACES_DRAWN = 5000  # more places than this are drawn as counts per cell, not one by one
 PALETTE = ["#1F77B4", "#FF7F0E", "#2CA02C", "#D62728", "#9467BD", "#8C564B", "#E377C2", "#7F7F7F", "#BCBD22",
            "#17BECF"]
 
@@ -217,20 +218,28 @@ def _places(spec: places.Places, ward, start: dt.date, end: dt.date, cat) -> Non
 
     lang, t = state.lang(), state.t
     dated = spec.date and spec.by_period
-    pts = state.query(places.points, spec.table, ward, start if dated else None, end if dated else None, cat=cat)
-    if pts.empty:
+    scope = (spec.table, ward, start if dated else None, end if dated else None)
+    counts = state.query(places.counts, *scope, cat=cat).set_index("category")["n"]  # all of them, exactly
+    total = int(counts.sum())
+    if not total:
         st.info(t("app.empty"))
         return
-    counts = pts.groupby("category", dropna=False).size().sort_values(ascending=False)
-    cats = [c for c in counts.index]
-    colour = {c: PALETTE[i % len(PALETTE)] if i < len(PALETTE) else "#9E9E9E" for i, c in enumerate(cats)}
-    pts = pts.assign(
-        fill=[rgb(colour[c], 200) for c in pts["category"]],
-        info=[" · ".join(str(x) for x in (c, (w_vi if lang == "vi" else w_en) or "", i18n.date(d) if pd.notna(d) else "",
-                                           detail or "") if x)
-              for c, w_vi, w_en, d, detail in zip(pts["category"], pts["ward_vi"], pts["ward_en"], pts["day"],
-                                                   pts["detail"])],
-    )
+    colour = {c: PALETTE[i] if i < len(PALETTE) else "#9E9E9E" for i, c in enumerate(counts.index)}
+    dense = total > PLACES_DRAWN and not spec.polygon
+    if dense:  # too many to draw one by one (and to send): counted per cell in DuckDB
+        pts = state.query(places.grid, *scope, cat=cat)
+        pts = pts.assign(name=[t("places.cell", n=i18n.num(n, lang)) for n in pts["n"]],
+                         info=[t("places.cell_top", category=c) for c in pts["top_category"]],
+                         fill=[rgb(colour.get(c, "#9E9E9E"), 210) for c in pts["top_category"]])
+    else:
+        pts = state.query(places.points, *scope, limit=PLACES_DRAWN, cat=cat)
+        pts = pts.assign(
+            fill=[rgb(colour.get(c, "#9E9E9E"), 200) for c in pts["category"]],
+            info=[" · ".join(str(x) for x in (c, (w_vi if lang == "vi" else w_en) or "",
+                                               i18n.date(d) if pd.notna(d) else "", detail or "") if x)
+                  for c, w_vi, w_en, d, detail in zip(pts["category"], pts["ward_vi"], pts["ward_en"], pts["day"],
+                                                       pts["detail"])],
+        )
     wards_df = state.query(qr.wards)
     layers = [maps.ward_layer(maps.ward_features(wards_df, lang), pickable=False, layer_id="wards-base"),
               maps.ward_labels(wards_df, lang)]
@@ -241,6 +250,11 @@ def _places(spec: places.Places, ward, start: dt.date, end: dt.date, cat) -> Non
         layers.append(pdk.Layer("GeoJsonLayer", feats, id="places", pickable=True, filled=True, stroked=True,
                                 get_fill_color="properties.fill", get_line_color=[40, 40, 40, 200],
                                 line_width_min_pixels=1))
+    elif dense:
+        cols = ["name", "info", "fill", "lon", "lat", "n"]
+        layers.append(pdk.Layer("ScatterplotLayer", pts[cols], id="places", get_position=["lon", "lat"],
+                                get_fill_color="fill", get_radius=f"40 + 110 * sqrt(n / {max(1, int(pts['n'].max()))})",
+                                radius_min_pixels=2, radius_max_pixels=16, stroked=False, pickable=True))
     else:
         cols = ["name", "info", "fill", "lon", "lat", "weight"]
         layers.append(pdk.Layer("ScatterplotLayer", pts[cols], id="places", get_position=["lon", "lat"],
@@ -251,8 +265,9 @@ def _places(spec: places.Places, ward, start: dt.date, end: dt.date, cat) -> Non
     with left:
         st.pydeck_chart(maps.deck(layers, wards_df, "<b>{name}</b><br/>{info}", state.config().maps.tile_url),
                         height=460)
-        st.caption(t("places.count", n=i18n.num(len(pts), lang)))
-        ui.keep(t(f"places.{spec.table}"), pts[["name", "category", "ward_vi", "day", "lat", "lon"]])
+        st.caption(t("places.count_dense" if dense else "places.count", n=i18n.num(total, lang)))
+        ui.keep(t(f"places.{spec.table}"), pts[["lat", "lon", "n", "top_category"]] if dense
+                else pts[["name", "category", "ward_vi", "day", "lat", "lon"]])
     with right:
         bars = pd.DataFrame({"category": [str(c) for c in counts.index], "n": counts.values,
                              "colour": [colour[c] for c in counts.index]})

@@ -110,3 +110,15 @@ def test_goods_prices_change_is_against_the_week_before(con):
                         [item["series"], END]).fetchall()
     assert item["value"] == weeks[0][1] and item["prev"] == weeks[1][1]
     assert item["change_pct"] == pytest.approx(100 * (weeks[0][1] - weeks[1][1]) / weeks[1][1])
+
+
+def test_place_counts_and_grid_count_every_place_not_only_those_drawn(con):
+    start = dt.date(2021, 1, 1)
+    total = con.execute("SELECT count(*) FROM citizen_reports WHERE lat IS NOT NULL AND CAST(created_at AS DATE) "
+                        "BETWEEN ? AND ?", [start, END]).fetchone()[0]
+    assert total > 5000  # more than the map draws one by one
+    counts = places.counts(con, "citizen_reports", None, start, END)
+    cells = places.grid(con, "citizen_reports", None, start, END)
+    assert counts["n"].sum() == cells["n"].sum() == total
+    assert counts["n"].is_monotonic_decreasing
+    assert len(places.points(con, "citizen_reports", None, start, END, limit=5000)) == 5000
