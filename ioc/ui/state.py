@@ -52,18 +52,10 @@ def snapshot_path(cfg: Optional[Config] = None) -> Optional[Path]:
     return p if p.exists() else None
 
 
-PAGE_MEMORY_LIMIT = "384MB"  # for every page query together; DuckDB spills to disk beyond it (docs/benchmarks.md)
-
-
 @st.cache_resource(show_spinner=False, max_entries=2, on_release=lambda con: con.close())
 def _connection(path: str) -> duckdb.DuckDBPyConnection:
     # one read-only connection per snapshot; a new snapshot's path is a new key and releases the old one
-    # DuckDB's buffer pool would otherwise grow to 80 % of the machine's memory inside the app's process
-    # (SET, not connect(config=...): other connections in this process to the same file, the API's and the
-    # tests', must open it with the same configuration as this one, and they pass none)
-    con = duckdb.connect(path, read_only=True)
-    con.execute(f"SET memory_limit = '{PAGE_MEMORY_LIMIT}'")
-    return con
+    return duckdb.connect(path, read_only=True)
 
 
 @st.cache_data(show_spinner=False, max_entries=2000, ttl=6 * 3600)
