@@ -1,6 +1,7 @@
 """Chart builders: each returns an alt.Chart with the theme, Vietnamese labels and number formats."""
 from __future__ import annotations
 
+import functools
 from typing import Optional
 
 import altair as alt
@@ -11,13 +12,21 @@ from ioc.ui.theme import COLOURS, VEGA_LOCALE
 
 def finish(chart: alt.Chart, lang: str, height: int = 320) -> alt.Chart:
     # height is the plot's own: with Vega's default "fit" the legend and title would eat into it
-    return (
+    return unchecked(
         chart.properties(height=height, autosize=alt.AutoSizeParams(type="fit-x", contains="padding"))
         .configure(locale=VEGA_LOCALE.get(lang, VEGA_LOCALE["vi"]))
         .configure_axis(labelFontSize=12, titleFontSize=12)
         .configure_legend(orient="bottom", labelFontSize=12, titleFontSize=12)
         .configure_title(fontSize=15, anchor="start")
     )
+
+
+def unchecked(chart: alt.TopLevelMixin) -> alt.TopLevelMixin:
+    """The chart with `to_dict()` skipping Altair's validation against the Vega-Lite JSON schema, which
+    Streamlit would otherwise run on every chart at every page run (≈ 7 ms a chart, ≈ 60 ms a sector
+    page: docs/benchmarks.md). The builders here are validated by the tests instead (tests/ui/test_charts.py)."""
+    object.__setattr__(chart, "to_dict", functools.partial(type(chart).to_dict, chart, False))
+    return chart
 
 
 def time_lines(

@@ -154,6 +154,7 @@ def short_label(description: str) -> str:
 
 
 PAGE_FRAMES = "_page_frames"
+PAGE_XLSX = "_page_xlsx_frames"
 
 
 def keep(title: str, df: pd.DataFrame) -> None:
@@ -162,16 +163,24 @@ def keep(title: str, df: pd.DataFrame) -> None:
 
 
 def page_xlsx(name: str, key: str = "dl_page") -> None:
-    """One XLSX of the whole page: a sheet per chart or table registered with keep() during this run."""
+    """One XLSX of the whole page: a sheet per chart or table registered with keep() during this run.
+    Written when the button is clicked (Streamlit calls `data`), not at every page run."""
+    frames = st.session_state.pop(PAGE_FRAMES, {})
+    if not frames:
+        return
+    st.session_state[PAGE_XLSX] = frames  # what the button writes when clicked (and what tests read)
+    st.download_button(state.t("app.download_page"), lambda: xlsx_bytes(frames), file_name=f"{name}.xlsx", key=key,
+                       mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+
+
+def xlsx_bytes(frames: dict[str, pd.DataFrame]) -> bytes:
+    """A workbook with a sheet per frame, named by its title (Excel's 31 characters, no []:*?/\\)."""
     import io
 
     from openpyxl import Workbook
     from openpyxl.cell import WriteOnlyCell
     from openpyxl.styles import Font
 
-    frames = st.session_state.pop(PAGE_FRAMES, {})
-    if not frames:
-        return
     wb = Workbook(write_only=True)
     used: set[str] = set()
     for title, df in frames.items():
@@ -191,8 +200,7 @@ def page_xlsx(name: str, key: str = "dl_page") -> None:
                        (v.to_pydatetime() if hasattr(v, "to_pydatetime") else v) for v in row])
     buf = io.BytesIO()
     wb.save(buf)
-    st.download_button(state.t("app.download_page"), buf.getvalue(), file_name=f"{name}.xlsx", key=key,
-                       mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+    return buf.getvalue()
 
 
 def download_csv(df: pd.DataFrame, name: str, key: str, title: Optional[str] = None) -> None:

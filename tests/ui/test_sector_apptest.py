@@ -104,3 +104,22 @@ def test_sector_page_with_ward_and_period_from_the_url(code: str) -> None:
     assert at.selectbox(key="ward").value == "25747"
     assert [str(d) for d in at.date_input(key="period").value] == ["2025-01-01", "2025-12-31"]
     assert any("Phú Cường" in h for h in _subheaders(at))
+
+
+def test_the_page_xlsx_has_a_sheet_per_table_and_masks_small_counts() -> None:
+    import io
+
+    from openpyxl import load_workbook
+
+    from ioc.ui import components
+
+    at = _run("labour", ward="25747", si="LABOUR_SOCIAL_RECIPIENTS", period="2021-01-01..2026-10-31")
+    assert not at.exception, at.exception
+    frames = at.session_state[components.PAGE_XLSX]
+    wb = load_workbook(io.BytesIO(components.xlsx_bytes(frames)), read_only=True)
+    assert len(wb.sheetnames) == len(frames) >= 4
+    detail = next(ws for ws in wb.worksheets if ws.title.startswith("Số liệu chi tiết"))
+    rows = list(detail.iter_rows(values_only=True))
+    cells = [v for row in rows[1:] for v in row[1:] if v is not None]
+    assert cells and not [v for v in cells if isinstance(v, (int, float)) and 1 <= v <= 4]
+    assert any(v == "<5" for v in cells), "no small count shown as <5 in the download"
