@@ -106,8 +106,8 @@ def render(sector: str) -> None:
         cat = _category(sector)
         if cat:
             c1, c2 = st.columns([5, 1])
-            c1.markdown(f'<div class="ioc-filter-chip">{ui.esc(t("sector.category_filter", column=t(f"breakdown_dim.{cat[0]}"), value=cat[1]))}</div>',
-                        unsafe_allow_html=True)
+            chip = t("sector.category_filter", column=t(f"breakdown_dim.{cat[0]}"), value=cat[1])
+            c1.markdown(f'<div class="ioc-filter-chip">{ui.esc(chip)}</div>', unsafe_allow_html=True)
             if c2.button(t("sector.category_clear"), key="cat_clear", icon=":material/close:"):
                 _set_category(cat[0], None)
         # the indicator layer (tiles, trend, wards) is city- or ward-wide; the category narrows what follows it
@@ -251,9 +251,10 @@ def _places(spec: places.Places, ward, start: dt.date, end: dt.date, cat) -> Non
                                 get_fill_color="properties.fill", get_line_color=[40, 40, 40, 200],
                                 line_width_min_pixels=1))
     elif dense:
-        cols = ["name", "info", "fill", "lon", "lat", "n"]
+        pts["radius"] = 40 + 110 * (pts["n"] / max(1, int(pts["n"].max()))) ** 0.5  # area grows with the count
+        cols = ["name", "info", "fill", "lon", "lat", "radius"]
         layers.append(pdk.Layer("ScatterplotLayer", pts[cols], id="places", get_position=["lon", "lat"],
-                                get_fill_color="fill", get_radius=f"40 + 110 * sqrt(n / {max(1, int(pts['n'].max()))})",
+                                get_fill_color="fill", get_radius="radius",
                                 radius_min_pixels=2, radius_max_pixels=16, stroked=False, pickable=True))
     else:
         cols = ["name", "info", "fill", "lon", "lat", "weight"]
