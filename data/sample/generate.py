@@ -1393,6 +1393,37 @@ def gen_resources(span: Span) -> dict:
     rows += [[], ["Ghi chú: GCN = Giấy chứng nhận quyền sử dụng đất, quyền sở hữu tài sản gắn liền với đất."]]
     write(HERE / "resources" / "dang_ky_dat_dai.csv", csv_bytes(rows, ";"))
     stats["resources_land_monthly"] = len(span.months()) * 14 + 1
+
+    # ---- water-resource permits (register kept by the office, one row per permit)
+    rng = rng_for("resources_water_permits")
+    kinds = [("Khai thác, sử dụng nước dưới đất", (20, 600), 5), ("Khai thác, sử dụng nước mặt", (200, 8000), 10),
+             ("Xả nước thải vào nguồn nước", (50, 4000), 5), ("Thăm dò nước dưới đất", (20, 300), 2)]
+    holders = ["Công ty TNHH", "Công ty CP", "Doanh nghiệp tư nhân", "Bệnh viện", "Trường", "Khu dân cư"]
+    trades = ["Dệt may Phú Cường", "Thực phẩm Bình An", "Gốm sứ Chánh Nghĩa", "Gỗ Tân An", "Bao bì Hiệp Thành",
+              "Nước giải khát Định Hòa", "Cơ khí Phú Tân", "Giấy Tương Bình Hiệp", "Sơn mài Tương Bình Hiệp",
+              "Đa khoa Phú Lợi", "Chế biến hạt điều Hòa Phú", "Nhựa Phú Mỹ"]
+    rows = []
+    for i in range(1, 87):
+        kind, (lo, hi), years = rng.choice(kinds)
+        code = rng.choice(WARD_CODES)
+        issued = dt.date(2016 + (i * 10) // 87, rng.randint(1, 12), rng.randint(1, 28))
+        expires = dt.date(issued.year + years, issued.month, issued.day)
+        status = ("Đã thu hồi" if rng.random() < 0.04 else "Còn hiệu lực" if expires > span.end
+                  else "Hết hiệu lực")
+        rows.append([i, f"{i:03d}/GP-UBND", f"{rng.choice(holders)} {rng.choice(trades)}", kind, code,
+                     WARD_NAME[code], vn(rng.uniform(lo, hi)), dmy(issued), years, dmy(expires), status])
+    rows[30][6] = "-120"                      # a minus typed by mistake
+    rows[58][7] = "30/02/2021"                # 30 February
+    xlsx_report(HERE / "resources" / "giay_phep_tai_nguyen_nuoc.xlsx", span,
+                office="PHÒNG TÀI NGUYÊN VÀ MÔI TRƯỜNG",
+                title="DANH SÁCH GIẤY PHÉP TÀI NGUYÊN NƯỚC TRÊN ĐỊA BÀN THÀNH PHỐ",
+                subtitle=f"(Cập nhật đến tháng {span.end_month[1]:02d}/{span.end_month[0]})",
+                headers=["STT", "Số giấy phép", "Tổ chức, cá nhân được cấp phép", "Loại giấy phép", "Mã phường",
+                         "Phường", "Lưu lượng (m³/ngày đêm)", "Ngày cấp", "Thời hạn (năm)", "Ngày hết hạn",
+                         "Tình trạng"],
+                rows=rows, widths={3: 40, 4: 34},
+                signer=("Phan Thị Bích Vân", "TRƯỞNG PHÒNG", "Hồ Quang Vinh"))
+    stats["resources_water_permits"] = len(rows)
     return stats
 
 
@@ -1917,6 +1948,25 @@ def gen_prices(span: Span) -> dict:
             ["Ghi chú: Số liệu tháng gần nhất là số sơ bộ.", "..: Không có số liệu.",
              "Nguồn: Chi cục Thống kê khu vực; quyền số năm gốc 2019."])
     stats["prices_cpi_monthly"] = f"{len(span.months())} months x 12 series"
+
+    # ---- supply of essential goods: what the market received against what the city needs, each month
+    rng = rng_for("prices_supply")
+    items = [("Gạo", "tấn", 2650), ("Thịt heo", "tấn", 1480), ("Thịt gia cầm", "tấn", 760),
+             ("Trứng gia cầm", "nghìn quả", 10400), ("Rau, củ, quả", "tấn", 5300), ("Xăng, dầu", "m³", 21500)]
+    rows = [["TÌNH HÌNH CUNG ỨNG HÀNG HÓA THIẾT YẾU TRÊN ĐỊA BÀN THÀNH PHỐ"],
+            ["Đơn vị: Phòng Kinh tế (tổng hợp từ hệ thống phân phối, chợ đầu mối và cửa hàng xăng dầu)"], [],
+            ["Tháng", "Mặt hàng", "Đơn vị tính", "Nhu cầu ước tính", "Lượng cung ứng", "Dự trữ cuối tháng"]]
+    for y, m in span.months():
+        growth = 1.025 ** (y - 2021)
+        for name, unit, base in items:
+            demand = base * growth * (1.22 if m in (1, 2) and name != "Xăng, dầu" else 1.0) * rng.uniform(0.97, 1.03)
+            short = 0.9 if (name == "Thịt heo" and (y, m) in ((2021, 8), (2021, 9))) else 1.0  # lockdown months
+            supply = demand * short * rng.uniform(0.99, 1.08)
+            rows.append([f"{m:02d}/{y}", name, unit, vn(demand), vn(supply), vn(supply * rng.uniform(0.08, 0.2))])
+    rows[4 + 100][4] = ""                     # a month a distributor did not report
+    rows += [[], ["Ghi chú: Nhu cầu ước tính theo dân số và định mức tiêu dùng; tháng Tết tăng khoảng 20 %."]]
+    write(HERE / "prices" / "cung_ung_hang_thiet_yeu.csv", csv_bytes(rows, ";"))
+    stats["prices_supply_monthly"] = len(span.months()) * len(items)
     return stats
 
 

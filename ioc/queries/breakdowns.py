@@ -46,6 +46,9 @@ BREAKDOWNS: dict[str, list[Breakdown]] = {
     "industry": [
         Breakdown("industry_occupancy", "industry_parks", ("name", "kind"), "avg(occupancy_pct)", None, "percent"),
     ],
+    "resources": [
+        Breakdown("resources_permits", "resources_water_permits", ("kind", "status"), "count(*)", None, "permits"),
+    ],
     "science": [
         Breakdown("science_fields", "science_projects", ("field", "host", "result"), "count(*)", None, "projects"),
     ],

@@ -31,6 +31,11 @@ REGISTERS: dict[str, list[Register]] = {
                  ("name", "land_use", "plan_level", "area_ha", "decision_no", "decision_date", "approved_by", "status"),
                  "decision_date"),
     ],
+    "resources": [
+        Register("resources_water_permits", "resources_water_permits",
+                 ("permit_no", "holder", "kind", "ward_name", "flow_m3_day", "issued_on", "expires_on", "status"),
+                 "issued_on"),
+    ],
     "industry": [
         Register("industry_parks", "industry_parks",
                  ("name", "kind", "ward_name", "area_ha", "leased_ha", "occupancy_pct", "projects_domestic",
