@@ -1,11 +1,16 @@
 """IOC Cockpit: page config, language switch and the navigation built from the page registry."""
 from __future__ import annotations
 
+import time
+
 import streamlit as st
+from streamlit.logger import get_logger
 
 from ioc import i18n
 from ioc.errors import ConfigError
 from ioc.ui import state
+
+LOG = get_logger("ioc.pages")  # one line per page run: which page, how long (operators' slow-page log)
 
 # (file, locale key of the title, url path, icon, section)
 PAGES = [
@@ -66,9 +71,19 @@ def build_kiosk_navigation(lang: str):
 
 
 def main() -> None:
+    started, run = time.perf_counter(), {"page": "?"}
+    try:
+        _main(run)
+    finally:  # also when the page stops or reruns itself (Streamlit raises to do that)
+        LOG.info("page %s ran in %.0f ms", run["page"], (time.perf_counter() - started) * 1000)
+
+
+def _main(run: dict) -> None:
     st.set_page_config(page_title=i18n.t("app.title", state.lang()), page_icon="🏙️", layout="wide")
     if "kiosk" in st.query_params:  # a video wall: content only (docs/kiosk.md)
-        build_kiosk_navigation(state.lang()).run()
+        nav = build_kiosk_navigation(state.lang())
+        run["page"] = "kiosk"
+        nav.run()
         return
     with st.sidebar:
         lang = st.selectbox(
@@ -84,7 +99,9 @@ def main() -> None:
         st.stop()
     with st.sidebar:
         st.caption(getattr(cfg.city.name, lang) or cfg.city.name.vi)
-    build_navigation(lang, cfg).run()
+    nav = build_navigation(lang, cfg)
+    run["page"] = nav.url_path or "overview"
+    nav.run()
 
 
 main()

@@ -29,6 +29,7 @@ import argparse
 import base64
 import json
 import os
+import re
 import signal
 import socket
 import statistics
@@ -123,6 +124,20 @@ class Server:
                 raise RuntimeError(f"streamlit exited; see {log}")
             time.sleep(0.3)
         raise RuntimeError("streamlit did not answer /_stcore/health")
+
+    def timed(self, visit) -> dict:
+        """A visit, with the page script's own run time from app.py's log line ("page X ran in N ms"):
+        the first run the visit caused, without session start, sending or the browser."""
+        self.log.flush()
+        start = Path(self.log.name).stat().st_size
+        res = visit()
+        time.sleep(0.05)
+        with open(self.log.name, encoding="utf-8", errors="replace") as f:
+            f.seek(start)
+            runs = [int(m.group(1)) for m in re.finditer(r"ran in (\d+) ms", f.read())]
+        if runs:
+            res["script_s"] = runs[0] / 1000
+        return res
 
     def stop(self) -> None:
         self.proc.terminate()
@@ -223,7 +238,7 @@ def main() -> int:
                 v = Visitor(browser)
                 memory.append({"when": f"server {r + 1} started", **rss(server.proc.pid)})
                 for label, path in urls:
-                    res = v.visit(server.url + path)
+                    res = server.timed(lambda: v.visit(server.url + path))
                     results[label]["cold"].append(res)
                     print(f"cold {r + 1} {label:45s} server {res.get('server_s', float('nan')):7.3f} s  "
                           f"ready {res['ready_s']:7.3f} s  runs {res['runs']}  {res.get('bytes', 0) / 1e3:8.0f} kB"
@@ -232,7 +247,7 @@ def main() -> int:
                 if r == a.cold - 1:
                     for i in range(a.warm):
                         for label, path in urls:
-                            results[label]["warm"].append(v.visit(server.url + path, settle=0.1))
+                            results[label]["warm"].append(server.timed(lambda: v.visit(server.url + path, settle=0.1)))
                         memory.append({"when": f"server {r + 1} after warm round {i + 1}", **rss(server.proc.pid)})
                         print(f"warm round {i + 1}: {memory[-1]}", flush=True)
                 v.page.close()
@@ -246,6 +261,9 @@ def main() -> int:
         for kind in ("cold", "warm"):
             xs = [x["server_s"] for x in res[kind] if "server_s" in x]
             rd = [x["ready_s"] for x in res[kind]]
+            sc = [x["script_s"] for x in res[kind] if "script_s" in x]
+            if sc:
+                row[f"{kind}_script_median_s"] = round(statistics.median(sc), 3)
             if xs:
                 row[f"{kind}_median_s"] = round(statistics.median(xs), 3)
                 row[f"{kind}_p95_s"] = round(pct(xs, 0.95), 3)
@@ -261,13 +279,16 @@ def main() -> int:
            "warm": a.warm, "cold": a.cold, "summary": summary, "memory": memory, "runs": results}
     path = OUT / f"pages_{a.data}.json"
     path.write_text(json.dumps(doc, indent=1, ensure_ascii=False), encoding="utf-8")
-    print(f"\n{'page':45s} {'cold med':>9s} {'cold p95':>9s} {'warm med':>9s} {'warm p95':>9s}   kB")
+    print(f"\n{'page':45s} {'cold med':>9s} {'cold p95':>9s} {'warm med':>9s} {'warm p95':>9s} "
+          f"{'script c':>9s} {'script w':>9s}   kB")
+    nan = float("nan")
     for row in summary:
-        print(f"{row['page']:45s} {row.get('cold_median_s', float('nan')):9.3f} {row.get('cold_p95_s', float('nan')):9.3f} "
-              f"{row.get('warm_median_s', float('nan')):9.3f} {row.get('warm_p95_s', float('nan')):9.3f}   "
+        print(f"{row['page']:45s} {row.get('cold_median_s', nan):9.3f} {row.get('cold_p95_s', nan):9.3f} "
+              f"{row.get('warm_median_s', nan):9.3f} {row.get('warm_p95_s', nan):9.3f} "
+              f"{row.get('cold_script_median_s', nan):9.3f} {row.get('warm_script_median_s', nan):9.3f}   "
               f"{row.get('cold_kb', 0)}")
     nav = summary[:NAV_PAGES]
-    for kind in ("cold", "warm"):
+    for kind in ("cold", "warm", "cold_script", "warm_script"):
         meds = [r[f"{kind}_median_s"] for r in nav if f"{kind}_median_s" in r]
         if meds:
             print(f"{kind}: median over the navigation's pages {statistics.median(meds):.3f} s, "
