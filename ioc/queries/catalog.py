@@ -101,7 +101,15 @@ def text_values(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
     cols = cols[(cols["data_type"] == "VARCHAR") & cols["table_name"].isin(table_names(con))]
     parts, params = [], []
     for table, group in cols.groupby("table_name", sort=True):
-        for c in group["column_name"]:
+        # a HyperLogLog estimate first (a few KB per column), so exact distinct lists are built only for the
+        # columns that may qualify, not for titles and ids with a hash table each (hundreds of MB at scale)
+        names = list(group["column_name"])
+        approx = con.execute(
+            f"SELECT {', '.join(f'approx_count_distinct({ident(c)})' for c in names)} "
+            f"FROM (SELECT * FROM {ident(table)} LIMIT 100000)").fetchone()
+        for c, n in zip(names, approx):
+            if n > SEARCH_VALUES_MAX * 1.2:  # the estimate errs by a few percent
+                continue
             parts.append(f"SELECT ? AS table_name, ? AS column_name, list(DISTINCT {ident(c)}) AS vals "
                          f"FROM (SELECT {ident(c)} FROM {ident(table)} LIMIT 100000) "
                          f"HAVING count(DISTINCT {ident(c)}) <= {SEARCH_VALUES_MAX}")
