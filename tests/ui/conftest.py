@@ -44,37 +44,44 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-@pytest.fixture(scope="session")
-def served_app(sample_data: Path) -> Iterator[str]:
-    """`streamlit run server.py` on a free port over the sample data; yields its base URL."""
-    port = _free_port()
-    env = dict(os.environ, IOC_DATA_DIR=str(sample_data), IOC_CONFIG=str(ROOT / "config.yaml"))
-    ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    log = open(ARTIFACTS / "streamlit.log", "w")
+def start_server(port: int, data: Path, log) -> subprocess.Popen:
+    """`streamlit run server.py` on 127.0.0.1:port over a data dir, once it answers its health check."""
+    env = dict(os.environ, IOC_DATA_DIR=str(data), IOC_CONFIG=str(ROOT / "config.yaml"))
     proc = subprocess.Popen(
         [sys.executable, "-m", "streamlit", "run", "server.py", "--server.port", str(port),
          "--server.address", "127.0.0.1", "--server.headless", "true"],
         cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
     )
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            try:
-                if requests.get(f"{url}/_stcore/health", timeout=1).ok:
-                    break
-            except (requests.ConnectionError, requests.Timeout):  # a busy machine answers late
-                pass
-            if proc.poll() is not None:
-                raise RuntimeError(f"streamlit exited: see {ARTIFACTS / 'streamlit.log'}")
-            time.sleep(0.3)
-        else:
-            raise RuntimeError("streamlit did not answer /_stcore/health within 60 s")
-        yield url
-    finally:
-        proc.terminate()
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
         try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-        log.close()
+            if requests.get(f"http://127.0.0.1:{port}/_stcore/health", timeout=1).ok:
+                return proc
+        except (requests.ConnectionError, requests.Timeout):  # a busy machine answers late
+            pass
+        if proc.poll() is not None:
+            raise RuntimeError(f"streamlit exited: see {log.name}")
+        time.sleep(0.3)
+    stop_server(proc)
+    raise RuntimeError("streamlit did not answer /_stcore/health within 60 s")
+
+
+def stop_server(proc: subprocess.Popen) -> None:
+    proc.terminate()
+    try:
+        proc.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+
+
+@pytest.fixture(scope="session")
+def served_app(sample_data: Path) -> Iterator[str]:
+    """`streamlit run server.py` on a free port over the sample data; yields its base URL."""
+    port = _free_port()
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    with open(ARTIFACTS / "streamlit.log", "w") as log:
+        proc = start_server(port, sample_data, log)
+        try:
+            yield f"http://127.0.0.1:{port}"
+        finally:
+            stop_server(proc)

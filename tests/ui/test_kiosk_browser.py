@@ -92,3 +92,33 @@ def test_screenshot_of_each_panel(wall, served_app: str, index: int, panel: dict
     assert "Traceback" not in wall.inner_text("body")
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     wall.screenshot(path=str(ARTIFACTS / f"kiosk_{panel.get('sector') or panel['panel']}.png"))
+
+
+def test_the_wall_keeps_its_last_view_while_the_server_is_down_and_comes_back_by_itself(wall, sample_data) -> None:
+    """The server killed under a wall: the last view stays with a "Mất kết nối" badge; started again on the
+    same port, the wall is drawn again by itself, without a page load."""
+    from tests.ui.conftest import _free_port, start_server, stop_server
+
+    port = _free_port()
+    with open(ARTIFACTS / "streamlit_restart.log", "w") as log:
+        proc = start_server(port, sample_data, log)
+        try:
+            _open(wall, f"http://127.0.0.1:{port}/?kiosk=main&page=health")
+            wall.wait_for_function(DRAWN, timeout=60_000)
+            title = wall.evaluate(TITLE)
+            wall.evaluate("window.__samePage = true")  # gone if the browser loads the page again
+            proc.kill()  # as a crash or a power cut would
+            proc.wait(timeout=10)
+            wall.wait_for_function("document.body.classList.contains('ioc-k-down')", timeout=30_000)
+            badge = wall.locator("#ioc-k-offline")
+            assert badge.is_visible() and "Mất kết nối" in badge.inner_text()
+            assert wall.evaluate(TITLE) == title  # the last view, not a blank page
+            assert wall.locator('[role="dialog"]:visible').count() == 0  # Streamlit's own dialog stays hidden
+            wall.screenshot(path=str(ARTIFACTS / "kiosk_offline.png"))
+            proc = start_server(port, sample_data, log)
+            wall.wait_for_function("!document.body.classList.contains('ioc-k-down')", timeout=60_000)
+            wall.wait_for_function(DRAWN, timeout=60_000)
+            assert wall.evaluate("window.__samePage === true"), "the page was loaded again"
+            assert wall.evaluate(TITLE) == title and not badge.is_visible()
+        finally:
+            stop_server(proc)
