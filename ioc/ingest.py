@@ -25,6 +25,7 @@ from ioc.contract import check, drop_temp
 from ioc.errors import IOCError, SourceError
 from ioc.landing import Landing, utc_stamp
 from ioc.ops import OpsStore
+from ioc.queries import catalog as qcatalog
 from ioc.warehouse import Build, Warehouse, ident
 
 FETCH_WORKERS = 4
@@ -163,6 +164,9 @@ class Ingestor:
                 b.discard = True
             else:
                 self._copy_runs(b, run_ids)
+                # the catalog's search by value, computed here once per snapshot rather than in the app,
+                # where reading every text column of every table filled the server's memory (docs/benchmarks.md)
+                qcatalog.build_search_index(b.con)
         if b.published:  # only now are the loads live: an 'ok' run left without a snapshot was never published
             self.ops.set_snapshot(run_ids, b.id)
         if self.cfg.landing.keep_days:

@@ -8,6 +8,15 @@ import pytest
 from tests.helpers import ScriptedServer, Sleeps
 
 
+@pytest.fixture(autouse=True)
+def _no_page_test_env(request, monkeypatch) -> None:
+    """The page tests (tests/ui) point IOC_DATA_DIR and IOC_CONFIG at their sample data for the whole
+    session; every other test reads the config it names, whatever ran before it."""
+    if "/tests/ui/" not in str(request.node.fspath):
+        monkeypatch.delenv("IOC_DATA_DIR", raising=False)
+        monkeypatch.delenv("IOC_CONFIG", raising=False)
+
+
 @pytest.fixture
 def http_server() -> Iterator[ScriptedServer]:
     """A scripted HTTP server on 127.0.0.1 at an ephemeral port, stopped after the test."""

@@ -69,3 +69,13 @@ def test_search_matches_short_words_whole(facts):
     hits = catalog.search(cfg, entries, columns, values, "dat")
     assert "env_air_daily" not in hits  # "dat" is not the column "date"
     assert catalog.search(cfg, entries, columns, values, "") == {t: [] for t in entries["table_name"]}
+
+
+def test_the_search_index_is_built_with_the_snapshot_and_equals_the_values_computed(facts):
+    _, con, _, _, values = facts
+    assert con.execute("SELECT count(*) FROM duckdb_tables() WHERE table_name = ?", [qc.SEARCH_INDEX]).fetchone()[0]
+    computed = qc._text_values(con)
+    key = ["table_name", "column_name", "value"]
+    stored = values[key].astype(str).sort_values(key).reset_index(drop=True)
+    assert stored.equals(computed[key].astype(str).sort_values(key).reset_index(drop=True))
+    assert "Phú Cường" in set(values.loc[values["table_name"] == "dim_ward", "value"])

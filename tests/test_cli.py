@@ -14,13 +14,6 @@ from ioc.freshness import freshness
 from ioc.sandbox import run_readonly
 from tests.helpers import cli, write_config
 
-
-@pytest.fixture(autouse=True)
-def _own_config(monkeypatch):
-    """These tests name their config with --config; the page tests' session data dir must not override it."""
-    monkeypatch.delenv("IOC_DATA_DIR", raising=False)
-    monkeypatch.delenv("IOC_CONFIG", raising=False)
-
 AIR = {
     "connector": "csv",
     "sector": "env",

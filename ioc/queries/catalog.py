@@ -94,9 +94,33 @@ def profile(con: duckdb.DuckDBPyConnection, table: str) -> pd.DataFrame:
     return cols
 
 
+SEARCH_INDEX = "_search_values"
+
+
+def build_search_index(con: duckdb.DuckDBPyConnection) -> None:
+    """Store text_values() in the snapshot being built, so the app reads a small table instead."""
+    df = _text_values(con)
+    con.register("_search_values_df", df)
+    try:
+        con.execute(f"CREATE OR REPLACE TABLE {SEARCH_INDEX} AS SELECT CAST(table_name AS VARCHAR) AS table_name, "
+                    "CAST(column_name AS VARCHAR) AS column_name, CAST(value AS VARCHAR) AS value "
+                    "FROM _search_values_df")
+    finally:
+        con.unregister("_search_values_df")
+
+
 def text_values(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
     """table_name, column_name, value of text columns with few distinct values (ward names, categories),
-    so the catalog search finds "Phú Cường" in the tables that hold it."""
+    so the catalog search finds "Phú Cường" in the tables that hold it: from the snapshot's index when it
+    has one (every snapshot built by ingest does), else computed."""
+    exists = con.execute("SELECT count(*) FROM duckdb_tables() WHERE table_name = ? AND schema_name = 'main'",
+                         [SEARCH_INDEX]).fetchone()[0]
+    if exists:
+        return frame(con, f"SELECT table_name, column_name, value FROM {SEARCH_INDEX}")
+    return _text_values(con)
+
+
+def _text_values(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
     cols = all_columns(con)
     cols = cols[(cols["data_type"] == "VARCHAR") & cols["table_name"].isin(table_names(con))]
     parts, params = [], []
