@@ -34,3 +34,11 @@ def category_clause(con: duckdb.DuckDBPyConnection, table: str, cat: Category, a
     if not cat or not has_column(con, table, cat[0]):
         return "", []
     return f"AND CAST({alias}{ident(cat[0])} AS VARCHAR) = ?", [cat[1]]
+
+
+def ward_clause(con: duckdb.DuckDBPyConnection, table: str, ward: Optional[str]) -> tuple[str, list]:
+    """`AND ward_code = ?` for a page's ward, or nothing for the whole city or a table without wards
+    (the city's own figures stay as they are when a ward is chosen)."""
+    if not ward or not has_column(con, table, "ward_code"):
+        return "", []
+    return "AND ward_code = ?", [ward]

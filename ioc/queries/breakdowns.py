@@ -9,7 +9,7 @@ from typing import Optional
 import duckdb
 import pandas as pd
 
-from ioc.queries import Category, category_clause, frame, has_column, has_table
+from ioc.queries import Category, category_clause, frame, has_table, ward_clause
 from ioc.warehouse import ident
 
 LATE_DOSSIER = ("(resolved_at IS NULL AND due_date < current_date) OR CAST(resolved_at AS DATE) > due_date")
@@ -72,17 +72,12 @@ def breakdown(
     spec = next(b for bs in BREAKDOWNS.values() for b in bs if b.key == key)
     if dim not in spec.dims:
         raise ValueError(f"{dim!r} is not a breakdown of {key}; expected one of {spec.dims}")
-    where, params = ["TRUE"], []
-    if spec.date:
-        where.append(f"CAST({ident(spec.date)} AS DATE) BETWEEN ? AND ?")
-        params += [start, end]
-    if ward and has_column(con, spec.table, "ward_code"):
-        where.append("ward_code = ?")
-        params.append(ward)
+    period_sql, params = (f"CAST({ident(spec.date)} AS DATE) BETWEEN ? AND ?", [start, end]) if spec.date else ("TRUE", [])
+    ward_sql, ward_params = ward_clause(con, spec.table, ward)
     cat_sql, cat_params = category_clause(con, spec.table, cat if cat and cat[0] != dim else None)
     return frame(con, f"""
         SELECT coalesce(CAST({ident(dim)} AS VARCHAR), '–') AS label, {spec.measure} AS value, count(*) AS rows
         FROM {ident(spec.table)}
-        WHERE {" AND ".join(where)} {cat_sql}
+        WHERE {period_sql} {ward_sql} {cat_sql}
         GROUP BY 1 ORDER BY 2 DESC NULLS LAST, 1
-    """, [*params, *cat_params])
+    """, [*params, *ward_params, *cat_params])

@@ -4,7 +4,7 @@ from __future__ import annotations
 import duckdb
 import pandas as pd
 
-from ioc.queries import frame
+from ioc.queries import frame, has_table
 from ioc.warehouse import ident
 
 # the warehouse's own tables that analysts read (the rest starting with "_" is bookkeeping)
@@ -113,9 +113,7 @@ def text_values(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
     """table_name, column_name, value of text columns with few distinct values (ward names, categories),
     so the catalog search finds "Phú Cường" in the tables that hold it: from the snapshot's index when it
     has one (every snapshot built by ingest does), else computed."""
-    exists = con.execute("SELECT count(*) FROM duckdb_tables() WHERE table_name = ? AND schema_name = 'main'",
-                         [SEARCH_INDEX]).fetchone()[0]
-    if exists:
+    if has_table(con, SEARCH_INDEX):
         return frame(con, f"SELECT table_name, column_name, value FROM {SEARCH_INDEX}")
     return _text_values(con)
 

@@ -9,7 +9,7 @@ from typing import Optional
 import duckdb
 import pandas as pd
 
-from ioc.queries import Category, category_clause, frame, has_column, has_table
+from ioc.queries import Category, category_clause, frame, has_column, has_table, ward_clause
 from ioc.warehouse import ident
 
 
@@ -59,16 +59,12 @@ def rows(
     """The register's rows in the page's ward and category (and period, when it has a date), newest first."""
     spec = next(r for rs in REGISTERS.values() for r in rs if r.key == key)
     cols = [c for c in spec.columns if has_column(con, spec.table, c)]
-    where, params = ["TRUE"], []
-    if ward and has_column(con, spec.table, "ward_code"):
-        where.append("ward_code = ?")
-        params.append(ward)
-    if spec.date and start and end:
-        where.append(f"CAST({ident(spec.date)} AS DATE) BETWEEN ? AND ?")
-        params += [start, end]
+    dated = spec.date and start and end
+    period_sql, params = (f"CAST({ident(spec.date)} AS DATE) BETWEEN ? AND ?", [start, end]) if dated else ("TRUE", [])
+    ward_sql, ward_params = ward_clause(con, spec.table, ward)
     cat_sql, cat_params = category_clause(con, spec.table, cat)
     return frame(con, f"""
         SELECT {", ".join(ident(c) for c in cols)} FROM {ident(spec.table)}
-        WHERE {" AND ".join(where)} {cat_sql}
+        WHERE {period_sql} {ward_sql} {cat_sql}
         ORDER BY {ident(spec.order)} DESC NULLS LAST LIMIT ?
-    """, [*params, *cat_params, limit])
+    """, [*params, *ward_params, *cat_params, limit])

@@ -13,7 +13,7 @@ from typing import Optional
 import duckdb
 import pandas as pd
 
-from ioc.queries import Category, category_clause, frame, has_column, has_table
+from ioc.queries import Category, category_clause, frame, has_table, ward_clause
 from ioc.queries.breakdowns import LATE_REPORT
 from ioc.warehouse import ident
 
@@ -32,7 +32,6 @@ class Series:
     unit: str = ""  # locale key under breakdown_unit
     kind: str = "line"  # line | yoy (months of each year side by side) | heat (by × period) | change (latest vs before)
     threshold: Optional[str] = None  # indicator code whose alert threshold (kiosk.attention) is drawn as a rule
-    where: str = "TRUE"  # a fixed condition on the rows (never user input)
     order: Optional[str] = None  # a column the values of `by` are listed by (a CPI group's code), else by name
     names: Optional[tuple[str, str, str]] = None  # (table, key, name): `by` is a code, shown by that table's name
     better: Optional[str] = None  # "higher" | "lower": how a heat map colours its cells (None: neutral)
@@ -156,10 +155,9 @@ def series(
         start = dt.date(end.year - 1, 1, 1)
     elif spec.kind == "change":
         start = start - dt.timedelta(days=35 if spec.grain == "week" else 140)
-    ward = ward if has_column(con, spec.table, "ward_code") else None
+    ward_sql, ward_params = ward_clause(con, spec.table, ward)
     cat_sql, cat_params = category_clause(con, spec.table, cat)
     day = f"CAST({ident(spec.date)} AS DATE)"
-    ward_clause = "AND ward_code = ?" if ward else ""
     parts, params = [], []
     for i, (name, agg) in enumerate(spec.measures):
         label = f"CAST({ident(spec.by)} AS VARCHAR)" if spec.by else "CAST(? AS VARCHAR)"
@@ -175,8 +173,8 @@ def series(
                      f"{order} AS ord FROM {ident(spec.table)} AS x "
                      f"WHERE {trunc} >= date_trunc('{spec.grain}', CAST(? AS DATE)) "
                      f"AND {trunc} <= date_trunc('{spec.grain}', CAST(? AS DATE)) "
-                     f"AND ({spec.where}) {ward_clause} {cat_sql} GROUP BY ALL")
-        params += ([] if spec.by else [name]) + [start, end] + ([ward] if ward else []) + cat_params
+                     f"{ward_sql} {cat_sql} GROUP BY ALL")
+        params += ([] if spec.by else [name]) + [start, end] + ward_params + cat_params
     return frame(con, " UNION ALL ".join(parts) + " ORDER BY ord, period", params)
 
 

@@ -139,10 +139,11 @@ def render(sector: str) -> None:
         else:
             st.info(t("sector.no_ward_values"))
 
-    progress = tiles[tiles["progress"].notna()] if "progress" in tiles else tiles.iloc[0:0]
-    if not progress.empty:
-        with ui.section(t("sector.progress_title", where=where)):
-            _progress(progress, ind_names)
+    with ui.section():  # its own boundary: the tiles' section above may have failed
+        tiles = state.query(qi.summary, codes=tuple(codes), ward=ward or None, today=state.today())
+        if "progress" in tiles and tiles["progress"].notna().any():
+            st.subheader(t("sector.progress_title", where=where))
+            _progress(tiles[tiles["progress"].notna()], ind_names)
 
     for spec in state.query(qs.available, sector):
         with ui.section(t(f"series.{spec.key}", where=scope)):
@@ -350,7 +351,7 @@ def _threshold(code: Optional[str], ward) -> Optional[float]:
 
 def _series(spec: qs.Series, ward, start: dt.date, end: dt.date, cat) -> None:
     """A sector's own time series: lines, this year against last, a heat map or the latest change."""
-    lang, t = state.lang(), state.t
+    t = state.t
     df = state.query(qs.series, spec.key, ward, start, end, cat=cat)
     if df.empty or df["value"].isna().all():
         st.info(t("app.empty"))
@@ -360,29 +361,36 @@ def _series(spec: qs.Series, ward, start: dt.date, end: dt.date, cat) -> None:
     unit = t(f"breakdown_unit.{spec.unit}") if spec.unit else ""  # the section's title names the series
     if spec.kind == "yoy":
         _year_over_year(spec, df, unit)
-        return
-    if spec.kind == "heat":
-        if spec.mid is not None:
-            scheme, reverse = "redyellowgreen", spec.better == "lower"
-        else:
-            scheme, reverse = {"higher": ("greens", False), "lower": ("orangered", False)}.get(spec.better, ("blues", False))
-        chart = charts.heatmap(df, title="", y_title=t(f"breakdown_dim.{spec.by}"), value_title=unit, lang=lang,
-                               period_label=lambda p: i18n.period(p, spec.grain, lang), scheme=scheme,
-                               mid=spec.mid, reverse=reverse)
     elif spec.kind == "change":
         _change(spec, df, unit)
-        return
-    elif spec.grain == "year":  # a few school or calendar years: bars side by side read better than lines
-        chart = charts.grouped_bars(df.assign(year=[i18n.period(p, "year", lang) for p in df["period"]]),
-                                    x="year", y="value", series="series", y_title=unit, lang=lang)
     else:
-        limit = _threshold(spec.threshold, ward)
-        chart = charts.time_lines(df, x="period", y="value", series="series", title="", x_title="", y_title=unit,
-                                  series_title="", lang=lang, limit=limit, y_format=",.4~f",
-                                  zero=spec.unit not in ("index", "percent", "points"),
-                                  limit_label=t("series.threshold", value=i18n.smart(limit, lang)) if limit else "")
-    st.altair_chart(chart, width="stretch")
-    _keep_wide(spec, df)
+        st.altair_chart(_series_chart(spec, df, unit, ward), width="stretch")
+        _keep_wide(spec, df)
+
+
+def _series_chart(spec: qs.Series, df: pd.DataFrame, unit: str, ward) -> alt.Chart:
+    """A heat map (by × period), bars side by side for a few years, or lines with the alert threshold."""
+    lang, t = state.lang(), state.t
+    if spec.kind == "heat":
+        # diverging around `mid` (red below for what should be high), else one hue: green, orange-red or blue
+        scheme = "redyellowgreen" if spec.mid is not None else {"higher": "greens", "lower": "orangered"}.get(
+            spec.better, "blues")
+        return charts.heatmap(df, title="", y_title=t(f"breakdown_dim.{spec.by}"), value_title=unit, lang=lang,
+                              period_label=lambda p: i18n.period(p, spec.grain, lang), scheme=scheme, mid=spec.mid,
+                              reverse=spec.mid is not None and spec.better == "lower")
+    if spec.grain == "year":  # a few school or calendar years: bars side by side read better than lines
+        return charts.grouped_bars(df.assign(year=[i18n.period(p, "year", lang) for p in df["period"]]),
+                                   x="year", y="value", series="series", y_title=unit, lang=lang)
+    limit = _threshold(spec.threshold, ward)
+    return charts.time_lines(df, x="period", y="value", series="series", title="", x_title="", y_title=unit,
+                             series_title="", lang=lang, limit=limit, y_format=",.4~f",
+                             zero=spec.unit not in ("index", "percent", "points"),
+                             limit_label=t("series.threshold", value=i18n.smart(limit, lang)) if limit else "")
+
+
+def _title(spec: qs.Series) -> str:
+    """The series' title without the scope, for a sheet of the page's XLSX or a file."""
+    return state.t(f"series.{spec.key}", where="").rstrip(" ·")
 
 
 def _keep_wide(spec: qs.Series, df: pd.DataFrame) -> None:
@@ -390,7 +398,7 @@ def _keep_wide(spec: qs.Series, df: pd.DataFrame) -> None:
     lang, t = state.lang(), state.t
     wide = df.pivot_table(index="period", columns="series", values="value", aggfunc="first").sort_index(ascending=False)
     wide.index = [i18n.period(p, spec.grain, lang) for p in wide.index]
-    ui.keep(t(f"series.{spec.key}", where="").rstrip(" ·"), wide.rename_axis(t("sector.period_col")).reset_index())
+    ui.keep(_title(spec), wide.rename_axis(t("sector.period_col")).reset_index())
 
 
 def _year_over_year(spec: qs.Series, df: pd.DataFrame, unit: str) -> None:
@@ -430,8 +438,7 @@ def _change(spec: qs.Series, df: pd.DataFrame, unit: str) -> None:
     with left:
         st.dataframe(table, hide_index=True, width="stretch", height=min(600, 36 * len(table) + 40),
                      column_config={c: st.column_config.NumberColumn(format="localized") for c in table.columns[1:]})
-        ui.download_csv(table, f"{spec.key}_{ch['period'].max()}", key=f"dl_{spec.key}",
-                        title=t(f"series.{spec.key}", where=""))
+        ui.download_csv(table, f"{spec.key}_{ch['period'].max()}", key=f"dl_{spec.key}", title=_title(spec))
     with right:
         bars = ch.dropna(subset=["change_pct"]).assign(
             colour=lambda d: [COLOURS["bad"] if v > 0 else COLOURS["good"] if v < 0 else COLOURS["neutral"]
