@@ -65,6 +65,9 @@ def test_every_declared_series_and_register_runs_with_its_texts(con):
     for specs in breakdowns.BREAKDOWNS.values():
         for spec in specs:
             assert f"breakdown.{spec.key}" in keys and all(f"breakdown_dim.{d}" in keys for d in spec.dims), spec.key
+    for specs in places.PLACES.values():
+        for spec in specs:  # the map's title, and the chip's name for a filter on its category
+            assert f"places.{spec.table}" in keys and f"breakdown_dim.{spec.category}" in keys, spec.table
 
 
 def test_jobs_offered_against_sought_equal_hand_sql(con):
