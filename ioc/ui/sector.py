@@ -189,7 +189,9 @@ def render(sector: str) -> None:
 def _trend(df: pd.DataFrame, title: str, unit: str, grain: str, target, lang: str) -> alt.Chart:
     fmt = {"year": "%Y", "quarter": "%m/%Y", "month": "%m/%Y"}.get(grain, "%d/%m/%Y")
     line = alt.Chart(df).mark_line(point=len(df) <= 120, strokeWidth=2, color=COLOURS["accent"]).encode(
-        x=alt.X("period:T", title=None, axis=alt.Axis(format=fmt, labelOverlap=True)),
+        # a yearly value gets one tick a year, not a year label under every month
+        x=alt.X("period:T", title=None, axis=alt.Axis(format=fmt, labelOverlap=True,
+                                                      tickCount="year" if grain == "year" else alt.Undefined)),
         y=alt.Y("value:Q", title=unit, axis=alt.Axis(format=",.4~f"), scale=alt.Scale(zero=False)),
         tooltip=[alt.Tooltip("period:T", title="", format=fmt), alt.Tooltip("value:Q", title=unit, format=",.2~f")],
     )
