@@ -46,6 +46,24 @@ class Parsed:
 
 
 @dataclass
+class DirectRead:
+    """How DuckDB's own CSV reader can read a landed file straight into the warehouse, skipping the text
+    parse: offered by a connector only for files that need none of its cleaning (see connectors/csv.py).
+
+    The core types the columns itself (the contract decides which reader types are safe) and falls back
+    to the connector's `parse` when the reader or any rule finds a problem, so results never differ.
+    """
+
+    path: str
+    names: list[str]  # the file's columns, in order, as named by the header and `rename`
+    options: dict[str, Any]  # read_csv named options: delim, quote, escape, skip, decimal_separator, ...
+    na_values: list[str]  # cell texts meaning missing, compared after trimming ("" among them)
+    lines: int  # physical lines of the body: the rows read must match (blank lines are skipped by the reader)
+    sample: list[list[str]]  # the first body rows as text, to choose a timestamp format
+    notes: list[str] = field(default_factory=list)
+
+
+@dataclass
 class FetchContext:
     """What a connector may use besides its source: paths, secrets and the clock, given to it."""
 

@@ -8,12 +8,13 @@ import os
 import tempfile
 import unicodedata
 from collections import Counter
+from dataclasses import dataclass
 from typing import Optional
 
 import duckdb
 
 from connectors import _tabular
-from connectors.base import FetchContext, Parsed, Payload, read_location
+from connectors.base import DirectRead, FetchContext, Parsed, Payload, read_location
 from ioc.config import Source
 from ioc.errors import ParseError
 
@@ -77,9 +78,19 @@ def detect_delimiter(text: str) -> str:
     return best
 
 
-def parse(src: Source, opts: Options, payloads: list[Payload]) -> Parsed:
-    payload = payloads[0]
-    data = payload.data
+@dataclass
+class _Layout:
+    encoding: str
+    delimiter: str
+    header_end: int  # records before the body (title rows and the header)
+    skip_lines: int  # physical lines before the body
+    names: list[str]
+    notes: list[str]
+    sample: list[list[str]]  # the first body rows, as text
+
+
+def _layout(src: Source, opts: Options, data: bytes) -> _Layout:
+    """Encoding, delimiter, where the header is and what it names, from the head of the payload."""
     encoding = detect_encoding(data[:HEAD_BYTES], opts.encoding)
     try:
         head_text = data[:HEAD_BYTES].decode(encoding, errors="strict" if len(data) <= HEAD_BYTES else "ignore")
@@ -101,8 +112,36 @@ def parse(src: Source, opts: Options, payloads: list[Payload]) -> Parsed:
         head_rows.pop()
         line_after.pop()
     start, names = _tabular.find_header(head_rows, src, opts)
-    header_end = start + opts.header_rows  # records before the body
-    skip_lines = line_after[header_end - 1]
+    header_end = start + opts.header_rows
+    notes = [f"header at row {start + 1}; encoding {encoding}; delimiter {delimiter!r}"]
+    return _Layout(encoding, delimiter, header_end, line_after[header_end - 1], names, notes, head_rows[header_end:])
+
+
+def direct(src: Source, opts: Options, payloads: list[Payload]) -> Optional[DirectRead]:
+    """DuckDB's reader straight on the landed file, for a UTF-8 file whose rows need not be matched against
+    `drop_rows_matching` (which looks at the raw text of a row). None: read it with `parse`."""
+    payload = payloads[0]
+    path = payload.meta.get("landing_path")
+    if len(payloads) != 1 or not path or opts.drop_rows_matching:
+        return None
+    data = payload.data
+    lay = _layout(src, opts, data)
+    if lay.encoding not in UTF8:
+        return None
+    # DuckDB's reader skips blank lines, which the general path counts as set aside: the core compares the
+    # rows read with the body's lines (a cell with a line break inside also differs, and goes the general way)
+    lines = data.count(b"\n") + (0 if data.endswith(b"\n") else 1) - lay.skip_lines
+    options = {"delim": lay.delimiter, "quote": '"', "escape": '"', "skip": lay.header_end,
+               "decimal_separator": opts.decimal}
+    na = sorted({v.strip() for v in opts.na_values} | {""})
+    return DirectRead(str(path), lay.names, options, na, lines, lay.sample, notes=lay.notes + ["read by DuckDB's reader"])
+
+
+def parse(src: Source, opts: Options, payloads: list[Payload]) -> Parsed:
+    payload = payloads[0]
+    data = payload.data
+    lay = _layout(src, opts, data)
+    encoding, delimiter, names, header_end = lay.encoding, lay.delimiter, lay.names, lay.header_end
     con = duckdb.connect()  # an in-memory parsing engine: nothing is written anywhere
     tmp = None
     try:
@@ -115,7 +154,7 @@ def parse(src: Source, opts: Options, payloads: list[Payload]) -> Parsed:
             tmp.close()
             path = tmp.name
         table = None
-        if not _blank_lines_after(body, skip_lines):  # DuckDB skips blank lines, which would shift row numbers
+        if not _blank_lines_after(body, lay.skip_lines):  # DuckDB skips blank lines, which would shift row numbers
             columns = {f"c{i}": "VARCHAR" for i in range(len(names))} | {"e0": "VARCHAR"}
             source = (
                 "read_csv($path, delim=$delim, quote='\"', escape='\"', header=false, skip=$skip, auto_detect=false, "
@@ -131,15 +170,14 @@ def parse(src: Source, opts: Options, payloads: list[Payload]) -> Parsed:
             except duckdb.Error:
                 table = None  # a file DuckDB's reader balks at is read by Python's below
         if table is None:
-            rows = _rows_python(body, delimiter, skip_lines)
+            rows = _rows_python(body, delimiter, lay.skip_lines)
             con.register("_rows", _tabular.rows_to_table(rows, len(names), header_end + 1))
             table, dropped, rejects = _tabular.clean(con, "_rows", {}, names, opts)
     finally:
         con.close()
         if tmp is not None:
             os.unlink(tmp.name)
-    notes = [f"header at row {start + 1}; encoding {encoding}; delimiter {delimiter!r}"]
-    return Parsed(table, dropped=dropped, rejects=rejects, notes=notes)
+    return Parsed(table, dropped=dropped, rejects=rejects, notes=lay.notes)
 
 
 def _blank_lines_after(data: bytes, skip_lines: int) -> bool:

@@ -5,14 +5,18 @@ required column fails as a whole.
 """
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
-from typing import Any, Optional
+from typing import TYPE_CHECKING, Any, Optional
 
 import duckdb
 
 from ioc.config import Column, Source
 from ioc.errors import SourceError
 from ioc.warehouse import ident
+
+if TYPE_CHECKING:
+    from connectors.base import DirectRead
 
 ROW = "_row"
 TRUE_WORDS = ["true", "t", "1", "yes", "y", "x", "có", "co", "đúng", "dung"]
@@ -41,8 +45,8 @@ class _Params:
         return f"${name}"
 
 
-def _typed(col: str, spec: Column, in_type: str, opts: dict, p: _Params, tz: str) -> str:
-    x = ident(col)
+def _typed(x: str, spec: Column, in_type: str, opts: dict, p: _Params, tz: str) -> str:
+    """SQL typing the expression `x` (of DuckDB type in_type) as the column's contract type; NULL if it cannot."""
     text = in_type.startswith("VARCHAR")
     if spec.type == "text":  # blank is missing, as the CSV and Excel readers make it: "" must not pass `required`
         return f"nullif(trim(CAST({x} AS VARCHAR)), '')"
@@ -88,25 +92,32 @@ def _typed(col: str, spec: Column, in_type: str, opts: dict, p: _Params, tz: str
     raise AssertionError(spec.type)
 
 
+def _rules(t: str, spec: Column, p: _Params) -> list[tuple[str, str]]:
+    """(condition, reason) for each rule of a typed cell `t` besides its type, in the order they are reported."""
+    rules = []
+    if spec.required:
+        rules.append((f"{t} IS NULL", "'required: missing'"))
+    if spec.min is not None:
+        rules.append((f"{t} < {p.bind(spec.min)}", p.bind(f"min: below {spec.min:g}")))
+    if spec.max is not None:
+        rules.append((f"{t} > {p.bind(spec.max)}", p.bind(f"max: above {spec.max:g}")))
+    if spec.values is not None:
+        allowed = [str(v) for v in spec.values]
+        shown = ", ".join(allowed[:12]) + (" …" if len(allowed) > 12 else "")
+        # compared as the column's type, not as text: 2 allows "2.0" in a double column, true allows "có"
+        rules.append((
+            f"{t} IS NOT NULL AND NOT list_contains(TRY_CAST({p.bind(allowed)} AS {_SQL_TYPES[spec.type]}[]), {t})",
+            p.bind("values: not one of " + shown),
+        ))
+    return rules
+
+
 def _reason(col: str, spec: Column, p: _Params) -> Optional[str]:
     """A CASE giving the first broken rule of one cell, or NULL."""
     raw = ident(f"_raw_{col}")
     t = ident(col)
     whens = [f"WHEN {raw} IS NOT NULL AND {t} IS NULL THEN {p.bind('type: expected ' + spec.type)}"]
-    if spec.required:
-        whens.append(f"WHEN {t} IS NULL THEN 'required: missing'")
-    if spec.min is not None:
-        whens.append(f"WHEN {t} < {p.bind(spec.min)} THEN {p.bind(f'min: below {spec.min:g}')}")
-    if spec.max is not None:
-        whens.append(f"WHEN {t} > {p.bind(spec.max)} THEN {p.bind(f'max: above {spec.max:g}')}")
-    if spec.values is not None:
-        allowed = [str(v) for v in spec.values]
-        shown = ", ".join(allowed[:12]) + (" …" if len(allowed) > 12 else "")
-        # compared as the column's type, not as text: 2 allows "2.0" in a double column, true allows "có"
-        whens.append(
-            f"WHEN {t} IS NOT NULL AND NOT list_contains(TRY_CAST({p.bind(allowed)} AS {_SQL_TYPES[spec.type]}[]), {t}) "
-            f"THEN {p.bind('values: not one of ' + shown)}"
-        )
+    whens += [f"WHEN {cond} THEN {reason}" for cond, reason in _rules(t, spec, p)]
     return "CASE " + " ".join(whens) + " END"
 
 
@@ -138,7 +149,7 @@ def check(
             outer.append(ident(c))
             continue
         raw = ident("_raw_" + c)
-        inner.append(f"{_typed(c, spec, in_types[c], opts, p, timezone)} AS {ident(c)}")
+        inner.append(f"{_typed(ident(c), spec, in_types[c], opts, p, timezone)} AS {ident(c)}")
         inner.append(f"nullif(trim(CAST({ident(c)} AS VARCHAR)), '') AS {raw}")
         err = ident("_err_" + c)
         reason = _reason(c, spec, p)
@@ -203,3 +214,133 @@ def drop_temp(con: duckdb.DuckDBPyConnection) -> None:
 
 
 _SQL_TYPES = {"text": "VARCHAR", "integer": "BIGINT", "double": "DOUBLE", "date": "DATE", "timestamp": "TIMESTAMP", "boolean": "BOOLEAN"}
+
+
+# ---------------------------------------------------------------------------------------------------- direct
+# A clean machine export can skip the text parse: DuckDB's CSV reader types the columns as it reads and the
+# rows go straight into the table, then one scan of the stored table proves that no rule broke. Only reader
+# types that give exactly the values of the path above are used:
+# - double: the reader parses as TRY_CAST does (without a thousands separator, which it does not know);
+# - integer: read as DOUBLE, because the reader rounds "12.5" to 13 where the contract refuses it;
+# - date: plain, or with the source's date_format, as _typed tries them;
+# - timestamp: only with a format every sampled cell matches (the source's, else a strict ISO one), because
+#   with none the reader drops a UTC offset that the contract converts to city time;
+# - anything else is read as text and typed here by _typed(), flagging a cell that did not survive.
+# Anything unusual (a reader error, a flagged cell, a broken rule, a row that is not data, a repeated key)
+# sends the payload down the general path, which names the row and the reason; the results never differ.
+ISO_TIMESTAMPS = ["%Y-%m-%d %H:%M:%S", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M",
+                  "%Y-%m-%d %H:%M:%S.%f", "%Y-%m-%dT%H:%M:%S.%f", "%Y-%m-%d"]
+DIRECT_FLAG = "_direct_flag"
+
+
+class DirectDeclined(Exception):
+    """The payload needs the general path; the message says why (it goes into the run's notes)."""
+
+
+def _reader(d: "DirectRead", columns: dict[str, str], extra: dict) -> tuple[str, dict]:
+    """read_csv over the landed file with these reader types, as SQL binding its parameters."""
+    named = {**d.options, **extra}
+    args = ", ".join(f"{k}=$o_{k}" for k in named)
+    sql = (f"read_csv($o_path, header=false, auto_detect=false, columns=$o_columns, null_padding=true, "
+           f"strict_mode=true, nullstr=$o_na, encoding='utf-8', {args})")
+    return sql, {"o_path": d.path, "o_columns": columns, "o_na": d.na_values} | {f"o_{k}": v for k, v in named.items()}
+
+
+def _timestamp_format(con: duckdb.DuckDBPyConnection, d: "DirectRead", col: str, fmt: Optional[str]) -> Optional[str]:
+    """A format every sampled cell of a timestamp column matches, or None (the column is read as text)."""
+    candidates = [fmt] if fmt else ISO_TIMESTAMPS
+    if any(z in c for c in candidates for z in ("%z", "%Z")):
+        return None
+    i = d.names.index(col)
+    cells = [r[i].strip() for r in d.sample if i < len(r)]
+    cells = [c for c in cells if c not in d.na_values]
+    for c in candidates:
+        if cells and con.execute("SELECT bool_and(try_strptime(v, $f) IS NOT NULL) FROM unnest($v) AS u(v)",
+                                 {"f": c, "v": cells}).fetchone()[0]:
+            return c
+    return None
+
+
+def load_direct(
+    con: duckdb.DuckDBPyConnection, src: Source, d: "DirectRead", into: str, opts: dict, timezone: str = "UTC",
+    temp: bool = False,
+) -> ContractResult:
+    """Read, type and check a DirectRead in one pass into table `into` (created or replaced). Raises
+    DirectDeclined, or duckdb.Error from the reader, when the payload needs the general path; then the
+    caller rolls back what this wrote."""
+    names = d.names
+    if any(spec.required and c not in names for c, spec in src.columns.items()):
+        raise DirectDeclined("a required column is missing")  # the general path names it
+    fmt = opts.get("date_format")
+    thousands = opts.get("thousands")  # the reader knows no thousands separator: such numbers are typed here
+    p = _Params()
+    reader_types = {n: "VARCHAR" for n in names}
+    extra: dict[str, Any] = {}
+    na = d.na_values != [""]
+    text = {n: (f"CASE WHEN list_contains($o_na, trim({ident(n)})) THEN NULL ELSE trim({ident(n)}) END" if na
+                else f"nullif(trim({ident(n)}), '')") for n in names}
+    typed: dict[str, str] = {}  # output column -> SQL over the reader's columns
+    flags: list[str] = []
+    for c, spec in src.columns.items():
+        x = ident(c)
+        if c not in names:
+            typed[c] = f"CAST(NULL AS {_SQL_TYPES[spec.type]})"
+        elif spec.type == "text":
+            typed[c] = text[c]
+        elif spec.type == "double" and not thousands:
+            reader_types[c] = "DOUBLE"
+            typed[c] = x
+        elif spec.type == "integer" and not thousands:
+            reader_types[c] = "DOUBLE"
+            typed[c] = f"CASE WHEN {x} = round({x}) AND abs({x}) < 9e18 THEN CAST({x} AS BIGINT) END"
+            flags.append(f"({x} IS NOT NULL AND ({x} <> round({x}) OR abs({x}) >= 9e18))")
+        elif spec.type == "date" and not (fmt and ("%z" in fmt or "%Z" in fmt)):
+            reader_types[c] = "DATE"
+            typed[c] = x
+            if fmt:
+                extra["dateformat"] = fmt
+        elif spec.type == "timestamp" and (ts_fmt := _timestamp_format(con, d, c, fmt)) \
+                and extra.setdefault("timestampformat", ts_fmt) == ts_fmt:  # the reader takes one format for all
+            reader_types[c] = "TIMESTAMP"
+            typed[c] = x
+        else:  # read as text, typed as the general path types it
+            t = _typed(text[c], spec, "VARCHAR", opts, p, timezone)
+            typed[c] = t
+            flags.append(f"({text[c]} IS NOT NULL AND {t} IS NULL)")
+    undeclared = [n for n in names if n not in src.columns]
+    for n in undeclared:
+        typed[n] = text[n]
+    out_cols = list(src.columns) + undeclared
+    reader, rparams = _reader(d, reader_types, extra)
+    select = ", ".join(f"{typed[c]} AS {ident(c)}" for c in out_cols)
+    if flags:
+        select += f", {' OR '.join(flags)} AS {DIRECT_FLAG}"
+    # a cell the reader cannot read raises (ignore_errors is off): the caller takes the general path
+    con.execute(f"CREATE OR REPLACE {'TEMP ' if temp else ''}TABLE {ident(into)} AS SELECT {select} FROM {reader}",
+                p.values | rparams)
+    q = _Params()
+    broken = [cond for c, spec in src.columns.items() if c in names for cond, _ in _rules(ident(c), spec, q)]
+    if flags:
+        broken.append(ident(DIRECT_FLAG))
+    if len(names) > 1:  # a row with nothing after its first cell is a title or a note, set aside by the general path
+        broken.append("(" + " AND ".join(f"{ident(n)} IS NULL" for n in names[1:]) + ")")
+    else:
+        broken.append(f"{ident(names[0])} IS NULL")
+    sql = f"SELECT count(*), count(*) FILTER (WHERE {' OR '.join(broken)}) FROM {ident(into)}"
+    used = set(re.findall(r"\$(p\d+)\b", sql))  # the rules' reasons are bound too, but not used here
+    rows, bad = con.execute(sql, {k: v for k, v in q.values.items() if k in used}).fetchone()
+    if bad:
+        raise DirectDeclined(f"{bad} row(s) break a rule or are not data")
+    if rows != d.lines:
+        raise DirectDeclined(f"{rows} rows read from {d.lines} lines: blank lines or line breaks in cells")
+    if src.key:
+        keys = ", ".join(ident(k) for k in src.key)
+        null_keys = " OR ".join(f"{ident(k)} IS NULL" for k in src.key)
+        repeats = con.execute(
+            f"SELECT count(*) FROM (SELECT 1 FROM {ident(into)} GROUP BY {keys} HAVING count(*) > 1 LIMIT 1)").fetchone()[0]
+        empty = con.execute(f"SELECT count(*) FROM {ident(into)} WHERE {null_keys}").fetchone()[0]
+        if repeats or empty:
+            raise DirectDeclined("a key repeats or is empty")
+    if flags:
+        con.execute(f"ALTER TABLE {ident(into)} DROP COLUMN {DIRECT_FLAG}")
+    return ContractResult(f"SELECT * FROM {ident(into)}", {}, rows, rows, [], out_cols)

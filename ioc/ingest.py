@@ -18,10 +18,10 @@ import duckdb
 import pyarrow as pa
 
 from connectors import REGISTRY
-from connectors.base import FetchContext, Parsed, Payload
+from connectors.base import DirectRead, FetchContext, Parsed, Payload
 from ioc import indicators
 from ioc.config import Config, Source, source_options
-from ioc.contract import check, drop_temp
+from ioc.contract import ContractResult, DirectDeclined, check, drop_temp, load_direct
 from ioc.errors import IOCError, SourceError
 from ioc.landing import Landing, utc_stamp
 from ioc.ops import OpsStore
@@ -70,6 +70,8 @@ class _Fetched:
     run_id: int
     started: float
     parsed: Optional[Parsed] = None
+    direct: Optional[DirectRead] = None  # offered by the connector; `parse` is the fallback
+    parse: Optional[Callable[[], Parsed]] = None
     checksum: str = ""
     landing: str = ""
     unchanged: bool = False
@@ -124,7 +126,13 @@ class Ingestor:
             if self._lineage.get((src.table, src.name)) == (f.checksum, fingerprint(src)):
                 f.unchanged, f.previous = True, self.ops.last_good(src.name)
                 return f
-            f.parsed = conn.parse(src, opts, payloads)
+            offer = getattr(conn, "direct", None)
+            if offer is not None and not src.transform:  # a transform reads the parsed rows as `raw`
+                f.direct = offer(src, opts, payloads)
+            if f.direct is None:
+                f.parsed = conn.parse(src, opts, payloads)
+            else:  # parsed only if the direct read finds something only the general path can report
+                f.parse = lambda: conn.parse(src, opts, payloads)
         except IOCError as exc:
             f.error = _message(exc)
         except Exception as exc:  # a connector bug must not take the other sources down
@@ -185,25 +193,40 @@ class Ingestor:
                                 landing=f.landing, rows_loaded=prev.get("rows_loaded"), rejects=prev.get("rejects"))
             res.seconds = round(time.time() - f.started, 3)
             return res
-        if f.error or f.parsed is None:
+        con = b.con
+        result: Optional[ContractResult] = None
+        replaced = self._replaces(con, src)  # the direct read writes the table itself, or `_incoming` to merge
+        if f.direct is not None and not f.error:
+            result, why = self._direct(con, src, f.direct, replaced)
+            if result is None:
+                try:
+                    f.parsed = f.parse()
+                    f.parsed.notes.append(f"general path: {why}")
+                except IOCError as exc:
+                    f.error = _message(exc)
+                except Exception as exc:  # noqa: BLE001
+                    f.error = f"{exc.__class__.__name__}: {exc}"
+        parsed = f.parsed or Parsed(pa.table({}), notes=f.direct.notes if f.direct else [])
+        if f.error or (result is None and f.parsed is None):
             res.error = f.error or "nothing parsed"
             self.ops.finish_run(f.run_id, "failed", error=res.error, checksum=f.checksum or None, landing=f.landing or None)
             res.seconds = round(time.time() - f.started, 3)
             return res
-        con = b.con
-        parsed = f.parsed
         try:
-            con.execute("BEGIN")
-            con.register("raw", rename_columns(parsed.table, src.rename))
-            relation = "raw"
-            if src.transform:
-                try:
-                    con.execute(f"CREATE OR REPLACE TEMP TABLE _shaped AS {src.transform}")
-                except duckdb.Error as exc:
-                    raise SourceError(src.name, f"transform failed: {_duck(exc)}") from exc
-                relation = "_shaped"
-            result = check(con, src, relation, src.options, self.cfg.city.timezone)
-            self._write(con, src, result.good, result.params)
+            if result is None:  # else the direct read's transaction is still open
+                con.execute("BEGIN")
+                con.register("raw", rename_columns(parsed.table, src.rename))
+                relation = "raw"
+                if src.transform:
+                    try:
+                        con.execute(f"CREATE OR REPLACE TEMP TABLE _shaped AS {src.transform}")
+                    except duckdb.Error as exc:
+                        raise SourceError(src.name, f"transform failed: {_duck(exc)}") from exc
+                    relation = "_shaped"
+                result = check(con, src, relation, src.options, self.cfg.city.timezone)
+                self._write(con, src, result.good, result.params)
+            elif not replaced:
+                self._merge(con, src, "_incoming")
             rejects = [(r.row, r.column, r.value, r.reason) for r in parsed.rejects] + result.rejects
             self._record_rejects(con, src.name, f.run_id, rejects)
             rows = con.execute(f"SELECT count(*) FROM {ident(src.table)}").fetchone()[0]
@@ -216,7 +239,9 @@ class Ingestor:
             )
             drop_temp(con)
             con.execute("DROP TABLE IF EXISTS _shaped")
-            con.unregister("raw")
+            con.execute("DROP TABLE IF EXISTS _incoming")
+            if f.parsed is not None:
+                con.unregister("raw")
             con.execute("COMMIT")
         except Exception as exc:  # noqa: BLE001 - one source's failure must not stop the others
             con.execute("ROLLBACK")
@@ -231,7 +256,7 @@ class Ingestor:
             else:
                 res.error = f"load failed: {exc.__class__.__name__}: {exc}"
             self.ops.finish_run(f.run_id, "failed", error=res.error, checksum=f.checksum, landing=f.landing,
-                                rows_read=len(parsed.table), notes=parsed.notes)
+                                rows_read=len(parsed.table) if f.parsed is not None else None, notes=parsed.notes)
             res.seconds = round(time.time() - f.started, 3)
             return res
         res.status = "ok"
@@ -247,27 +272,48 @@ class Ingestor:
         )
         return res
 
-    def _write(self, con: duckdb.DuckDBPyConnection, src: Source, good: str, params: dict) -> None:
-        """Load the good rows (a SELECT binding `params`) into the source's table by its mode."""
-        t = ident(src.table)
-        exists = con.execute(
+    def _direct(
+        self, con: duckdb.DuckDBPyConnection, src: Source, d: DirectRead, replace: bool
+    ) -> tuple[Optional[ContractResult], str]:
+        """Load a DirectRead into the source's table (replace) or `_incoming` (to merge) in a transaction left
+        open for _load to finish. (None, why) with nothing changed and no transaction when the payload needs
+        the general path."""
+        con.execute("BEGIN")
+        try:
+            return load_direct(con, src, d, src.table if replace else "_incoming", src.options,
+                               self.cfg.city.timezone, temp=not replace), ""
+        except Exception as exc:  # noqa: BLE001 - whatever the reader balks at, the general path reads and reports
+            con.execute("ROLLBACK")
+            why = str(exc) if isinstance(exc, DirectDeclined) else f"{exc.__class__.__name__}: {_duck(exc)}"
+            return None, why
+
+    def _replaces(self, con: duckdb.DuckDBPyConnection, src: Source) -> bool:
+        """Whether a load replaces the table (mode replace, or its first load) rather than adding to it."""
+        return src.mode == "replace" or not con.execute(
             "SELECT count(*) FROM information_schema.tables WHERE table_name = ? AND table_schema = 'main'",
             [src.table],
         ).fetchone()[0]
-        if src.mode == "replace" or not exists:
-            con.execute(f"CREATE OR REPLACE TABLE {t} AS {good}", params)
+
+    def _write(self, con: duckdb.DuckDBPyConnection, src: Source, good: str, params: dict) -> None:
+        """Load the good rows (a SELECT binding `params`) into the source's table by its mode."""
+        if self._replaces(con, src):
+            con.execute(f"CREATE OR REPLACE TABLE {ident(src.table)} AS {good}", params)
             return
         con.execute(f"CREATE OR REPLACE TEMP TABLE _incoming AS {good}", params)
+        self._merge(con, src, "_incoming")
+
+    def _merge(self, con: duckdb.DuckDBPyConnection, src: Source, incoming: str) -> None:
+        """Add the rows of `incoming` to the source's table: appended, or replacing rows with the same key."""
+        t = ident(src.table)
         have = {r[0] for r in con.execute(f"DESCRIBE {t}").fetchall()}
-        for row in con.execute("DESCRIBE _incoming").fetchall():
+        for row in con.execute(f"DESCRIBE {incoming}").fetchall():
             name, typ = row[0], row[1]
             if name not in have:
                 con.execute(f"ALTER TABLE {t} ADD COLUMN {ident(name)} {typ}")
         if src.mode == "upsert":
             cond = " AND ".join(f"{t}.{ident(k)} IS NOT DISTINCT FROM g.{ident(k)}" for k in src.key)
-            con.execute(f"DELETE FROM {t} USING _incoming AS g WHERE {cond}")
-        con.execute(f"INSERT INTO {t} BY NAME SELECT * FROM _incoming")
-        con.execute("DROP TABLE _incoming")
+            con.execute(f"DELETE FROM {t} USING {incoming} AS g WHERE {cond}")
+        con.execute(f"INSERT INTO {t} BY NAME SELECT * FROM {incoming}")
 
     def _record_rejects(self, con: duckdb.DuckDBPyConnection, source: str, run_id: int, rejects: list[tuple]) -> None:
         if rejects:

@@ -1,0 +1,185 @@
+"""The direct CSV read (DuckDB's reader straight into the snapshot) gives exactly what the general path gives.
+
+Each case is ingested twice, with the direct read offered and with it withheld, and everything a user can
+see is compared: the table with its column types, the rejects, and the run's counts and status. The case
+also says whether the direct read must have been kept (a clean file) or handed over to the general path (a
+file with something only the general path can report), so the fast path cannot silently stop working.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Optional
+
+import pytest
+
+import connectors.csv as csv_connector
+from ioc.config import load_config
+from ioc.ingest import ingest
+from tests.helpers import snapshot_rows, write_config
+
+DIRECT = "read by DuckDB's reader"
+HEAD = "station,ward,ts,pm25,n\n"
+COLUMNS = {
+    "station": {"required": True},
+    "ward": {},
+    "ts": {"type": "timestamp", "required": True},
+    "pm25": {"type": "double", "min": 0, "max": 1000},
+    "n": {"type": "integer", "min": 0},
+}
+
+
+def rows(n: int, start: int = 0) -> str:
+    return "".join(f"ST{i % 7},2574{i % 10},2026-01-01 {i % 24:02d}:{i % 60:02d}:00,{i % 50}.5,{i}\n"
+                   for i in range(start, start + n))
+
+
+def run(folder: Path, text, source: dict, direct: bool, monkeypatch) -> dict:
+    """Ingest `text` (a str, bytes, or a list of them for successive runs) and return what a user sees."""
+    folder.mkdir(parents=True)
+    spec = {"connector": "csv", "sector": "env", "table": "t", "path": "in.csv", "columns": COLUMNS} | source
+    cfg = load_config(write_config(folder, {"s": spec}))
+    if not direct:
+        monkeypatch.setattr(csv_connector, "direct", lambda *a: None)
+    texts = text if isinstance(text, list) else [text]
+    results = []
+    for t in texts:
+        data = t if isinstance(t, bytes) else t.encode("utf-8")
+        (folder / "in.csv").write_bytes(data)
+        results.append(ingest(cfg, ["s"]).results[0])
+    monkeypatch.undo()
+    last = results[-1]
+    out = {
+        "status": [(r.status, r.rows_loaded, r.rejects, r.dropped, r.error) for r in results],
+        "direct": [any(DIRECT in n for n in r.notes) for r in results],
+    }
+    if any(r.status == "ok" for r in results):
+        out["types"] = snapshot_rows(cfg, "SELECT column_name, data_type FROM information_schema.columns "
+                                          "WHERE table_name = 't' ORDER BY ordinal_position")
+        out["table"] = snapshot_rows(cfg, "SELECT * FROM t")
+        out["rejects"] = snapshot_rows(cfg, "SELECT row_number, column_name, value, reason FROM _rejects "
+                                            "ORDER BY run_id, row_number, column_name")
+    out["ok"] = last.status == "ok"
+    return out
+
+
+def same_either_way(tmp_path, monkeypatch, text, source: Optional[dict] = None) -> dict:
+    fast = run(tmp_path / "direct", text, source or {}, True, monkeypatch)
+    slow = run(tmp_path / "general", text, source or {}, False, monkeypatch)
+    assert not any(slow["direct"])
+    assert {k: v for k, v in fast.items() if k != "direct"} == {k: v for k, v in slow.items() if k != "direct"}
+    return fast
+
+
+CLEAN = {
+    "plain": (HEAD + rows(300), {}),
+    "windows line ends and a BOM": (("\ufeff" + HEAD + rows(50)).replace("\n", "\r\n"), {}),
+    "title rows above the header, no newline at the end": ("Báo cáo quan trắc\n\n" + HEAD + rows(20).rstrip("\n"), {}),
+    "padded text, an integer written 12.0, empty cells": (
+        HEAD + "  ST1 ,25741,2026-01-01 01:00:00,1.5,12.0\nST2,,2026-01-01 02:00:00,,\n", {}),
+    "semicolons and decimal commas with a date format": (
+        "station;ward;ts;pm25;n\n" + "".join(f"ST{i};25741;0{i}/02/2026;{i},5;{i}\n" for i in range(1, 9)),
+        {"options": {"decimal": ",", "date_format": "%d/%m/%Y"}}),
+    "thousands separators": (
+        "station;ward;ts;pm25;n\nST1;25741;2026-02-01;234,5;12.000\nST2;25741;2026-02-02;7,25;3.456.789\n",
+        {"options": {"decimal": ",", "thousands": "."}}),
+    "missing-value words": (
+        HEAD + "ST1, - ,2026-01-01 01:00:00,-,1\nST2,n/a,2026-01-01 02:00:00,n/a,2\n",
+        {"options": {"na_values": ["-", "n/a"]}}),
+    "a stray quote inside a cell": (HEAD + rows(3) + 'ST1,25"741,2026-01-01 00:00:00,1,1\n', {}),
+    "timestamps with a UTC offset, typed as the contract types them": (
+        HEAD + "ST1,25741,2026-01-01T08:30:00+07:00,1,1\nST2,25741,2026-01-01T01:30:00Z,2,2\n", {}),
+    "a boolean, a date and an undeclared column": (
+        "station,ts,ok,day,note\nST1,2026-01-01 00:00,có,2026-01-01,x\nST2,2026-01-02 00:00,không,2026-01-02,\n",
+        {"columns": {"station": {}, "ts": {"type": "timestamp"}, "ok": {"type": "boolean"}, "day": {"type": "date"}}}),
+    "an optional declared column absent from the file": (
+        "station,ts\nST1,2026-01-01 00:00\n", {"columns": {"station": {}, "ts": {"type": "timestamp"},
+                                                          "pm25": {"type": "double"}}}),
+    "a key that does not repeat": (HEAD + rows(40), {"mode": "upsert", "key": ["station", "ts"]}),
+    "only a header": (HEAD, {}),
+}
+
+
+@pytest.mark.parametrize("case", list(CLEAN))
+def test_a_clean_file_is_read_directly_with_the_same_result(tmp_path, monkeypatch, case):
+    text, source = CLEAN[case]
+    got = same_either_way(tmp_path, monkeypatch, text, source)
+    assert got["ok"] and all(got["direct"])
+
+
+DIRTY = {
+    "a blank line in the body": (HEAD + rows(5) + "\n" + rows(5, 5), {}),
+    "a blank line at the end": (HEAD + rows(5) + "\n", {}),
+    "a section title row": (HEAD + rows(5) + "Khu công nghiệp VSIP,,,,\n" + rows(5, 5), {}),
+    "a row with more cells than the header": (HEAD + rows(5) + "ST1,25741,2026-01-01 00:00:00,1,2,extra\n", {}),
+    "a number that is not one": (HEAD + rows(5) + "ST1,25741,2026-01-01 00:00:00,nhiều,1\n", {}),
+    "an integer written 12.5": (HEAD + rows(5) + "ST1,25741,2026-01-01 00:00:00,1,12.5\n", {}),
+    "a value below its minimum": (HEAD + rows(5) + "ST1,25741,2026-01-01 00:00:00,-3,1\n", {}),
+    "a required cell empty": (HEAD + rows(5) + ",25741,2026-01-01 00:00:00,3,1\n", {}),
+    "a timestamp with an offset after the sampled rows": (
+        HEAD + rows(150) + "ST1,25741,2026-01-01T08:30:00+00:00,1,1\n", {}),
+    "a value outside its list": (HEAD + rows(5) + "ST9,25741,2026-01-01 00:00:00,1,1\n",
+                                 {"columns": COLUMNS | {"station": {"values": [f"ST{i}" for i in range(7)]}}}),
+    "a repeated key": (HEAD + rows(5) + rows(1), {"mode": "upsert", "key": ["station", "ts"]}),
+    "an empty key": (HEAD + rows(5) + "ST1,25741,,1,1\n",
+                     {"mode": "upsert", "key": ["station", "ts"], "columns": COLUMNS | {"ts": {"type": "timestamp"}}}),
+    "a cell with a line break": (HEAD + rows(3) + 'ST1,"257\n41",2026-01-01 00:00:00,1,1\n', {}),
+    "a missing-value word with spaces in a number column": (
+        HEAD + "ST1,25741,2026-01-01 01:00:00, - ,1\n", {"options": {"na_values": ["-"]}}),
+}
+
+
+@pytest.mark.parametrize("case", list(DIRTY))
+def test_a_file_with_something_to_report_goes_the_general_way(tmp_path, monkeypatch, case):
+    text, source = DIRTY[case]
+    got = same_either_way(tmp_path, monkeypatch, text, source)
+    assert not any(got["direct"])
+
+
+def test_a_payload_missing_a_required_column_fails_with_the_same_message(tmp_path, monkeypatch):
+    got = same_either_way(tmp_path, monkeypatch, "station,pm25\nST1,1\n")
+    assert not got["ok"] and "ts" in got["status"][0][4]
+
+
+def test_appending_and_upserting_directly_add_to_the_table_as_the_general_path_does(tmp_path, monkeypatch):
+    got = same_either_way(tmp_path / "append", monkeypatch, [HEAD + rows(10), HEAD + rows(10, 10)], {"mode": "append"})
+    assert all(got["direct"]) and len(got["table"]) == 20
+    got = same_either_way(tmp_path / "upsert", monkeypatch, [HEAD + rows(10), HEAD + rows(10, 5)],
+                          {"mode": "upsert", "key": ["station", "ts"]})
+    assert all(got["direct"]) and len(got["table"]) == 15
+
+
+def test_a_bad_run_after_a_good_one_keeps_the_table(tmp_path, monkeypatch):
+    """The direct read writes the table in the load's transaction: a payload that fails after it leaves the
+    earlier rows, and one that needs the general path is loaded by it, not half by each."""
+    got = same_either_way(tmp_path, monkeypatch, [HEAD + rows(10), HEAD + rows(4) + "ST1,,,1,1\n"])
+    assert got["direct"] == [True, False] and len(got["table"]) == 4
+    assert got["rejects"] == [(6, "ts", None, "required: missing")]  # the header is row 1
+
+
+def test_every_sample_csv_source_loads_the_same_either_way(tmp_path, monkeypatch):
+    """The departments' own files in data/sample/: every CSV source, both ways, table by table. The UTF-8 ones
+    are tried directly and handed to the general path, which finds their totals and bad rows."""
+    config = Path(__file__).resolve().parents[1] / "config.yaml"
+    seen = {}
+    for direct in (True, False):
+        monkeypatch.setenv("IOC_DATA_DIR", str(tmp_path / str(direct)))
+        cfg = load_config(config)
+        names = [n for n, s in cfg.sources.items() if s.connector == "csv" and s.enabled]
+        if not direct:
+            monkeypatch.setattr(csv_connector, "direct", lambda *a: None)
+        res = ingest(cfg, names)
+        monkeypatch.undo()
+        tables = sorted({cfg.sources[n].table for n in names})
+        seen[direct] = {
+            "runs": [(r.source, r.status, r.rows_loaded, r.rejects, r.dropped) for r in res.results],
+            "tables": {t: snapshot_rows(cfg, f"SELECT * FROM {t} ORDER BY ALL") for t in tables},
+            "rejects": snapshot_rows(cfg, "SELECT source, row_number, column_name, value, reason FROM _rejects ORDER BY ALL"),
+            "tried": [r.source for r in res.results if any(DIRECT in n or "general path:" in n for n in r.notes)],
+        }
+    # every UTF-8 sample file is tried, and each has something to report (totals, notes, bad rows), as real ones do
+    assert len(seen[True]["tried"]) >= 8, seen[True]["tried"]
+    assert not seen[False]["tried"]
+    for key in ("runs", "rejects"):
+        assert seen[True][key] == seen[False][key]
+    for t in seen[False]["tables"]:
+        assert seen[True]["tables"][t] == seen[False]["tables"][t], t
