@@ -174,7 +174,9 @@ class Ingestor:
                 self._copy_runs(b, run_ids)
                 # the catalog's search by value, computed here once per snapshot rather than in the app,
                 # where reading every text column of every table filled the server's memory (docs/benchmarks.md)
-                qcatalog.build_search_index(b.con)
+                loaded = {self.cfg.sources[r.source].table for r in results if r.status == "ok"}
+                qcatalog.build_search_index(b.con, changed=loaded if not meta_changed else None)
+            self.landing.flush()  # every payload of this run is on disk before the snapshot names it
         if b.published:  # only now are the loads live: an 'ok' run left without a snapshot was never published
             self.ops.set_snapshot(run_ids, b.id)
         if self.cfg.landing.keep_days:

@@ -1,10 +1,18 @@
-"""The landing zone: every fetched payload kept as bytes, with its checksum, before it is parsed."""
+"""The landing zone: every fetched payload kept as bytes, with its checksum, before it is parsed.
+
+A payload is written and named at once, so it can be read straight away; making it durable (fsync) and
+writing its checksum note happen in the background, and `flush()` waits for them: ingest calls it before
+publishing a snapshot, so no published load rests on a payload that a power cut could take. The note is
+written last, so a file without one is incomplete and is never matched as an earlier identical payload.
+"""
 from __future__ import annotations
 
 import datetime as dt
 import hashlib
 import os
+import threading
 import time
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Optional
@@ -26,14 +34,20 @@ def utc_stamp(now: Optional[dt.datetime] = None) -> str:
 class Landing:
     def __init__(self, root: Path):
         self.root = Path(root)
+        self._pending: list[Future] = []
+        self._lock = threading.Lock()
+        self._pool: Optional[ThreadPoolExecutor] = None
 
     def save(self, source: str, data: bytes, ext: str, stamp: str, part: str = "") -> Landed:
         digest = hashlib.sha256(data).hexdigest()
         folder = self.root / source
         folder.mkdir(parents=True, exist_ok=True)
         for stale in folder.glob(".*.tmp"):  # left by a process killed while writing
-            if stale.stat().st_mtime < time.time() - 3600:
-                stale.unlink(missing_ok=True)
+            try:
+                if stale.stat().st_mtime < time.time() - 3600:
+                    stale.unlink(missing_ok=True)
+            except FileNotFoundError:  # a note being sealed right now, renamed in between
+                pass
         previous = self.find(source, digest)
         if previous is not None:
             return Landed(previous, digest, len(data), True)
@@ -41,11 +55,24 @@ class Landing:
         tmp = folder / f".{name}.tmp"
         with open(tmp, "wb") as fh:
             fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
         os.replace(tmp, folder / name)
-        (folder / f"{name}.sha256").write_text(f"{digest}  {name}\n")
+        with self._lock:
+            if self._pool is None:
+                self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="landing-sync")
+            self._pending.append(self._pool.submit(_seal, folder / name, digest))
         return Landed(folder / name, digest, len(data), False)
+
+    def flush(self) -> None:
+        """Wait until every payload saved so far is on disk with its checksum note (raises what failed)."""
+        with self._lock:
+            pending, self._pending = self._pending, []
+            pool, self._pool = self._pool, None
+        try:
+            for fut in pending:
+                fut.result()
+        finally:
+            if pool is not None:
+                pool.shutdown(wait=True)  # no thread outlives the run (the scheduler runs for months)
 
     def find(self, source: str, digest: str) -> Optional[Path]:
         """The newest landed file of a source with these bytes (checked by its .sha256 note)."""
@@ -73,3 +100,21 @@ class Landing:
                 p.with_name(p.name + ".sha256").unlink(missing_ok=True)
                 gone += 1
         return gone
+
+
+def _seal(path: Path, digest: str) -> None:
+    """Make a landed payload durable, then write its checksum note (and make that durable too)."""
+    with open(path, "rb+") as fh:
+        os.fsync(fh.fileno())
+    note = path.with_name(path.name + ".sha256")
+    tmp = note.with_name("." + note.name + ".tmp")
+    with open(tmp, "w") as fh:
+        fh.write(f"{digest}  {path.name}\n")
+        fh.flush()
+        os.fsync(fh.fileno())
+    os.replace(tmp, note)
+    fd = os.open(path.parent, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)

@@ -255,3 +255,24 @@ def test_reserved_table_names_are_refused(tmp_path):
 
     with pytest.raises(ConfigError, match=r"sources\.air\.table: .*reserved"):
         setup(tmp_path, {"air": {**AIR, "table": "indicator_value"}}, {"air.csv": AIR_V1})
+
+
+def test_the_search_index_is_redone_only_for_the_tables_a_run_loaded(tmp_path):
+    """A run loading one source recomputes that table's searchable values and keeps the others' as they were;
+    the result equals computing the whole index again."""
+    from ioc.queries import catalog as qc
+
+    other = AIR | {"table": "env_other", "path": "other.csv"}
+    cfg = setup(tmp_path, {"air": AIR, "other": other}, {"air.csv": AIR_V1, "other.csv": AIR_V1})
+    ingest(cfg)
+    (tmp_path / "air.csv").write_text(AIR_V1.replace("25744", "25750"), encoding="utf-8")
+    (tmp_path / "other.csv").write_text(AIR_V1.replace("25744", "25760"), encoding="utf-8")
+    ingest(cfg, ["air"])  # other.csv changed too, but is not loaded: its table and values stay
+    stored = snapshot_rows(cfg, f"SELECT table_name, value FROM {qc.SEARCH_INDEX} "
+                                "WHERE column_name = 'ward_code' AND table_name LIKE 'env_%' ORDER BY ALL")
+    assert ("env_air", "25750") in stored and ("env_air", "25744") not in stored
+    assert ("env_other", "25744") in stored and ("env_other", "25760") not in stored
+    with Warehouse(cfg.data_path / "warehouse").connect() as con:
+        whole = {tuple(r) for r in qc._text_values(con)[["table_name", "column_name", "value"]].astype(str).values}
+        kept = {tuple(map(str, r)) for r in con.execute(f"SELECT * FROM {qc.SEARCH_INDEX}").fetchall()}
+    assert kept == whole

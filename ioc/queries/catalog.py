@@ -1,6 +1,8 @@
 """The data catalog: the snapshot's tables, their rows, lineage, rejects, and per-column profiles."""
 from __future__ import annotations
 
+from typing import Optional
+
 import duckdb
 import pandas as pd
 
@@ -97,14 +99,26 @@ def profile(con: duckdb.DuckDBPyConnection, table: str) -> pd.DataFrame:
 SEARCH_INDEX = "_search_values"
 
 
-def build_search_index(con: duckdb.DuckDBPyConnection) -> None:
-    """Store text_values() in the snapshot being built, so the app reads a small table instead."""
-    df = _text_values(con)
+def build_search_index(con: duckdb.DuckDBPyConnection, changed: Optional[set[str]] = None) -> None:
+    """Store text_values() in the snapshot being built, so the app reads a small table instead.
+
+    With `changed` (the tables loaded by this run), the rows of the other sector tables are kept from the
+    snapshot this one was copied from; the system tables, small and changing with every run, are redone."""
+    keep = ""
+    if changed is not None and has_table(con, SEARCH_INDEX):
+        redo = set(changed) | set(SYSTEM_TABLES)
+        names = [t for t in table_names(con) if t not in redo]
+        keep = f"SELECT table_name, column_name, value FROM {SEARCH_INDEX} WHERE list_contains($keep, table_name)"
+        df = _text_values(con, only=[t for t in table_names(con) if t in redo])
+    else:
+        names = []
+        df = _text_values(con)
     con.register("_search_values_df", df)
     try:
-        con.execute(f"CREATE OR REPLACE TABLE {SEARCH_INDEX} AS SELECT CAST(table_name AS VARCHAR) AS table_name, "
-                    "CAST(column_name AS VARCHAR) AS column_name, CAST(value AS VARCHAR) AS value "
-                    "FROM _search_values_df")
+        fresh = ("SELECT CAST(table_name AS VARCHAR) AS table_name, CAST(column_name AS VARCHAR) AS column_name, "
+                 "CAST(value AS VARCHAR) AS value FROM _search_values_df")
+        con.execute(f"CREATE OR REPLACE TABLE {SEARCH_INDEX} AS {keep + ' UNION ALL ' if keep else ''}{fresh}",
+                    {"keep": names} if keep else {})
     finally:
         con.unregister("_search_values_df")
 
@@ -118,9 +132,9 @@ def text_values(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
     return _text_values(con)
 
 
-def _text_values(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
+def _text_values(con: duckdb.DuckDBPyConnection, only: Optional[list[str]] = None) -> pd.DataFrame:
     cols = all_columns(con)
-    cols = cols[(cols["data_type"] == "VARCHAR") & cols["table_name"].isin(table_names(con))]
+    cols = cols[(cols["data_type"] == "VARCHAR") & cols["table_name"].isin(table_names(con) if only is None else only)]
     parts, params = [], []
     for table, group in cols.groupby("table_name", sort=True):
         # a HyperLogLog estimate first (a few KB per column), so exact distinct lists are built only for the
