@@ -54,13 +54,13 @@ class DirectRead:
     to the connector's `parse` when the reader or any rule finds a problem, so results never differ.
     """
 
-    path: str
     names: list[str]  # the file's columns, in order, as named by the header and `rename`
     options: dict[str, Any]  # read_csv named options: delim, quote, escape, skip, decimal_separator, ...
     na_values: list[str]  # cell texts meaning missing, compared after trimming ("" among them)
     lines: int  # physical lines of the body: the rows read must match (blank lines are skipped by the reader)
     sample: list[list[str]]  # the first body rows as text, to choose a timestamp format
     notes: list[str] = field(default_factory=list)
+    path: str = ""  # the landed copy, set by the core once the payload is landed
 
 
 @dataclass

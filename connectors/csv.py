@@ -121,8 +121,7 @@ def direct(src: Source, opts: Options, payloads: list[Payload]) -> Optional[Dire
     """DuckDB's reader straight on the landed file, for a UTF-8 file whose rows need not be matched against
     `drop_rows_matching` (which looks at the raw text of a row). None: read it with `parse`."""
     payload = payloads[0]
-    path = payload.meta.get("landing_path")
-    if len(payloads) != 1 or not path or opts.drop_rows_matching:
+    if len(payloads) != 1 or opts.drop_rows_matching:
         return None
     data = payload.data
     lay = _layout(src, opts, data)
@@ -134,7 +133,7 @@ def direct(src: Source, opts: Options, payloads: list[Payload]) -> Optional[Dire
     options = {"delim": lay.delimiter, "quote": '"', "escape": '"', "skip": lay.header_end,
                "decimal_separator": opts.decimal}
     na = sorted({v.strip() for v in opts.na_values} | {""})
-    return DirectRead(str(path), lay.names, options, na, lines, lay.sample, notes=lay.notes + ["read by DuckDB's reader"])
+    return DirectRead(lay.names, options, na, lines, lay.sample, notes=lay.notes + ["read by DuckDB's reader"])
 
 
 def parse(src: Source, opts: Options, payloads: list[Payload]) -> Parsed:

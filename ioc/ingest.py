@@ -73,6 +73,7 @@ class _Fetched:
     direct: Optional[DirectRead] = None  # offered by the connector; `parse` is the fallback
     parse: Optional[Callable[[], Parsed]] = None
     checksum: str = ""
+    landed: list[tuple[str, str, int]] = field(default_factory=list)  # path, sha256, size of each payload
     landing: str = ""
     unchanged: bool = False
     previous: Optional[dict] = None  # the last good run, when the payload is unchanged
@@ -111,24 +112,22 @@ class Ingestor:
             payloads: list[Payload] = conn.fetch(src, opts, self.ctx)
             if not payloads:
                 raise SourceError(src.name, "the connector fetched nothing")
-            stamp = utc_stamp()
-            digest = hashlib.sha256()
-            paths = []
-            for pl in payloads:
-                landed = self.landing.save(src.name, pl.data, pl.ext, stamp, pl.part)
-                self.ops.add_payload(run_id, src.name, str(landed.path), landed.sha256, landed.size)
-                pl.meta["landing_path"] = str(landed.path)
-                digest.update(landed.sha256.encode())
-                paths.append(landed.path)
-            f.checksum = digest.hexdigest()
+            offer = getattr(conn, "direct", None)
+            if src.transform:  # a transform reads the parsed rows as `raw`
+                offer = None
+            with ThreadPoolExecutor(max_workers=1) as aside:
+                # the payload is hashed and written (both without Python's lock) while the connector looks
+                # at it here (header, lines), which holds the lock
+                landing = aside.submit(self._land, f, payloads)
+                f.direct = offer(src, opts, payloads) if offer is not None else None
+                paths = landing.result()
             f.landing = str(paths[0]) if len(paths) == 1 else f"{paths[0]} (+{len(paths) - 1} pages)"
             # unchanged = the current snapshot already holds these bytes read under this config
             if self._lineage.get((src.table, src.name)) == (f.checksum, fingerprint(src)):
-                f.unchanged, f.previous = True, self.ops.last_good(src.name)
+                f.unchanged, f.previous, f.direct = True, self.ops.last_good(src.name), None
                 return f
-            offer = getattr(conn, "direct", None)
-            if offer is not None and not src.transform:  # a transform reads the parsed rows as `raw`
-                f.direct = offer(src, opts, payloads)
+            if f.direct is not None:
+                f.direct.path = str(paths[0])  # DuckDB reads the landed copy, never the source again
             if f.direct is None:
                 f.parsed = conn.parse(src, opts, payloads)
             else:  # parsed only if the direct read finds something only the general path can report
@@ -138,6 +137,20 @@ class Ingestor:
         except Exception as exc:  # a connector bug must not take the other sources down
             f.error = f"{exc.__class__.__name__}: {exc}"
         return f
+
+    def _land(self, f: _Fetched, payloads: list[Payload]) -> list[Path]:
+        """Keep the payloads in the landing zone; sets f.checksum (over all of them) and f.landed."""
+        stamp = utc_stamp()
+        digest = hashlib.sha256()
+        paths = []
+        for pl in payloads:
+            landed = self.landing.save(f.src.name, pl.data, pl.ext, stamp, pl.part)
+            f.landed.append((str(landed.path), landed.sha256, landed.size))
+            pl.meta["landing_path"] = str(landed.path)
+            digest.update(landed.sha256.encode())
+            paths.append(landed.path)
+        f.checksum = digest.hexdigest()
+        return paths
 
     # ------------------------------------------------------------------ run
     def run(
@@ -191,7 +204,7 @@ class Ingestor:
             res.status = "unchanged"
             prev = f.previous or {}
             res.rows_loaded, res.rejects = prev.get("rows_loaded") or 0, prev.get("rejects") or 0
-            self.ops.finish_run(f.run_id, "unchanged", checksum=f.checksum, fingerprint=fingerprint(src),
+            self._finish(f, "unchanged", checksum=f.checksum, fingerprint=fingerprint(src),
                                 landing=f.landing, rows_loaded=prev.get("rows_loaded"), rejects=prev.get("rejects"))
             res.seconds = round(time.time() - f.started, 3)
             return res
@@ -211,7 +224,7 @@ class Ingestor:
         parsed = f.parsed or Parsed(pa.table({}), notes=f.direct.notes if f.direct else [])
         if f.error or (result is None and f.parsed is None):
             res.error = f.error or "nothing parsed"
-            self.ops.finish_run(f.run_id, "failed", error=res.error, checksum=f.checksum or None, landing=f.landing or None)
+            self._finish(f, "failed", error=res.error, checksum=f.checksum or None, landing=f.landing or None)
             res.seconds = round(time.time() - f.started, 3)
             return res
         try:
@@ -257,7 +270,7 @@ class Ingestor:
                 res.error = f"load failed: {_duck(exc)}"
             else:
                 res.error = f"load failed: {exc.__class__.__name__}: {exc}"
-            self.ops.finish_run(f.run_id, "failed", error=res.error, checksum=f.checksum, landing=f.landing,
+            self._finish(f, "failed", error=res.error, checksum=f.checksum, landing=f.landing,
                                 rows_read=len(parsed.table) if f.parsed is not None else None, notes=parsed.notes)
             res.seconds = round(time.time() - f.started, 3)
             return res
@@ -267,12 +280,19 @@ class Ingestor:
         res.dropped = parsed.dropped
         res.notes = parsed.notes
         res.seconds = round(time.time() - f.started, 3)
-        self.ops.finish_run(
-            f.run_id, "ok", rows_read=result.rows_in + len(parsed.rejects), rows_loaded=res.rows_loaded,
+        self._finish(
+            f, "ok", rows_read=result.rows_in + len(parsed.rejects), rows_loaded=res.rows_loaded,
             rejects=res.rejects, dropped=res.dropped, checksum=f.checksum, fingerprint=fingerprint(src),
             landing=f.landing, notes=parsed.notes,
         )
         return res
+
+    def _finish(self, f: _Fetched, status: str, **fields) -> None:
+        """Record the run's payloads and outcome in the ops store. Payloads are recorded here, once loaded,
+        not while landing: then a payload's fsync holds the disk and a SQLite write waits 20 ms for it."""
+        for path, sha, size in f.landed:
+            self.ops.add_payload(f.run_id, f.src.name, path, sha, size)
+        self.ops.finish_run(f.run_id, status, **fields)
 
     def _direct(
         self, con: duckdb.DuckDBPyConnection, src: Source, d: DirectRead, replace: bool

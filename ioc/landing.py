@@ -39,7 +39,7 @@ class Landing:
         self._pool: Optional[ThreadPoolExecutor] = None
 
     def save(self, source: str, data: bytes, ext: str, stamp: str, part: str = "") -> Landed:
-        digest = hashlib.sha256(data).hexdigest()
+        hashing = _Hash(data)  # beside the write: both leave Python's lock, so they run at once
         folder = self.root / source
         folder.mkdir(parents=True, exist_ok=True)
         for stale in folder.glob(".*.tmp"):  # left by a process killed while writing
@@ -48,13 +48,15 @@ class Landing:
                     stale.unlink(missing_ok=True)
             except FileNotFoundError:  # a note being sealed right now, renamed in between
                 pass
-        previous = self.find(source, digest)
-        if previous is not None:
-            return Landed(previous, digest, len(data), True)
         name = f"{stamp}{'-' + part if part else ''}.{ext}"
         tmp = folder / f".{name}.tmp"
         with open(tmp, "wb") as fh:
             fh.write(data)
+        digest = hashing.result()
+        previous = self.find(source, digest)
+        if previous is not None:  # written for nothing: cheaper than hashing before writing, as new bytes are
+            tmp.unlink()
+            return Landed(previous, digest, len(data), True)
         os.replace(tmp, folder / name)
         with self._lock:
             if self._pool is None:
@@ -100,6 +102,27 @@ class Landing:
                 p.with_name(p.name + ".sha256").unlink(missing_ok=True)
                 gone += 1
         return gone
+
+
+class _Hash(threading.Thread):
+    """SHA-256 of bytes in a thread of its own (hashlib releases Python's lock for large inputs)."""
+
+    def __init__(self, data: bytes):
+        super().__init__(name="landing-hash", daemon=True)
+        self.data, self.digest, self.error = data, "", None
+        self.start()
+
+    def run(self) -> None:
+        try:
+            self.digest = hashlib.sha256(self.data).hexdigest()
+        except BaseException as exc:  # noqa: BLE001 - raised again in the caller's thread
+            self.error = exc
+
+    def result(self) -> str:
+        self.join()
+        if self.error is not None:
+            raise self.error
+        return self.digest
 
 
 def _seal(path: Path, digest: str) -> None:
