@@ -88,8 +88,8 @@ def value_sql(ind: Indicator) -> str:
 
 def recompute(con: duckdb.DuckDBPyConnection, cfg: Config) -> dict[str, Optional[str]]:
     """Rebuild indicator and indicator_value; returns code → error (None when computed)."""
-    had_values = bool(con.execute(
-        "SELECT count(*) FROM information_schema.tables WHERE table_name = 'indicator_value'"
+    had_values = bool(con.execute(  # duckdb_tables(), not information_schema: a tenth of the time
+        "SELECT count(*) FROM duckdb_tables() WHERE table_name = 'indicator_value' AND NOT temporary"
     ).fetchone()[0])
     con.execute(
         "CREATE OR REPLACE TEMP TABLE _iv (code VARCHAR, ward_code VARCHAR, period DATE, value DOUBLE)"
@@ -104,13 +104,12 @@ def recompute(con: duckdb.DuckDBPyConnection, cfg: Config) -> dict[str, Optional
             if had_values:  # keep the last good values of this indicator
                 con.execute("INSERT INTO _iv SELECT code, ward_code, period, value FROM indicator_value WHERE code = ?", [ind.code])
     tbl = _indicator_table(cfg)
+    tbl = tbl.append_column("status", pa.array(["failed" if errors[c] else "ok" for c in tbl["code"].to_pylist()],
+                                               pa.string()))
+    tbl = tbl.append_column("error", pa.array([errors[c] for c in tbl["code"].to_pylist()], pa.string()))
     con.register("_ind", tbl)
     con.execute("CREATE OR REPLACE TABLE indicator AS SELECT * FROM _ind")
     con.unregister("_ind")
-    con.execute("ALTER TABLE indicator ADD COLUMN status VARCHAR")
-    con.execute("ALTER TABLE indicator ADD COLUMN error VARCHAR")
-    for code, err in errors.items():
-        con.execute("UPDATE indicator SET status = ?, error = ? WHERE code = ?", ["failed" if err else "ok", err, code])
     con.execute(
         "CREATE OR REPLACE TABLE indicator_value AS SELECT code, ward_code, period, avg(value) AS value "
         "FROM _iv GROUP BY ALL ORDER BY code, period, ward_code NULLS FIRST"

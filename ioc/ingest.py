@@ -367,9 +367,8 @@ class Ingestor:
                        sort_keys=True, ensure_ascii=False).encode()
         ).hexdigest()[:16]
         old = con.execute("SELECT value FROM _meta WHERE key = 'reference_fingerprint'").fetchone()
-        con.execute("INSERT OR REPLACE INTO _meta VALUES ('reference_fingerprint', ?)", [fp])
-        con.execute("INSERT OR REPLACE INTO _meta VALUES ('snapshot_id', ?)", [b.id])
-        con.execute("INSERT OR REPLACE INTO _meta VALUES ('city', ?)", [self.cfg.city.name.vi])
+        con.execute("INSERT OR REPLACE INTO _meta VALUES ('reference_fingerprint', ?), ('snapshot_id', ?), ('city', ?)",
+                    [fp, b.id, self.cfg.city.name.vi])
         return not old or old[0] != fp
 
     def _copy_runs(self, b: Build, run_ids: list[int]) -> None:
