@@ -8,6 +8,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -104,8 +105,10 @@ class Ingestor:
         self.ctx = ctx or context_for(cfg)
 
     # ------------------------------------------------------------------ fetch + parse (threads)
-    def _fetch(self, src: Source, run_id: int) -> _Fetched:
-        f = _Fetched(src, run_id, time.time())
+    def _fetch(self, src: Source, lineage_ready: threading.Event) -> _Fetched:
+        """Fetch, land and read one source; runs before the build is open, and waits for the build's lineage
+        only to tell an unchanged payload (the run id is given by the caller once the build is open)."""
+        f = _Fetched(src, 0, time.time())
         try:
             conn = REGISTRY[src.connector]
             opts = source_options(src)
@@ -123,6 +126,7 @@ class Ingestor:
                 paths = landing.result()
             f.landing = str(paths[0]) if len(paths) == 1 else f"{paths[0]} (+{len(paths) - 1} pages)"
             # unchanged = the current snapshot already holds these bytes read under this config
+            lineage_ready.wait()
             if self._lineage.get((src.table, src.name)) == (f.checksum, fingerprint(src)):
                 f.unchanged, f.previous, f.direct = True, self.ops.last_good(src.name), None
                 return f
@@ -161,6 +165,24 @@ class Ingestor:
         if unknown:
             raise IOCError(f"unknown source(s): {', '.join(unknown)}; known: {', '.join(self.cfg.sources)}")
         sources = [self.cfg.sources[n] for n in names]
+        lineage_ready = threading.Event()
+        # fetching starts before the build is open (a lock, a copy of the current snapshot): fetches wait only
+        # for its lineage, to tell unchanged payloads
+        with ThreadPoolExecutor(max_workers=FETCH_WORKERS) as pool:
+            futures = [pool.submit(self._fetch, s, lineage_ready) for s in sources]
+            try:
+                results, run_ids, b = self._build(sources, futures, lineage_ready, progress)
+            finally:
+                lineage_ready.set()  # never leave a fetch waiting, whatever happened to the build
+        if b.published:  # only now are the loads live: an 'ok' run left without a snapshot was never published
+            self.ops.set_snapshot(run_ids, b.id)
+        if self.cfg.landing.keep_days:
+            for s in sources:
+                self.landing.prune(s.name, self.cfg.landing.keep_days)
+        return IngestResult(b.id if b.published else None, results)
+
+    def _build(self, sources: list[Source], futures: list, lineage_ready: threading.Event, progress) -> tuple:
+        """Open a build, load each fetched source into it in config order, and publish it."""
         results: list[SourceResult] = []
         with self.warehouse.build() as b:
             self.ops.mark_interrupted()
@@ -171,14 +193,15 @@ class Ingestor:
                 (t, s): (c, fp) for t, s, c, fp in
                 b.con.execute("SELECT table_name, source, checksum, fingerprint FROM _lineage").fetchall()
             }
+            lineage_ready.set()
             run_ids = [self.ops.start_run(s.name) for s in sources]
-            with ThreadPoolExecutor(max_workers=FETCH_WORKERS) as pool:
-                futures = [pool.submit(self._fetch, s, r) for s, r in zip(sources, run_ids)]
-                for fut in futures:  # load in config order, as each is ready
-                    res = self._load(b, fut.result())
-                    results.append(res)
-                    if progress:
-                        progress(res, len(results), len(sources))
+            for fut, run_id in zip(futures, run_ids):  # load in config order, as each is ready
+                f = fut.result()
+                f.run_id = run_id
+                res = self._load(b, f)
+                results.append(res)
+                if progress:
+                    progress(res, len(results), len(sources))
             changed = any(r.status == "ok" for r in results)
             meta_changed = self._refresh_reference(b)
             if not (changed or meta_changed or self.warehouse.current_id() is None):
@@ -190,12 +213,7 @@ class Ingestor:
                 loaded = {self.cfg.sources[r.source].table for r in results if r.status == "ok"}
                 qcatalog.build_search_index(b.con, changed=loaded if not meta_changed else None)
             self.landing.flush()  # every payload of this run is on disk before the snapshot names it
-        if b.published:  # only now are the loads live: an 'ok' run left without a snapshot was never published
-            self.ops.set_snapshot(run_ids, b.id)
-        if self.cfg.landing.keep_days:
-            for s in sources:
-                self.landing.prune(s.name, self.cfg.landing.keep_days)
-        return IngestResult(b.id if b.published else None, results)
+        return results, run_ids, b
 
     def _load(self, b: Build, f: _Fetched) -> SourceResult:
         src = f.src

@@ -276,3 +276,34 @@ def test_the_search_index_is_redone_only_for_the_tables_a_run_loaded(tmp_path):
         whole = {tuple(r) for r in qc._text_values(con)[["table_name", "column_name", "value"]].astype(str).values}
         kept = {tuple(map(str, r)) for r in con.execute(f"SELECT * FROM {qc.SEARCH_INDEX}").fetchall()}
     assert kept == whole
+
+
+def test_a_build_that_cannot_open_leaves_no_fetch_waiting(tmp_path, monkeypatch):
+    """Fetching starts before the build opens and waits for its lineage: a build that fails to open (another
+    ingest holding the lock too long) must end the run with its error, not leave it hanging."""
+    import threading
+    from contextlib import contextmanager
+
+    from ioc.warehouse import LockTimeout
+
+    cfg = setup(tmp_path, {"air": AIR}, {"air.csv": AIR_V1})
+
+    @contextmanager
+    def locked(self):
+        raise LockTimeout("another ingest holds the lock")
+        yield  # pragma: no cover
+
+    monkeypatch.setattr(Warehouse, "build", locked)
+    outcome: list = []
+
+    def run() -> None:
+        try:
+            ingest(cfg)
+        except LockTimeout as exc:
+            outcome.append(exc)
+
+    worker = threading.Thread(target=run, daemon=True)
+    worker.start()
+    worker.join(timeout=30)
+    assert not worker.is_alive(), "the ingest hangs"
+    assert outcome and "lock" in str(outcome[0])
