@@ -58,7 +58,9 @@ class DirectRead:
     options: dict[str, Any]  # read_csv named options: delim, quote, escape, skip, decimal_separator, ...
     na_values: list[str]  # cell texts meaning missing, compared after trimming ("" among them)
     lines: int  # physical lines of the body: the rows read must match (blank lines are skipped by the reader)
+    header_lines: int  # physical lines before the body (title rows and the header)
     sample: list[list[str]]  # the first body rows as text, to choose a timestamp format
+    blank_lines: Callable[[], list[int]]  # the empty body lines (from 0), which the reader skips
     notes: list[str] = field(default_factory=list)
     path: str = ""  # the landed copy, set by the core once the payload is landed
 

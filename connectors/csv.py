@@ -12,9 +12,11 @@ from dataclasses import dataclass
 from typing import Optional
 
 import duckdb
+import numpy as np
+import pyarrow as pa
 
 from connectors import _tabular
-from connectors.base import DirectRead, FetchContext, Parsed, Payload, read_location
+from connectors.base import ROW, DirectRead, FetchContext, Parsed, Payload, read_location
 from ioc.config import Source
 from ioc.errors import ParseError
 
@@ -134,7 +136,46 @@ def direct(src: Source, opts: Options, payloads: list[Payload]) -> Optional[Dire
     options = {"delim": lay.delimiter, "quote": '"', "escape": '"', "skip": lay.header_end,
                "decimal_separator": opts.decimal}
     na = sorted({v.strip() for v in opts.na_values} | {""})
-    return DirectRead(lay.names, options, na, lines, lay.sample, notes=lay.notes + ["read by DuckDB's reader"])
+    def blank_lines() -> list[int]:  # asked for only when the rows read fall short of the lines
+        starts, ends = _lines(data)
+        blank = (ends - starts == 0) | ((ends - starts == 1) & (np.frombuffer(data, np.uint8)[
+            np.minimum(starts, max(len(data) - 1, 0))] == ord("\r")))
+        return [int(i) - lay.skip_lines for i in np.flatnonzero(blank) if i >= lay.skip_lines]
+
+    return DirectRead(lay.names, options, na, lines, lay.skip_lines, lay.sample, blank_lines,
+                      notes=lay.notes + ["read by DuckDB's reader"])
+
+
+def _lines(data: bytes) -> tuple[np.ndarray, np.ndarray]:
+    """(start, end) byte offsets of every line, the end at its line break (or the end of the data)."""
+    breaks = np.flatnonzero(np.frombuffer(data, dtype=np.uint8) == ord("\n"))
+    starts = np.concatenate(([0], breaks + 1))
+    ends = np.concatenate((breaks, [len(data)]))
+    if starts[-1] == len(data):  # the data ends with a line break: no line after it
+        starts, ends = starts[:-1], ends[:-1]
+    return starts, ends
+
+
+def parse_lines(src: Source, opts: Options, payloads: list[Payload], lines: list[int]) -> Parsed:
+    """`parse` of only some body lines (numbered from 0) of a payload offered for a direct read: the rows the
+    reader set aside or that break a rule, read and reported by the general path, numbered as in the file."""
+    data = payloads[0].data
+    lay = _layout(src, opts, data)
+    starts, ends = _lines(data)
+    body = lay.skip_lines
+    part = b"".join([data[: starts[body]]] + [data[starts[body + i]: ends[body + i] + 1] for i in lines])
+    # read as the whole file was: its delimiter, encoding and header row, whatever the problem rows look like
+    same = opts.model_copy(update={"skip_rows": lay.header_end - opts.header_rows, "delimiter": lay.delimiter,
+                                   "encoding": lay.encoding})
+    parsed = parse(src, same, [Payload(part, payloads[0].ext)])
+    first = lay.header_end + 1  # rows are numbered from the first body row
+    renumber = {first + k: first + line for k, line in enumerate(lines)}
+    parsed.table = parsed.table.set_column(
+        parsed.table.column_names.index(ROW), ROW,
+        pa.array([renumber[r] for r in parsed.table[ROW].to_pylist()], pa.int64()))
+    for rej in parsed.rejects:
+        rej.row = renumber.get(rej.row, rej.row)
+    return parsed
 
 
 def parse(src: Source, opts: Options, payloads: list[Payload]) -> Parsed:

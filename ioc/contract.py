@@ -226,11 +226,24 @@ _SQL_TYPES = {"text": "VARCHAR", "integer": "BIGINT", "double": "DOUBLE", "date"
 # - timestamp: only with a format every sampled cell matches (the source's, else a strict ISO one), because
 #   with none the reader drops a UTC offset that the contract converts to city time;
 # - anything else is read as text and typed here by _typed(), flagging a cell that did not survive.
-# Anything unusual (a reader error, a flagged cell, a broken rule, a row that is not data, a repeated key)
-# sends the payload down the general path, which names the row and the reason; the results never differ.
+# The rows with something to report (the reader could not read them, a cell is flagged, a rule broke, the
+# row is not data, its key repeats) are left out and read again by the general path, which names row,
+# column, value and reason; a payload whose rows the reader cannot number (a line break inside a cell) or
+# with too many such rows goes the general path whole. Either way the results are the general path's.
 ISO_TIMESTAMPS = ["%Y-%m-%d %H:%M:%S", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M",
                   "%Y-%m-%d %H:%M:%S.%f", "%Y-%m-%dT%H:%M:%S.%f", "%Y-%m-%d"]
 DIRECT_FLAG = "_direct_flag"
+_REJECTS = ("_direct_rejects", "_direct_scans")
+PROBLEMS_MIN = 1000  # rows the general path may read again on their own; past a tenth of a file, it reads it all
+
+
+@dataclass
+class DirectLoad:
+    result: ContractResult  # the rows kept
+    problems: list[int]  # body lines (from 0) to leave out, for the general path to read and report
+    positions: list[int]  # the stored rows to remove (their order of reading, from 0): settle_direct()
+    flagged: bool  # the table has the flag column, which settle_direct() drops
+    blank: int  # empty lines, skipped by the reader: rows set aside, as the general path counts them
 
 
 class DirectDeclined(Exception):
@@ -241,7 +254,7 @@ def _reader(d: "DirectRead", columns: dict[str, str], extra: dict) -> tuple[str,
     """read_csv over the landed file with these reader types, as SQL binding its parameters."""
     named = {**d.options, **extra}
     args = ", ".join(f"{k}=$o_{k}" for k in named)
-    sql = (f"read_csv($o_path, header=false, auto_detect=false, columns=$o_columns, null_padding=true, "
+    sql = (f"read_csv($o_path, header=false, auto_detect=false, columns=$o_columns, "
            f"strict_mode=true, nullstr=$o_na, encoding='utf-8', {args})")
     return sql, {"o_path": d.path, "o_columns": columns, "o_na": d.na_values} | {f"o_{k}": v for k, v in named.items()}
 
@@ -263,11 +276,12 @@ def _timestamp_format(con: duckdb.DuckDBPyConnection, d: "DirectRead", col: str,
 
 def load_direct(
     con: duckdb.DuckDBPyConnection, src: Source, d: "DirectRead", into: str, opts: dict, timezone: str = "UTC",
-    temp: bool = False,
-) -> ContractResult:
-    """Read, type and check a DirectRead in one pass into table `into` (created or replaced). Raises
-    DirectDeclined, or duckdb.Error from the reader, when the payload needs the general path; then the
-    caller rolls back what this wrote."""
+) -> DirectLoad:
+    """Read, type and check a DirectRead in one pass into a new table `into` and find the rows that break a
+    rule or that the reader could not read: their lines are returned, for the general path to read and
+    report, and settle_direct() removes them once the table is committed. Raises DirectDeclined, or
+    duckdb.Error from the reader, when the whole payload needs the general path; then the caller rolls
+    back. Repeated keys are the caller's to check (keys_repeat), once the problem rows are back."""
     names = d.names
     if any(spec.required and c not in names for c, spec in src.columns.items()):
         raise DirectDeclined("a required column is missing")  # the general path names it
@@ -315,9 +329,17 @@ def load_direct(
     select = ", ".join(f"{typed[c]} AS {ident(c)}" for c in out_cols)
     if flags:
         select += f", {' OR '.join(flags)} AS {DIRECT_FLAG}"
-    # a cell the reader cannot read raises (ignore_errors is off): the caller takes the general path
-    con.execute(f"CREATE OR REPLACE {'TEMP ' if temp else ''}TABLE {ident(into)} AS SELECT {select} FROM {reader}",
-                p.values | rparams)
+    # the reader sets aside a row it cannot read (a cell of the wrong type, too many or too few cells) and
+    # notes its line; the general path reads those lines again
+    for t in _REJECTS:
+        con.execute(f"DROP TABLE IF EXISTS {t}")
+    reader, rparams = _reader(d, reader_types, extra | {
+        "store_rejects": True, "rejects_table": _REJECTS[0], "rejects_scan": _REJECTS[1]})
+    con.execute(f"CREATE OR REPLACE TABLE {ident(into)} AS SELECT {select} FROM {reader}", p.values | rparams)
+    first = d.header_lines + 1  # the reader numbers physical lines from 1, the header's included
+    rejected = [r[0] - first for r in con.execute(f"SELECT DISTINCT line FROM {_REJECTS[0]} ORDER BY 1").fetchall()]
+    for t in _REJECTS:
+        con.execute(f"DROP TABLE IF EXISTS {t}")
     q = _Params()
     broken = [cond for c, spec in src.columns.items() if c in names for cond, _ in _rules(ident(c), spec, q)]
     if flags:
@@ -326,21 +348,61 @@ def load_direct(
         broken.append("(" + " AND ".join(f"{ident(n)} IS NULL" for n in names[1:]) + ")")
     else:
         broken.append(f"{ident(names[0])} IS NULL")
-    sql = f"SELECT count(*), count(*) FILTER (WHERE {' OR '.join(broken)}) FROM {ident(into)}"
-    used = set(re.findall(r"\$(p\d+)\b", sql))  # the rules' reasons are bound too, but not used here
-    rows, bad = con.execute(sql, {k: v for k, v in q.values.items() if k in used}).fetchone()
-    if bad:
-        raise DirectDeclined(f"{bad} row(s) break a rule or are not data")
-    if rows != d.lines:
-        raise DirectDeclined(f"{rows} rows read from {d.lines} lines: blank lines or line breaks in cells")
-    if src.key:
+    broken += [f"{ident(k)} IS NULL" for k in src.key]  # "key: empty", reported by the general path
+    rows = con.execute(f"SELECT count(*) FROM {ident(into)}").fetchone()[0]
+    blank: list[int] = []
+    if rows + len(rejected) != d.lines:  # the reader skips empty lines; the general path counts them set aside
+        blank = d.blank_lines()
+        if rows + len(rejected) + len(blank) != d.lines:
+            raise DirectDeclined(f"{rows + len(rejected)} rows read from {d.lines} lines: line breaks in cells")
+    if src.key:  # every row of a repeated key: the general path keeps the first and names the others
         keys = ", ".join(ident(k) for k in src.key)
-        null_keys = " OR ".join(f"{ident(k)} IS NULL" for k in src.key)
-        repeats = con.execute(
-            f"SELECT count(*) FROM (SELECT 1 FROM {ident(into)} GROUP BY {keys} HAVING count(*) > 1 LIMIT 1)").fetchone()[0]
-        empty = con.execute(f"SELECT count(*) FROM {ident(into)} WHERE {null_keys}").fetchone()[0]
-        if repeats or empty:
-            raise DirectDeclined("a key repeats or is empty")
-    if flags:
-        con.execute(f"ALTER TABLE {ident(into)} DROP COLUMN {DIRECT_FLAG}")
-    return ContractResult(f"SELECT * FROM {ident(into)}", {}, rows, rows, [], out_cols)
+        broken.append(f"count(*) OVER (PARTITION BY {keys}) > 1")
+    # rowids count the rows in the order read, from an offset (rows not yet committed have rowids from 2^55)
+    sql = (f"SELECT rowid, rowid - (SELECT min(rowid) FROM {ident(into)}) FROM {ident(into)} "
+           f"{'QUALIFY' if src.key else 'WHERE'} {' OR '.join(broken)} ORDER BY rowid")
+    used = set(re.findall(r"\$(p\d+)\b", sql))  # the rules' reasons are bound too, but not used here
+    found = con.execute(sql, {k: v for k, v in q.values.items() if k in used}).fetchall()
+    problem_ids, positions = [r[0] for r in found], [r[1] for r in found]
+    problems = len(rejected) + len(problem_ids)
+    if problems > max(PROBLEMS_MIN, d.lines // 10):
+        raise DirectDeclined(f"{problems} rows to report: the general path reads the whole file")
+    if problems and d.header_lines != d.options["skip"]:
+        raise DirectDeclined("a line break inside the header: lines and rows are numbered differently")
+    kept = rows - len(problem_ids)
+    skipped = sorted(rejected + blank)
+    lines = sorted(rejected + _body_lines(positions, skipped))
+    return DirectLoad(ContractResult(f"SELECT * FROM {ident(into)}", {}, kept, kept, [], out_cols), lines,
+                      positions, bool(flags), len(blank))
+
+
+def settle_direct(con: duckdb.DuckDBPyConnection, table: str, loaded: DirectLoad) -> None:
+    """Remove the problem rows and the flag column from a table load_direct wrote, once it is committed:
+    deleting rows in the transaction that created them makes DuckDB rewrite the table (0.3 s a million)."""
+    if loaded.positions:
+        con.execute(f"DELETE FROM {ident(table)} WHERE rowid - (SELECT min(rowid) FROM {ident(table)}) "
+                    "IN (SELECT unnest($p))", {"p": loaded.positions})
+    if loaded.flagged:
+        con.execute(f"ALTER TABLE {ident(table)} DROP COLUMN {DIRECT_FLAG}")
+
+
+def _body_lines(positions: list[int], skipped: list[int]) -> list[int]:
+    """The body line (from 0) of each stored row: the row at position i is the i-th body line the reader did
+    not skip or set aside (`skipped`). Both lists sorted."""
+    out, n, k = [], 0, 0
+    for i in positions:
+        while k < len(skipped) and skipped[k] <= i + n:
+            n += 1
+            k += 1
+        out.append(i + n)
+    return out
+
+
+def keys_repeat(con: duckdb.DuckDBPyConnection, src: Source, table: str) -> bool:
+    """Whether a key of the source repeats among the rows of `table`."""
+    if not src.key:
+        return False
+    keys = ", ".join(ident(k) for k in src.key)
+    return bool(con.execute(  # fetchall: a result left open blocks con.register() (DuckDB 2)
+        f"SELECT count(*) FROM (SELECT 1 FROM {ident(table)} GROUP BY {keys} HAVING count(*) > 1 LIMIT 1)"
+    ).fetchall()[0][0])

@@ -22,7 +22,9 @@ from connectors import REGISTRY
 from connectors.base import DirectRead, FetchContext, Parsed, Payload
 from ioc import indicators
 from ioc.config import Config, Source, source_options
-from ioc.contract import ContractResult, DirectDeclined, check, drop_temp, load_direct
+from ioc.contract import (
+    ContractResult, DirectDeclined, check, drop_temp, keys_repeat, load_direct, settle_direct,
+)
 from ioc.errors import IOCError, SourceError
 from ioc.landing import Landing, utc_stamp
 from ioc.ops import OpsStore
@@ -40,6 +42,7 @@ SYSTEM_TABLES = {
     "_meta": "CREATE TABLE IF NOT EXISTS _meta (key VARCHAR PRIMARY KEY, value VARCHAR)",
 }
 REJECTS_KEEP_RUNS = 20  # per source, in the warehouse
+STAGE = "_direct_stage"  # where a direct read lands before it becomes (or joins) the source's table
 
 
 @dataclass
@@ -73,6 +76,8 @@ class _Fetched:
     parsed: Optional[Parsed] = None
     direct: Optional[DirectRead] = None  # offered by the connector; `parse` is the fallback
     parse: Optional[Callable[[], Parsed]] = None
+    parse_lines: Optional[Callable[[list[int]], Parsed]] = None  # the general path for some body lines
+    direct_kept: bool = False  # the direct read loaded the payload (with parse_lines for its problem rows)
     checksum: str = ""
     landed: list[tuple[str, str, int]] = field(default_factory=list)  # path, sha256, size of each payload
     landing: str = ""
@@ -136,6 +141,8 @@ class Ingestor:
                 f.parsed = conn.parse(src, opts, payloads)
             else:  # parsed only if the direct read finds something only the general path can report
                 f.parse = lambda: conn.parse(src, opts, payloads)
+                if hasattr(conn, "parse_lines"):
+                    f.parse_lines = lambda lines: conn.parse_lines(src, opts, payloads, lines)
         except IOCError as exc:
             f.error = _message(exc)
         except Exception as exc:  # a connector bug must not take the other sources down
@@ -228,9 +235,8 @@ class Ingestor:
             return res
         con = b.con
         result: Optional[ContractResult] = None
-        replaced = self._replaces(con, src)  # the direct read writes the table itself, or `_incoming` to merge
         if f.direct is not None and not f.error:
-            result, why = self._direct(con, src, f.direct, replaced)
+            result, f.parsed, why = self._direct(con, f)
             if result is None:
                 try:
                     f.parsed = f.parse()
@@ -239,7 +245,7 @@ class Ingestor:
                     f.error = _message(exc)
                 except Exception as exc:  # noqa: BLE001
                     f.error = f"{exc.__class__.__name__}: {exc}"
-        parsed = f.parsed or Parsed(pa.table({}), notes=f.direct.notes if f.direct else [])
+        parsed = f.parsed or Parsed(pa.table({}))
         if f.error or (result is None and f.parsed is None):
             res.error = f.error or "nothing parsed"
             self._finish(f, "failed", error=res.error, checksum=f.checksum or None, landing=f.landing or None)
@@ -258,8 +264,6 @@ class Ingestor:
                     relation = "_shaped"
                 result = check(con, src, relation, src.options, self.cfg.city.timezone)
                 self._write(con, src, result.good, result.params)
-            elif not replaced:
-                self._merge(con, src, "_incoming")
             rejects = [(r.row, r.column, r.value, r.reason) for r in parsed.rejects] + result.rejects
             self._record_rejects(con, src.name, f.run_id, rejects)
             rows = con.execute(f"SELECT count(*) FROM {ident(src.table)}").fetchone()[0]
@@ -273,11 +277,13 @@ class Ingestor:
             drop_temp(con)
             con.execute("DROP TABLE IF EXISTS _shaped")
             con.execute("DROP TABLE IF EXISTS _incoming")
-            if f.parsed is not None:
+            con.execute(f"DROP TABLE IF EXISTS {STAGE}")
+            if f.parsed is not None and not f.direct_kept:
                 con.unregister("raw")
             con.execute("COMMIT")
         except Exception as exc:  # noqa: BLE001 - one source's failure must not stop the others
             con.execute("ROLLBACK")
+            con.execute(f"DROP TABLE IF EXISTS {STAGE}")  # committed by a direct read, before its load failed
             try:
                 con.unregister("raw")
             except duckdb.Error:
@@ -289,7 +295,7 @@ class Ingestor:
             else:
                 res.error = f"load failed: {exc.__class__.__name__}: {exc}"
             self._finish(f, "failed", error=res.error, checksum=f.checksum, landing=f.landing,
-                                rows_read=len(parsed.table) if f.parsed is not None else None, notes=parsed.notes)
+                                rows_read=None if f.parsed is None or f.direct_kept else len(parsed.table), notes=parsed.notes)
             res.seconds = round(time.time() - f.started, 3)
             return res
         res.status = "ok"
@@ -312,20 +318,57 @@ class Ingestor:
             self.ops.add_payload(f.run_id, f.src.name, path, sha, size)
         self.ops.finish_run(f.run_id, status, **fields)
 
-    def _direct(
-        self, con: duckdb.DuckDBPyConnection, src: Source, d: DirectRead, replace: bool
-    ) -> tuple[Optional[ContractResult], str]:
-        """Load a DirectRead into the source's table (replace) or `_incoming` (to merge) in a transaction left
-        open for _load to finish. (None, why) with nothing changed and no transaction when the payload needs
-        the general path."""
-        con.execute("BEGIN")
+    def _direct(self, con: duckdb.DuckDBPyConnection, f: _Fetched) -> tuple[Optional[ContractResult], Optional[Parsed], str]:
+        """Load a DirectRead into the source's table (replacing it, or merged) in a transaction left open for
+        _load to finish; rows with something to report are read by the general path (`parse_lines`) and
+        added. Returns (result, what the general path read, ""), or (None, None, why) with nothing changed
+        and no transaction when the whole payload needs the general path."""
+        src, d = f.src, f.direct
         try:
-            return load_direct(con, src, d, src.table if replace else "_incoming", src.options,
-                               self.cfg.city.timezone, temp=not replace), ""
+            con.execute("BEGIN")  # the read alone, committed into a stage: see settle_direct()
+            try:
+                loaded = load_direct(con, src, d, STAGE, src.options, self.cfg.city.timezone)
+                con.execute("COMMIT")
+            except BaseException:
+                con.execute("ROLLBACK")
+                raise
+            con.execute("BEGIN")  # the load's transaction: _load commits it, or rolls it back and drops the stage
+            try:
+                settle_direct(con, STAGE, loaded)
+                result = loaded.result
+                parsed = Parsed(pa.table({}), notes=list(d.notes))
+                if loaded.problems:
+                    if f.parse_lines is None:
+                        raise DirectDeclined(f"{len(loaded.problems)} rows to report")
+                    parsed = f.parse_lines(loaded.problems)
+                    n = len(loaded.problems)
+                    parsed.notes = d.notes + [f"{n} row{'s' if n != 1 else ''} read again by the general path"]
+                    con.register("raw", parsed.table)
+                    try:
+                        some = check(con, src, "raw", src.options, self.cfg.city.timezone)
+                        con.execute(f"INSERT INTO {STAGE} BY NAME {some.good}", some.params)
+                        drop_temp(con)
+                    finally:
+                        con.unregister("raw")
+                    result = ContractResult(result.good, {}, result.rows_in + some.rows_in,
+                                            result.rows_good + some.rows_good, some.rejects, result.columns)
+                parsed.dropped += loaded.blank
+                if keys_repeat(con, src, STAGE):
+                    raise DirectDeclined("a key repeats")  # the general path keeps the first and names the others
+                if self._replaces(con, src):
+                    con.execute(f"DROP TABLE IF EXISTS {ident(src.table)}")
+                    con.execute(f"ALTER TABLE {STAGE} RENAME TO {ident(src.table)}")
+                else:
+                    self._merge(con, src, STAGE)
+            except BaseException:
+                con.execute("ROLLBACK")
+                raise
         except Exception as exc:  # noqa: BLE001 - whatever the reader balks at, the general path reads and reports
-            con.execute("ROLLBACK")
+            con.execute(f"DROP TABLE IF EXISTS {STAGE}")
             why = str(exc) if isinstance(exc, DirectDeclined) else f"{exc.__class__.__name__}: {_duck(exc)}"
-            return None, why
+            return None, None, why
+        f.direct_kept = True
+        return result, parsed, ""
 
     def _replaces(self, con: duckdb.DuckDBPyConnection, src: Source) -> bool:
         """Whether a load replaces the table (mode replace, or its first load) rather than adding to it."""
