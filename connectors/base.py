@@ -48,10 +48,11 @@ class Parsed:
 @dataclass
 class DirectRead:
     """How DuckDB's own CSV reader can read a landed file straight into the warehouse, skipping the text
-    parse: offered by a connector only for files that need none of its cleaning (see connectors/csv.py).
+    parse: offered by a connector (`direct`) for the files it can describe so (see connectors/csv.py).
 
-    The core types the columns itself (the contract decides which reader types are safe) and falls back
-    to the connector's `parse` when the reader or any rule finds a problem, so results never differ.
+    The core types the columns itself (the contract decides which reader types are safe); the rows with
+    something to report go through the connector's `parse_lines`, and the whole payload through `parse`
+    when the reader cannot number its rows, so results never differ from the general path's.
     """
 
     names: list[str]  # the file's columns, in order, as named by the header and `rename`

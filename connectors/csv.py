@@ -121,7 +121,8 @@ def _layout(src: Source, opts: Options, data: bytes) -> _Layout:
 
 def direct(src: Source, opts: Options, payloads: list[Payload]) -> Optional[DirectRead]:
     """DuckDB's reader straight on the landed file, for a UTF-8 file whose rows need not be matched against
-    `drop_rows_matching` (which looks at the raw text of a row). None: read it with `parse`."""
+    `drop_rows_matching` (which looks at the raw text of a row). None: read it with `parse`. The rows the
+    core finds something to report in are read by `parse_lines`."""
     payload = payloads[0]
     if len(payloads) != 1 or opts.drop_rows_matching:
         return None
@@ -136,6 +137,7 @@ def direct(src: Source, opts: Options, payloads: list[Payload]) -> Optional[Dire
     options = {"delim": lay.delimiter, "quote": '"', "escape": '"', "skip": lay.header_end,
                "decimal_separator": opts.decimal}
     na = sorted({v.strip() for v in opts.na_values} | {""})
+
     def blank_lines() -> list[int]:  # asked for only when the rows read fall short of the lines
         starts, ends = _lines(data)
         blank = (ends - starts == 0) | ((ends - starts == 1) & (np.frombuffer(data, np.uint8)[

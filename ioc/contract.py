@@ -217,8 +217,8 @@ _SQL_TYPES = {"text": "VARCHAR", "integer": "BIGINT", "double": "DOUBLE", "date"
 
 
 # ---------------------------------------------------------------------------------------------------- direct
-# A clean machine export can skip the text parse: DuckDB's CSV reader types the columns as it reads and the
-# rows go straight into the table, then one scan of the stored table proves that no rule broke. Only reader
+# A CSV file can skip the text parse: DuckDB's CSV reader types the columns as it reads and the rows go
+# straight into the table, then one scan of the stored table finds the rows that broke a rule. Only reader
 # types that give exactly the values of the path above are used:
 # - double: the reader parses as TRY_CAST does (without a thousands separator, which it does not know);
 # - integer: read as DOUBLE, because the reader rounds "12.5" to 13 where the contract refuses it;
@@ -325,7 +325,6 @@ def load_direct(
     for n in undeclared:
         typed[n] = text[n]
     out_cols = list(src.columns) + undeclared
-    reader, rparams = _reader(d, reader_types, extra)
     select = ", ".join(f"{typed[c]} AS {ident(c)}" for c in out_cols)
     if flags:
         select += f", {' OR '.join(flags)} AS {DIRECT_FLAG}"

@@ -230,7 +230,7 @@ class Ingestor:
             prev = f.previous or {}
             res.rows_loaded, res.rejects = prev.get("rows_loaded") or 0, prev.get("rejects") or 0
             self._finish(f, "unchanged", checksum=f.checksum, fingerprint=fingerprint(src),
-                                landing=f.landing, rows_loaded=prev.get("rows_loaded"), rejects=prev.get("rejects"))
+                         landing=f.landing, rows_loaded=prev.get("rows_loaded"), rejects=prev.get("rejects"))
             res.seconds = round(time.time() - f.started, 3)
             return res
         con = b.con
@@ -294,8 +294,8 @@ class Ingestor:
                 res.error = f"load failed: {_duck(exc)}"
             else:
                 res.error = f"load failed: {exc.__class__.__name__}: {exc}"
-            self._finish(f, "failed", error=res.error, checksum=f.checksum, landing=f.landing,
-                                rows_read=None if f.parsed is None or f.direct_kept else len(parsed.table), notes=parsed.notes)
+            self._finish(f, "failed", error=res.error, checksum=f.checksum, landing=f.landing, notes=parsed.notes,
+                         rows_read=None if f.parsed is None or f.direct_kept else len(parsed.table))
             res.seconds = round(time.time() - f.started, 3)
             return res
         res.status = "ok"
@@ -318,7 +318,9 @@ class Ingestor:
             self.ops.add_payload(f.run_id, f.src.name, path, sha, size)
         self.ops.finish_run(f.run_id, status, **fields)
 
-    def _direct(self, con: duckdb.DuckDBPyConnection, f: _Fetched) -> tuple[Optional[ContractResult], Optional[Parsed], str]:
+    def _direct(
+        self, con: duckdb.DuckDBPyConnection, f: _Fetched
+    ) -> tuple[Optional[ContractResult], Optional[Parsed], str]:
         """Load a DirectRead into the source's table (replacing it, or merged) in a transaction left open for
         _load to finish; rows with something to report are read by the general path (`parse_lines`) and
         added. Returns (result, what the general path read, ""), or (None, None, why) with nothing changed

@@ -39,7 +39,9 @@ class Landing:
         self._pool: Optional[ThreadPoolExecutor] = None
 
     def save(self, source: str, data: bytes, ext: str, stamp: str, part: str = "") -> Landed:
-        hashing = _Hash(data)  # beside the write: both leave Python's lock, so they run at once
+        # hashed beside the write (both leave Python's lock); first only if an earlier payload is as long, and
+        # so may hold the same bytes, which are then not written again
+        hashing = _Hash(data)
         folder = self.root / source
         folder.mkdir(parents=True, exist_ok=True)
         for stale in folder.glob(".*.tmp"):  # left by a process killed while writing
@@ -48,15 +50,16 @@ class Landing:
                     stale.unlink(missing_ok=True)
             except FileNotFoundError:  # a note being sealed right now, renamed in between
                 pass
+        if any(p.stat().st_size == len(data) for p in self._recent(source)):  # it may be one of them
+            digest = hashing.result()
+            previous = self.find(source, digest)
+            if previous is not None:
+                return Landed(previous, digest, len(data), True)
         name = f"{stamp}{'-' + part if part else ''}.{ext}"
         tmp = folder / f".{name}.tmp"
         with open(tmp, "wb") as fh:
             fh.write(data)
         digest = hashing.result()
-        previous = self.find(source, digest)
-        if previous is not None:  # written for nothing: cheaper than hashing before writing, as new bytes are
-            tmp.unlink()
-            return Landed(previous, digest, len(data), True)
         os.replace(tmp, folder / name)
         with self._lock:
             if self._pool is None:
@@ -76,18 +79,21 @@ class Landing:
             if pool is not None:
                 pool.shutdown(wait=True)  # no thread outlives the run (the scheduler runs for months)
 
+    def _recent(self, source: str) -> list[Path]:
+        """The newest landed payloads of a source that have their checksum note (at most 50)."""
+        notes = sorted((self.root / source).glob("*.sha256"), reverse=True)[:50]
+        paths = [n.with_name(n.name[: -len(".sha256")]) for n in notes]
+        return [p for p in paths if p.exists()]
+
     def find(self, source: str, digest: str) -> Optional[Path]:
         """The newest landed file of a source with these bytes (checked by its .sha256 note)."""
-        folder = self.root / source
-        for note in sorted(folder.glob("*.sha256"), reverse=True)[:50]:
+        for path in self._recent(source):
             try:
-                text = note.read_text().split()
+                text = path.with_name(path.name + ".sha256").read_text().split()
             except OSError:
                 continue
             if text and text[0] == digest:
-                path = note.with_name(note.name[: -len(".sha256")])
-                if path.exists():
-                    return path
+                return path
         return None
 
     def prune(self, source: str, keep_days: int, now: Optional[dt.datetime] = None) -> int:

@@ -74,7 +74,8 @@ def same_either_way(tmp_path, monkeypatch, text, source: Optional[dict] = None) 
 CLEAN = {
     "plain": (HEAD + rows(300), {}),
     "windows line ends and a BOM": (("\ufeff" + HEAD + rows(50)).replace("\n", "\r\n"), {}),
-    "title rows above the header, no newline at the end": ("Báo cáo quan trắc\n\n" + HEAD + rows(20).rstrip("\n"), {}),
+    "title rows above the header, no newline at the end": (
+        "Báo cáo quan trắc\n\n" + HEAD + rows(20).rstrip("\n"), {}),
     "padded text, an integer written 12.0, empty cells": (
         HEAD + "  ST1 ,25741,2026-01-01 01:00:00,1.5,12.0\nST2,,2026-01-01 02:00:00,,\n", {}),
     "semicolons and decimal commas with a date format": (
@@ -225,7 +226,8 @@ def test_every_sample_csv_source_loads_the_same_either_way(tmp_path, monkeypatch
         seen[direct] = {
             "runs": [(r.source, r.status, r.rows_loaded, r.rejects, r.dropped) for r in res.results],
             "tables": {t: snapshot_rows(cfg, f"SELECT * FROM {t} ORDER BY ALL") for t in tables},
-            "rejects": snapshot_rows(cfg, "SELECT source, row_number, column_name, value, reason FROM _rejects ORDER BY ALL"),
+            "rejects": snapshot_rows(
+                cfg, "SELECT source, row_number, column_name, value, reason FROM _rejects ORDER BY ALL"),
             "direct": [r.source for r in res.results if any(DIRECT in n for n in r.notes)],
         }
     # every UTF-8 sample file without a transform is read directly, its totals, notes and bad rows by the

@@ -108,7 +108,8 @@ def build_search_index(con: duckdb.DuckDBPyConnection, changed: Optional[set[str
     parts, params = [], {}
     if changed is not None and has_table(con, SEARCH_INDEX):
         redo = set(changed) | set(SYSTEM_TABLES)
-        parts.append(f"SELECT table_name, column_name, value FROM {SEARCH_INDEX} WHERE list_contains($keep, table_name)")
+        parts.append(f"SELECT table_name, column_name, value FROM {SEARCH_INDEX} "
+                     "WHERE list_contains($keep, table_name)")
         params["keep"] = [t for t in table_names(con) if t not in redo]
         fresh = _text_values_sql(con, [t for t in table_names(con) if t in redo])
     else:
