@@ -97,6 +97,9 @@ CLEAN = {
         "station,ts\nST1,2026-01-01 00:00\n", {"columns": {"station": {}, "ts": {"type": "timestamp"},
                                                           "pm25": {"type": "double"}}}),
     "a key that does not repeat": (HEAD + rows(40), {"mode": "upsert", "key": ["station", "ts"]}),
+    "timestamps in the source's date format": (
+        "station;ts\nST1;05/02/2026\nST2;06/02/2026\n",
+        {"columns": {"station": {}, "ts": {"type": "timestamp"}}, "options": {"date_format": "%d/%m/%Y"}}),
     "only a header": (HEAD, {}),
 }
 
@@ -130,6 +133,9 @@ PROBLEM_ROWS = {
     "a missing-value word with spaces in a number column": (
         HEAD + "ST1,25741,2026-01-01 01:00:00, - ,1\n", {"options": {"na_values": ["-"]}}),
     "the last line bad, without a line end": (HEAD + rows(4) + "ST1,25741,2026-01-01 00:00:00,-3,1", {}),
+    "a decimal point in a decimal-comma file": (
+        "station;ward;ts;pm25;n\nST1;25741;2026-02-01;2,5;1\nST2;25741;2026-02-02;1.234;3\n",
+        {"options": {"decimal": ","}}),
     "title rows above the header and a bad row": ("Báo cáo\n\n" + HEAD + rows(4) + "ST1,,,1,1\n" + rows(2, 4), {}),
     "a blank line in the body": (HEAD + rows(5) + "\n" + rows(5, 5), {}),
     "a blank line at the end": (HEAD + rows(5) + "\n", {}),
