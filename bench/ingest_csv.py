@@ -152,6 +152,10 @@ def main() -> None:
             for label, total in STAGES.items():
                 if total:
                     print(f"  {label:<32} {total / args.repeat:.3f} s per run")
+            load = STAGES.get("direct read, contract, write", 0.0) / args.repeat
+            if load:
+                print(f"the load step alone (read, contract, write into the snapshot) against the baseline: "
+                      f"{load / b:.2f}")
 
 
 if __name__ == "__main__":
