@@ -5,7 +5,7 @@ import email.utils
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Mapping, Optional
+from typing import Any, Callable, Mapping, Optional, Sequence
 
 import pyarrow as pa
 import requests
@@ -220,6 +220,43 @@ def dig(obj: Any, dotted: Optional[str], what: str = "path") -> Any:
 
 def records_to_table(records: list[dict], start_row: int = 1) -> pa.Table:
     """JSON records → table. Nested values become JSON text; `_row` numbers records from start_row."""
+    return pages_to_table([lambda: records], start_row)
+
+
+def pages_to_table(pages: Sequence[Callable[[], list[dict]]], start_row: int = 1) -> pa.Table:
+    """The table records_to_table would give for the records of all pages in order, built a page at a time:
+    only one page's records are Python objects at once (ten million records as dicts took 8 GB).
+
+    `pages[i]()` gives the records of page i. A column takes one type over all pages (see _array); a page
+    whose own values gave it another is converted by Arrow when that is exact (int to double, all-null), or
+    else read again (numbers or booleans that become text, as str() writes them)."""
+    built: list[tuple[dict[str, pa.Array], int]] = []
+    kinds: dict[str, set] = {}
+    row = start_row
+    for load in pages:
+        cols = _columns(load(), row)
+        for k, values in cols.items():
+            kinds.setdefault(k, set()).update(type(v) for v in values if v is not None)
+        n = len(next(iter(cols.values()))) if cols else 0
+        built.append(({k: _array(v) for k, v in cols.items()}, n))
+        row += n
+    target = {k: _array_type(found) for k, found in kinds.items()}
+    tables, row = [], start_row
+    for i, (arrays, n) in enumerate(built):
+        if any(k in arrays and not _fits(arrays[k], t) for k, t in target.items()):
+            again = _columns(pages[i](), row)
+            arrays = {k: _array(v, target[k]) for k, v in again.items()}
+        cols = {k: _convert(arrays[k], t) if k in arrays else pa.nulls(n, t) for k, t in target.items()}
+        cols[ROW] = pa.array(range(row, row + n), pa.int64())
+        tables.append(pa.table(cols))
+        row += n
+    if not tables:
+        return pa.table({ROW: pa.array([], pa.int64())})
+    return pa.concat_tables(tables)
+
+
+def _columns(records: list[dict], start_row: int) -> dict[str, list]:
+    """Records → values by column, in the order columns first appear; nested values as JSON text."""
     import json
 
     cols: dict[str, list] = {}
@@ -234,19 +271,40 @@ def records_to_table(records: list[dict], start_row: int = 1) -> pa.Table:
             if isinstance(v, (dict, list)):
                 v = json.dumps(v, ensure_ascii=False)
             lst.append(v)
-    arrays = {}
-    for k, values in cols.items():
-        arrays[k] = _array(values)
-    arrays[ROW] = pa.array(range(start_row, start_row + len(records)), pa.int64())
-    return pa.table(arrays)
+    return cols
 
 
-def _array(values: list) -> pa.Array:
-    kinds = {type(v) for v in values if v is not None}
-    if kinds and kinds <= {int} :
-        return pa.array(values, pa.int64())
+def _array_type(kinds: set) -> pa.DataType:
+    """The type of a column whose values have these Python types: whole numbers, numbers, booleans, else text."""
+    if kinds and kinds <= {int}:
+        return pa.int64()
     if kinds and kinds <= {int, float}:
-        return pa.array([None if v is None else float(v) for v in values], pa.float64())
+        return pa.float64()
     if kinds == {bool}:
-        return pa.array(values, pa.bool_())
+        return pa.bool_()
+    return pa.string()
+
+
+def _fits(array: pa.Array, target: pa.DataType) -> bool:
+    """Whether a page's array becomes the column's type exactly by an Arrow cast."""
+    return array.type == target or array.null_count == len(array) or (
+        array.type == pa.int64() and target == pa.float64())
+
+
+def _convert(array: pa.Array, target: pa.DataType) -> pa.Array:
+    if array.type == target:
+        return array
+    if array.null_count == len(array):
+        return pa.nulls(len(array), target)
+    return array.cast(target, safe=False)  # int64 → float64 rounds as float() does
+
+
+def _array(values: list, target: Optional[pa.DataType] = None) -> pa.Array:
+    """Values of one column as an array of `target`, by default the type their own kinds give."""
+    if target is None:
+        target = _array_type({type(v) for v in values if v is not None})
+    if target == pa.int64() or target == pa.bool_():
+        return pa.array(values, target)
+    if target == pa.float64():
+        return pa.array([None if v is None else float(v) for v in values], pa.float64())
     return pa.array([None if v is None else (v if isinstance(v, str) else str(v)) for v in values], pa.string())

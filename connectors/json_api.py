@@ -19,7 +19,7 @@ from connectors.base import (
     dig,
     http_get,
     read_location,
-    records_to_table,
+    pages_to_table,
 )
 from ioc.config import Model, Source
 from ioc.errors import FetchError, ParseError
@@ -236,11 +236,10 @@ def _paging(p: Pagination) -> tuple[dict[str, Any], Step]:
 
 
 def parse(src: Source, opts: Options, payloads: list[Payload]) -> Parsed:
-    """The records of all pages in order as a table (`_row` counts across pages); raise ParseError naming the page."""
-    records: list[dict] = []
-    for payload in payloads:
-        records += _records(load_json(payload), payload, opts)
-    return Parsed(records_to_table(records), notes=notes_of(payloads))
+    """The records of all pages in order as a table (`_row` counts across pages); raise ParseError naming the page.
+    Pages are turned into rows one at a time (pages_to_table), so a backfill of millions of records fits."""
+    pages = [lambda p=payload: _records(load_json(p), p, opts) for payload in payloads]
+    return Parsed(pages_to_table(pages), notes=notes_of(payloads))
 
 
 def _read_files(src: Source, opts: Options, ctx: FetchContext) -> list[Payload]:
