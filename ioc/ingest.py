@@ -326,46 +326,39 @@ class Ingestor:
         added. Returns (result, what the general path read, ""), or (None, None, why) with nothing changed
         and no transaction when the whole payload needs the general path."""
         src, d = f.src, f.direct
-        try:
+        try:  # a transaction is open wherever this may raise
             con.execute("BEGIN")  # the read alone, committed into a stage: see settle_direct()
-            try:
-                loaded = load_direct(con, src, d, STAGE, src.options, self.cfg.city.timezone)
-                con.execute("COMMIT")
-            except BaseException:
-                con.execute("ROLLBACK")
-                raise
+            loaded = load_direct(con, src, d, STAGE, src.options, self.cfg.city.timezone)
+            con.execute("COMMIT")
             con.execute("BEGIN")  # the load's transaction: _load commits it, or rolls it back and drops the stage
-            try:
-                settle_direct(con, STAGE, loaded)
-                result = loaded.result
-                parsed = Parsed(pa.table({}), notes=list(d.notes))
-                if loaded.problems:
-                    if f.parse_lines is None:
-                        raise DirectDeclined(f"{len(loaded.problems)} rows to report")
-                    parsed = f.parse_lines(loaded.problems)
-                    n = len(loaded.problems)
-                    parsed.notes = d.notes + [f"{n} row{'s' if n != 1 else ''} read again by the general path"]
-                    con.register("raw", parsed.table)
-                    try:
-                        some = check(con, src, "raw", src.options, self.cfg.city.timezone)
-                        con.execute(f"INSERT INTO {STAGE} BY NAME {some.good}", some.params)
-                        drop_temp(con)
-                    finally:
-                        con.unregister("raw")
-                    result = ContractResult(result.good, {}, result.rows_in + some.rows_in,
-                                            result.rows_good + some.rows_good, some.rejects, result.columns)
-                parsed.dropped += loaded.blank
-                if keys_repeat(con, src, STAGE):
-                    raise DirectDeclined("a key repeats")  # the general path keeps the first and names the others
-                if self._replaces(con, src):
-                    con.execute(f"DROP TABLE IF EXISTS {ident(src.table)}")
-                    con.execute(f"ALTER TABLE {STAGE} RENAME TO {ident(src.table)}")
-                else:
-                    self._merge(con, src, STAGE)
-            except BaseException:
-                con.execute("ROLLBACK")
-                raise
+            settle_direct(con, STAGE, loaded)
+            result = loaded.result
+            parsed = Parsed(pa.table({}), notes=list(d.notes))
+            if loaded.problems:
+                if f.parse_lines is None:
+                    raise DirectDeclined(f"{len(loaded.problems)} rows to report")
+                parsed = f.parse_lines(loaded.problems)
+                n = len(loaded.problems)
+                parsed.notes = d.notes + [f"{n} row{'s' if n != 1 else ''} read again by the general path"]
+                con.register("raw", parsed.table)
+                try:
+                    some = check(con, src, "raw", src.options, self.cfg.city.timezone)
+                    con.execute(f"INSERT INTO {STAGE} BY NAME {some.good}", some.params)
+                    drop_temp(con)
+                finally:
+                    con.unregister("raw")
+                result = ContractResult(result.good, {}, result.rows_in + some.rows_in,
+                                        result.rows_good + some.rows_good, some.rejects, result.columns)
+            parsed.dropped += loaded.blank
+            if keys_repeat(con, src, STAGE):
+                raise DirectDeclined("a key repeats")  # the general path keeps the first and names the others
+            if self._replaces(con, src):
+                con.execute(f"DROP TABLE IF EXISTS {ident(src.table)}")
+                con.execute(f"ALTER TABLE {STAGE} RENAME TO {ident(src.table)}")
+            else:
+                self._merge(con, src, STAGE)
         except Exception as exc:  # noqa: BLE001 - whatever the reader balks at, the general path reads and reports
+            con.execute("ROLLBACK")
             con.execute(f"DROP TABLE IF EXISTS {STAGE}")
             why = str(exc) if isinstance(exc, DirectDeclined) else f"{exc.__class__.__name__}: {_duck(exc)}"
             return None, None, why

@@ -41,25 +41,25 @@ class Landing:
     def save(self, source: str, data: bytes, ext: str, stamp: str, part: str = "") -> Landed:
         # hashed beside the write (both leave Python's lock); first only if an earlier payload is as long, and
         # so may hold the same bytes, which are then not written again
-        hashing = _Hash(data)
-        folder = self.root / source
-        folder.mkdir(parents=True, exist_ok=True)
-        for stale in folder.glob(".*.tmp"):  # left by a process killed while writing
-            try:
-                if stale.stat().st_mtime < time.time() - 3600:
-                    stale.unlink(missing_ok=True)
-            except FileNotFoundError:  # a note being sealed right now, renamed in between
-                pass
-        if any(p.stat().st_size == len(data) for p in self._recent(source)):  # it may be one of them
+        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="landing-hash") as aside:
+            hashing = aside.submit(_sha256, data)
+            folder = self.root / source
+            folder.mkdir(parents=True, exist_ok=True)
+            for stale in folder.glob(".*.tmp"):  # left by a process killed while writing
+                try:
+                    if stale.stat().st_mtime < time.time() - 3600:
+                        stale.unlink(missing_ok=True)
+                except FileNotFoundError:  # a note being sealed right now, renamed in between
+                    pass
+            if any(p.stat().st_size == len(data) for p in self._recent(source)):  # it may be one of them
+                previous = self.find(source, hashing.result())
+                if previous is not None:
+                    return Landed(previous, hashing.result(), len(data), True)
+            name = f"{stamp}{'-' + part if part else ''}.{ext}"
+            tmp = folder / f".{name}.tmp"
+            with open(tmp, "wb") as fh:
+                fh.write(data)
             digest = hashing.result()
-            previous = self.find(source, digest)
-            if previous is not None:
-                return Landed(previous, digest, len(data), True)
-        name = f"{stamp}{'-' + part if part else ''}.{ext}"
-        tmp = folder / f".{name}.tmp"
-        with open(tmp, "wb") as fh:
-            fh.write(data)
-        digest = hashing.result()
         os.replace(tmp, folder / name)
         with self._lock:
             if self._pool is None:
@@ -110,25 +110,8 @@ class Landing:
         return gone
 
 
-class _Hash(threading.Thread):
-    """SHA-256 of bytes in a thread of its own (hashlib releases Python's lock for large inputs)."""
-
-    def __init__(self, data: bytes):
-        super().__init__(name="landing-hash", daemon=True)
-        self.data, self.digest, self.error = data, "", None
-        self.start()
-
-    def run(self) -> None:
-        try:
-            self.digest = hashlib.sha256(self.data).hexdigest()
-        except BaseException as exc:  # noqa: BLE001 - raised again in the caller's thread
-            self.error = exc
-
-    def result(self) -> str:
-        self.join()
-        if self.error is not None:
-            raise self.error
-        return self.digest
+def _sha256(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()  # hashlib leaves Python's lock for large inputs
 
 
 def _seal(path: Path, digest: str) -> None:
