@@ -73,10 +73,11 @@ def _word(w: str) -> str:
 
 def search(cfg: Config, catalog: pd.DataFrame, columns: pd.DataFrame, values: pd.DataFrame,
            query: str) -> dict[str, list[str]]:
-    """Tables matching the query, with what matched: "table", "description", "sector", "column:NAME",
+    """Tables matching the query, with what matched: "table", "source", "description", "sector", "column:NAME",
     "value:NAME=VALUE" (a short text value such as a ward name), or "words" (every word somewhere).
-    Accents, đ/d and case are ignored on both sides: "phu cuong" finds "Phú Cường"."""
-    words = fold(query).split()
+    Accents, đ/d and case are ignored on both sides: "phu cuong" finds "Phú Cường"; an underscore is a space,
+    as in the names, so a table's or source's own name ("admin_dossiers") finds it."""
+    words = fold(query).replace("_", " ").split()
     if not words:
         return {t: [] for t in catalog["table_name"]}
     phrase = re.compile(r"\s+".join(_word(w) for w in words))
@@ -85,7 +86,8 @@ def search(cfg: Config, catalog: pd.DataFrame, columns: pd.DataFrame, values: pd
     for row in catalog.itertuples():
         t = row.table_name
         descs = column_descriptions(cfg, t)
-        texts = [("table", t.replace("_", " ")), ("description", row.description),
+        texts = [("table", t.replace("_", " ")), ("source", row.sources.replace("_", " ")),
+                 ("description", row.description),
                  ("sector", f"{row.sector_vi} {row.sector_en}")]
         texts += [(f"column:{c}", f"{c.replace('_', ' ')} {descs.get(c, '')}")
                   for c in columns.loc[columns["table_name"] == t, "column_name"]]

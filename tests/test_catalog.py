@@ -57,6 +57,8 @@ def test_entries_match_the_snapshot(facts):
     ("dossier", "admin_dossiers", "table"),
     ("received", "admin_dossiers", "column:received_at"),
     ("hanh chinh cong", "admin_dossiers", "sector"),
+    ("admin_dossiers", "admin_dossiers", "table"),
+    ("env_air_daily", "env_air_daily", "source"),
 ])
 def test_search_finds_with_or_without_accents(facts, query, table, why):
     cfg, _, entries, columns, values = facts
