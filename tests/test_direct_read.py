@@ -227,7 +227,6 @@ def test_every_sample_csv_source_loads_the_same_either_way(tmp_path, monkeypatch
         if not direct:
             monkeypatch.setattr(csv_connector, "direct", lambda *a: None)
         res = ingest(cfg, names)
-        monkeypatch.undo()
         tables = sorted({cfg.sources[n].table for n in names})
         seen[direct] = {
             "runs": [(r.source, r.status, r.rows_loaded, r.rejects, r.dropped) for r in res.results],
@@ -236,6 +235,8 @@ def test_every_sample_csv_source_loads_the_same_either_way(tmp_path, monkeypatch
                 cfg, "SELECT source, row_number, column_name, value, reason FROM _rejects ORDER BY ALL"),
             "direct": [r.source for r in res.results if any(DIRECT in n for n in r.notes)],
         }
+        # only now: the data dir comes from IOC_DATA_DIR each time it is asked for
+        monkeypatch.undo()
     # every UTF-8 sample file without a transform is read directly, its totals, notes and bad rows by the
     # general path, as real files have them
     assert len(seen[True]["direct"]) >= 8, seen[True]["direct"]
