@@ -26,7 +26,7 @@ from ioc.contract import (
     ContractResult, DirectDeclined, check, drop_temp, keys_repeat, load_direct, settle_direct,
 )
 from ioc.errors import IOCError, SourceError
-from ioc.landing import Landing, utc_stamp
+from ioc.landing import Landed, Landing, utc_stamp
 from ioc.ops import OpsStore
 from ioc.queries import catalog as qcatalog
 from ioc.warehouse import Build, Warehouse, ident
@@ -78,12 +78,24 @@ class _Fetched:
     parse: Optional[Callable[[], Parsed]] = None
     parse_lines: Optional[Callable[[list[int]], Parsed]] = None  # the general path for some body lines
     direct_kept: bool = False  # the direct read loaded the payload (with parse_lines for its problem rows)
-    checksum: str = ""
-    landed: list[tuple[str, str, int]] = field(default_factory=list)  # path, sha256, size of each payload
+    landed: list[Landed] = field(default_factory=list)  # each payload, its checksum maybe still being computed
     landing: str = ""
     unchanged: bool = False
     previous: Optional[dict] = None  # the last good run, when the payload is unchanged
     error: str = ""
+
+    @property
+    def checksum(self) -> str:
+        """SHA-256 over the payloads' own ("" before landing); waits for any still being computed."""
+        if not self.landed:
+            return ""
+        digest = hashlib.sha256()
+        for landed in self.landed:
+            digest.update(landed.sha256.encode())
+        return digest.hexdigest()
+
+    def hashed(self) -> bool:
+        return all(landed.digest.done() for landed in self.landed)
 
 
 def fingerprint(src: Source) -> str:
@@ -130,9 +142,8 @@ class Ingestor:
                 f.direct = offer(src, opts, payloads) if offer is not None else None
                 paths = landing.result()
             f.landing = str(paths[0]) if len(paths) == 1 else f"{paths[0]} (+{len(paths) - 1} pages)"
-            # unchanged = the current snapshot already holds these bytes read under this config
             lineage_ready.wait()
-            if self._lineage.get((src.table, src.name)) == (f.checksum, fingerprint(src)):
+            if self._unchanged(f, wait=False):
                 f.unchanged, f.previous, f.direct = True, self.ops.last_good(src.name), None
                 return f
             if f.direct is not None:
@@ -150,18 +161,21 @@ class Ingestor:
         return f
 
     def _land(self, f: _Fetched, payloads: list[Payload]) -> list[Path]:
-        """Keep the payloads in the landing zone; sets f.checksum (over all of them) and f.landed."""
+        """Keep the payloads in the landing zone (f.landed)."""
         stamp = utc_stamp()
-        digest = hashlib.sha256()
-        paths = []
         for pl in payloads:
             landed = self.landing.save(f.src.name, pl.data, pl.ext, stamp, pl.part)
-            f.landed.append((str(landed.path), landed.sha256, landed.size))
+            f.landed.append(landed)
             pl.meta["landing_path"] = str(landed.path)
-            digest.update(landed.sha256.encode())
-            paths.append(landed.path)
-        f.checksum = digest.hexdigest()
-        return paths
+        return [landed.path for landed in f.landed]
+
+    def _unchanged(self, f: _Fetched, wait: bool) -> bool:
+        """Whether the current snapshot already holds these bytes read under this config. Without `wait`,
+        False while a checksum is still being computed: that payload's length matched no recent one, so it
+        is read at once and _load asks again, waiting, before it commits."""
+        if not f.landed or not (wait or f.hashed()):
+            return False
+        return self._lineage.get((f.src.table, f.src.name)) == (f.checksum, fingerprint(f.src))
 
     # ------------------------------------------------------------------ run
     def run(
@@ -175,12 +189,16 @@ class Ingestor:
         lineage_ready = threading.Event()
         # fetching starts before the build is open (a lock, a copy of the current snapshot): fetches wait only
         # for its lineage, to tell unchanged payloads
-        with ThreadPoolExecutor(max_workers=FETCH_WORKERS) as pool:
-            futures = [pool.submit(self._fetch, s, lineage_ready) for s in sources]
-            try:
-                results, run_ids, b = self._build(sources, futures, lineage_ready, progress)
-            finally:
-                lineage_ready.set()  # never leave a fetch waiting, whatever happened to the build
+        try:
+            with ThreadPoolExecutor(max_workers=FETCH_WORKERS) as pool:
+                futures = [pool.submit(self._fetch, s, lineage_ready) for s in sources]
+                try:
+                    results, run_ids, b = self._build(sources, futures, lineage_ready, progress)
+                finally:
+                    lineage_ready.set()  # never leave a fetch waiting, whatever happened to the build
+        except BaseException:
+            self.landing.flush(quiet=True)  # what was fetched is kept all the same, and no thread outlives the run
+            raise
         if b.published:  # only now are the loads live: an 'ok' run left without a snapshot was never published
             self.ops.set_snapshot(run_ids, b.id)
         if self.cfg.landing.keep_days:
@@ -226,13 +244,7 @@ class Ingestor:
         src = f.src
         res = SourceResult(src.name, "failed", run_id=f.run_id)
         if f.unchanged:
-            res.status = "unchanged"
-            prev = f.previous or {}
-            res.rows_loaded, res.rejects = prev.get("rows_loaded") or 0, prev.get("rejects") or 0
-            self._finish(f, "unchanged", checksum=f.checksum, fingerprint=fingerprint(src),
-                         landing=f.landing, rows_loaded=prev.get("rows_loaded"), rejects=prev.get("rejects"))
-            res.seconds = round(time.time() - f.started, 3)
-            return res
+            return self._as_unchanged(f, res)
         con = b.con
         result: Optional[ContractResult] = None
         if f.direct is not None and not f.error:
@@ -264,6 +276,8 @@ class Ingestor:
                     relation = "_shaped"
                 result = check(con, src, relation, src.options, self.cfg.city.timezone)
                 self._write(con, src, result.good, result.params)
+            if self._unchanged(f, wait=True):  # read before its checksum was known: now it is
+                raise _Unchanged()
             rejects = [(r.row, r.column, r.value, r.reason) for r in parsed.rejects] + result.rejects
             self._record_rejects(con, src.name, f.run_id, rejects)
             rows = con.execute(f"SELECT count(*) FROM {ident(src.table)}").fetchone()[0]
@@ -288,6 +302,9 @@ class Ingestor:
                 con.unregister("raw")
             except duckdb.Error:
                 pass
+            if isinstance(exc, _Unchanged):
+                f.unchanged, f.previous = True, self.ops.last_good(src.name)
+                return self._as_unchanged(f, res)
             if isinstance(exc, IOCError):
                 res.error = _message(exc)
             elif isinstance(exc, duckdb.Error):
@@ -311,11 +328,20 @@ class Ingestor:
         )
         return res
 
+    def _as_unchanged(self, f: _Fetched, res: SourceResult) -> SourceResult:
+        res.status = "unchanged"
+        prev = f.previous or {}
+        res.rows_loaded, res.rejects = prev.get("rows_loaded") or 0, prev.get("rejects") or 0
+        self._finish(f, "unchanged", checksum=f.checksum, fingerprint=fingerprint(f.src),
+                     landing=f.landing, rows_loaded=prev.get("rows_loaded"), rejects=prev.get("rejects"))
+        res.seconds = round(time.time() - f.started, 3)
+        return res
+
     def _finish(self, f: _Fetched, status: str, **fields) -> None:
         """Record the run's payloads and outcome in the ops store. Payloads are recorded here, once loaded,
         not while landing: then a payload's fsync holds the disk and a SQLite write waits 20 ms for it."""
-        for path, sha, size in f.landed:
-            self.ops.add_payload(f.run_id, f.src.name, path, sha, size)
+        for landed in f.landed:
+            self.ops.add_payload(f.run_id, f.src.name, str(landed.path), landed.sha256, landed.size)
         self.ops.finish_run(f.run_id, status, **fields)
 
     def _direct(
@@ -442,6 +468,10 @@ class Ingestor:
             [run_ids, b.id],
         )
         b.con.unregister("_ops_runs")
+
+
+class _Unchanged(Exception):
+    """A payload read before its checksum was known turns out to be the one the snapshot holds."""
 
 
 def rename_columns(table: pa.Table, rename: dict[str, str]) -> pa.Table:

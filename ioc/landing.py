@@ -1,9 +1,12 @@
 """The landing zone: every fetched payload kept as bytes, with its checksum, before it is parsed.
 
-A payload is written and named at once, so it can be read straight away; making it durable (fsync) and
-writing its checksum note happen in the background, and `flush()` waits for them: ingest calls it before
-publishing a snapshot, so no published load rests on a payload that a power cut could take. The note is
-written last, so a file without one is incomplete and is never matched as an earlier identical payload.
+A payload is written and named at once, so it can be read straight away. Its checksum is computed beside
+the write and may still be running when `save` returns (`Landed.sha256` waits for it): a payload whose
+length no recent one has cannot repeat them, so nothing needs its checksum before it is read. Making it
+durable (fsync) and writing its checksum note happen in the background, and `flush()` waits for them:
+ingest calls it before publishing a snapshot, so no published load rests on a payload that a power cut
+could take. The note is written last, so a file without one is incomplete and is never matched as an
+earlier identical payload.
 """
 from __future__ import annotations
 
@@ -21,9 +24,13 @@ from typing import Optional
 @dataclass
 class Landed:
     path: Path
-    sha256: str
+    digest: "Future[str]"  # the SHA-256, computed beside the write; `sha256` waits for it
     size: int
     reused: bool  # identical bytes were already landed: the earlier file is referenced, not rewritten
+
+    @property
+    def sha256(self) -> str:
+        return self.digest.result()
 
 
 def utc_stamp(now: Optional[dt.datetime] = None) -> str:
@@ -36,47 +43,53 @@ class Landing:
         self.root = Path(root)
         self._pending: list[Future] = []
         self._lock = threading.Lock()
-        self._pool: Optional[ThreadPoolExecutor] = None
+        self._pools: Optional[tuple[ThreadPoolExecutor, ThreadPoolExecutor]] = None  # hashing, sealing
 
     def save(self, source: str, data: bytes, ext: str, stamp: str, part: str = "") -> Landed:
-        # hashed beside the write (both leave Python's lock); first only if an earlier payload is as long, and
-        # so may hold the same bytes, which are then not written again
-        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="landing-hash") as aside:
-            hashing = aside.submit(_sha256, data)
-            folder = self.root / source
-            folder.mkdir(parents=True, exist_ok=True)
-            for stale in folder.glob(".*.tmp"):  # left by a process killed while writing
-                try:
-                    if stale.stat().st_mtime < time.time() - 3600:
-                        stale.unlink(missing_ok=True)
-                except FileNotFoundError:  # a note being sealed right now, renamed in between
-                    pass
-            if any(p.stat().st_size == len(data) for p in self._recent(source)):  # it may be one of them
-                previous = self.find(source, hashing.result())
-                if previous is not None:
-                    return Landed(previous, hashing.result(), len(data), True)
-            name = f"{stamp}{'-' + part if part else ''}.{ext}"
-            tmp = folder / f".{name}.tmp"
-            with open(tmp, "wb") as fh:
-                fh.write(data)
-            digest = hashing.result()
+        """Write a payload under landing/<source>/, hashing it beside the write (both leave Python's lock).
+        Hashed first only if an earlier payload is as long, and so may hold the same bytes, which are then
+        not written again; else this returns once the file is named, its checksum maybe still running."""
+        with self._lock:
+            if self._pools is None:
+                self._pools = (ThreadPoolExecutor(max_workers=1, thread_name_prefix="landing-hash"),
+                               ThreadPoolExecutor(max_workers=1, thread_name_prefix="landing-sync"))
+            hasher, sealer = self._pools
+        hashing = hasher.submit(_sha256, data)
+        folder = self.root / source
+        folder.mkdir(parents=True, exist_ok=True)
+        for stale in folder.glob(".*.tmp"):  # left by a process killed while writing
+            try:
+                if stale.stat().st_mtime < time.time() - 3600:
+                    stale.unlink(missing_ok=True)
+            except FileNotFoundError:  # a note being sealed right now, renamed in between
+                pass
+        if any(p.stat().st_size == len(data) for p in self._recent(source)):  # it may be one of them
+            previous = self.find(source, hashing.result())
+            if previous is not None:
+                return Landed(previous, hashing, len(data), True)
+        name = f"{stamp}{'-' + part if part else ''}.{ext}"
+        tmp = folder / f".{name}.tmp"
+        with open(tmp, "wb") as fh:
+            fh.write(data)
         os.replace(tmp, folder / name)
         with self._lock:
-            if self._pool is None:
-                self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="landing-sync")
-            self._pending.append(self._pool.submit(_seal, folder / name, digest))
-        return Landed(folder / name, digest, len(data), False)
+            self._pending.append(sealer.submit(_seal, folder / name, hashing))
+        return Landed(folder / name, hashing, len(data), False)
 
-    def flush(self) -> None:
-        """Wait until every payload saved so far is on disk with its checksum note (raises what failed)."""
+    def flush(self, quiet: bool = False) -> None:
+        """Wait until every payload saved so far is on disk with its checksum note; raises what failed, unless
+        quiet (a run already failing for another reason)."""
         with self._lock:
             pending, self._pending = self._pending, []
-            pool, self._pool = self._pool, None
+            pools, self._pools = self._pools, None
         try:
             for fut in pending:
-                fut.result()
+                if quiet:
+                    fut.exception()
+                else:
+                    fut.result()
         finally:
-            if pool is not None:
+            for pool in pools or ():
                 pool.shutdown(wait=True)  # no thread outlives the run (the scheduler runs for months)
 
     def _recent(self, source: str) -> list[Path]:
@@ -114,10 +127,11 @@ def _sha256(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()  # hashlib leaves Python's lock for large inputs
 
 
-def _seal(path: Path, digest: str) -> None:
+def _seal(path: Path, hashing: "Future[str]") -> None:
     """Make a landed payload durable, then write its checksum note (and make that durable too)."""
     with open(path, "rb+") as fh:
         os.fsync(fh.fileno())
+    digest = hashing.result()
     note = path.with_name(path.name + ".sha256")
     tmp = note.with_name("." + note.name + ".tmp")
     with open(tmp, "w") as fh:

@@ -7,6 +7,7 @@ file with something only the general path can report), so the fast path cannot s
 """
 from __future__ import annotations
 
+import time
 from pathlib import Path
 from typing import Optional
 
@@ -14,7 +15,7 @@ import pytest
 
 import connectors.csv as csv_connector
 from ioc.config import load_config
-from ioc.ingest import ingest
+from ioc.ingest import STAGE, ingest
 from tests.helpers import snapshot_rows, write_config
 
 DIRECT = "read by DuckDB's reader"
@@ -143,6 +144,14 @@ PROBLEM_ROWS = {
         (HEAD + rows(3) + "\n\n" + rows(2, 3) + "ST1,25741,2026-01-01 00:00:00,-3,1\n\n"
          + "Ghi chú: số liệu sơ bộ,,,,\n" + rows(2, 5)).replace("\n", "\r\n"), {}),
     "a repeated key": (HEAD + rows(5) + rows(1), {"mode": "upsert", "key": ["station", "ts"]}),
+    # text is stored as read; a cell with spaces around it is trimmed, then checked, by the general path
+    "a required text cell of spaces only": (HEAD + rows(3) + "   ,25741,2026-01-01 00:00:00,3,1\n", {}),
+    "a text cell outside its list once trimmed, another inside": (
+        HEAD + " ST1,25741,2026-01-01 00:00:00,1,1\nST9 ,25741,2026-01-01 00:00:00,1,1\n",
+        {"columns": COLUMNS | {"station": {"values": [f"ST{i}" for i in range(7)]}}}),
+    "a title row padded with spaces": (HEAD + rows(3) + "Ghi chú ,  ,,,\n" + rows(2, 3), {}),
+    "a missing-value word with spaces in a text column": (
+        HEAD + rows(2) + "ST1, n/a ,2026-01-01 01:00:00,1,1\n", {"options": {"na_values": ["n/a"]}}),
     "a key three times, one of them bad": (
         HEAD + rows(3) + "ST1,25741,2026-01-01 01:01:00,-1,1\n" + rows(2, 1) + rows(2, 6),
         {"mode": "upsert", "key": ["station", "ts"]}),
@@ -160,6 +169,9 @@ def test_rows_with_something_to_report_are_read_again_by_the_general_path(tmp_pa
 
 WHOLE = {
     "a cell with a line break": (HEAD + rows(3) + 'ST1,"257\n41",2026-01-01 00:00:00,1,1\n', {}),
+    # a row read again repeats a key of a row read directly: which came first is the general path's to say
+    "a key that repeats once its spaces are trimmed": (
+        HEAD + rows(5) + " ST0 ,25740,2026-01-01 00:00:00,1,1\n", {"mode": "upsert", "key": ["station", "ts"]}),
     "a tenth of the rows to report": (HEAD + "".join(f"ST1,25741,2026-01-01 00:00:00,{-i},1\n" for i in range(1, 1200))
                                       + rows(9000), {}),
 }
@@ -245,3 +257,39 @@ def test_every_sample_csv_source_loads_the_same_either_way(tmp_path, monkeypatch
         assert seen[True][key] == seen[False][key]
     for t in seen[False]["tables"]:
         assert seen[True]["tables"][t] == seen[False]["tables"][t], t
+
+
+def test_a_payload_read_before_its_checksum_is_known_is_still_told_unchanged(tmp_path, monkeypatch):
+    """A payload with a length no recent payload has is read at once, its checksum computed beside the read;
+    if it proves to be the bytes the snapshot holds (here: the landing that would show it was pruned), the
+    load is rolled back and the run recorded as unchanged, as when the checksum is known first."""
+    from ioc.landing import Landing
+
+    folder = tmp_path / "t"
+    folder.mkdir()
+    cfg = load_config(write_config(folder, {"s": {"connector": "csv", "sector": "env", "table": "t",
+                                                  "path": "in.csv", "columns": COLUMNS}}))
+    (folder / "in.csv").write_text(HEAD + rows(10), encoding="utf-8")
+    first = ingest(cfg, ["s"])
+    assert first.results[0].status == "ok"
+    import ioc.ingest as ingest_module
+    import ioc.landing as landing_module
+
+    monkeypatch.setattr(Landing, "_recent", lambda self, source: [])  # no earlier payload to compare lengths with
+    slow_hash = landing_module._sha256
+
+    def late(data):  # the checksum is still being computed when the fetch asks for it
+        time.sleep(0.5)
+        return slow_hash(data)
+
+    reads = []
+    read = ingest_module.load_direct
+    monkeypatch.setattr(landing_module, "_sha256", late)
+    monkeypatch.setattr(ingest_module, "load_direct", lambda *a, **k: reads.append(1) or read(*a, **k))
+    again = ingest(cfg, ["s"])
+    assert reads == [1]  # it was read, then found unchanged
+    res = again.results[0]
+    assert (res.status, res.rows_loaded, res.rejects) == ("unchanged", 10, 0), res
+    assert again.snapshot_id is None  # nothing changed: no new snapshot
+    assert snapshot_rows(cfg, "SELECT count(*) FROM t") == [(10,)]
+    assert snapshot_rows(cfg, f"SELECT count(*) FROM duckdb_tables() WHERE table_name = '{STAGE}'") == [(0,)]
