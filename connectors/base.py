@@ -2,10 +2,11 @@
 from __future__ import annotations
 
 import email.utils
+import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Mapping, Optional, Sequence
+from typing import Any, Callable, Iterator, Mapping, Optional, Sequence
 
 import pyarrow as pa
 import requests
@@ -17,14 +18,55 @@ from pydantic import Field
 ROW = "_row"  # row number in the payload (1-based), carried through to rejects
 
 
-@dataclass
 class Payload:
-    """Bytes as fetched, before any parsing. Kept in landing/ before it is parsed."""
+    """Bytes as fetched, before any parsing. Kept in landing/ before it is parsed.
 
-    data: bytes
-    ext: str  # file extension for the landing zone: csv, xlsx, json, geojson
-    part: str = ""  # "p0001" for page 1 of a paginated answer; "" for a single payload
-    meta: dict[str, Any] = field(default_factory=dict)
+    A payload read from a local file may name the file instead of holding its bytes (`file`): the core
+    copies it into landing/ in the kernel and points `file` at that copy, and the bytes are read from the
+    copy only when asked for (`data`, `head`, `chunks`). A file read straight into the warehouse by DuckDB
+    never passes through Python's memory whole.
+    """
+
+    def __init__(self, data: Optional[bytes] = None, ext: str = "", part: str = "",
+                 meta: Optional[dict[str, Any]] = None, file: Optional[Path] = None):
+        if (data is None) == (file is None):
+            raise ValueError("a payload holds bytes or names a file, not both")
+        self._data = data
+        self.file = file
+        self.ext = ext  # file extension for the landing zone: csv, xlsx, json, geojson
+        self.part = part  # "p0001" for page 1 of a paginated answer; "" for a single payload
+        self.meta: dict[str, Any] = meta if meta is not None else {}
+        self._lock = threading.Lock()
+
+    @property
+    def data(self) -> bytes:
+        with self._lock:
+            if self._data is None:
+                assert self.file is not None
+                self._data = self.file.read_bytes()
+            return self._data
+
+    @property
+    def size(self) -> int:
+        return len(self._data) if self._data is not None else self.file.stat().st_size  # type: ignore[union-attr]
+
+    def head(self, n: int) -> bytes:
+        """The first n bytes, without reading the rest of a file."""
+        if self._data is not None:
+            return self._data[:n]
+        with open(self.file, "rb") as fh:  # type: ignore[arg-type]
+            return fh.read(n)
+
+    def chunks(self, size: int = 1 << 20) -> Iterator[bytes]:
+        """The bytes in slices, without holding a file's whole content."""
+        if self._data is not None:
+            view = memoryview(self._data)
+            for i in range(0, len(view), size):
+                yield view[i: i + size]
+            return
+        with open(self.file, "rb") as fh:  # type: ignore[arg-type]
+            while chunk := fh.read(size):
+                yield chunk
 
 
 @dataclass
@@ -58,7 +100,9 @@ class DirectRead:
     names: list[str]  # the file's columns, in order, as named by the header and `rename`
     options: dict[str, Any]  # read_csv named options: delim, quote, escape, skip, decimal_separator, ...
     na_values: list[str]  # cell texts meaning missing, compared after trimming ("" among them)
-    lines: int  # physical lines of the body: the rows read must match (blank lines are skipped by the reader)
+    # physical lines of the body: the rows read must match (blank lines are skipped by the reader); a count
+    # over the whole file, which the core runs beside the read
+    lines: Callable[[], int]
     header_lines: int  # physical lines before the body (title rows and the header)
     sample: list[list[str]]  # the first body rows as text, to choose a timestamp format
     blank_lines: Callable[[], list[int]]  # the empty body lines (from 0), which the reader skips
@@ -193,9 +237,11 @@ def read_location(src: Source, opts: HttpOptions, ctx: FetchContext, ext: str) -
         raise FetchError(f"source {src.name}: give `path` or `url`")
     p = ctx.path(src.path)
     try:
-        return Payload(p.read_bytes(), ext, meta={"path": str(p)})
+        with open(p, "rb"):  # missing, a folder, not readable: said now, as reading it would
+            pass
     except OSError as exc:
         raise FetchError(f"{p}: {exc.strerror or exc}") from exc
+    return Payload(ext=ext, meta={"path": str(p)}, file=p)  # copied into landing/, then read from the copy
 
 
 def dig(obj: Any, dotted: Optional[str], what: str = "path") -> Any:

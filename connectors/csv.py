@@ -91,11 +91,12 @@ class _Layout:
     sample: list[list[str]]  # the first body rows, as text
 
 
-def _layout(src: Source, opts: Options, data: bytes) -> _Layout:
+def _layout(src: Source, opts: Options, payload: Payload) -> _Layout:
     """Encoding, delimiter, where the header is and what it names, from the head of the payload."""
-    encoding = detect_encoding(data[:HEAD_BYTES], opts.encoding)
+    head, whole = payload.head(HEAD_BYTES), payload.size <= HEAD_BYTES
+    encoding = detect_encoding(head, opts.encoding)
     try:
-        head_text = data[:HEAD_BYTES].decode(encoding, errors="strict" if len(data) <= HEAD_BYTES else "ignore")
+        head_text = head.decode(encoding, errors="strict" if whole else "ignore")
     except (UnicodeDecodeError, LookupError) as exc:
         raise ParseError(f"cannot decode as {encoding}: {exc}") from exc
     delimiter = opts.delimiter or detect_delimiter(head_text)
@@ -110,7 +111,7 @@ def _layout(src: Source, opts: Options, data: bytes) -> _Layout:
                 break
     except pycsv.Error:
         pass
-    if len(data) > HEAD_BYTES and head_rows:  # the last record of a cut sample may be partial
+    if not whole and head_rows:  # the last record of a cut sample may be partial
         head_rows.pop()
         line_after.pop()
     start, names = _tabular.find_header(head_rows, src, opts)
@@ -126,19 +127,26 @@ def direct(src: Source, opts: Options, payloads: list[Payload]) -> Optional[Dire
     payload = payloads[0]
     if len(payloads) != 1 or opts.drop_rows_matching:
         return None
-    data = payload.data
-    lay = _layout(src, opts, data)
+    lay = _layout(src, opts, payload)
     if lay.encoding not in UTF8:
         return None
-    # DuckDB's reader skips blank lines, which the general path counts as set aside: the core compares the
-    # rows read with the body's lines (a cell with a line break inside also differs, and goes the general way).
-    # Counted here, while the payload is hashed: counting beside DuckDB's read slows the read more.
-    lines = _count(data, b"\n") + (0 if data.endswith(b"\n") else 1) - lay.skip_lines
+
+    def lines() -> int:
+        # DuckDB's reader skips blank lines, which the general path counts as set aside: the core compares
+        # the rows read with the body's lines (a cell with a line break inside also differs, and goes the
+        # general way)
+        n, last = 0, b"\n"
+        for chunk in payload.chunks():
+            n += _count(chunk, b"\n")
+            last = bytes(chunk[-1:]) if len(chunk) else last
+        return n + (0 if last == b"\n" else 1) - lay.skip_lines
+
     options = {"delim": lay.delimiter, "quote": '"', "escape": '"', "skip": lay.header_end,
                "decimal_separator": opts.decimal}
     na = sorted({v.strip() for v in opts.na_values} | {""})
 
     def blank_lines() -> list[int]:  # asked for only when the rows read fall short of the lines
+        data = payload.data
         starts, ends = _lines(data)
         blank = (ends - starts == 0) | ((ends - starts == 1) & (np.frombuffer(data, np.uint8)[
             np.minimum(starts, max(len(data) - 1, 0))] == ord("\r")))
@@ -148,7 +156,7 @@ def direct(src: Source, opts: Options, payloads: list[Payload]) -> Optional[Dire
                       notes=lay.notes + ["read by DuckDB's reader"])
 
 
-def _count(data: bytes, byte: bytes) -> int:
+def _count(data: "bytes | memoryview", byte: bytes) -> int:
     """bytes.count for one byte, 3x faster and leaving Python's lock (the landing hashes beside it): in
     slices that stay in the CPU's cache."""
     arr, step = np.frombuffer(data, np.uint8), 1 << 18
@@ -169,7 +177,7 @@ def parse_lines(src: Source, opts: Options, payloads: list[Payload], lines: list
     """`parse` of only some body lines (numbered from 0) of a payload offered for a direct read: the rows the
     reader set aside or that break a rule, read and reported by the general path, numbered as in the file."""
     data = payloads[0].data
-    lay = _layout(src, opts, data)
+    lay = _layout(src, opts, payloads[0])
     starts, ends = _lines(data)
     body = lay.skip_lines
     part = b"".join([data[: starts[body]]] + [data[starts[body + i]: ends[body + i] + 1] for i in lines])
@@ -190,7 +198,7 @@ def parse_lines(src: Source, opts: Options, payloads: list[Payload], lines: list
 def parse(src: Source, opts: Options, payloads: list[Payload]) -> Parsed:
     payload = payloads[0]
     data = payload.data
-    lay = _layout(src, opts, data)
+    lay = _layout(src, opts, payload)
     encoding, delimiter, names, header_end = lay.encoding, lay.delimiter, lay.names, lay.header_end
     con = duckdb.connect()  # an in-memory parsing engine: nothing is written anywhere
     tmp = None

@@ -354,10 +354,11 @@ def load_direct(
     broken += [f"{ident(n)} <> trim({ident(n)})" for n in as_read]  # the general path trims it, then checks it
     rows = con.execute(f"SELECT count(*) FROM {ident(into)}").fetchone()[0]
     blank: list[int] = []
-    if rows + len(rejected) != d.lines:  # the reader skips empty lines; the general path counts them set aside
+    lines = d.lines()
+    if rows + len(rejected) != lines:  # the reader skips empty lines; the general path counts them set aside
         blank = d.blank_lines()
-        if rows + len(rejected) + len(blank) != d.lines:
-            raise DirectDeclined(f"{rows + len(rejected)} rows read from {d.lines} lines: line breaks in cells")
+        if rows + len(rejected) + len(blank) != lines:
+            raise DirectDeclined(f"{rows + len(rejected)} rows read from {lines} lines: line breaks in cells")
     if src.key:  # every row of a repeated key: the general path keeps the first and names the others
         keys = ", ".join(ident(k) for k in src.key)
         broken.append(f"count(*) OVER (PARTITION BY {keys}) > 1")
@@ -368,7 +369,7 @@ def load_direct(
     found = con.execute(sql, {k: v for k, v in q.values.items() if k in used}).fetchall()
     problem_ids, positions = [r[0] for r in found], [r[1] for r in found]
     problems = len(rejected) + len(problem_ids)
-    if problems > max(PROBLEMS_MIN, d.lines // 10):
+    if problems > max(PROBLEMS_MIN, lines // 10):
         raise DirectDeclined(f"{problems} rows to report: the general path reads the whole file")
     if problems and d.header_lines != d.options["skip"]:
         raise DirectDeclined("a line break inside the header: lines and rows are numbered differently")

@@ -120,6 +120,7 @@ class Ingestor:
         self.warehouse = Warehouse(root / "warehouse", keep=cfg.snapshots.keep)
         self.landing = Landing(root / "landing")
         self.ctx = ctx or context_for(cfg)
+        self._aside: Optional[ThreadPoolExecutor] = None  # work a fetch leaves to run beside the loads (run())
 
     # ------------------------------------------------------------------ fetch + parse (threads)
     def _fetch(self, src: Source, lineage_ready: threading.Event) -> _Fetched:
@@ -135,12 +136,10 @@ class Ingestor:
             offer = getattr(conn, "direct", None)
             if src.transform:  # a transform reads the parsed rows as `raw`
                 offer = None
-            with ThreadPoolExecutor(max_workers=1) as aside:
-                # the payload is hashed and written (both without Python's lock) while the connector looks
-                # at it here (header, lines), which holds the lock
-                landing = aside.submit(self._land, f, payloads)
-                f.direct = offer(src, opts, payloads) if offer is not None else None
-                paths = landing.result()
+            paths = self._land(f, payloads)  # its checksum may still be running
+            f.direct = offer(src, opts, payloads) if offer is not None else None
+            if f.direct is not None:  # a count over the whole file, needed once the read is done: run beside it
+                f.direct.lines = self._aside.submit(f.direct.lines).result
             f.landing = str(paths[0]) if len(paths) == 1 else f"{paths[0]} (+{len(paths) - 1} pages)"
             lineage_ready.wait()
             if self._unchanged(f, wait=False):
@@ -164,7 +163,11 @@ class Ingestor:
         """Keep the payloads in the landing zone (f.landed)."""
         stamp = utc_stamp()
         for pl in payloads:
-            landed = self.landing.save(f.src.name, pl.data, pl.ext, stamp, pl.part)
+            if pl.file is not None:  # a local file: copied, then read from the copy
+                landed = self.landing.save_file(f.src.name, pl.file, pl.ext, stamp, pl.part)
+                pl.file = landed.path
+            else:
+                landed = self.landing.save(f.src.name, pl.data, pl.ext, stamp, pl.part)
             f.landed.append(landed)
             pl.meta["landing_path"] = str(landed.path)
         return [landed.path for landed in f.landed]
@@ -187,10 +190,13 @@ class Ingestor:
             raise IOCError(f"unknown source(s): {', '.join(unknown)}; known: {', '.join(self.cfg.sources)}")
         sources = [self.cfg.sources[n] for n in names]
         lineage_ready = threading.Event()
+        self.landing.hold()  # until the build is open (_build)
         # fetching starts before the build is open (a lock, a copy of the current snapshot): fetches wait only
         # for its lineage, to tell unchanged payloads
         try:
-            with ThreadPoolExecutor(max_workers=FETCH_WORKERS) as pool:
+            # the fetches end before the work they put aside (a line count) is waited for
+            with ThreadPoolExecutor(max_workers=1, thread_name_prefix="ingest-aside") as self._aside, \
+                    ThreadPoolExecutor(max_workers=FETCH_WORKERS) as pool:
                 futures = [pool.submit(self._fetch, s, lineage_ready) for s in sources]
                 try:
                     results, run_ids, b = self._build(sources, futures, lineage_ready, progress)
@@ -220,6 +226,7 @@ class Ingestor:
             }
             lineage_ready.set()
             run_ids = [self.ops.start_run(s.name) for s in sources]
+            self.landing.release()  # the snapshot is open: the payloads' fsyncs may run beside the loads
             for fut, run_id in zip(futures, run_ids):  # load in config order, as each is ready
                 f = fut.result()
                 f.run_id = run_id

@@ -13,12 +13,13 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import os
+import shutil
 import threading
 import time
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Optional
+from typing import BinaryIO, Callable, Optional
 
 
 @dataclass
@@ -44,17 +45,51 @@ class Landing:
         self._pending: list[Future] = []
         self._lock = threading.Lock()
         self._pools: Optional[tuple[ThreadPoolExecutor, ThreadPoolExecutor]] = None  # hashing, sealing
+        # fsyncs wait while this is clear: a big payload's fsync holds the disk's journal, and the small
+        # commits that open a snapshot would wait behind it (20 ms); see hold()
+        self._may_seal = threading.Event()
+        self._may_seal.set()
+
+    def hold(self) -> None:
+        """Hold back the fsyncs of payloads saved from now on until release() (or flush())."""
+        self._may_seal.clear()
+
+    def release(self) -> None:
+        self._may_seal.set()
 
     def save(self, source: str, data: bytes, ext: str, stamp: str, part: str = "") -> Landed:
         """Write a payload under landing/<source>/, hashing it beside the write (both leave Python's lock).
         Hashed first only if an earlier payload is as long, and so may hold the same bytes, which are then
         not written again; else this returns once the file is named, its checksum maybe still running."""
+        return self._keep(source, ext, stamp, part, len(data), self._workers()[0].submit(_sha256, data),
+                          lambda tmp: tmp.write_bytes(data))
+
+    def save_file(self, source: str, file: Path, ext: str, stamp: str, part: str = "") -> Landed:
+        """`save` for a payload that is a local file: copied in the kernel (its bytes never pass through
+        Python), then hashed from the copy, which is what gets read."""
+        folder = self.root / source
+        folder.mkdir(parents=True, exist_ok=True)
+        tmp = folder / f".{stamp}{'-' + part if part else ''}.{ext}.copy.tmp"
+        shutil.copyfile(file, tmp)
+        fh = open(tmp, "rb")  # hashed through this handle, whatever the copy is named by then
+        size = os.fstat(fh.fileno()).st_size
+        hashing = self._workers()[0].submit(_sha256_file, fh)
+        landed = self._keep(source, ext, stamp, part, size, hashing, lambda t: tmp.replace(t))
+        if landed.reused:
+            hashing.add_done_callback(lambda _: tmp.unlink(missing_ok=True))
+        return landed
+
+    def _workers(self) -> tuple[ThreadPoolExecutor, ThreadPoolExecutor]:
         with self._lock:
             if self._pools is None:
                 self._pools = (ThreadPoolExecutor(max_workers=1, thread_name_prefix="landing-hash"),
                                ThreadPoolExecutor(max_workers=1, thread_name_prefix="landing-sync"))
-            hasher, sealer = self._pools
-        hashing = hasher.submit(_sha256, data)
+            return self._pools
+
+    def _keep(self, source: str, ext: str, stamp: str, part: str, size: int, hashing: "Future[str]",
+              write: Callable[[Path], object]) -> Landed:
+        """Name a payload of `size` bytes in the landing zone (`write` puts its bytes at a path), unless an
+        earlier payload of the source holds the same bytes."""
         folder = self.root / source
         folder.mkdir(parents=True, exist_ok=True)
         for stale in folder.glob(".*.tmp"):  # left by a process killed while writing
@@ -63,22 +98,23 @@ class Landing:
                     stale.unlink(missing_ok=True)
             except FileNotFoundError:  # a note being sealed right now, renamed in between
                 pass
-        if any(p.stat().st_size == len(data) for p in self._recent(source)):  # it may be one of them
+        if any(p.stat().st_size == size for p in self._recent(source)):  # it may be one of them
             previous = self.find(source, hashing.result())
             if previous is not None:
-                return Landed(previous, hashing, len(data), True)
+                return Landed(previous, hashing, size, True)
         name = f"{stamp}{'-' + part if part else ''}.{ext}"
         tmp = folder / f".{name}.tmp"
-        with open(tmp, "wb") as fh:
-            fh.write(data)
+        write(tmp)
         os.replace(tmp, folder / name)
+        sealing = self._workers()[1].submit(_seal, folder / name, hashing, self._may_seal)
         with self._lock:
-            self._pending.append(sealer.submit(_seal, folder / name, hashing))
-        return Landed(folder / name, hashing, len(data), False)
+            self._pending.append(sealing)
+        return Landed(folder / name, hashing, size, False)
 
     def flush(self, quiet: bool = False) -> None:
         """Wait until every payload saved so far is on disk with its checksum note; raises what failed, unless
         quiet (a run already failing for another reason)."""
+        self.release()
         with self._lock:
             pending, self._pending = self._pending, []
             pools, self._pools = self._pools, None
@@ -127,8 +163,14 @@ def _sha256(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()  # hashlib leaves Python's lock for large inputs
 
 
-def _seal(path: Path, hashing: "Future[str]") -> None:
+def _sha256_file(fh: BinaryIO) -> str:
+    with fh:
+        return hashlib.file_digest(fh, "sha256").hexdigest()
+
+
+def _seal(path: Path, hashing: "Future[str]", may: threading.Event) -> None:
     """Make a landed payload durable, then write its checksum note (and make that durable too)."""
+    may.wait()
     with open(path, "rb+") as fh:
         os.fsync(fh.fileno())
     digest = hashing.result()

@@ -276,15 +276,16 @@ def test_a_payload_read_before_its_checksum_is_known_is_still_told_unchanged(tmp
     import ioc.landing as landing_module
 
     monkeypatch.setattr(Landing, "_recent", lambda self, source: [])  # no earlier payload to compare lengths with
-    slow_hash = landing_module._sha256
-
-    def late(data):  # the checksum is still being computed when the fetch asks for it
-        time.sleep(0.5)
-        return slow_hash(data)
+    def late(hash_of):
+        def hashing(payload):  # the checksum is still being computed when the fetch asks for it
+            time.sleep(0.5)
+            return hash_of(payload)
+        return hashing
 
     reads = []
     read = ingest_module.load_direct
-    monkeypatch.setattr(landing_module, "_sha256", late)
+    for name in ("_sha256", "_sha256_file"):  # bytes fetched, or a local file copied
+        monkeypatch.setattr(landing_module, name, late(getattr(landing_module, name)))
     monkeypatch.setattr(ingest_module, "load_direct", lambda *a, **k: reads.append(1) or read(*a, **k))
     again = ingest(cfg, ["s"])
     assert reads == [1]  # it was read, then found unchanged

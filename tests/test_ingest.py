@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+import sqlite3
 from pathlib import Path
 
 import pytest
@@ -148,6 +149,38 @@ def test_every_payload_is_landed_with_its_checksum(tmp_path):
         assert (folder / f"{p.name}.sha256").read_text() == f"{digest}  {p.name}\n"
     landed = snapshot_rows(cfg, "SELECT landing FROM _lineage WHERE source = 'air'")
     assert landed == [(str(payloads[1]),)]
+
+
+def test_a_local_file_is_copied_into_landing_and_read_from_the_copy(tmp_path, monkeypatch):
+    """The department may rewrite its export while a run reads it: the run reads the copy it keeps, whose
+    checksum it records. A file DuckDB reads straight into the warehouse is never read whole into Python."""
+    from connectors.base import Payload
+    from ioc.landing import Landing
+
+    cfg = setup(tmp_path, {"air": AIR}, {"air.csv": AIR_V2})
+    copy = Landing.save_file
+
+    def rewritten_after_the_copy(self, *a, **k):
+        landed = copy(self, *a, **k)
+        (tmp_path / "air.csv").write_text(AIR_V1, encoding="utf-8")
+        return landed
+
+    whole_reads = []
+    data = Payload.data
+    monkeypatch.setattr(Landing, "save_file", rewritten_after_the_copy)
+    monkeypatch.setattr(Payload, "data", property(lambda self: whole_reads.append(self.file) or data.fget(self)))
+    res = ingest(cfg).results[0]
+    assert (res.status, res.rows_loaded, res.rejects) == ("ok", 2, 0)
+    assert snapshot_rows(cfg, "SELECT ward_code, CAST(day AS VARCHAR), pm25 FROM env_air ORDER BY ALL") == [
+        ("25741", D1, 22.0), ("25741", D2, 40.0)]
+    assert whole_reads == []
+    (landed,) = [p for p in (cfg.data_path / "landing" / "air").iterdir() if p.suffix == ".csv"]
+    assert landed.read_text(encoding="utf-8") == AIR_V2
+    digest = hashlib.sha256(AIR_V2.encode()).hexdigest()
+    assert snapshot_rows(cfg, "SELECT landing FROM _lineage") == [(str(landed),)]
+    with sqlite3.connect(cfg.data_path / "ops.sqlite") as ops:
+        assert ops.execute("SELECT sha256, bytes FROM payloads WHERE run_id = ?", [res.run_id]).fetchall() == [
+            (digest, len(AIR_V2.encode()))]
 
 
 def test_system_and_reference_tables_are_in_every_snapshot(tmp_path):
