@@ -81,3 +81,28 @@ def test_the_search_index_is_built_with_the_snapshot_and_equals_the_values_compu
     stored = values[key].astype(str).sort_values(key).reset_index(drop=True)
     assert stored.equals(computed[key].astype(str).sort_values(key).reset_index(drop=True))
     assert "Phú Cường" in set(values.loc[values["table_name"] == "dim_ward", "value"])
+
+
+def test_text_values_are_each_columns_few_distinct_values_in_big_and_small_tables():
+    """Against a plain computation: a big table (read a column at a time) and a small one (read in one pass)
+    give each text column's distinct non-empty values, for columns with at most SEARCH_VALUES_MAX of them."""
+    import duckdb
+
+    n = 20_000
+    limit = qc.SEARCH_VALUES_MAX
+    big = pd.DataFrame({
+        "ward": [None if i % 7 == 0 else f"P{i % 14}" for i in range(n)],
+        "exactly_max": [f"v{i % limit}" for i in range(n)],
+        "one_over": [f"w{i % (limit + 1)}" for i in range(n)],
+        "ids": [f"id{i}" for i in range(n)],
+        "count": list(range(n)),
+    })
+    small = pd.DataFrame({"kind": ["a", "b", None, "a"], "note": [None, None, None, None]})
+    with duckdb.connect() as con:
+        con.execute("CREATE TABLE big AS SELECT * FROM big")
+        con.execute("CREATE TABLE small AS SELECT * FROM small")
+        got = qc._text_values(con)
+    want = {(t, c, v) for t, frame in (("big", big), ("small", small)) for c in frame.columns
+            if c != "count" and frame[c].nunique() <= limit for v in frame[c].dropna().unique()}
+    assert set(map(tuple, got[["table_name", "column_name", "value"]].values)) == want
+    assert {c for _, c, _ in want} == {"ward", "exactly_max", "kind"}

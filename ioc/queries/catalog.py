@@ -15,12 +15,15 @@ SAMPLE_ROWS = 2000  # examples come from a repeatable sample, so big tables stay
 SEARCH_VALUES_MAX = 200  # text columns with at most this many distinct values are searchable by value
 
 
-def table_names(con: duckdb.DuckDBPyConnection) -> list[str]:
-    """Sector tables, then the system tables, as present in the snapshot."""
-    names = [r[0] for r in con.execute(
-        "SELECT table_name FROM information_schema.tables WHERE table_schema = 'main' ORDER BY table_name"
-    ).fetchall()]
+def table_names(con: duckdb.DuckDBPyConnection, present: Optional[list[str]] = None) -> list[str]:
+    """Sector tables, then the system tables, as present in the snapshot (or among `present`, all its tables)."""
+    names = sorted(present if present is not None else all_tables(con))
     return [n for n in names if not n.startswith("_") and n not in SYSTEM_TABLES] + [n for n in SYSTEM_TABLES if n in names]
+
+
+def all_tables(con: duckdb.DuckDBPyConnection) -> list[str]:
+    return [r[0] for r in con.execute(
+        "SELECT table_name FROM information_schema.tables WHERE table_schema = 'main'").fetchall()]
 
 
 def tables(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
@@ -106,14 +109,16 @@ def build_search_index(con: duckdb.DuckDBPyConnection, changed: Optional[set[str
     With `changed` (the tables loaded by this run), the rows of the other sector tables are kept from the
     snapshot this one was copied from; the system tables, small and changing with every run, are redone."""
     parts, params = [], {}
-    if changed is not None and has_table(con, SEARCH_INDEX):
+    present = all_tables(con)
+    names = table_names(con, present)
+    if changed is not None and SEARCH_INDEX in present:
         redo = set(changed) | set(SYSTEM_TABLES)
         parts.append(f"SELECT table_name, column_name, value FROM {SEARCH_INDEX} "
                      "WHERE list_contains($keep, table_name)")
-        params["keep"] = [t for t in table_names(con) if t not in redo]
-        fresh = _text_values_sql(con, [t for t in table_names(con) if t in redo])
+        params["keep"] = [t for t in names if t not in redo]
+        fresh = _text_values_sql(con, [t for t in names if t in redo], names)
     else:
-        fresh = _text_values_sql(con)
+        fresh = _text_values_sql(con, None, names)
     if fresh is not None:
         parts.append(fresh[0])
         params |= fresh[1]
@@ -139,11 +144,12 @@ def _text_values(con: duckdb.DuckDBPyConnection, only: Optional[list[str]] = Non
     return frame(con, q[0], q[1])
 
 
-def _text_values_sql(con: duckdb.DuckDBPyConnection, only: Optional[list[str]] = None) -> Optional[tuple[str, dict]]:
+def _text_values_sql(con: duckdb.DuckDBPyConnection, only: Optional[list[str]] = None,
+                     names: Optional[list[str]] = None) -> Optional[tuple[str, dict]]:
     """A SELECT of (table_name, column_name, value) for the searchable text columns of the tables (all by
     default), with its parameters; None when there are none. The first SEARCH_ROWS rows of a table are read
     (by rowid, which skips the rest of the table's storage; a LIMIT subquery costs ten times more)."""
-    tables = [t for t in table_names(con) if only is None or t in only]
+    tables = [t for t in (names if names is not None else table_names(con)) if only is None or t in only]
     cols = con.execute(
         "SELECT table_name, column_name FROM duckdb_columns() WHERE schema_name = 'main' AND data_type = 'VARCHAR' "
         "AND list_contains($t, table_name) ORDER BY table_name, column_index", {"t": tables}).fetchall()
@@ -155,24 +161,36 @@ def _text_values_sql(con: duckdb.DuckDBPyConnection, only: Optional[list[str]] =
     # a HyperLogLog estimate first (a few KB per column), so exact distinct lists are built only for the
     # columns that may qualify, not for titles and ids with a hash table each (hundreds of MB at scale)
     estimates = " UNION ALL ".join(
-        f"SELECT {i} AS t, [{', '.join(f'approx_count_distinct({ident(c)})' for c in names)}] AS n "
+        f"SELECT {i} AS t, [{', '.join(f'approx_count_distinct({ident(c)})' for c in names)}] AS n, count(*) AS rows "
         f"FROM {ident(t)} WHERE rowid < {SEARCH_ROWS}" for i, (t, names) in enumerate(by_table.items()))
-    approx = dict(con.execute(estimates).fetchall())
+    approx = {i: (n, rows) for i, n, rows in con.execute(estimates).fetchall()}
     parts, params = [], {}
     for i, (table, names) in enumerate(by_table.items()):
-        for c, n in zip(names, approx[i]):
-            if n > SEARCH_VALUES_MAX * 1.2:  # the estimate errs by a few percent
-                continue
+        n, rows = approx[i]
+        kept = [c for c, m in zip(names, n) if m <= SEARCH_VALUES_MAX * 1.2]  # the estimate errs a little
+        if not kept:
+            continue
+        k = len(parts)
+        if rows <= 10_000:
+            # a small table (the system tables): one pass for all its columns, as a UNION of one per column
+            # cost 3x more; list_distinct (it drops NULLs), as several DISTINCT aggregates in one query cost
+            # 15x more (DuckDB 2.0)
+            lists = ", ".join(f"list_distinct(list({ident(c)}))" for c in kept)
+            parts.append(f"SELECT $t{k} AS table_name, unnest($c{k}) AS column_name, unnest([{lists}]) AS vals "
+                         f"FROM {ident(table)} WHERE rowid < {SEARCH_ROWS}")
+            params |= {f"t{k}": table, f"c{k}": kept}
+            continue
+        for c in kept:  # a big one: a hash of distinct values per column, not a list of every value
             k = len(parts)
-            parts.append(f"SELECT $t{k} AS table_name, $c{k} AS column_name, list(DISTINCT {ident(c)}) AS vals "
-                         f"FROM {ident(table)} WHERE rowid < {SEARCH_ROWS} "
-                         f"HAVING count(DISTINCT {ident(c)}) <= {SEARCH_VALUES_MAX}")
+            parts.append(f"SELECT $t{k} AS table_name, $c{k} AS column_name, "
+                         f"list(DISTINCT {ident(c)}) FILTER (WHERE {ident(c)} IS NOT NULL) AS vals "
+                         f"FROM {ident(table)} WHERE rowid < {SEARCH_ROWS}")
             params |= {f"t{k}": table, f"c{k}": c}
     if not parts:
         return None
     sql = (f"SELECT CAST(table_name AS VARCHAR) AS table_name, CAST(column_name AS VARCHAR) AS column_name, "
            f"CAST(value AS VARCHAR) AS value FROM (SELECT table_name, column_name, unnest(vals) AS value "
-           f"FROM ({' UNION ALL '.join(parts)})) WHERE value IS NOT NULL")
+           f"FROM ({' UNION ALL '.join(parts)}) WHERE len(vals) <= {SEARCH_VALUES_MAX})")
     return sql, params
 
 
