@@ -88,9 +88,11 @@ def value_sql(ind: Indicator) -> str:
 
 def recompute(con: duckdb.DuckDBPyConnection, cfg: Config) -> dict[str, Optional[str]]:
     """Rebuild indicator and indicator_value; returns code → error (None when computed)."""
-    had_values = bool(con.execute(  # duckdb_tables(), not information_schema: a tenth of the time
-        "SELECT count(*) FROM duckdb_tables() WHERE table_name = 'indicator_value' AND NOT temporary"
-    ).fetchone()[0])
+    try:  # runs outside a transaction, which a failed statement would end; a tenth of duckdb_tables()
+        con.execute("SELECT 1 FROM main.indicator_value LIMIT 0")
+        had_values = True
+    except duckdb.CatalogException:
+        had_values = False
     con.execute(
         "CREATE OR REPLACE TEMP TABLE _iv (code VARCHAR, ward_code VARCHAR, period DATE, value DOUBLE)"
     )

@@ -125,6 +125,9 @@ class Warehouse:
         with self.lock():
             for stale in self.dir.glob(f"*{BUILDING}*"):
                 stale.unlink(missing_ok=True)
+            # make room for the new one now, while the fetches run, rather than once it is published: the
+            # unlinks of big files take a few ms (the prune after publishing then finds nothing to do)
+            self.prune(room=1)
             sid = self._new_id()
             tmp = self.dir / f"{sid}{SUFFIX}{BUILDING}"
             cur = self.current_id()
@@ -171,10 +174,12 @@ class Warehouse:
                 raise IOCError(f"snapshot {sid} not found; known: {known}")
             self._point(sid)
 
-    def prune(self) -> list[str]:
-        """Keep the newest `keep` snapshots and the current one; deleting an open file is safe on Linux."""
+    def prune(self, room: int = 0) -> list[str]:
+        """Keep the newest `keep` snapshots (less `room`, for one about to be built) and the current one;
+        deleting an open file is safe on Linux."""
         snaps = self.snapshots()
-        keep = {s.id for s in snaps[-self.keep :]} | {self.current_id()}
+        n = self.keep - room
+        keep = {s.id for s in (snaps[-n:] if n > 0 else [])} | {self.current_id()}
         gone = []
         for s in snaps:
             if s.id not in keep:

@@ -213,3 +213,26 @@ def test_a_build_that_raises_publishes_nothing(tmp_path):
     assert [s.id for s in wh.snapshots()] == [sid]
     assert leftovers(cfg) == []
     assert batches(cfg) == [(1, 3)]
+
+
+def test_retention_keeps_the_newest_snapshots_and_a_failed_build_never_the_current_one(tmp_path):
+    """keep: 3. Room for a new snapshot is made before it is built; after each publish exactly three remain,
+    and a build that fails leaves the current snapshot (and the ones before it, less that room)."""
+    wh = Warehouse(tmp_path / "wh", keep=3)
+    published = []
+    for i in range(5):
+        with wh.build() as b:
+            b.con.execute(f"CREATE OR REPLACE TABLE t AS SELECT {i} AS i")
+        published.append(b.id)
+        assert [s.id for s in wh.snapshots()] == published[-3:]
+    with pytest.raises(RuntimeError):
+        with wh.build() as b:
+            raise RuntimeError("a load failed")
+    assert wh.current_id() == published[-1]
+    assert [s.id for s in wh.snapshots()] == published[-2:]
+    with wh.connect() as con:
+        assert con.execute("SELECT i FROM t").fetchone() == (4,)
+    wh.rollback(published[-2])
+    with wh.build() as b:  # the current one (rolled back to) stays, whatever its age
+        b.con.execute("CREATE OR REPLACE TABLE t AS SELECT 9 AS i")
+    assert published[-2] in [s.id for s in wh.snapshots()] and len(wh.snapshots()) <= 3
