@@ -101,9 +101,12 @@ def instrument() -> None:
     _timed(Warehouse, "_point", "publish pointer")
 
 
-def run_ours(base: Path) -> float:
+def run_ours(base: Path, existing: bool = False) -> float:
+    """One ingest of readings.csv: into a new data folder (a first run), or into the folder of the runs
+    before (`existing`: an ops store, a current snapshot to copy, earlier payloads; the file must differ)."""
     data = base / "data"
-    shutil.rmtree(data, ignore_errors=True)
+    if not existing:
+        shutil.rmtree(data, ignore_errors=True)
     cfg = parse_config(CONFIG, base / "config.yaml")
     os.environ["IOC_DATA_DIR"] = str(data)
     t0 = time.perf_counter()
@@ -132,6 +135,8 @@ def main() -> None:
     ap.add_argument("--repeat", type=int, default=3)
     ap.add_argument("--breakdown", action="store_true", help="also time the stages of our ingest")
     ap.add_argument("--dirty", action="store_true", help="end the file with 3 rows to report (the general path)")
+    ap.add_argument("--existing", action="store_true",
+                    help="ingest into the data folder of the runs before (the file changes a little each time)")
     args = ap.parse_args()
     if args.breakdown:
         instrument()
@@ -140,9 +145,14 @@ def main() -> None:
         make_csv(base / "readings.csv", args.rows, args.dirty)
         size = (base / "readings.csv").stat().st_size
         ours, base_t = [], []
-        for _ in range(args.repeat):  # interleaved, so both see the same machine state
+        if args.existing:  # the folder's first run, not timed
+            run_ours(base)
+        for i in range(args.repeat):  # interleaved, so both see the same machine state
+            if args.existing:  # a new export: one more row, so the payload is never the one before
+                with open(base / "readings.csv", "a", encoding="utf-8") as fh:
+                    fh.write(f"ST1,25741,2030-01-01T00:{i % 60:02d},1.5,2.5,{i}\n")
             base_t.append(run_duckdb(base, args.dirty))
-            ours.append(run_ours(base))
+            ours.append(run_ours(base, args.existing))
         o, b = statistics.median(ours), statistics.median(base_t)
         print(f"rows={args.rows:,} file={size / 1e6:.1f} MB repeat={args.repeat}")
         print(f"duckdb read_csv into table: median {b:.3f} s  runs {[round(x, 3) for x in base_t]}")
