@@ -120,6 +120,9 @@ PROBLEM_ROWS = {
     "two bad cells in one row, and bad rows side by side": (
         HEAD + rows(3) + "ST1,25741,2026-01-01 00:00:00,nhiều,x\nST2,25741,hôm qua,-1,1\n" + rows(3, 3), {}),
     "an integer written 12.5": (HEAD + rows(5) + "ST1,25741,2026-01-01 00:00:00,1,12.5\n", {}),
+    "integers too big for one, and the smallest there is": (
+        HEAD + rows(3) + "ST1,25741,2026-01-01 00:00:00,1,12345678901234567890\n"
+        + "ST2,25741,2026-01-01 00:00:00,1,-9223372036854775807\n", {"columns": COLUMNS | {"n": {"type": "integer"}}}),
     "a value below its minimum": (HEAD + rows(5) + "ST1,25741,2026-01-01 00:00:00,-3,1\n", {}),
     "a required cell empty": (HEAD + rows(5) + ",25741,2026-01-01 00:00:00,3,1\n", {}),
     "a timestamp with an offset after the sampled rows": (
