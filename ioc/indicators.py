@@ -88,7 +88,15 @@ def value_sql(ind: Indicator) -> str:
 
 def recompute(con: duckdb.DuckDBPyConnection, cfg: Config) -> dict[str, Optional[str]]:
     """Rebuild indicator and indicator_value; returns code → error (None when computed)."""
-    try:  # runs outside a transaction, which a failed statement would end; a tenth of duckdb_tables()
+    errors = compute(con, cfg)
+    store(con, cfg, errors)
+    return errors
+
+
+def compute(con: duckdb.DuckDBPyConnection, cfg: Config) -> dict[str, Optional[str]]:
+    """Every indicator's values into the temp table _iv, an indicator that fails keeping its last values;
+    code → error (None when computed). Outside a transaction, which a failing definition would end."""
+    try:  # a tenth of the time of asking duckdb_tables()
         con.execute("SELECT 1 FROM main.indicator_value LIMIT 0")
         had_values = True
     except duckdb.CatalogException:
@@ -105,6 +113,11 @@ def recompute(con: duckdb.DuckDBPyConnection, cfg: Config) -> dict[str, Optional
             errors[ind.code] = str(exc).split("\n")[0][:500]
             if had_values:  # keep the last good values of this indicator
                 con.execute("INSERT INTO _iv SELECT code, ward_code, period, value FROM indicator_value WHERE code = ?", [ind.code])
+    return errors
+
+
+def store(con: duckdb.DuckDBPyConnection, cfg: Config, errors: dict[str, Optional[str]]) -> None:
+    """indicator (with each one's status) and indicator_value from what compute() left in _iv."""
     tbl = _indicator_table(cfg)
     tbl = tbl.append_column("status", pa.array(["failed" if errors[c] else "ok" for c in tbl["code"].to_pylist()],
                                                pa.string()))
@@ -117,4 +130,3 @@ def recompute(con: duckdb.DuckDBPyConnection, cfg: Config) -> dict[str, Optional
         "FROM _iv GROUP BY ALL ORDER BY code, period, ward_code NULLS FIRST"
     )
     con.execute("DROP TABLE _iv")
-    return errors

@@ -217,9 +217,11 @@ class Ingestor:
         results: list[SourceResult] = []
         with self.warehouse.build() as b:
             self.ops.mark_interrupted()
+            b.con.execute("BEGIN")  # one commit, not four: the loads wait for it
             for ddl in SYSTEM_TABLES.values():
                 b.con.execute(ddl)
             b.con.execute("ALTER TABLE _lineage ADD COLUMN IF NOT EXISTS fingerprint VARCHAR")
+            b.con.execute("COMMIT")
             self._lineage = {
                 (t, s): (c, fp) for t, s, c, fp in
                 b.con.execute("SELECT table_name, source, checksum, fingerprint FROM _lineage").fetchall()
@@ -240,6 +242,8 @@ class Ingestor:
                 b.discard = True
             else:
                 self._copy_runs(b, run_ids)
+                # committed first: the index samples rows by rowid, which rows of an open transaction lack
+                b.con.execute("COMMIT")
                 # the catalog's search by value, computed here once per snapshot rather than in the app,
                 # where reading every text column of every table filled the server's memory (docs/benchmarks.md)
                 loaded = {self.cfg.sources[r.source].table for r in results if r.status == "ok"}
@@ -447,10 +451,13 @@ class Ingestor:
         )
 
     def _refresh_reference(self, b: Build) -> bool:
-        """dim_ward and the indicator layer, recomputed from config; True when the config behind them changed."""
+        """dim_ward and the indicator layer, recomputed from config; True when the config behind them changed.
+        Leaves a transaction open, for the rest of the snapshot's bookkeeping (_build)."""
         con = b.con
+        errors = indicators.compute(con, self.cfg)  # outside a transaction: a failing definition would end it
+        con.execute("BEGIN")  # the snapshot's bookkeeping in one commit, which _build makes
         indicators.build_dim_ward(con, self.cfg)
-        indicators.recompute(con, self.cfg)
+        indicators.store(con, self.cfg, errors)
         fp = hashlib.sha256(
             json.dumps([self.cfg.model_dump(mode="json", include={"wards", "indicators", "sectors", "city"})],
                        sort_keys=True, ensure_ascii=False).encode()
