@@ -431,19 +431,21 @@ class Ingestor:
         con.execute(f"INSERT INTO {t} BY NAME SELECT * FROM {incoming}")
 
     def _record_rejects(self, con: duckdb.DuckDBPyConnection, source: str, run_id: int, rejects: list[tuple]) -> None:
-        if rejects:
-            tbl = pa.table({
-                "row_number": pa.array([r[0] for r in rejects], pa.int64()),
-                "column_name": pa.array([r[1] for r in rejects], pa.string()),
-                "value": pa.array([None if r[2] is None else str(r[2])[:500] for r in rejects], pa.string()),
-                "reason": pa.array([r[3] for r in rejects], pa.string()),
-            })
-            con.register("_rej", tbl)
-            con.execute(
-                "INSERT INTO _rejects SELECT ?, ?, row_number, column_name, value, reason, timezone('UTC', now()) FROM _rej",
-                [source, run_id],
-            )
-            con.unregister("_rej")
+        """Add a run's rejects, keeping those of the source's last REJECTS_KEEP_RUNS runs with any."""
+        if not rejects:  # no run joins the ones kept: nothing falls out
+            return
+        tbl = pa.table({
+            "row_number": pa.array([r[0] for r in rejects], pa.int64()),
+            "column_name": pa.array([r[1] for r in rejects], pa.string()),
+            "value": pa.array([None if r[2] is None else str(r[2])[:500] for r in rejects], pa.string()),
+            "reason": pa.array([r[3] for r in rejects], pa.string()),
+        })
+        con.register("_rej", tbl)
+        con.execute(
+            "INSERT INTO _rejects SELECT ?, ?, row_number, column_name, value, reason, timezone('UTC', now()) FROM _rej",
+            [source, run_id],
+        )
+        con.unregister("_rej")
         con.execute(
             "DELETE FROM _rejects WHERE source = ? AND run_id NOT IN "
             "(SELECT DISTINCT run_id FROM _rejects WHERE source = ? ORDER BY run_id DESC LIMIT ?)",

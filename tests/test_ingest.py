@@ -340,3 +340,20 @@ def test_a_build_that_cannot_open_leaves_no_fetch_waiting(tmp_path, monkeypatch)
     worker.join(timeout=30)
     assert not worker.is_alive(), "the ingest hangs"
     assert outcome and "lock" in str(outcome[0])
+
+
+def test_rejects_are_kept_for_the_last_runs_that_had_any(tmp_path, monkeypatch):
+    """With room for two runs' rejects: the third run with rejects pushes out the first; a clean run after
+    them keeps both (the health page still shows what the last bad payloads held)."""
+    import ioc.ingest as ingest_module
+
+    monkeypatch.setattr(ingest_module, "REJECTS_KEEP_RUNS", 2)
+    cfg = setup(tmp_path, {"air": AIR}, {"air.csv": AIR_V1})
+    runs = []
+    for value in ("-1", "-2", "-3"):
+        (tmp_path / "air.csv").write_text(AIR_V1.replace("-1", value), encoding="utf-8")
+        runs.append(ingest(cfg).results[0].run_id)
+    (tmp_path / "air.csv").write_text(AIR_V2, encoding="utf-8")
+    assert ingest(cfg).results[0].rejects == 0
+    assert snapshot_rows(cfg, "SELECT run_id, value FROM _rejects ORDER BY run_id") == [
+        (runs[1], "-2"), (runs[2], "-3")]
