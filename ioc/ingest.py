@@ -351,9 +351,8 @@ class Ingestor:
     def _finish(self, f: _Fetched, status: str, **fields) -> None:
         """Record the run's payloads and outcome in the ops store. Payloads are recorded here, once loaded,
         not while landing: then a payload's fsync holds the disk and a SQLite write waits 20 ms for it."""
-        for landed in f.landed:
-            self.ops.add_payload(f.run_id, f.src.name, str(landed.path), landed.sha256, landed.size)
-        self.ops.finish_run(f.run_id, status, **fields)
+        self.ops.finish_run(f.run_id, status, [(f.src.name, str(x.path), x.sha256, x.size) for x in f.landed],
+                            **fields)
 
     def _direct(
         self, con: duckdb.DuckDBPyConnection, f: _Fetched

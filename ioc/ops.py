@@ -6,7 +6,7 @@ import sqlite3
 import time
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, Iterator, Optional
+from typing import Any, Iterator, Optional, Sequence
 
 from ioc.errors import IOCError
 
@@ -80,7 +80,9 @@ class OpsStore:
             cur = con.execute("INSERT INTO runs(source, started_at) VALUES (?, ?)", (source, time.time()))
             return int(cur.lastrowid)
 
-    def finish_run(self, run_id: int, status: str, **fields: Any) -> None:
+    def finish_run(self, run_id: int, status: str, payloads: Sequence[tuple[str, str, str, int]] = (),
+                   **fields: Any) -> None:
+        """Record a run's outcome, and the payloads it landed: (source, path, sha256, bytes) each."""
         fields = {k: (json.dumps(v, ensure_ascii=False) if k == "notes" and v is not None else v) for k, v in fields.items()}
         bad = set(fields) - set(RUN_COLUMNS)
         if bad:
@@ -89,10 +91,14 @@ class OpsStore:
         now = time.time()
         with self._connect() as con:
             started = con.execute("SELECT started_at FROM runs WHERE id = ?", (run_id,)).fetchone()[0]
+            con.execute("BEGIN")
             con.execute(
                 f"UPDATE runs SET status = ?, finished_at = ?, seconds = ?{', ' + cols if cols else ''} WHERE id = ?",
                 (status, now, round(now - started, 3), *fields.values(), run_id),
             )
+            con.executemany("INSERT INTO payloads(run_id, source, path, sha256, bytes, fetched_at) VALUES (?, ?, ?, ?, ?, ?)",
+                            [(run_id, *p, now) for p in payloads])
+            con.execute("COMMIT")
 
     def set_snapshot(self, run_ids: list[int], snapshot_id: str) -> None:
         with self._connect() as con:
@@ -138,14 +144,6 @@ class OpsStore:
         with self._connect() as con:
             rows = con.execute("SELECT * FROM runs ORDER BY id DESC LIMIT ?", (limit,)).fetchall()
         return [dict(r) for r in rows]
-
-    # ---------------------------------------------------------------- payloads
-    def add_payload(self, run_id: int, source: str, path: str, sha256: str, size: int) -> None:
-        with self._connect() as con:
-            con.execute(
-                "INSERT INTO payloads(run_id, source, path, sha256, bytes, fetched_at) VALUES (?, ?, ?, ?, ?, ?)",
-                (run_id, source, path, sha256, size, time.time()),
-            )
 
     # ---------------------------------------------------------------- saved explorer views
     def save_view(self, name: str, query: str) -> int:
