@@ -215,40 +215,49 @@ class Ingestor:
     def _build(self, sources: list[Source], futures: list, lineage_ready: threading.Event, progress) -> tuple:
         """Open a build, load each fetched source into it in config order, and publish it."""
         results: list[SourceResult] = []
-        with self.warehouse.build() as b:
+        run_ids: list[int] = []
+
+        def start_runs() -> None:  # under the build lock, so no run marked interrupted is live
             self.ops.mark_interrupted()
-            b.con.execute("BEGIN")  # one commit, not four: the loads wait for it
-            for ddl in SYSTEM_TABLES.values():
-                b.con.execute(ddl)
-            b.con.execute("ALTER TABLE _lineage ADD COLUMN IF NOT EXISTS fingerprint VARCHAR")
-            b.con.execute("COMMIT")
-            self._lineage = {
-                (t, s): (c, fp) for t, s, c, fp in
-                b.con.execute("SELECT table_name, source, checksum, fingerprint FROM _lineage").fetchall()
-            }
-            lineage_ready.set()
-            run_ids = [self.ops.start_run(s.name) for s in sources]
-            self.landing.release()  # the snapshot is open: the payloads' fsyncs may run beside the loads
-            for fut, run_id in zip(futures, run_ids):  # load in config order, as each is ready
-                f = fut.result()
-                f.run_id = run_id
-                res = self._load(b, f)
-                results.append(res)
-                if progress:
-                    progress(res, len(results), len(sources))
-            changed = any(r.status == "ok" for r in results)
-            meta_changed = self._refresh_reference(b)
-            if not (changed or meta_changed or self.warehouse.current_id() is None):
-                b.discard = True
-            else:
-                self._copy_runs(b, run_ids)
-                # committed first: the index samples rows by rowid, which rows of an open transaction lack
+            run_ids.extend(self.ops.start_run(s.name) for s in sources)
+
+        try:
+            with self.warehouse.build(on_locked=start_runs) as b:
+                b.con.execute("BEGIN")  # one commit, not four: the loads wait for it
+                for ddl in SYSTEM_TABLES.values():
+                    b.con.execute(ddl)
+                b.con.execute("ALTER TABLE _lineage ADD COLUMN IF NOT EXISTS fingerprint VARCHAR")
                 b.con.execute("COMMIT")
-                # the catalog's search by value, computed here once per snapshot rather than in the app,
-                # where reading every text column of every table filled the server's memory (docs/benchmarks.md)
-                loaded = {self.cfg.sources[r.source].table for r in results if r.status == "ok"}
-                qcatalog.build_search_index(b.con, changed=loaded if not meta_changed else None)
-            self.landing.flush()  # every payload of this run is on disk before the snapshot names it
+                self._lineage = {
+                    (t, s): (c, fp) for t, s, c, fp in
+                    b.con.execute("SELECT table_name, source, checksum, fingerprint FROM _lineage").fetchall()
+                }
+                lineage_ready.set()
+                self.landing.release()  # the snapshot is open: the payloads' fsyncs may run beside the loads
+                for fut, run_id in zip(futures, run_ids):  # load in config order, as each is ready
+                    f = fut.result()
+                    f.run_id = run_id
+                    res = self._load(b, f)
+                    results.append(res)
+                    if progress:
+                        progress(res, len(results), len(sources))
+                changed = any(r.status == "ok" for r in results)
+                meta_changed = self._refresh_reference(b)
+                if not (changed or meta_changed or self.warehouse.current_id() is None):
+                    b.discard = True
+                else:
+                    self._copy_runs(b, run_ids)
+                    # committed first: the index samples rows by rowid, which rows of an open transaction lack
+                    b.con.execute("COMMIT")
+                    # the catalog's search by value, computed here once per snapshot rather than in the app,
+                    # where reading every text column of every table filled the server's memory (docs/benchmarks.md)
+                    loaded = {self.cfg.sources[r.source].table for r in results if r.status == "ok"}
+                    qcatalog.build_search_index(b.con, changed=loaded if not meta_changed else None)
+                self.landing.flush()  # every payload of this run is on disk before the snapshot names it
+        except Exception as exc:
+            for run_id in run_ids[len(results):]:  # started beside the opening, never loaded
+                self.ops.finish_run(run_id, "failed", error=f"the snapshot could not be built: {exc}")
+            raise
         return results, run_ids, b
 
     def _load(self, b: Build, f: _Fetched) -> SourceResult:

@@ -11,10 +11,11 @@ import fcntl
 import os
 import shutil
 import time
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterator, Optional
+from typing import Callable, Iterator, Optional
 
 import duckdb
 
@@ -117,23 +118,34 @@ class Warehouse:
         return sid
 
     @contextmanager
-    def build(self) -> Iterator["Build"]:
+    def build(self, on_locked: Optional[Callable[[], None]] = None) -> Iterator["Build"]:
         """Lock, copy the current snapshot to a new file, yield it for loading; publish on success.
 
-        An exception inside the block discards the new file and publishes nothing.
+        `on_locked` runs under the lock, beside the copy and the opening of the new file (which leave
+        Python's lock), before the block. An exception inside the block discards the new file and
+        publishes nothing.
         """
         with self.lock():
-            for stale in self.dir.glob(f"*{BUILDING}*"):
-                stale.unlink(missing_ok=True)
-            # make room for the new one now, while the fetches run, rather than once it is published: the
-            # unlinks of big files take a few ms (the prune after publishing then finds nothing to do)
-            self.prune(room=1)
-            sid = self._new_id()
-            tmp = self.dir / f"{sid}{SUFFIX}{BUILDING}"
-            cur = self.current_id()
-            if cur and self.path_of(cur).exists():
-                shutil.copyfile(self.path_of(cur), tmp)
-            con = duckdb.connect(str(tmp))
+            with ThreadPoolExecutor(max_workers=1, thread_name_prefix="build-open") as aside:
+                beside = aside.submit(on_locked) if on_locked else None
+                for stale in self.dir.glob(f"*{BUILDING}*"):
+                    stale.unlink(missing_ok=True)
+                # make room for the new one now, while the fetches run, rather than once it is published: the
+                # unlinks of big files take a few ms (the prune after publishing then finds nothing to do)
+                self.prune(room=1)
+                sid = self._new_id()
+                tmp = self.dir / f"{sid}{SUFFIX}{BUILDING}"
+                cur = self.current_id()
+                if cur and self.path_of(cur).exists():
+                    shutil.copyfile(self.path_of(cur), tmp)
+                con = duckdb.connect(str(tmp))
+                try:
+                    if beside:
+                        beside.result()
+                except BaseException:
+                    con.close()
+                    tmp.unlink(missing_ok=True)
+                    raise
             b = Build(sid, tmp, con)
             try:
                 yield b

@@ -322,7 +322,7 @@ def test_a_build_that_cannot_open_leaves_no_fetch_waiting(tmp_path, monkeypatch)
     cfg = setup(tmp_path, {"air": AIR}, {"air.csv": AIR_V1})
 
     @contextmanager
-    def locked(self):
+    def locked(self, on_locked=None):
         raise LockTimeout("another ingest holds the lock")
         yield  # pragma: no cover
 
@@ -357,3 +357,24 @@ def test_rejects_are_kept_for_the_last_runs_that_had_any(tmp_path, monkeypatch):
     assert ingest(cfg).results[0].rejects == 0
     assert snapshot_rows(cfg, "SELECT run_id, value FROM _rejects ORDER BY run_id") == [
         (runs[1], "-2"), (runs[2], "-3")]
+
+
+def test_a_snapshot_that_cannot_be_opened_fails_the_runs_it_started(tmp_path, monkeypatch):
+    """Runs are started under the build lock while the new snapshot file opens; if it cannot open, the run
+    ends with the error and is recorded failed, not left running."""
+    import duckdb
+
+    import ioc.warehouse as warehouse_module
+
+    cfg = setup(tmp_path, {"air": AIR}, {"air.csv": AIR_V1})
+
+    def refused(path, *a, **k):
+        raise duckdb.IOException(f"cannot open {path}: no space left on device")
+
+    monkeypatch.setattr(warehouse_module.duckdb, "connect", refused)
+    with pytest.raises(duckdb.IOException):
+        ingest(cfg)
+    monkeypatch.undo()
+    (run,) = OpsStore(cfg.data_path / "ops.sqlite").runs()
+    assert run["status"] == "failed" and "could not be built" in run["error"] and "no space" in run["error"]
+    assert not list((cfg.data_path / "warehouse").glob("*.duckdb*"))
