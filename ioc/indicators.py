@@ -86,38 +86,38 @@ def value_sql(ind: Indicator) -> str:
     )
 
 
+VALUES = pa.schema([("code", pa.string()), ("ward_code", pa.string()), ("period", pa.date32()),
+                    ("value", pa.float64())])
+
+
 def recompute(con: duckdb.DuckDBPyConnection, cfg: Config) -> dict[str, Optional[str]]:
     """Rebuild indicator and indicator_value; returns code → error (None when computed)."""
-    errors = compute(con, cfg)
-    store(con, cfg, errors)
+    errors, values = compute(con, cfg)
+    store(con, cfg, errors, values)
     return errors
 
 
-def compute(con: duckdb.DuckDBPyConnection, cfg: Config) -> dict[str, Optional[str]]:
-    """Every indicator's values into the temp table _iv, an indicator that fails keeping its last values;
-    code → error (None when computed). Outside a transaction, which a failing definition would end."""
-    try:  # a tenth of the time of asking duckdb_tables()
-        con.execute("SELECT 1 FROM main.indicator_value LIMIT 0")
-        had_values = True
-    except duckdb.CatalogException:
-        had_values = False
-    con.execute(
-        "CREATE OR REPLACE TEMP TABLE _iv (code VARCHAR, ward_code VARCHAR, period DATE, value DOUBLE)"
-    )
+def compute(con: duckdb.DuckDBPyConnection, cfg: Config) -> tuple[dict[str, Optional[str]], pa.Table]:
+    """Every indicator's values (an indicator that fails keeps its last ones), and code → error (None when
+    computed). Read, not written: outside a transaction, which a failing definition would end."""
     errors: dict[str, Optional[str]] = {}
+    parts = [VALUES.empty_table()]
     for ind in cfg.indicators:
         try:
-            con.execute(f"INSERT INTO _iv {value_sql(ind)}", {"code": ind.code})
+            parts.append(con.sql(value_sql(ind), params={"code": ind.code}).to_arrow_table().cast(VALUES))
             errors[ind.code] = None
         except duckdb.Error as exc:
             errors[ind.code] = str(exc).split("\n")[0][:500]
-            if had_values:  # keep the last good values of this indicator
-                con.execute("INSERT INTO _iv SELECT code, ward_code, period, value FROM indicator_value WHERE code = ?", [ind.code])
-    return errors
+            try:  # keep the last good values of this indicator
+                parts.append(con.sql("SELECT code, ward_code, period, value FROM main.indicator_value WHERE code = ?",
+                                     params=[ind.code]).to_arrow_table().cast(VALUES))
+            except duckdb.CatalogException:  # the first snapshot: none yet
+                pass
+    return errors, pa.concat_tables(parts)
 
 
-def store(con: duckdb.DuckDBPyConnection, cfg: Config, errors: dict[str, Optional[str]]) -> None:
-    """indicator (with each one's status) and indicator_value from what compute() left in _iv."""
+def store(con: duckdb.DuckDBPyConnection, cfg: Config, errors: dict[str, Optional[str]], values: pa.Table) -> None:
+    """indicator (with each one's status) and indicator_value, from what compute() gave."""
     tbl = _indicator_table(cfg)
     tbl = tbl.append_column("status", pa.array(["failed" if errors[c] else "ok" for c in tbl["code"].to_pylist()],
                                                pa.string()))
@@ -125,8 +125,9 @@ def store(con: duckdb.DuckDBPyConnection, cfg: Config, errors: dict[str, Optiona
     con.register("_ind", tbl)
     con.execute("CREATE OR REPLACE TABLE indicator AS SELECT * FROM _ind")
     con.unregister("_ind")
+    con.register("_iv", values)
     con.execute(
         "CREATE OR REPLACE TABLE indicator_value AS SELECT code, ward_code, period, avg(value) AS value "
         "FROM _iv GROUP BY ALL ORDER BY code, period, ward_code NULLS FIRST"
     )
-    con.execute("DROP TABLE _iv")
+    con.unregister("_iv")

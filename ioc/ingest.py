@@ -464,10 +464,10 @@ class Ingestor:
         """dim_ward and the indicator layer, recomputed from config; True when the config behind them changed.
         Leaves a transaction open, for the rest of the snapshot's bookkeeping (_build)."""
         con = b.con
-        errors = indicators.compute(con, self.cfg)  # outside a transaction: a failing definition would end it
+        errors, values = indicators.compute(con, self.cfg)  # outside a transaction: a failing one would end it
         con.execute("BEGIN")  # the snapshot's bookkeeping in one commit, which _build makes
         indicators.build_dim_ward(con, self.cfg)
-        indicators.store(con, self.cfg, errors)
+        indicators.store(con, self.cfg, errors, values)
         fp = hashlib.sha256(
             json.dumps([self.cfg.model_dump(mode="json", include={"wards", "indicators", "sectors", "city"})],
                        sort_keys=True, ensure_ascii=False).encode()

@@ -231,6 +231,17 @@ def test_a_failing_indicator_keeps_its_values(tmp_path):
     assert snapshot_rows(cfg, "SELECT count(*) FROM env_air")[0] == (2,)  # the source itself loaded
 
 
+def test_an_indicator_failing_in_the_first_snapshot_has_no_values_and_says_why(tmp_path):
+    good = {**PM25, "code": "ENV_PM25_OK"}
+    broken = {**PM25, "sql": "SELECT NULL AS ward_code, day AS period, avg(pm10) AS value FROM env_air GROUP BY day"}
+    cfg = setup(tmp_path, {"air": AIR}, {"air.csv": AIR_V1}, indicators=[broken, good])
+    assert ingest(cfg).snapshot_id is not None
+    assert snapshot_rows(cfg, "SELECT code, status FROM indicator ORDER BY code") == [
+        ("ENV_PM25", "failed"), ("ENV_PM25_OK", "ok")]
+    assert snapshot_rows(cfg, "SELECT code, CAST(period AS VARCHAR), value FROM indicator_value") == [
+        ("ENV_PM25_OK", D1, 25.0)]
+
+
 def test_snapshots_keep_the_newest_n_and_the_current_one(tmp_path):
     cfg = setup(tmp_path, {"air": AIR}, {"air.csv": AIR_V1}, snapshots={"keep": 2})
     ids = []
