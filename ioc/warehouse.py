@@ -111,7 +111,7 @@ class Warehouse:
     def _new_id(self) -> str:
         now = dt.datetime.now(dt.timezone.utc)
         sid = now.strftime("%Y%m%dT%H%M%S%fZ")
-        existing = {s.id for s in self.snapshots()}
+        existing = {p.name[: -len(SUFFIX)] for p in self.dir.glob(f"*{SUFFIX}")}
         while sid in existing or sid <= (self.current_id() or ""):
             now += dt.timedelta(microseconds=1)
             sid = now.strftime("%Y%m%dT%H%M%S%fZ")
@@ -126,22 +126,26 @@ class Warehouse:
         publishes nothing.
         """
         with self.lock():
-            with ThreadPoolExecutor(max_workers=1, thread_name_prefix="build-open") as aside:
-                beside = aside.submit(on_locked) if on_locked else None
-                for stale in self.dir.glob(f"*{BUILDING}*"):
-                    stale.unlink(missing_ok=True)
-                # make room for the new one now, while the fetches run, rather than once it is published: the
-                # unlinks of big files take a few ms (the prune after publishing then finds nothing to do)
+            for stale in self.dir.glob(f"*{BUILDING}*"):
+                stale.unlink(missing_ok=True)
+            sid = self._new_id()
+
+            def first() -> None:
+                # make room for the new one now, beside the copy and the opening, rather than once it is
+                # published: unlinking a big file takes a few ms (the prune after publishing finds nothing)
                 self.prune(room=1)
-                sid = self._new_id()
+                if on_locked:
+                    on_locked()
+
+            with ThreadPoolExecutor(max_workers=1, thread_name_prefix="build-open") as aside:
+                beside = aside.submit(first)
                 tmp = self.dir / f"{sid}{SUFFIX}{BUILDING}"
                 cur = self.current_id()
                 if cur and self.path_of(cur).exists():
                     shutil.copyfile(self.path_of(cur), tmp)
                 con = duckdb.connect(str(tmp))
                 try:
-                    if beside:
-                        beside.result()
+                    beside.result()
                 except BaseException:
                     con.close()
                     tmp.unlink(missing_ok=True)
