@@ -88,9 +88,10 @@ def instrument() -> None:
     from ioc.warehouse import Warehouse
 
     csv = connectors.REGISTRY["csv"]
-    _timed(csv, "fetch", "fetch (read the file)")
-    _timed(Landing, "save", "land (sha256, write)")
-    _timed(csv, "direct", "layout (header, lines)")
+    _timed(csv, "fetch", "fetch (name the file)")
+    _timed(Landing, "save_file", "land (copy in the kernel)")
+    _timed(Landing, "save", "land (write the bytes)")
+    _timed(csv, "direct", "layout (header)")
     _timed(ig, "load_direct", "direct read, contract, write")
     _timed(csv, "parse", "general: parse")
     _timed(ig, "check", "general: contract")
