@@ -75,8 +75,8 @@ class Landing:
         size = os.fstat(fh.fileno()).st_size
         hashing = self._workers()[0].submit(_sha256_file, fh)
         landed = self._keep(source, ext, stamp, part, size, hashing, lambda t: tmp.replace(t))
-        if landed.reused:
-            hashing.add_done_callback(lambda _: tmp.unlink(missing_ok=True))
+        if landed.reused:  # its checksum was awaited, so the handle is closed: the copy is not needed
+            tmp.unlink(missing_ok=True)
         return landed
 
     def _workers(self) -> tuple[ThreadPoolExecutor, ThreadPoolExecutor]:
