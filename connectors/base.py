@@ -2,8 +2,10 @@
 from __future__ import annotations
 
 import email.utils
+import mmap
 import threading
 import time
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Iterator, Mapping, Optional, Sequence
@@ -56,6 +58,16 @@ class Payload:
             return self._data[:n]
         with open(self.file, "rb") as fh:  # type: ignore[arg-type]
             return fh.read(n)
+
+    @contextmanager
+    def buffer(self) -> Iterator["memoryview | mmap.mmap"]:
+        """The bytes to slice, without reading a file whole: the file mapped into memory (the landed copy,
+        which nothing rewrites), or the bytes held."""
+        if self._data is not None or self.size == 0:
+            yield memoryview(self._data if self._data is not None else b"")
+            return
+        with open(self.file, "rb") as fh, mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ) as mapped:  # type: ignore[arg-type]
+            yield mapped
 
     def chunks(self, size: int = 1 << 20) -> Iterator[bytes]:
         """The bytes in slices, without holding a file's whole content."""

@@ -4,6 +4,7 @@ from __future__ import annotations
 import codecs
 import csv as pycsv
 import io
+import mmap
 import os
 import tempfile
 import unicodedata
@@ -163,6 +164,28 @@ def _count(data: "bytes | memoryview", byte: bytes) -> int:
     return sum(int(np.count_nonzero(arr[i: i + step] == ord(byte))) for i in range(0, len(arr), step))
 
 
+def _spans(buf: "bytes | memoryview | mmap.mmap", lines: list[int]) -> list[tuple[int, int]]:
+    """(start, end) byte offsets of some lines (numbered from 0, in order), the end at the line break (or the
+    end of the data), as _lines gives them, found without listing every line break of a big file: the
+    breaks are counted a slice at a time and located only in the slices holding the ones needed."""
+    arr, step = np.frombuffer(buf, np.uint8), 1 << 18
+    needed = sorted({k for line in lines for k in (line - 1, line) if k >= 0})  # the breaks before and after
+    at: dict[int, int] = {}  # break number -> offset
+    seen, j = 0, 0  # breaks before this slice; the next needed break
+    for i in range(0, len(arr), step):
+        if j == len(needed):
+            break
+        hits = arr[i: i + step] == ord("\n")
+        n = int(np.count_nonzero(hits))
+        if needed[j] < seen + n:
+            where = np.flatnonzero(hits) + i
+            while j < len(needed) and needed[j] < seen + n:
+                at[needed[j]] = int(where[needed[j] - seen])
+                j += 1
+        seen += n
+    return [(at[line - 1] + 1 if line else 0, at.get(line, len(arr))) for line in lines]
+
+
 def _lines(data: bytes) -> tuple[np.ndarray, np.ndarray]:
     """(start, end) byte offsets of every line, the end at its line break (or the end of the data)."""
     breaks = np.flatnonzero(np.frombuffer(data, dtype=np.uint8) == ord("\n"))
@@ -176,11 +199,11 @@ def _lines(data: bytes) -> tuple[np.ndarray, np.ndarray]:
 def parse_lines(src: Source, opts: Options, payloads: list[Payload], lines: list[int]) -> Parsed:
     """`parse` of only some body lines (numbered from 0) of a payload offered for a direct read: the rows the
     reader set aside or that break a rule, read and reported by the general path, numbered as in the file."""
-    data = payloads[0].data
     lay = _layout(src, opts, payloads[0])
-    starts, ends = _lines(data)
     body = lay.skip_lines
-    part = b"".join([data[: starts[body]]] + [data[starts[body + i]: ends[body + i] + 1] for i in lines])
+    with payloads[0].buffer() as buf:  # the lines alone are copied out, not the whole file
+        spans = _spans(buf, [body] + [body + i for i in lines])
+        part = b"".join([bytes(buf[: spans[0][0]])] + [bytes(buf[a: b + 1]) for a, b in spans[1:]])
     # read as the whole file was: its delimiter, encoding and header row, whatever the problem rows look like
     same = opts.model_copy(update={"skip_rows": lay.header_end - opts.header_rows, "delimiter": lay.delimiter,
                                    "encoding": lay.encoding})

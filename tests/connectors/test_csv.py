@@ -250,3 +250,27 @@ def test_a_character_cut_by_the_head_sample_is_still_utf8(tmp_path):
     parsed = read("big.csv", BIG_OPTIONS, tmp_path, **BIG)
     assert parsed.notes == ["header at row 2; encoding utf-8; delimiter ';'"]
     assert parsed.table.to_pylist() == expected(rows, 3)
+
+
+def test_spans_of_some_lines_are_those_of_all_lines(tmp_path):
+    """_spans finds a few lines' byte offsets a slice at a time; they equal _lines' over the whole payload, for
+    lines across slice boundaries, empty lines, and data with and without a last line break, in bytes held
+    or a file mapped into memory."""
+    import random
+
+    from connectors.base import Payload
+
+    rng = random.Random(7)
+    for trial in range(60):
+        parts = [b"x" * rng.choice([0, 1, 2, 5, 300_000]) for _ in range(rng.randint(1, 30))]
+        data = b"\n".join(parts) + (b"\n" if trial % 2 else b"")
+        starts, ends = csv._lines(data)
+        want = sorted(rng.sample(range(len(starts)), rng.randint(1, len(starts))))
+        expected = [(int(starts[w]), int(ends[w])) for w in want]
+        (tmp_path / "f.csv").write_bytes(data)
+        for payload in (Payload(data, "csv"), Payload(ext="csv", file=tmp_path / "f.csv")):
+            with payload.buffer() as buf:
+                assert csv._spans(buf, want) == expected, (trial, want)
+    (tmp_path / "empty.csv").write_bytes(b"")
+    with Payload(ext="csv", file=tmp_path / "empty.csv").buffer() as buf:
+        assert len(buf) == 0
