@@ -11,7 +11,11 @@ import pydeck as pdk
 from ioc.ui.theme import COLOURS
 
 
-def view(wards: pd.DataFrame, zoom: float = 11.05) -> pdk.ViewState:
+ZOOM = 11.05  # the maps' opening zoom
+
+
+def view(wards: pd.DataFrame, zoom: Optional[float] = None) -> pdk.ViewState:
+    zoom = ZOOM if zoom is None else zoom
     return pdk.ViewState(latitude=float(wards["lat"].mean()), longitude=float(wards["lon"].mean()), zoom=zoom, pitch=0)
 
 
@@ -38,12 +42,50 @@ def ward_layer(features: dict, pickable: bool = True, layer_id: str = "wards") -
 
 
 def ward_labels(wards: pd.DataFrame, lang: str, offset: int = 0) -> pdk.Layer:
-    """Ward names at their centroids; offset (pixels, downwards) keeps them clear of markers drawn there."""
-    df = pd.DataFrame({
-        "name": [w.name_vi if lang == "vi" else (w.name_en or w.name_vi) for w in wards.itertuples()],
-        "position": [[float(w.lon), float(w.lat)] for w in wards.itertuples()],
-    })
-    return text_layer(df, "ward-names", size=12, colour=[25, 35, 45, 255], offset=offset)
+    """Ward names at their centroids; offset (pixels, downwards) keeps them clear of markers drawn there.
+    Two wards' names that would overlap at the opening zoom are set a line apart (declutter)."""
+    names = [w.name_vi if lang == "vi" else (w.name_en or w.name_vi) for w in wards.itertuples()]
+    positions = [[float(w.lon), float(w.lat)] for w in wards.itertuples()]
+    size = 12
+    df = pd.DataFrame({"name": names, "position": positions, "offset": declutter(names, positions, size, offset)})
+    return text_layer(df, "ward-names", size=size, colour=[25, 35, 45, 255], offset="offset")
+
+
+def label_box(name: str, position: list[float], size: int, offset: list[float], zoom: float = ZOOM) -> tuple:
+    """The screen box (pixels, at that zoom) a label centred at position, moved by offset, takes up: Web
+    Mercator with deck.gl's 512-pixel world at zoom 0, about 0.62 em a character (DejaVu Sans bold), 1.3 em
+    a line."""
+    scale = 512 * 2 ** zoom
+    lon, lat = position
+    sin = np.sin(np.radians(lat))
+    x = (lon + 180) / 360 * scale + offset[0]
+    y = (0.5 - np.log((1 + sin) / (1 - sin)) / (4 * np.pi)) * scale + offset[1]
+    w, h = len(name) * size * 0.62, size * 1.3
+    return (x - w / 2, y - h / 2, x + w / 2, y + h / 2)
+
+
+def overlap(a: tuple, b: tuple) -> bool:
+    return a[0] < b[2] and b[0] < a[2] and a[1] < b[3] and b[1] < a[3]
+
+
+def declutter(names: list[str], positions: list[list[float]], size: int, offset: int = 0,
+              zoom: float = ZOOM) -> list[list[float]]:
+    """Pixel offsets for labels, in order: each stays where it is unless it would overlap one placed before
+    it, then it moves down a line, up a line, down two or up two, the first of these that is clear."""
+    placed: list[tuple] = []
+    out = []
+    step = size * 1.3
+    for name, position in zip(names, positions):
+        for dy in (0, step, -step, 2 * step, -2 * step):
+            box = label_box(name, position, size, [0, offset + dy], zoom)
+            if not any(overlap(box, other) for other in placed):
+                break
+        else:
+            dy = 0  # nowhere clear: left where it was
+            box = label_box(name, position, size, [0, offset], zoom)
+        placed.append(box)
+        out.append([0, offset + dy])
+    return out
 
 
 _VI_LOWER = "àáảãạăằắẳẵặâầấẩẫậèéẻẽẹêềếểễệìíỉĩịòóỏõọôồốổỗộơờớởỡợùúủũụưừứửữựỳýỷỹỵđ"
@@ -55,11 +97,13 @@ CHARACTER_SET = "".join(sorted(
 
 
 def text_layer(df: pd.DataFrame, layer_id: str, size: int = 13, colour: Optional[list[int]] = None,
-               text: str = "name", position: str = "position", offset: int = 0) -> pdk.Layer:
+               text: str = "name", position: str = "position", offset: "int | str" = 0) -> pdk.Layer:
     """Labels with a white halo, in Vietnamese (deck.gl's default character set is ASCII only). Strings
-    are quoted whole: pydeck reads any other string as a JavaScript expression."""
+    are quoted whole: pydeck reads any other string as a JavaScript expression. `offset`: pixels down, or
+    the column holding each label's [x, y] pixel offset."""
     return pdk.Layer("TextLayer", df, id=layer_id, get_position=position, get_text=text, get_size=size,
-                     get_color=colour or [25, 35, 45, 255], character_set=f"'{CHARACTER_SET}'", get_pixel_offset=[0, offset],
+                     get_color=colour or [25, 35, 45, 255], character_set=f"'{CHARACTER_SET}'",
+                     get_pixel_offset=[0, offset] if isinstance(offset, int) else offset,
                      font_family='"DejaVu Sans, Noto Sans, Arial, sans-serif"', font_weight=600, pickable=False,
                      font_settings={"sdf": True, "fontSize": 64, "buffer": 6}, outline_width=2,
                      outline_color=[255, 255, 255, 255])

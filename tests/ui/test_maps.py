@@ -1,0 +1,47 @@
+"""Map labels: ward names that would overlap at the opening zoom are set apart (leaders read them)."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+
+from ioc.config import load_config
+from ioc.ui import maps
+
+CONFIG = Path(__file__).resolve().parents[2] / "config.yaml"
+
+
+def boxes(names, positions, offsets, size=12):
+    return [maps.label_box(n, p, size, o) for n, p, o in zip(names, positions, offsets)]
+
+
+def clashes(bs):
+    return [(i, j) for i in range(len(bs)) for j in range(i) if maps.overlap(bs[i], bs[j])]
+
+
+def test_the_wards_names_overlap_nowhere_at_the_opening_zoom_in_either_language():
+    cfg = load_config(CONFIG)
+    positions = [[w.lon, w.lat] for w in cfg.wards]
+    for names in ([w.name_vi for w in cfg.wards], [w.name_en or w.name_vi for w in cfg.wards]):
+        for offset in (0, 22):  # 22: under the environment page's station markers
+            assert clashes(boxes(names, positions, [[0, offset]] * len(names)))  # they would, left at their centres
+            moved = maps.declutter(names, positions, 12, offset)
+            assert not clashes(boxes(names, positions, moved))
+            assert sum(o != [0, offset] for o in moved) == 1  # one label moved (Chánh Nghĩa), the rest where they were
+
+
+def test_a_label_moves_a_line_down_then_up_and_is_left_where_it_was_when_nowhere_is_clear():
+    here = [106.65, 10.98]
+    assert maps.declutter(["A", "B"], [here, [107.5, 11.5]], 12) == [[0, 0], [0, 0]]  # far apart
+    step = 12 * 1.3
+    assert maps.declutter(["Phường", "Phường", "Phường"], [here] * 3, 12) == [[0, 0], [0, step], [0, -step]]
+    crowd = maps.declutter(["Phường"] * 7, [here] * 7, 12)
+    assert crowd[:5] == [[0, 0], [0, step], [0, -step], [0, 2 * step], [0, -2 * step]] and crowd[5:] == [[0, 0]] * 2
+
+
+def test_the_ward_label_layer_carries_each_labels_offset():
+    wards = pd.DataFrame({"ward_code": ["1", "2"], "name_vi": ["Chánh Nghĩa", "Phú Thọ"], "name_en": [None, None],
+                          "lon": [106.6552, 106.6600], "lat": [10.9680, 10.9680]})
+    layer = maps.ward_labels(wards, "vi", offset=22)
+    assert layer.get_pixel_offset == "@@=offset"  # pydeck: each datum's own offset
+    assert [d["offset"] for d in layer.data] == [[0, 22], [0, 22 + 12 * 1.3]]
