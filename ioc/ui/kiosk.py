@@ -210,6 +210,7 @@ def footer(items: list[Item], max_items: int, slot: Slot, n_panels: int, now: fl
 
 # Two lines of the strip hold about this many characters (the font scales with the width, so at any size)
 STRIP_CHARS = 230
+ZOOM = 11.45  # the wall's maps open closer than the pages' (maps.ZOOM)
 
 
 def fit(items: list[Item], max_items: int) -> list[Item]:
@@ -316,7 +317,8 @@ def ward_map(cfg: Config, ind, lang: str) -> tuple[str, pdk.Deck]:
     when = i18n.period(period.iloc[0], ind.grain, lang) if not period.empty else "–"
     caption = state.t("kiosk.map_title", name=_name(ind, lang), period=when) + (f" ({i18n.unit(ind.unit, lang)})" if ind.unit else "")
     layers = [maps.ward_layer(maps.ward_features(wards, lang, fill=fill), pickable=False),
-              maps.text_layer(_labels(wards, lang, dict(zip(values["ward_code"], values["value"]))), "ward-values", size=19)]
+              maps.text_layer(maps.placed(_labels(wards, lang, dict(zip(values["ward_code"], values["value"]))), 19,
+                                          zoom=ZOOM, bounds=maps.extent(wards)), "ward-values", size=19, offset="offset")]
     return caption, _deck(layers, wards, cfg)
 
 
@@ -342,20 +344,13 @@ def _labels(wards: pd.DataFrame, lang: str, values: Optional[dict] = None) -> pd
 def _deck(layers: list, wards: pd.DataFrame, cfg: Config) -> pdk.Deck:
     deck = maps.deck(layers, wards, "", cfg.maps.tile_url)
     # centred on the polygons' extent (not the centroids' mean), so no ward is cut at the top or bottom
-    points = [pt for g in wards["geometry"].dropna() for pt in _points(json.loads(g)["coordinates"])]
-    if points:
-        lons, lats = [p[0] for p in points], [p[1] for p in points]
-        deck.initial_view_state = pdk.ViewState(longitude=(min(lons) + max(lons)) / 2, latitude=(min(lats) + max(lats)) / 2,
-                                                zoom=11.45, pitch=0)
+    box = maps.extent(wards)
+    if box:
+        west, south, east, north = box
+        deck.initial_view_state = pdk.ViewState(longitude=(west + east) / 2, latitude=(south + north) / 2,
+                                                zoom=ZOOM, pitch=0)
     deck._tooltip = False  # nothing to hover on a wall
     return deck
-
-
-def _points(coords) -> list:
-    """The [lon, lat] pairs of a GeoJSON geometry's coordinates, whatever its nesting."""
-    if coords and isinstance(coords[0], (int, float)):
-        return [coords]
-    return [pt for c in coords for pt in _points(c)]
 
 
 def trend(ind, lang: str, ward: Optional[str]) -> tuple[str, alt.Chart]:
@@ -395,7 +390,8 @@ def air(cfg: Config, lang: str) -> None:
     )
     layers = [
         maps.ward_layer(maps.ward_features(wards, lang), pickable=False),
-        maps.text_layer(_labels(wards, lang), "ward-names", size=16, offset=40),
+        maps.text_layer(maps.placed(_labels(wards, lang), 16, 40, ZOOM, maps.extent(wards)), "ward-names", size=16,
+                        offset="offset"),
         pdk.Layer("ScatterplotLayer", pts[["fill", "lon", "lat"]], id="stations", get_position=["lon", "lat"],
                   get_fill_color="fill", get_radius=520, radius_min_pixels=24, radius_max_pixels=60, stroked=True,
                   get_line_color=[10, 10, 10, 255], line_width_min_pixels=2),

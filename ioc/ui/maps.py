@@ -44,47 +44,83 @@ def ward_layer(features: dict, pickable: bool = True, layer_id: str = "wards") -
 def ward_labels(wards: pd.DataFrame, lang: str, offset: int = 0) -> pdk.Layer:
     """Ward names at their centroids; offset (pixels, downwards) keeps them clear of markers drawn there.
     Two wards' names that would overlap at the opening zoom are set a line apart (declutter)."""
-    names = [w.name_vi if lang == "vi" else (w.name_en or w.name_vi) for w in wards.itertuples()]
-    positions = [[float(w.lon), float(w.lat)] for w in wards.itertuples()]
-    size = 12
-    df = pd.DataFrame({"name": names, "position": positions, "offset": declutter(names, positions, size, offset)})
-    return text_layer(df, "ward-names", size=size, colour=[25, 35, 45, 255], offset="offset")
+    df = pd.DataFrame({
+        "name": [w.name_vi if lang == "vi" else (w.name_en or w.name_vi) for w in wards.itertuples()],
+        "position": [[float(w.lon), float(w.lat)] for w in wards.itertuples()],
+    })
+    return text_layer(placed(df, 12, offset, bounds=extent(wards)), "ward-names", size=12, colour=[25, 35, 45, 255],
+                      offset="offset")
+
+
+def placed(labels: pd.DataFrame, size: int, offset: int = 0, zoom: float = ZOOM,
+           bounds: Optional[tuple[float, float, float, float]] = None) -> pd.DataFrame:
+    """Labels (name, position) with each one's pixel offset (declutter), for text_layer(offset="offset")."""
+    return labels.assign(offset=declutter(list(labels["name"]), list(labels["position"]), size, offset, zoom, bounds))
+
+
+def extent(wards: pd.DataFrame) -> Optional[tuple[float, float, float, float]]:
+    """(west, south, east, north) of the wards' polygons; None without any."""
+    geometries = wards["geometry"].dropna() if "geometry" in wards else []
+    points = [pt for g in geometries for pt in points_of(json.loads(g)["coordinates"])]
+    if not points:
+        return None
+    lons, lats = [p[0] for p in points], [p[1] for p in points]
+    return min(lons), min(lats), max(lons), max(lats)
+
+
+def points_of(coords) -> list:
+    """The [lon, lat] pairs of a GeoJSON geometry's coordinates, whatever its nesting."""
+    if coords and isinstance(coords[0], (int, float)):
+        return [coords]
+    return [pt for c in coords for pt in points_of(c)]
 
 
 def label_box(name: str, position: list[float], size: int, offset: list[float], zoom: float = ZOOM) -> tuple:
     """The screen box (pixels, at that zoom) a label centred at position, moved by offset, takes up: Web
     Mercator with deck.gl's 512-pixel world at zoom 0, about 0.62 em a character (DejaVu Sans bold), 1.3 em
-    a line."""
+    a line (a label may have several)."""
     scale = 512 * 2 ** zoom
     lon, lat = position
     sin = np.sin(np.radians(lat))
     x = (lon + 180) / 360 * scale + offset[0]
     y = (0.5 - np.log((1 + sin) / (1 - sin)) / (4 * np.pi)) * scale + offset[1]
-    w, h = len(name) * size * 0.62, size * 1.3
+    w, h = label_size(name, size)
     return (x - w / 2, y - h / 2, x + w / 2, y + h / 2)
+
+
+def label_size(name: str, size: int) -> tuple[float, float]:
+    """(width, height) in pixels of a label's text at that size."""
+    lines = name.split("\n")
+    return max(len(line) for line in lines) * size * 0.62, len(lines) * size * 1.3
 
 
 def overlap(a: tuple, b: tuple) -> bool:
     return a[0] < b[2] and b[0] < a[2] and a[1] < b[3] and b[1] < a[3]
 
 
-def declutter(names: list[str], positions: list[list[float]], size: int, offset: int = 0,
-              zoom: float = ZOOM) -> list[list[float]]:
+def declutter(names: list[str], positions: list[list[float]], size: int, offset: int = 0, zoom: float = ZOOM,
+              bounds: Optional[tuple[float, float, float, float]] = None) -> list[list[float]]:
     """Pixel offsets for labels, in order: each stays where it is unless it would overlap one placed before
-    it, then it moves down a line, up a line, down two or up two, the first of these that is clear."""
-    placed: list[tuple] = []
+    it, then it moves by its height down or up, by half its width aside, both, or twice its height: the first
+    of these that is clear and, given the wards' bounds (west, south, east, north), not past their upper or
+    lower edge, where the map ends."""
+    inside = (lambda box: True)
+    if bounds is not None:
+        west, south, east, north = bounds
+        edge = label_box("", [west, north], 0, [0, 0], zoom)[:2] + label_box("", [east, south], 0, [0, 0], zoom)[:2]
+        inside = (lambda box: box[1] >= edge[1] and box[3] <= edge[3])  # above and below: the map's height
+    taken: list[tuple] = []
     out = []
-    step = size * 1.3
     for name, position in zip(names, positions):
-        for dy in (0, step, -step, 2 * step, -2 * step):
-            box = label_box(name, position, size, [0, offset + dy], zoom)
-            if not any(overlap(box, other) for other in placed):
-                break
-        else:
-            dy = 0  # nowhere clear: left where it was
-            box = label_box(name, position, size, [0, offset], zoom)
-        placed.append(box)
-        out.append([0, offset + dy])
+        w, h = label_size(name, size)
+        moves = [(0, 0), (0, h), (0, -h), (-w / 2, 0), (w / 2, 0), (-w / 2, h), (w / 2, h), (-w / 2, -h),
+                 (w / 2, -h), (0, 2 * h), (0, -2 * h)]
+        clear = [(dx, dy) for dx, dy in moves
+                 if not any(overlap(label_box(name, position, size, [dx, offset + dy], zoom), o) for o in taken)]
+        dx, dy = next((m for m in clear if inside(label_box(name, position, size, [m[0], offset + m[1]], zoom))),
+                      clear[0] if clear else (0, 0))  # else past the edge, or left where it was
+        taken.append(label_box(name, position, size, [dx, offset + dy], zoom))
+        out.append([dx, offset + dy])
     return out
 
 

@@ -39,9 +39,41 @@ def test_a_label_moves_a_line_down_then_up_and_is_left_where_it_was_when_nowhere
     assert crowd[:5] == [[0, 0], [0, step], [0, -step], [0, 2 * step], [0, -2 * step]] and crowd[5:] == [[0, 0]] * 2
 
 
+def test_a_label_at_the_maps_lower_edge_moves_up_not_off_the_map():
+    here = [106.65, 10.98]
+    step = 12 * 1.3
+    edge = (106.6, 10.977, 106.7, 11.1)  # the wards end 9 pixels under the labels: room for one line, not two
+    assert maps.declutter(["Phường", "Phường"], [here] * 2, 12) == [[0, 0], [0, step]]
+    assert maps.declutter(["Phường", "Phường"], [here] * 2, 12, bounds=edge) == [[0, 0], [0, -step]]
+
+
 def test_the_ward_label_layer_carries_each_labels_offset():
     wards = pd.DataFrame({"ward_code": ["1", "2"], "name_vi": ["Chánh Nghĩa", "Phú Thọ"], "name_en": [None, None],
                           "lon": [106.6552, 106.6600], "lat": [10.9680, 10.9680]})
     layer = maps.ward_labels(wards, "vi", offset=22)
     assert layer.get_pixel_offset == "@@=offset"  # pydeck: each datum's own offset
     assert [d["offset"] for d in layer.data] == [[0, 22], [0, 22 + 12 * 1.3]]
+
+
+def test_the_walls_labels_overlap_nowhere_and_stay_within_the_map():
+    """The kiosk's maps open closer (its ZOOM) with bigger labels, a value under each name on the indicator
+    map: none overlap, and none is pushed past the wards' upper or lower edge, where the map is cut."""
+    import duckdb
+
+    from ioc.indicators import build_dim_ward
+    from ioc.ui import kiosk
+
+    cfg = load_config(CONFIG)
+    with duckdb.connect() as con:
+        build_dim_ward(con, cfg)
+        wards = con.execute("SELECT * FROM dim_ward").df()
+    west, south, east, north = maps.extent(wards)
+    top = maps.label_box("", [west, north], 0, [0, 0], kiosk.ZOOM)[1]
+    bottom = maps.label_box("", [east, south], 0, [0, 0], kiosk.ZOOM)[1]
+    positions = [[w.lon, w.lat] for w in cfg.wards]
+    names = [w.name_vi for w in cfg.wards]
+    for labels, size, offset in ((names, 16, 40), ([f"{n}\n99,5" for n in names], 19, 0)):
+        moved = maps.declutter(labels, positions, size, offset, kiosk.ZOOM, (west, south, east, north))
+        bs = [maps.label_box(n, p, size, o, kiosk.ZOOM) for n, p, o in zip(labels, positions, moved)]
+        assert not clashes(bs)
+        assert all(top <= b[1] and b[3] <= bottom for b in bs)
