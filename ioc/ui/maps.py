@@ -43,7 +43,7 @@ def ward_layer(features: dict, pickable: bool = True, layer_id: str = "wards") -
 
 def ward_labels(wards: pd.DataFrame, lang: str, offset: int = 0) -> pdk.Layer:
     """Ward names at their centroids; offset (pixels, downwards) keeps them clear of markers drawn there.
-    Two wards' names that would overlap at the opening zoom are set a line apart (declutter)."""
+    Names that would overlap at the opening zoom are set apart (declutter)."""
     df = pd.DataFrame({
         "name": [w.name_vi if lang == "vi" else (w.name_en or w.name_vi) for w in wards.itertuples()],
         "position": [[float(w.lon), float(w.lat)] for w in wards.itertuples()],
@@ -107,6 +107,7 @@ def declutter(names: list[str], positions: list[list[float]], size: int, offset:
     inside = (lambda box: True)
     if bounds is not None:
         west, south, east, north = bounds
+        # (x, y) of the north-west and south-east corners: a label of no size is a point
         edge = label_box("", [west, north], 0, [0, 0], zoom)[:2] + label_box("", [east, south], 0, [0, 0], zoom)[:2]
         inside = (lambda box: box[1] >= edge[1] and box[3] <= edge[3])  # above and below: the map's height
     taken: list[tuple] = []
