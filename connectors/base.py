@@ -25,7 +25,7 @@ class Payload:
 
     A payload read from a local file may name the file instead of holding its bytes (`file`): the core
     copies it into landing/ in the kernel and points `file` at that copy, and the bytes are read from the
-    copy only when asked for (`data`, `head`, `chunks`). A file read straight into the warehouse by DuckDB
+    copy only when asked for (`data`, `head`, `buffer`). A file read straight into the warehouse by DuckDB
     never passes through Python's memory whole.
     """
 
@@ -68,17 +68,6 @@ class Payload:
             return
         with open(self.file, "rb") as fh, mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ) as mapped:  # type: ignore[arg-type]
             yield mapped
-
-    def chunks(self, size: int = 1 << 20) -> Iterator[bytes]:
-        """The bytes in slices, without holding a file's whole content."""
-        if self._data is not None:
-            view = memoryview(self._data)
-            for i in range(0, len(view), size):
-                yield view[i: i + size]
-            return
-        with open(self.file, "rb") as fh:  # type: ignore[arg-type]
-            while chunk := fh.read(size):
-                yield chunk
 
 
 @dataclass

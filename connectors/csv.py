@@ -136,11 +136,9 @@ def direct(src: Source, opts: Options, payloads: list[Payload]) -> Optional[Dire
         # DuckDB's reader skips blank lines, which the general path counts as set aside: the core compares
         # the rows read with the body's lines (a cell with a line break inside also differs, and goes the
         # general way)
-        n, last = 0, b"\n"
-        for chunk in payload.chunks():
-            n += _count(chunk, b"\n")
-            last = bytes(chunk[-1:]) if len(chunk) else last
-        return n + (0 if last == b"\n" else 1) - lay.skip_lines
+        with payload.buffer() as buf:  # the landed copy mapped, not read into memory
+            n, last = _count(buf, b"\n"), bytes(buf[-1:])
+        return n + (0 if last in (b"", b"\n") else 1) - lay.skip_lines
 
     options = {"delim": lay.delimiter, "quote": '"', "escape": '"', "skip": lay.header_end,
                "decimal_separator": opts.decimal}
