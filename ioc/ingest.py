@@ -29,6 +29,7 @@ from ioc.errors import IOCError, SourceError
 from ioc.landing import Landed, Landing, utc_stamp
 from ioc.ops import OpsStore
 from ioc.queries import catalog as qcatalog
+from ioc.queries import has_table
 from ioc.warehouse import Build, Warehouse, ident
 
 FETCH_WORKERS = 4
@@ -412,10 +413,7 @@ class Ingestor:
 
     def _replaces(self, con: duckdb.DuckDBPyConnection, src: Source) -> bool:
         """Whether a load replaces the table (mode replace, or its first load) rather than adding to it."""
-        return src.mode == "replace" or not con.execute(
-            "SELECT count(*) FROM information_schema.tables WHERE table_name = ? AND table_schema = 'main'",
-            [src.table],
-        ).fetchone()[0]
+        return src.mode == "replace" or not has_table(con, src.table)
 
     def _write(self, con: duckdb.DuckDBPyConnection, src: Source, good: str, params: dict) -> None:
         """Load the good rows (a SELECT binding `params`) into the source's table by its mode."""
