@@ -104,7 +104,8 @@ with ui.section(t("env.map_title")):
     feats = maps.ward_features(wards, lang)
     layers = [
         maps.ward_layer(feats, pickable=True),
-        maps.ward_labels(wards, lang, offset=22),
+        # names under the centroids' markers, and clear of any station drawn elsewhere (about 12 px across)
+        maps.ward_labels(wards, lang, offset=22, avoid=maps.marker_boxes(pts[["lon", "lat"]].values.tolist(), 12)),
         pdk.Layer("ScatterplotLayer", pts[["station_code", "name", "info", "fill", "lon", "lat", "aqi_text"]],
                   id="stations", get_position=["lon", "lat"], get_fill_color="fill", get_radius=420,
                   radius_min_pixels=11, radius_max_pixels=40, stroked=True, get_line_color=[20, 20, 20, 255],

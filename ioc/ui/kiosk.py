@@ -390,8 +390,9 @@ def air(cfg: Config, lang: str) -> None:
     )
     layers = [
         maps.ward_layer(maps.ward_features(wards, lang), pickable=False),
-        maps.text_layer(maps.placed(_labels(wards, lang), 16, 40, ZOOM, maps.extent(wards)), "ward-names", size=16,
-                        offset="offset"),
+        maps.text_layer(maps.placed(_labels(wards, lang), 16, 40, ZOOM, maps.extent(wards),
+                                    avoid=maps.marker_boxes(pts[["lon", "lat"]].values.tolist(), 24, ZOOM)),
+                        "ward-names", size=16, offset="offset"),
         pdk.Layer("ScatterplotLayer", pts[["fill", "lon", "lat"]], id="stations", get_position=["lon", "lat"],
                   get_fill_color="fill", get_radius=520, radius_min_pixels=24, radius_max_pixels=60, stroked=True,
                   get_line_color=[10, 10, 10, 255], line_width_min_pixels=2),

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import json
-from typing import Optional
+from typing import Optional, Sequence
 
 import numpy as np
 import pandas as pd
@@ -41,21 +41,32 @@ def ward_layer(features: dict, pickable: bool = True, layer_id: str = "wards") -
     )
 
 
-def ward_labels(wards: pd.DataFrame, lang: str, offset: int = 0) -> pdk.Layer:
+def ward_labels(wards: pd.DataFrame, lang: str, offset: int = 0, avoid: Sequence[tuple] = ()) -> pdk.Layer:
     """Ward names at their centroids; offset (pixels, downwards) keeps them clear of markers drawn there.
-    Names that would overlap at the opening zoom are set apart (declutter)."""
+    Names that would overlap each other or the boxes to avoid (marker_boxes) at the opening zoom are set
+    apart (declutter)."""
     df = pd.DataFrame({
         "name": [w.name_vi if lang == "vi" else (w.name_en or w.name_vi) for w in wards.itertuples()],
         "position": [[float(w.lon), float(w.lat)] for w in wards.itertuples()],
     })
-    return text_layer(placed(df, 12, offset, bounds=extent(wards)), "ward-names", size=12, colour=[25, 35, 45, 255],
-                      offset="offset")
+    return text_layer(placed(df, 12, offset, bounds=extent(wards), avoid=avoid), "ward-names", size=12,
+                      colour=[25, 35, 45, 255], offset="offset")
 
 
 def placed(labels: pd.DataFrame, size: int, offset: int = 0, zoom: float = ZOOM,
-           bounds: Optional[tuple[float, float, float, float]] = None) -> pd.DataFrame:
+           bounds: Optional[tuple[float, float, float, float]] = None, avoid: Sequence[tuple] = ()) -> pd.DataFrame:
     """Labels (name, position) with each one's pixel offset (declutter), for text_layer(offset="offset")."""
-    return labels.assign(offset=declutter(list(labels["name"]), list(labels["position"]), size, offset, zoom, bounds))
+    return labels.assign(offset=declutter(list(labels["name"]), list(labels["position"]), size, offset, zoom, bounds,
+                                          avoid))
+
+
+def marker_boxes(positions: Sequence[Sequence[float]], radius: float, zoom: float = ZOOM) -> list[tuple]:
+    """The screen boxes of round markers of `radius` pixels at these [lon, lat] positions, for declutter."""
+    boxes = []
+    for position in positions:
+        x0, y0, _, _ = label_box("", list(position), 0, [0, 0], zoom)
+        boxes.append((x0 - radius, y0 - radius, x0 + radius, y0 + radius))
+    return boxes
 
 
 def extent(wards: pd.DataFrame) -> Optional[tuple[float, float, float, float]]:
@@ -99,18 +110,19 @@ def overlap(a: tuple, b: tuple) -> bool:
 
 
 def declutter(names: list[str], positions: list[list[float]], size: int, offset: int = 0, zoom: float = ZOOM,
-              bounds: Optional[tuple[float, float, float, float]] = None) -> list[list[float]]:
+              bounds: Optional[tuple[float, float, float, float]] = None,
+              avoid: Sequence[tuple] = ()) -> list[list[float]]:
     """Pixel offsets for labels, in order: each stays where it is unless it would overlap one placed before
-    it, then it moves by its height down or up, by half its width aside, both, or twice its height: the first
-    of these that is clear and, given the wards' bounds (west, south, east, north), not past their upper or
-    lower edge, where the map ends."""
+    it or a box to avoid (a marker), then it moves by its height down or up, by half its width aside, both, or
+    twice its height: the first of these that is clear and, given the wards' bounds (west, south, east,
+    north), not past their upper or lower edge, where the map ends."""
     inside = (lambda box: True)
     if bounds is not None:
         west, south, east, north = bounds
         # (x, y) of the north-west and south-east corners: a label of no size is a point
         edge = label_box("", [west, north], 0, [0, 0], zoom)[:2] + label_box("", [east, south], 0, [0, 0], zoom)[:2]
         inside = (lambda box: box[1] >= edge[1] and box[3] <= edge[3])  # above and below: the map's height
-    taken: list[tuple] = []
+    taken: list[tuple] = list(avoid)
     out = []
     for name, position in zip(names, positions):
         w, h = label_size(name, size)

@@ -47,6 +47,17 @@ def test_a_label_at_the_maps_lower_edge_moves_up_not_off_the_map():
     assert maps.declutter(["Phường", "Phường"], [here] * 2, 12, bounds=edge) == [[0, 0], [0, -step]]
 
 
+def test_a_label_moves_off_a_marker_drawn_where_it_would_be():
+    here = [106.65, 10.98]
+    marker = maps.marker_boxes([here], 12)
+    (x0, y0, x1, y1), = marker
+    assert (x1 - x0, y1 - y0) == (24, 24)  # a box as wide as the marker
+    moved = maps.declutter(["Hòa Phú"], [here], 12, avoid=marker)
+    assert moved != [[0, 0]]
+    assert not maps.overlap(maps.label_box("Hòa Phú", here, 12, moved[0]), marker[0])
+    assert maps.declutter(["Hòa Phú"], [[106.70, 11.05]], 12, avoid=marker) == [[0, 0]]  # a marker elsewhere
+
+
 def test_the_ward_label_layer_carries_each_labels_offset():
     wards = pd.DataFrame({"ward_code": ["1", "2"], "name_vi": ["Chánh Nghĩa", "Phú Thọ"], "name_en": [None, None],
                           "lon": [106.6552, 106.6600], "lat": [10.9680, 10.9680]})
