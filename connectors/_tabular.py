@@ -11,8 +11,8 @@ import pyarrow.compute as pc
 from pydantic import Field, field_validator
 
 from connectors.base import ROW, HttpOptions, Reject
-from ioc.config import Source
 from ioc.errors import ParseError
+from ioc.model import Source, TextFormat
 
 HEADER_SCAN_ROWS = 100
 
@@ -33,6 +33,9 @@ class TabularOptions(HttpOptions):
         None, description="Regex on a row's first non-empty cell: rows to set aside (totals, footnotes, signatures)."
     )
     date_format: Optional[str] = Field(None, description="strptime format of dates stored as text, e.g. `%d/%m/%Y`.")
+
+    def text_format(self) -> TextFormat:
+        return TextFormat(self.decimal, self.thousands, self.date_format)
 
     @field_validator("decimal")
     @classmethod

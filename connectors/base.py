@@ -1,21 +1,23 @@
-"""What every connector shares: payloads, parse results, the fetch context and HTTP with retries."""
+"""What every connector shares: the Connector contract, payloads, parse results, the fetch context and HTTP
+with retries."""
 from __future__ import annotations
 
 import email.utils
 import mmap
 import threading
 import time
+from abc import ABC, abstractmethod
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Iterator, Mapping, Optional, Sequence
+from typing import Any, Callable, ClassVar, Iterator, Mapping, Optional, Sequence
 
 import pyarrow as pa
 import requests
-
-from ioc.config import ConnectorOptions, Source
-from ioc.errors import FetchError, ParseError
 from pydantic import Field
+
+from ioc.errors import FetchError, ParseError
+from ioc.model import ConnectorOptions, Source
 
 ROW = "_row"  # row number in the payload (1-based), carried through to rejects
 
@@ -38,6 +40,7 @@ class Payload:
         self.ext = ext  # file extension for the landing zone: csv, xlsx, json, geojson
         self.part = part  # "p0001" for page 1 of a paginated answer; "" for a single payload
         self.meta: dict[str, Any] = meta if meta is not None else {}
+        self.landed: Optional[Path] = None  # the copy in landing/, set by the core once the payload is kept
         self._lock = threading.Lock()
 
     @property
@@ -88,16 +91,17 @@ class Parsed:
     notes: list[str] = field(default_factory=list)
 
 
-@dataclass
+@dataclass(frozen=True)
 class DirectRead:
     """How DuckDB's own CSV reader can read a landed file straight into the warehouse, skipping the text
-    parse: offered by a connector (`direct`) for the files it can describe so (see connectors/csv.py).
+    parse: offered by a DirectReader for the files it can describe so (see connectors/csv.py).
 
     The core types the columns itself (the contract decides which reader types are safe); the rows with
     something to report go through the connector's `parse_lines`, and the whole payload through `parse`
-    when the reader cannot number its rows, so results never differ from the general path's.
+    when the reader cannot number its rows, so results never differ from the general path's (ioc/direct.py).
     """
 
+    path: str  # the landed copy: DuckDB reads it, never the source again
     names: list[str]  # the file's columns, in order, as named by the header and `rename`
     options: dict[str, Any]  # read_csv named options: delim, quote, escape, skip, decimal_separator, ...
     na_values: list[str]  # cell texts meaning missing, compared after trimming ("" among them)
@@ -108,7 +112,6 @@ class DirectRead:
     sample: list[list[str]]  # the first body rows as text, to choose a timestamp format
     blank_lines: Callable[[], list[int]]  # the empty body lines (from 0), which the reader skips
     notes: list[str] = field(default_factory=list)
-    path: str = ""  # the landed copy, set by the core once the payload is landed
 
 
 @dataclass
@@ -146,6 +149,43 @@ class HttpOptions(ConnectorOptions):
     params_env: dict[str, str] = Field(
         default_factory=dict, description="Query parameter → environment variable holding its value (API keys)."
     )
+
+
+class Connector(ABC):
+    """A kind of source: fetches payloads and parses them into rows. A department's dataset is configuration;
+    a connector is written once per kind and listed in connectors/__init__.py. Connectors fetch and parse
+    only: they never touch the warehouse, and get everything from their arguments (no files, no environment).
+    """
+
+    kind: ClassVar[str]  # the name `connector:` gives in config
+    Options: ClassVar[type[ConnectorOptions]]  # its `options:` block
+    needs_location: ClassVar[bool] = True  # a source of this kind must give `path` or `url`
+
+    @abstractmethod
+    def fetch(self, src: Source, opts: Any, ctx: "FetchContext") -> list[Payload]:
+        """The source's payloads as fetched; raises FetchError naming what could not be fetched."""
+
+    @abstractmethod
+    def parse(self, src: Source, opts: Any, payloads: list[Payload]) -> Parsed:
+        """The payloads' rows (text or JSON-typed columns and `_row`); raises ParseError naming the payload."""
+
+    @property
+    def summary(self) -> str:
+        """The first line of the connector's docstring, for the config reference."""
+        return (type(self).__doc__ or "").strip().splitlines()[0]
+
+
+class DirectReader(ABC):
+    """A connector's capability: some payloads can be read by DuckDB's own reader straight into the warehouse
+    (ioc/direct.py), and only their rows with something to report parsed by the connector."""
+
+    @abstractmethod
+    def direct(self, src: Source, opts: Any, payloads: list[Payload]) -> Optional[DirectRead]:
+        """How to read these (landed) payloads directly, or None: read them with `parse`."""
+
+    @abstractmethod
+    def parse_lines(self, src: Source, opts: Any, payloads: list[Payload], lines: list[int]) -> Parsed:
+        """`parse` of only some body lines (numbered from 0) of a payload offered for a direct read."""
 
 
 RETRY_STATUS = {429, 500, 502, 503, 504}

@@ -17,11 +17,10 @@ import numpy as np
 import pyarrow as pa
 
 from connectors import _tabular
-from connectors.base import ROW, DirectRead, FetchContext, Parsed, Payload, read_location
-from ioc.config import Source
+from connectors.base import ROW, Connector, DirectRead, DirectReader, FetchContext, Parsed, Payload, read_location
 from ioc.errors import ParseError
+from ioc.model import Source
 
-NEEDS_LOCATION = True
 HEAD_BYTES = 256 * 1024
 DELIMITERS = [",", ";", "\t", "|"]
 UTF8 = ("utf-8", "utf-8-sig")
@@ -29,10 +28,6 @@ UTF8 = ("utf-8", "utf-8-sig")
 
 class Options(_tabular.TabularOptions):
     pass
-
-
-def fetch(src: Source, opts: Options, ctx: FetchContext) -> list[Payload]:
-    return [read_location(src, opts, ctx, "csv")]
 
 
 def detect_encoding(data: bytes, explicit: Optional[str] = None) -> str:
@@ -121,40 +116,6 @@ def _layout(src: Source, opts: Options, payload: Payload) -> _Layout:
     return _Layout(encoding, delimiter, header_end, line_after[header_end - 1], names, notes, head_rows[header_end:])
 
 
-def direct(src: Source, opts: Options, payloads: list[Payload]) -> Optional[DirectRead]:
-    """DuckDB's reader straight on the landed file, for a UTF-8 file whose rows need not be matched against
-    `drop_rows_matching` (which looks at the raw text of a row). None: read it with `parse`. The rows the
-    core finds something to report in are read by `parse_lines`."""
-    payload = payloads[0]
-    if len(payloads) != 1 or opts.drop_rows_matching:
-        return None
-    lay = _layout(src, opts, payload)
-    if lay.encoding not in UTF8:
-        return None
-
-    def lines() -> int:
-        # DuckDB's reader skips blank lines, which the general path counts as set aside: the core compares
-        # the rows read with the body's lines (a cell with a line break inside also differs, and goes the
-        # general way)
-        with payload.buffer() as buf:  # the landed copy mapped, not read into memory
-            n, last = _count(buf, b"\n"), bytes(buf[-1:])
-        return n + (0 if last in (b"", b"\n") else 1) - lay.skip_lines
-
-    options = {"delim": lay.delimiter, "quote": '"', "escape": '"', "skip": lay.header_end,
-               "decimal_separator": opts.decimal}
-    na = sorted({v.strip() for v in opts.na_values} | {""})
-
-    def blank_lines() -> list[int]:  # asked for only when the rows read fall short of the lines
-        data = payload.data
-        starts, ends = _lines(data)
-        blank = (ends - starts == 0) | ((ends - starts == 1) & (np.frombuffer(data, np.uint8)[
-            np.minimum(starts, max(len(data) - 1, 0))] == ord("\r")))
-        return [int(i) - lay.skip_lines for i in np.flatnonzero(blank) if i >= lay.skip_lines]
-
-    return DirectRead(lay.names, options, na, lines, lay.skip_lines, lay.sample, blank_lines,
-                      notes=lay.notes + ["read by DuckDB's reader"])
-
-
 def _count(data: "bytes | memoryview", byte: bytes) -> int:
     """bytes.count for one byte, 3x faster and leaving Python's lock (the landing hashes beside it): in
     slices that stay in the CPU's cache."""
@@ -194,71 +155,6 @@ def _lines(data: bytes) -> tuple[np.ndarray, np.ndarray]:
     return starts, ends
 
 
-def parse_lines(src: Source, opts: Options, payloads: list[Payload], lines: list[int]) -> Parsed:
-    """`parse` of only some body lines (numbered from 0) of a payload offered for a direct read: the rows the
-    reader set aside or that break a rule, read and reported by the general path, numbered as in the file."""
-    lay = _layout(src, opts, payloads[0])
-    body = lay.skip_lines
-    with payloads[0].buffer() as buf:  # the lines alone are copied out, not the whole file
-        spans = _spans(buf, [body] + [body + i for i in lines])
-        part = b"".join([bytes(buf[: spans[0][0]])] + [bytes(buf[a: b + 1]) for a, b in spans[1:]])
-    # read as the whole file was: its delimiter, encoding and header row, whatever the problem rows look like
-    same = opts.model_copy(update={"skip_rows": lay.header_end - opts.header_rows, "delimiter": lay.delimiter,
-                                   "encoding": lay.encoding})
-    parsed = parse(src, same, [Payload(part, payloads[0].ext)])
-    first = lay.header_end + 1  # rows are numbered from the first body row
-    renumber = {first + k: first + line for k, line in enumerate(lines)}
-    parsed.table = parsed.table.set_column(
-        parsed.table.column_names.index(ROW), ROW,
-        pa.array([renumber[r] for r in parsed.table[ROW].to_pylist()], pa.int64()))
-    for rej in parsed.rejects:
-        rej.row = renumber.get(rej.row, rej.row)
-    return parsed
-
-
-def parse(src: Source, opts: Options, payloads: list[Payload]) -> Parsed:
-    payload = payloads[0]
-    data = payload.data
-    lay = _layout(src, opts, payload)
-    encoding, delimiter, names, header_end = lay.encoding, lay.delimiter, lay.names, lay.header_end
-    con = duckdb.connect()  # an in-memory parsing engine: nothing is written anywhere
-    tmp = None
-    try:
-        path = payload.meta.get("landing_path")
-        body = data
-        if encoding not in UTF8 or not path:
-            body = _decode(data, encoding).encode("utf-8") if encoding not in UTF8 else data
-            tmp = tempfile.NamedTemporaryFile(suffix=".csv", delete=False)
-            tmp.write(body)
-            tmp.close()
-            path = tmp.name
-        table = None
-        if not _blank_lines_after(body, lay.skip_lines):  # DuckDB skips blank lines, which would shift row numbers
-            columns = {f"c{i}": "VARCHAR" for i in range(len(names))} | {"e0": "VARCHAR"}
-            source = (
-                "read_csv($path, delim=$delim, quote='\"', escape='\"', header=false, skip=$skip, auto_detect=false, "
-                "columns=$columns, null_padding=true, strict_mode=false, encoding='utf-8')"
-            )
-            try:
-                # DuckDB's `skip` counts records, as the header search does (a quoted line break in a title
-                # row is not a new record), not the physical lines that Python's reader skips below.
-                table, dropped, rejects = _tabular.clean(
-                    con, source, {"path": path, "delim": delimiter, "skip": header_end, "columns": columns},
-                    names, opts, first_row=header_end + 1,
-                )
-            except duckdb.Error:
-                table = None  # a file DuckDB's reader balks at is read by Python's below
-        if table is None:
-            rows = _rows_python(body, delimiter, lay.skip_lines)
-            con.register("_rows", _tabular.rows_to_table(rows, len(names), header_end + 1))
-            table, dropped, rejects = _tabular.clean(con, "_rows", {}, names, opts)
-    finally:
-        con.close()
-        if tmp is not None:
-            os.unlink(tmp.name)
-    return Parsed(table, dropped=dropped, rejects=rejects, notes=lay.notes)
-
-
 def _blank_lines_after(data: bytes, skip_lines: int) -> bool:
     pos = 0
     for _ in range(skip_lines):
@@ -275,3 +171,112 @@ def _rows_python(data: bytes, delimiter: str, skip_lines: int) -> list[list[str]
     for _ in range(skip_lines):
         lines.readline()
     return list(pycsv.reader(lines, delimiter=delimiter))
+
+
+class Csv(Connector, DirectReader):
+    """CSV and "Unicode text" exports (file or URL), as departments write them: any encoding, title rows, merged headers."""
+
+    kind = "csv"
+    Options = Options
+
+    def fetch(self, src: Source, opts: Options, ctx: FetchContext) -> list[Payload]:
+        return [read_location(src, opts, ctx, "csv")]
+
+    def parse(self, src: Source, opts: Options, payloads: list[Payload]) -> Parsed:
+        payload = payloads[0]
+        data = payload.data
+        lay = _layout(src, opts, payload)
+        encoding, delimiter, names, header_end = lay.encoding, lay.delimiter, lay.names, lay.header_end
+        con = duckdb.connect()  # an in-memory parsing engine: nothing is written anywhere
+        tmp = None
+        try:
+            path = str(payload.landed) if payload.landed else None
+            body = data
+            if encoding not in UTF8 or not path:
+                body = _decode(data, encoding).encode("utf-8") if encoding not in UTF8 else data
+                tmp = tempfile.NamedTemporaryFile(suffix=".csv", delete=False)
+                tmp.write(body)
+                tmp.close()
+                path = tmp.name
+            table = None
+            if not _blank_lines_after(body, lay.skip_lines):  # DuckDB skips blank lines, which would shift row numbers
+                columns = {f"c{i}": "VARCHAR" for i in range(len(names))} | {"e0": "VARCHAR"}
+                source = (
+                    "read_csv($path, delim=$delim, quote='\"', escape='\"', header=false, skip=$skip, auto_detect=false, "
+                    "columns=$columns, null_padding=true, strict_mode=false, encoding='utf-8')"
+                )
+                try:
+                    # DuckDB's `skip` counts records, as the header search does (a quoted line break in a title
+                    # row is not a new record), not the physical lines that Python's reader skips below.
+                    table, dropped, rejects = _tabular.clean(
+                        con, source, {"path": path, "delim": delimiter, "skip": header_end, "columns": columns},
+                        names, opts, first_row=header_end + 1,
+                    )
+                except duckdb.Error:
+                    table = None  # a file DuckDB's reader balks at is read by Python's below
+            if table is None:
+                rows = _rows_python(body, delimiter, lay.skip_lines)
+                con.register("_rows", _tabular.rows_to_table(rows, len(names), header_end + 1))
+                table, dropped, rejects = _tabular.clean(con, "_rows", {}, names, opts)
+        finally:
+            con.close()
+            if tmp is not None:
+                os.unlink(tmp.name)
+        return Parsed(table, dropped=dropped, rejects=rejects, notes=lay.notes)
+
+    def direct(self, src: Source, opts: Options, payloads: list[Payload]) -> Optional[DirectRead]:
+        """DuckDB's reader straight on the landed file, for a UTF-8 file whose rows need not be matched against
+        `drop_rows_matching` (which looks at the raw text of a row). None: read it with `parse`. The rows the
+        core finds something to report in are read by `parse_lines`."""
+        payload = payloads[0]
+        if len(payloads) != 1 or opts.drop_rows_matching:
+            return None
+        lay = _layout(src, opts, payload)
+        if lay.encoding not in UTF8:
+            return None
+
+        def lines() -> int:
+            # DuckDB's reader skips blank lines, which the general path counts as set aside: the core compares
+            # the rows read with the body's lines (a cell with a line break inside also differs, and goes the
+            # general way)
+            with payload.buffer() as buf:  # the landed copy mapped, not read into memory
+                n, last = _count(buf, b"\n"), bytes(buf[-1:])
+            return n + (0 if last in (b"", b"\n") else 1) - lay.skip_lines
+
+        options = {"delim": lay.delimiter, "quote": '"', "escape": '"', "skip": lay.header_end,
+                   "decimal_separator": opts.decimal}
+        na = sorted({v.strip() for v in opts.na_values} | {""})
+
+        def blank_lines() -> list[int]:  # asked for only when the rows read fall short of the lines
+            data = payload.data
+            starts, ends = _lines(data)
+            blank = (ends - starts == 0) | ((ends - starts == 1) & (np.frombuffer(data, np.uint8)[
+                np.minimum(starts, max(len(data) - 1, 0))] == ord("\r")))
+            return [int(i) - lay.skip_lines for i in np.flatnonzero(blank) if i >= lay.skip_lines]
+
+        path = payload.landed or payload.file
+        if path is None:  # not landed: nothing for DuckDB to read
+            return None
+        return DirectRead(str(path), lay.names, options, na, lines, lay.skip_lines, lay.sample, blank_lines,
+                          notes=lay.notes + ["read by DuckDB's reader"])
+
+    def parse_lines(self, src: Source, opts: Options, payloads: list[Payload], lines: list[int]) -> Parsed:
+        """`parse` of only some body lines (numbered from 0) of a payload offered for a direct read: the rows the
+        reader set aside or that break a rule, read and reported by the general path, numbered as in the file."""
+        lay = _layout(src, opts, payloads[0])
+        body = lay.skip_lines
+        with payloads[0].buffer() as buf:  # the lines alone are copied out, not the whole file
+            spans = _spans(buf, [body] + [body + i for i in lines])
+            part = b"".join([bytes(buf[: spans[0][0]])] + [bytes(buf[a: b + 1]) for a, b in spans[1:]])
+        # read as the whole file was: its delimiter, encoding and header row, whatever the problem rows look like
+        same = opts.model_copy(update={"skip_rows": lay.header_end - opts.header_rows, "delimiter": lay.delimiter,
+                                       "encoding": lay.encoding})
+        parsed = self.parse(src, same, [Payload(part, payloads[0].ext)])
+        first = lay.header_end + 1  # rows are numbered from the first body row
+        renumber = {first + k: first + line for k, line in enumerate(lines)}
+        parsed.table = parsed.table.set_column(
+            parsed.table.column_names.index(ROW), ROW,
+            pa.array([renumber[r] for r in parsed.table[ROW].to_pylist()], pa.int64()))
+        for rej in parsed.rejects:
+            rej.row = renumber.get(rej.row, rej.row)
+        return parsed

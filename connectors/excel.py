@@ -11,19 +11,13 @@ from openpyxl import load_workbook
 from pydantic import Field
 
 from connectors import _tabular
-from connectors.base import FetchContext, Parsed, Payload, read_location
-from ioc.config import Source
+from connectors.base import Connector, FetchContext, Parsed, Payload, read_location
+from ioc.model import Source
 from ioc.errors import ParseError
-
-NEEDS_LOCATION = True
 
 
 class Options(_tabular.TabularOptions):
     sheet: Union[int, str] = Field(0, description="Sheet name, or its 0-based index.")
-
-
-def fetch(src: Source, opts: Options, ctx: FetchContext) -> list[Payload]:
-    return [read_location(src, opts, ctx, "xlsx")]
 
 
 def _text(v: object, opts: Options) -> Optional[str]:
@@ -71,16 +65,25 @@ def read_sheet(data: bytes, opts: Options) -> list[list[Optional[str]]]:
     return rows
 
 
-def parse(src: Source, opts: Options, payloads: list[Payload]) -> Parsed:
-    rows = read_sheet(payloads[0].data, opts)
-    # trailing empty cells make every row as wide as the sheet; trim them so widths mean something
-    rows = [r[: max((i + 1 for i, v in enumerate(r) if v not in (None, "")), default=0)] for r in rows]
-    start, names = _tabular.find_header([[c or "" for c in r] for r in rows], src, opts)
-    header_end = start + opts.header_rows
-    con = duckdb.connect()  # an in-memory parsing engine: nothing is written anywhere
-    try:
-        con.register("_rows", _tabular.rows_to_table(rows[header_end:], len(names), header_end + 1))
-        table, dropped, rejects = _tabular.clean(con, "_rows", {}, names, opts)
-    finally:
-        con.close()
-    return Parsed(table, dropped=dropped, rejects=rejects, notes=[f"sheet {opts.sheet!r}: header at row {start + 1}"])
+class Excel(Connector):
+    """Excel reports (.xlsx; file or URL): title rows, merged headers, totals and signatures, numbers as text."""
+
+    kind = "excel"
+    Options = Options
+
+    def fetch(self, src: Source, opts: Options, ctx: FetchContext) -> list[Payload]:
+        return [read_location(src, opts, ctx, "xlsx")]
+
+    def parse(self, src: Source, opts: Options, payloads: list[Payload]) -> Parsed:
+        rows = read_sheet(payloads[0].data, opts)
+        # trailing empty cells make every row as wide as the sheet; trim them so widths mean something
+        rows = [r[: max((i + 1 for i, v in enumerate(r) if v not in (None, "")), default=0)] for r in rows]
+        start, names = _tabular.find_header([[c or "" for c in r] for r in rows], src, opts)
+        header_end = start + opts.header_rows
+        con = duckdb.connect()  # an in-memory parsing engine: nothing is written anywhere
+        try:
+            con.register("_rows", _tabular.rows_to_table(rows[header_end:], len(names), header_end + 1))
+            table, dropped, rejects = _tabular.clean(con, "_rows", {}, names, opts)
+        finally:
+            con.close()
+        return Parsed(table, dropped=dropped, rejects=rejects, notes=[f"sheet {opts.sheet!r}: header at row {start + 1}"])

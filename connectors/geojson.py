@@ -6,41 +6,16 @@ from typing import Any, Optional
 
 from pydantic import Field
 
-from connectors.base import FetchContext, HttpOptions, Parsed, Payload, read_location, records_to_table
+from connectors.base import Connector, FetchContext, HttpOptions, Parsed, Payload, read_location, records_to_table
 from connectors.json_api import load_json, where
-from ioc.config import Source
+from ioc.model import Source
 from ioc.errors import ParseError
-
-NEEDS_LOCATION = True
 
 
 class Options(HttpOptions):
     id_property: Optional[str] = Field(
         None, description="Property naming each feature; a feature's top-level `id` fills it when the property is absent."
     )
-
-
-def fetch(src: Source, opts: Options, ctx: FetchContext) -> list[Payload]:
-    """The file at `path` or the answer at `url`; raise FetchError when it cannot be read."""
-    return [read_location(src, opts, ctx, "geojson")]
-
-
-def parse(src: Source, opts: Options, payloads: list[Payload]) -> Parsed:
-    """One row per feature: its properties, `geometry` (GeoJSON text), `geometry_type`, `centroid_lat`, `centroid_lon`.
-
-    The centroid is the mean of the vertices (of the outer ring for polygons, of the largest
-    polygon for multipolygons): good enough to place a label or a marker. These four columns
-    replace properties of the same name. Raises ParseError
-    naming the file when it is not a FeatureCollection or a feature is malformed.
-    """
-    records: list[dict] = []
-    for payload in payloads:
-        doc = load_json(payload)
-        kind = doc.get("type") if isinstance(doc, dict) else None
-        if kind != "FeatureCollection" or not isinstance(doc.get("features"), list):
-            raise ParseError(f"{where(payload)}: expected a GeoJSON FeatureCollection, got {kind or 'something else'}")
-        records += [_row(f, i, payload, opts) for i, f in enumerate(doc["features"], 1)]
-    return Parsed(records_to_table(records))
 
 
 def _row(feature: Any, i: int, payload: Payload, opts: Options) -> dict:
@@ -98,3 +73,31 @@ def _open_ring(ring: list) -> list:
 
 def _area(ring: list) -> float:
     return abs(sum(x0 * y1 - x1 * y0 for (x0, y0, *_), (x1, y1, *_) in zip(ring, ring[1:] + ring[:1]))) / 2
+
+
+class GeoJson(Connector):
+    """Features of a GeoJSON FeatureCollection (ward polygons, facility points) from a file or URL."""
+
+    kind = "geojson"
+    Options = Options
+
+    def fetch(self, src: Source, opts: Options, ctx: FetchContext) -> list[Payload]:
+        """The file at `path` or the answer at `url`; raise FetchError when it cannot be read."""
+        return [read_location(src, opts, ctx, "geojson")]
+
+    def parse(self, src: Source, opts: Options, payloads: list[Payload]) -> Parsed:
+        """One row per feature: its properties, `geometry` (GeoJSON text), `geometry_type`, `centroid_lat`, `centroid_lon`.
+
+        The centroid is the mean of the vertices (of the outer ring for polygons, of the largest
+        polygon for multipolygons): good enough to place a label or a marker. These four columns
+        replace properties of the same name. Raises ParseError
+        naming the file when it is not a FeatureCollection or a feature is malformed.
+        """
+        records: list[dict] = []
+        for payload in payloads:
+            doc = load_json(payload)
+            kind = doc.get("type") if isinstance(doc, dict) else None
+            if kind != "FeatureCollection" or not isinstance(doc.get("features"), list):
+                raise ParseError(f"{where(payload)}: expected a GeoJSON FeatureCollection, got {kind or 'something else'}")
+            records += [_row(f, i, payload, opts) for i, f in enumerate(doc["features"], 1)]
+        return Parsed(records_to_table(records))

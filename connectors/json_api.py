@@ -12,6 +12,7 @@ from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit, urlunsplit
 from pydantic import Field, model_validator
 
 from connectors.base import (
+    Connector,
     FetchContext,
     HttpOptions,
     Parsed,
@@ -21,10 +22,9 @@ from connectors.base import (
     read_location,
     pages_to_table,
 )
-from ioc.config import Model, Source
+from ioc.model import Model, Source
 from ioc.errors import FetchError, ParseError
 
-NEEDS_LOCATION = True
 GLOB_CHARS = frozenset("*?[")
 
 
@@ -183,28 +183,6 @@ def _without_query_keys(opts: HttpOptions, url: str) -> HttpOptions:
 # --------------------------------------------------------------------------- json_api itself
 
 
-def fetch(src: Source, opts: Options, ctx: FetchContext) -> list[Payload]:
-    """The answer's pages, or the files `path` names (a glob: in name order, page_2 before page_10).
-
-    Raises FetchError on HTTP failure, a pagination loop or an error answer (`error_path`).
-    """
-    if not src.url:
-        return _read_files(src, opts, ctx)
-    p = opts.pagination
-
-    def read(payload: Payload) -> tuple[Any, list]:
-        doc = load_json(payload)
-        _check_error(doc, payload, opts)
-        return doc, _records(doc, payload, opts)
-
-    if p is None:
-        payloads = fetch_pages(src.url, {}, opts, ctx, read, lambda page: None)
-        payloads[0].part = ""
-        return payloads
-    first, step = _paging(p)
-    return fetch_pages(src.url, first, opts, ctx, read, step, opts.max_pages)
-
-
 def _paging(p: Pagination) -> tuple[dict[str, Any], Step]:
     """The first page's parameters and the step to the next page, for each pagination style."""
     if p.page:
@@ -233,13 +211,6 @@ def _paging(p: Pagination) -> tuple[dict[str, Any], Step]:
         return urljoin(page.final_url, link), {}
 
     return {}, next_link
-
-
-def parse(src: Source, opts: Options, payloads: list[Payload]) -> Parsed:
-    """The records of all pages in order as a table (`_row` counts across pages); raise ParseError naming the page.
-    Pages are turned into rows one at a time (pages_to_table), so a backfill of millions of records fits."""
-    pages = [lambda p=payload: _records(load_json(p), p, opts) for payload in payloads]
-    return Parsed(pages_to_table(pages), notes=notes_of(payloads))
 
 
 def _read_files(src: Source, opts: Options, ctx: FetchContext) -> list[Payload]:
@@ -293,3 +264,37 @@ def _records(doc: Any, payload: Payload, opts: Options) -> list[dict]:
 def _kind(value: Any) -> str:
     names = {dict: "an object", list: "an array", str: "a string", bool: "a boolean", type(None): "null"}
     return names.get(type(value), "a number")
+
+
+class JsonApi(Connector):
+    """JSON records from a REST API, paged by page number, offset or next link, or from sample JSON files."""
+
+    kind = "json_api"
+    Options = Options
+
+    def fetch(self, src: Source, opts: Options, ctx: FetchContext) -> list[Payload]:
+        """The answer's pages, or the files `path` names (a glob: in name order, page_2 before page_10).
+
+        Raises FetchError on HTTP failure, a pagination loop or an error answer (`error_path`).
+        """
+        if not src.url:
+            return _read_files(src, opts, ctx)
+        p = opts.pagination
+
+        def read(payload: Payload) -> tuple[Any, list]:
+            doc = load_json(payload)
+            _check_error(doc, payload, opts)
+            return doc, _records(doc, payload, opts)
+
+        if p is None:
+            payloads = fetch_pages(src.url, {}, opts, ctx, read, lambda page: None)
+            payloads[0].part = ""
+            return payloads
+        first, step = _paging(p)
+        return fetch_pages(src.url, first, opts, ctx, read, step, opts.max_pages)
+
+    def parse(self, src: Source, opts: Options, payloads: list[Payload]) -> Parsed:
+        """The records of all pages in order as a table (`_row` counts across pages); raise ParseError naming the page.
+        Pages are turned into rows one at a time (pages_to_table), so a backfill of millions of records fits."""
+        pages = [lambda p=payload: _records(load_json(p), p, opts) for payload in payloads]
+        return Parsed(pages_to_table(pages), notes=notes_of(payloads))

@@ -5,12 +5,11 @@ from typing import Any, Literal, Optional
 
 from pydantic import Field
 
-from connectors.base import FetchContext, HttpOptions, Parsed, Payload, http_get, records_to_table
+from connectors.base import Connector, FetchContext, HttpOptions, Parsed, Payload, http_get, records_to_table
 from connectors.json_api import load_json, where, with_params
-from ioc.config import Source
+from ioc.model import Source
 from ioc.errors import FetchError, ParseError
 
-NEEDS_LOCATION = False
 BASE_URLS = {
     "forecast": "https://api.open-meteo.com/v1/forecast",
     "air_quality": "https://air-quality-api.open-meteo.com/v1/air-quality",
@@ -40,40 +39,6 @@ class Options(HttpOptions):
     timezone: Optional[str] = Field(None, description="Time zone of the `time` column; none = the city's.")
 
 
-def fetch(src: Source, opts: Options, ctx: FetchContext) -> list[Payload]:
-    """The one JSON answer; raise FetchError on HTTP failure or an `error: true` answer (with its reason)."""
-    url = src.url or opts.base_url or BASE_URLS[opts.endpoint]
-    params = {
-        "latitude": ctx.city_lat if opts.latitude is None else opts.latitude,
-        "longitude": ctx.city_lon if opts.longitude is None else opts.longitude,
-        "hourly": ",".join(opts.hourly or HOURLY[opts.endpoint]),
-        "past_days": opts.past_days,
-        "forecast_days": opts.forecast_days,
-        "timezone": opts.timezone or ctx.timezone,
-    }
-    name = with_params(url, params)
-    resp = http_get(name, opts, ctx)
-    payload = Payload(resp.content, "json", meta={"url": name, "status": resp.status_code})
-    doc = load_json(payload)
-    if isinstance(doc, dict) and doc.get("error"):
-        raise FetchError(f"{name}: Open-Meteo refused the request: {doc.get('reason', 'no reason given')}")
-    return [payload]
-
-
-def parse(src: Source, opts: Options, payloads: list[Payload]) -> Parsed:
-    """One row per hour: `time` (ISO text in the requested zone), one column per variable, latitude, longitude.
-
-    Raises ParseError naming the URL when the `hourly` block is missing or its arrays differ in length.
-    """
-    records: list[dict] = []
-    for payload in payloads:
-        doc = load_json(payload)
-        # several coordinates in one request answer with a list of locations
-        for loc in doc if isinstance(doc, list) else [doc]:
-            records += _hours(loc, payload)
-    return Parsed(records_to_table(records))
-
-
 def _hours(loc: Any, payload: Payload) -> list[dict]:
     hourly = loc.get("hourly") if isinstance(loc, dict) else None
     times = hourly.get("time") if isinstance(hourly, dict) else None
@@ -87,3 +52,43 @@ def _hours(loc: Any, payload: Payload) -> list[dict]:
             raise ParseError(f"{where(payload)}: hourly.{var} has {n} values for {len(times)} times")
     point = {"latitude": loc.get("latitude"), "longitude": loc.get("longitude")}
     return [{"time": t, **{v: hourly[v][i] for v in variables}, **point} for i, t in enumerate(times)]
+
+
+class OpenMeteo(Connector):
+    """Hourly weather or air quality at the city (or a given point) from the Open-Meteo API, no key needed."""
+
+    kind = "open_meteo"
+    Options = Options
+    needs_location = False
+
+    def fetch(self, src: Source, opts: Options, ctx: FetchContext) -> list[Payload]:
+        """The one JSON answer; raise FetchError on HTTP failure or an `error: true` answer (with its reason)."""
+        url = src.url or opts.base_url or BASE_URLS[opts.endpoint]
+        params = {
+            "latitude": ctx.city_lat if opts.latitude is None else opts.latitude,
+            "longitude": ctx.city_lon if opts.longitude is None else opts.longitude,
+            "hourly": ",".join(opts.hourly or HOURLY[opts.endpoint]),
+            "past_days": opts.past_days,
+            "forecast_days": opts.forecast_days,
+            "timezone": opts.timezone or ctx.timezone,
+        }
+        name = with_params(url, params)
+        resp = http_get(name, opts, ctx)
+        payload = Payload(resp.content, "json", meta={"url": name, "status": resp.status_code})
+        doc = load_json(payload)
+        if isinstance(doc, dict) and doc.get("error"):
+            raise FetchError(f"{name}: Open-Meteo refused the request: {doc.get('reason', 'no reason given')}")
+        return [payload]
+
+    def parse(self, src: Source, opts: Options, payloads: list[Payload]) -> Parsed:
+        """One row per hour: `time` (ISO text in the requested zone), one column per variable, latitude, longitude.
+
+        Raises ParseError naming the URL when the `hourly` block is missing or its arrays differ in length.
+        """
+        records: list[dict] = []
+        for payload in payloads:
+            doc = load_json(payload)
+            # several coordinates in one request answer with a list of locations
+            for loc in doc if isinstance(doc, list) else [doc]:
+                records += _hours(loc, payload)
+        return Parsed(records_to_table(records))

@@ -5,30 +5,42 @@ import os
 import re
 from pathlib import Path
 from typing import Annotated, Any, Literal, Optional, Union
+from zoneinfo import ZoneInfo
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import BaseModel, Field, TypeAdapter, ValidationError, create_model, field_validator, model_validator
 
+from connectors import REGISTRY
+from connectors.base import Connector
 from ioc.errors import ConfigError
+from ioc.model import COLUMN_TYPES, IDENT, RESERVED_TABLES, Column, ConnectorOptions, Model, Names, Source
 
-COLUMN_TYPES = ("text", "integer", "double", "date", "timestamp", "boolean")
-IDENT = r"^[a-z_][a-z0-9_]*$"
-RESERVED_TABLES = {"dim_ward", "indicator", "indicator_value"}  # and every name starting with "_"
-
-
-class Model(BaseModel):
-    """Base for every config block: unknown keys are errors, not silently ignored."""
-
-    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+__all__ = ["COLUMN_TYPES", "IDENT", "RESERVED_TABLES", "Column", "ConnectorOptions", "Model", "Names", "Source",
+           "Config", "load_config", "parse_config", "parse_source"]
 
 
-class ConnectorOptions(Model):
-    """Base for each connector's `options` block (declared in the connector module)."""
+
+def _source_model(kind: str, conn: Connector) -> type[Source]:
+    """The model of a source of one connector kind: the common keys and that connector's typed `options`."""
+    return create_model(
+        f"{type(conn).__name__}Source", __base__=Source, __doc__=conn.summary,
+        connector=(Literal[kind], Field(description=f"`{kind}`")),  # type: ignore[valid-type]
+        options=(conn.Options, Field(default_factory=dict, validate_default=True,
+                                     description=f"Options of `{kind}` (see below).")),
+    )
 
 
-class Names(Model):
-    vi: str = Field(description="Vietnamese name.")
-    en: str = Field("", description="English name (falls back to Vietnamese).")
+# the source models by connector kind, and the union the config validates a source against by its `connector`
+SOURCE_MODELS: dict[str, type[Source]] = {kind: _source_model(kind, conn) for kind, conn in REGISTRY.items()}
+AnySource = Annotated[Union[tuple(SOURCE_MODELS.values())], Field(discriminator="connector")]  # type: ignore[valid-type]
+_SOURCE = TypeAdapter(AnySource)
+
+
+def parse_source(data: dict[str, Any], name: str = "") -> Source:
+    """One source from its config mapping (validated against its connector's model), named `name`."""
+    src = _SOURCE.validate_python(data)
+    src.name = name
+    return src
 
 
 class City(Model):
@@ -44,8 +56,6 @@ class City(Model):
     @field_validator("timezone")
     @classmethod
     def _known_tz(cls, v: str) -> str:
-        from zoneinfo import ZoneInfo
-
         try:
             ZoneInfo(v)
         except Exception as exc:  # ZoneInfoNotFoundError or ValueError
@@ -61,82 +71,6 @@ class Ward(Model):
     lon: float = Field(description="Approximate centroid longitude.")
     population: Optional[int] = Field(None, description="Resident population, for per-capita rates.")
     area_km2: Optional[float] = Field(None, description="Area in km².")
-
-
-class Column(Model):
-    type: Literal["text", "integer", "double", "date", "timestamp", "boolean"] = Field(
-        "text", description="Type the value must cast to; a value that does not is a reject."
-    )
-    required: bool = Field(False, description="An empty value is a reject; a payload without the column fails.")
-    min: Optional[float] = Field(None, description="Smallest allowed value (numbers).")
-    max: Optional[float] = Field(None, description="Largest allowed value (numbers).")
-    values: Optional[list[Any]] = Field(None, description="The only allowed values.")
-    description: str = Field("", description="What the column holds (shown in the catalog).")
-
-
-class Source(Model):
-    connector: str = Field(description="Connector kind: csv, excel, json_api, ckan, open_meteo, overpass, geojson.")
-    sector: str = Field(description="Sector code the data belongs to (see `sectors`).")
-    table: str = Field(description="Warehouse table the rows load into (`<sector>_<thing>`).")
-    description: str = Field("", description="What the source is, for the catalog.")
-    path: Optional[str] = Field(None, description="File path (relative to the config file).")
-    url: Optional[str] = Field(None, description="URL to fetch.")
-    mode: Literal["replace", "append", "upsert"] = Field(
-        "replace", description="replace the table, append rows, or upsert on `key`."
-    )
-    key: list[str] = Field(default_factory=list, description="Columns that identify a row; repeats in one payload are rejects.")
-    schedule: Optional[str] = Field(None, description="Cron expression in city time (`0 * * * *`); none = on demand only.")
-    enabled: bool = Field(True, description="A disabled source is never run by the scheduler or --all.")
-    rename: dict[str, str] = Field(default_factory=dict, description="Header text → column name.")
-    columns: dict[str, Column] = Field(default_factory=dict, description="The column contract.")
-    options: dict[str, Any] = Field(default_factory=dict, description="Connector options (see each connector).")
-    transform: Optional[str] = Field(
-        None, description="A DuckDB SELECT over `raw` (the parsed rows) shaping them before the contract."
-    )
-    sample: bool = Field(False, description="The data is embedded sample data (marked as such in the UI).")
-
-    # set by load_config: the source's key in `sources` and the config file's folder
-    name: str = Field("", exclude=True, description="(set from the key)")
-
-    @field_validator("table")
-    @classmethod
-    def _table_ident(cls, v: str) -> str:
-        if not re.match(IDENT, v):
-            raise ValueError("expected a snake_case identifier like env_air_hourly")
-        if v in RESERVED_TABLES or v.startswith("_"):
-            raise ValueError(f"{v!r} is reserved for the warehouse's own tables; name it <sector>_<thing>")
-        return v
-
-    @field_validator("columns")
-    @classmethod
-    def _column_idents(cls, v: dict[str, Column]) -> dict[str, Column]:
-        for name in v:
-            if not re.match(IDENT, name):
-                raise ValueError(f"column name {name!r}: expected a snake_case identifier")
-        return v
-
-    @field_validator("schedule")
-    @classmethod
-    def _cron(cls, v: Optional[str]) -> Optional[str]:
-        if v is None:
-            return v
-        from ioc.freshness import cron_trigger
-
-        try:
-            cron_trigger(v, "UTC")
-        except ValueError as exc:
-            raise ValueError(f"not a cron expression ({exc}); e.g. '0 6 * * *'") from exc
-        return v
-
-    @model_validator(mode="after")
-    def _location_and_key(self) -> "Source":
-        if self.mode == "upsert" and not self.key:
-            raise ValueError("mode upsert needs `key`")
-        return self
-
-    @property
-    def location(self) -> str:
-        return self.url or self.path or ""
 
 
 class Indicator(Model):
@@ -287,7 +221,7 @@ class Config(Model):
     scheduler: Scheduler = Field(default_factory=Scheduler, description="The scheduler.")
     maps: Maps = Field(default_factory=Maps, description="Maps: ward polygons and an optional basemap.")
     analyst: Analyst = Field(default_factory=Analyst, description="The analyst workbench: SQL console and exports.")
-    sources: dict[str, Source] = Field(default_factory=dict, description="Data sources by name.")
+    sources: dict[str, AnySource] = Field(default_factory=dict, description="Data sources by name.")
     indicators: list[Indicator] = Field(default_factory=list, description="The indicator layer.")
     # Reserved for later issues; shapes are defined there.
     alerts: list[dict[str, Any]] = Field(default_factory=list, description="Alert rules (reserved).")
@@ -325,7 +259,7 @@ class Config(Model):
     def sector_name(self, code: str, lang: str = "vi") -> str:
         for s in self.sectors:
             if s.code == code:
-                return getattr(s.name, lang) or s.name.vi
+                return s.name.get(lang)
         return code
 
     def ward(self, code: str) -> Optional[Ward]:
@@ -343,11 +277,16 @@ def config_path(explicit: Optional[str | os.PathLike] = None) -> Path:
 _MESSAGES = {
     "extra_forbidden": "unknown key",
     "missing": "required key is missing",
+    "union_tag_not_found": "required key is missing",
 }
 
 
 def _loc(loc: tuple) -> str:
-    return ".".join(str(p) for p in loc if p not in ("function-after", "function-before")) or "(top)"
+    """A pydantic error location as a dotted key, without the union's tag (`sources.x.csv.options` is
+    `sources.x.options`)."""
+    parts = [str(p) for i, p in enumerate(loc)
+             if p not in ("function-after", "function-before") and not (p in SOURCE_MODELS and i >= 2)]
+    return ".".join(parts) or "(top)"
 
 
 def _describe(err: dict) -> str:
@@ -357,6 +296,8 @@ def _describe(err: dict) -> str:
     if kind == "literal_error":
         expected = err.get("ctx", {}).get("expected", "")
         return f"expected one of {expected.replace(' or ', ', ')}, got {err.get('input')!r}"
+    if kind == "union_tag_invalid":
+        return f"expected one of {', '.join(sorted(REGISTRY))}, got {err.get('ctx', {}).get('tag')!r}"
     msg = err.get("msg", "invalid")
     msg = msg.removeprefix("Value error, ")
     if kind.endswith("_type") or kind.endswith("_parsing"):
@@ -367,56 +308,60 @@ def _describe(err: dict) -> str:
 
 
 def problems_from(exc: ValidationError, prefix: tuple = ()) -> list[str]:
-    return [f"{_loc(prefix + tuple(e['loc']))}: {_describe(e)}" for e in exc.errors()]
+    out = []
+    for e in exc.errors():
+        loc = prefix + tuple(e["loc"])
+        if e.get("type", "").startswith("union_tag_"):  # the tag is the source's `connector`
+            loc += ("connector",)
+        out.append(f"{_loc(loc)}: {_describe(e)}")
+    return out
+
+
+def cross_problems(cfg: Config) -> list[str]:
+    """What the model alone cannot see: names one part of the config gives that another must declare."""
+    problems = []
+    sectors = {s.code for s in cfg.sectors}
+    codes = {i.code for i in cfg.indicators}
+    wards = {w.code for w in cfg.wards}
+    for name, src in cfg.sources.items():
+        if REGISTRY[src.connector].needs_location and not src.location:
+            problems.append(f"sources.{name}: give `path` or `url`")
+        if sectors and src.sector not in sectors:
+            problems.append(f"sources.{name}.sector: unknown sector {src.sector!r} (see `sectors`)")
+        for k in src.key:
+            if src.columns and k not in src.columns:
+                problems.append(f"sources.{name}.key: {k!r} is not a declared column")
+    for i, ind in enumerate(cfg.indicators):
+        if sectors and ind.sector not in sectors:
+            problems.append(f"indicators.{i}.sector: unknown sector {ind.sector!r} (see `sectors`)")
+    for name, wall in cfg.kiosk.walls.items():
+        for i, p in enumerate(wall.panels):
+            where = f"kiosk.walls.{name}.panels.{i}"
+            if p.sector and p.sector not in sectors:
+                problems.append(f"{where}.sector: unknown sector {p.sector!r}")
+            for code in [*p.filters.indicators, *([p.filters.map] if p.filters.map else [])]:
+                if code not in codes:
+                    problems.append(f"{where}.filters: unknown indicator {code!r}")
+            if p.filters.ward and p.filters.ward not in wards:
+                problems.append(f"{where}.filters.ward: unknown ward {p.filters.ward!r}")
+    for i, th in enumerate(cfg.kiosk.attention.thresholds):
+        if th.indicator not in codes:
+            problems.append(f"kiosk.attention.thresholds.{i}.indicator: unknown indicator {th.indicator!r}")
+    return problems
 
 
 def parse_config(data: Any, path: Optional[Path] = None) -> Config:
     """Validate a loaded YAML document; raise ConfigError listing every problem by dotted key."""
-    from connectors import REGISTRY
-
     where = str(path) if path else "config"
     if not isinstance(data, dict):
         raise ConfigError(where, ["(top): expected a mapping of keys"])
-    problems: list[str] = []
     try:
         cfg = Config.model_validate(data)
     except ValidationError as exc:
-        problems = problems_from(exc)
-        cfg = None
-    # Connector names and their options are checked against the connector's own model.
-    for name, raw in (data.get("sources") or {}).items():
-        if not isinstance(raw, dict):
-            continue
-        kind = raw.get("connector")
-        if kind is None:
-            continue
-        if kind not in REGISTRY:
-            problems.append(f"sources.{name}.connector: expected one of {', '.join(sorted(REGISTRY))}, got {kind!r}")
-            continue
-        try:
-            REGISTRY[kind].Options.model_validate(raw.get("options") or {})
-        except ValidationError as exc:
-            problems += problems_from(exc, ("sources", name, "options"))
-        conn = REGISTRY[kind]
-        if getattr(conn, "NEEDS_LOCATION", True) and not (raw.get("path") or raw.get("url")):
-            problems.append(f"sources.{name}: give `path` or `url`")
-    if cfg is not None:
-        sectors = {s.code for s in cfg.sectors}
-        for name, src in cfg.sources.items():
-            if sectors and src.sector not in sectors:
-                problems.append(f"sources.{name}.sector: unknown sector {src.sector!r} (see `sectors`)")
-            for k in src.key:
-                if src.columns and k not in src.columns:
-                    problems.append(f"sources.{name}.key: {k!r} is not a declared column")
-        for i, ind in enumerate(cfg.indicators):
-            if sectors and ind.sector not in sectors:
-                problems.append(f"indicators.{i}.sector: unknown sector {ind.sector!r} (see `sectors`)")
-        from ioc.kiosk import wall_problems  # ioc.kiosk imports this module
-
-        problems += wall_problems(cfg)
+        raise ConfigError(where, problems_from(exc)) from None
+    problems = cross_problems(cfg)
     if problems:
         raise ConfigError(where, problems)
-    assert cfg is not None
     cfg.path = path
     for name, src in cfg.sources.items():
         src.name = name
@@ -436,16 +381,8 @@ def load_config(explicit: Optional[str | os.PathLike] = None) -> Config:
     return parse_config(data, path)
 
 
-def source_options(src: Source) -> ConnectorOptions:
-    from connectors import REGISTRY
-
-    return REGISTRY[src.connector].Options.model_validate(src.options)
-
-
 def config_reference() -> str:
     """Markdown reference of every config key, generated from the models' help texts."""
-    from connectors import REGISTRY
-
     out: list[str] = []
 
     def walk(model: type[BaseModel], prefix: str, seen: set) -> None:
@@ -465,8 +402,7 @@ def config_reference() -> str:
     walk(Config, "", set())
     for kind in sorted(REGISTRY):
         opts = REGISTRY[kind].Options
-        doc = (REGISTRY[kind].__doc__ or "").strip().splitlines()[0] if REGISTRY[kind].__doc__ else ""
-        out.append(f"\n### Connector `{kind}`\n\n{doc}\n")
+        out.append(f"\n### Connector `{kind}`\n\n{REGISTRY[kind].summary}\n")
         if opts.model_fields:
             out.append("| option | type | default | meaning |\n| --- | --- | --- | --- |")
             walk(opts, "options.", set())
@@ -484,18 +420,21 @@ def _is_list(ann: Any) -> bool:
 
 
 def _submodels(ann: Any) -> list[type[BaseModel]]:
+    if isinstance(ann, type) and issubclass(ann, Source):
+        return [Source]  # the keys every kind shares; each connector's options follow in a section of its own
     if isinstance(ann, type) and issubclass(ann, BaseModel):
         return [ann]
     out = []
     for a in getattr(ann, "__args__", ()) or ():
         out += _submodels(a)
-    return out
+    return list(dict.fromkeys(out))
 
 
 def _fmt_type(ann: Any) -> str:
     s = getattr(ann, "__name__", None) if isinstance(ann, type) else None
     s = s or str(ann).replace("typing.", "")
-    s = re.sub(r"\b(?:ioc\.config|connectors\.\w+)\.", "", s)
+    s = re.sub(r"Annotated\[Union\[[^\]]*\], [^\]]*\)\]", "Source", s)  # a source of any connector
+    s = re.sub(r"\b(?:ioc\.\w+|connectors\.\w+)\.", "", s)
     return s.replace("|", "\\|")
 
 

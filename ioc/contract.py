@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any, Optional
 
 import duckdb
 
-from ioc.config import Column, Source
+from ioc.model import Column, Source, TextFormat
 from ioc.errors import SourceError
 from ioc.warehouse import ident
 
@@ -45,7 +45,7 @@ class _Params:
         return f"${name}"
 
 
-def _typed(x: str, spec: Column, in_type: str, opts: dict, p: _Params, tz: str) -> str:
+def _typed(x: str, spec: Column, in_type: str, fmt: TextFormat, p: _Params, tz: str) -> str:
     """SQL typing the expression `x` (of DuckDB type in_type) as the column's contract type; NULL if it cannot."""
     text = in_type.startswith("VARCHAR")
     if spec.type == "text":  # blank is missing, as the CSV and Excel readers make it: "" must not pass `required`
@@ -55,10 +55,9 @@ def _typed(x: str, spec: Column, in_type: str, opts: dict, p: _Params, tz: str) 
         if not text:
             return f"TRY_CAST({x} AS {sql_t})"
         num = f"trim({x})"
-        thousands = opts.get("thousands")
-        if thousands:
-            num = f"replace({num}, {p.bind(thousands)}, '')"
-        if opts.get("decimal") == ",":
+        if fmt.thousands:
+            num = f"replace({num}, {p.bind(fmt.thousands)}, '')"
+        if fmt.decimal == ",":
             num = f"replace({num}, ',', '.')"
         if spec.type == "integer":  # "12.0" is 12, "12.5" is not an integer
             d = f"TRY_CAST({num} AS DOUBLE)"
@@ -68,10 +67,9 @@ def _typed(x: str, spec: Column, in_type: str, opts: dict, p: _Params, tz: str) 
         sql_t = "DATE" if spec.type == "date" else "TIMESTAMP"
         if not text:
             return f"TRY_CAST({x} AS {sql_t})"
-        fmt = opts.get("date_format")
         parts = []
-        if fmt:
-            parts.append(f"CAST(try_strptime(trim({x}), {p.bind(fmt)}) AS {sql_t})")
+        if fmt.date_format:
+            parts.append(f"CAST(try_strptime(trim({x}), {p.bind(fmt.date_format)}) AS {sql_t})")
         parts.append(f"TRY_CAST(trim({x}) AS {sql_t})")
         if spec.type == "date":
             parts.append(f"CAST(TRY_CAST(trim({x}) AS TIMESTAMP) AS DATE)")
@@ -122,7 +120,7 @@ def _reason(col: str, spec: Column, p: _Params) -> Optional[str]:
 
 
 def check(
-    con: duckdb.DuckDBPyConnection, src: Source, relation: str, opts: dict, timezone: str = "UTC"
+    con: duckdb.DuckDBPyConnection, src: Source, relation: str, fmt: TextFormat, timezone: str = "UTC"
 ) -> ContractResult:
     """Check `relation` (a table or view with the parsed, transformed rows) against the source's contract.
 
@@ -149,7 +147,7 @@ def check(
             outer.append(ident(c))
             continue
         raw = ident("_raw_" + c)
-        inner.append(f"{_typed(ident(c), spec, in_types[c], opts, p, timezone)} AS {ident(c)}")
+        inner.append(f"{_typed(ident(c), spec, in_types[c], fmt, p, timezone)} AS {ident(c)}")
         inner.append(f"nullif(trim(CAST({ident(c)} AS VARCHAR)), '') AS {raw}")
         err = ident("_err_" + c)
         reason = _reason(c, spec, p)
@@ -280,7 +278,7 @@ def _timestamp_format(con: duckdb.DuckDBPyConnection, d: "DirectRead", col: str,
 
 
 def load_direct(
-    con: duckdb.DuckDBPyConnection, src: Source, d: "DirectRead", into: str, opts: dict, timezone: str = "UTC",
+    con: duckdb.DuckDBPyConnection, src: Source, d: "DirectRead", into: str, tf: TextFormat, timezone: str = "UTC",
 ) -> DirectLoad:
     """Read, type and check a DirectRead in one pass into a new table `into` and find the rows that break a
     rule or that the reader could not read: their lines are returned, for the general path to read and
@@ -290,8 +288,8 @@ def load_direct(
     names = d.names
     if any(spec.required and c not in names for c, spec in src.columns.items()):
         raise DirectDeclined("a required column is missing")  # the general path names it
-    fmt = opts.get("date_format")
-    thousands = opts.get("thousands")  # the reader knows no thousands separator: such numbers are typed here
+    fmt = tf.date_format
+    thousands = tf.thousands  # the reader knows no thousands separator: such numbers are typed here
     p = _Params()
     reader_types = {n: "VARCHAR" for n in names}
     extra: dict[str, Any] = {}
@@ -325,7 +323,7 @@ def load_direct(
             reader_types[c] = "TIMESTAMP"
             typed[c] = x
         else:  # read as text, typed as the general path types it
-            t = _typed(text[c], spec, "VARCHAR", opts, p, timezone)
+            t = _typed(text[c], spec, "VARCHAR", tf, p, timezone)
             typed[c] = t
             flags.append(f"({text[c]} IS NOT NULL AND {t} IS NULL)")
     undeclared = [n for n in names if n not in src.columns]

@@ -11,7 +11,7 @@ import os
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Callable, Optional
 
@@ -19,9 +19,9 @@ import duckdb
 import pyarrow as pa
 
 from connectors import REGISTRY
-from connectors.base import DirectRead, FetchContext, Parsed, Payload
+from connectors.base import DirectRead, DirectReader, FetchContext, Parsed, Payload
 from ioc import indicators
-from ioc.config import Config, Source, source_options
+from ioc.config import Config, Source
 from ioc.contract import (
     ContractResult, DirectDeclined, check, drop_temp, keys_repeat, load_direct, settle_direct,
 )
@@ -130,30 +130,26 @@ class Ingestor:
         f = _Fetched(src, 0, time.time())
         try:
             conn = REGISTRY[src.connector]
-            opts = source_options(src)
+            opts = src.options
             payloads: list[Payload] = conn.fetch(src, opts, self.ctx)
             if not payloads:
                 raise SourceError(src.name, "the connector fetched nothing")
-            offer = getattr(conn, "direct", None)
-            if src.transform:  # a transform reads the parsed rows as `raw`
-                offer = None
+            # a transform reads the parsed rows as `raw`
+            reader = conn if isinstance(conn, DirectReader) and not src.transform else None
             paths = self._land(f, payloads)  # its checksum may still be running
-            f.direct = offer(src, opts, payloads) if offer is not None else None
+            f.direct = reader.direct(src, opts, payloads) if reader is not None else None
             if f.direct is not None:  # a count over the whole file, needed once the read is done: run beside it
-                f.direct.lines = self._aside.submit(f.direct.lines).result
+                f.direct = replace(f.direct, lines=self._aside.submit(f.direct.lines).result)
             f.landing = str(paths[0]) if len(paths) == 1 else f"{paths[0]} (+{len(paths) - 1} pages)"
             lineage_ready.wait()
             if self._unchanged(f, wait=False):
                 f.unchanged, f.previous, f.direct = True, self.ops.last_good(src.name), None
                 return f
-            if f.direct is not None:
-                f.direct.path = str(paths[0])  # DuckDB reads the landed copy, never the source again
             if f.direct is None:
                 f.parsed = conn.parse(src, opts, payloads)
             else:  # parsed only if the direct read finds something only the general path can report
                 f.parse = lambda: conn.parse(src, opts, payloads)
-                if hasattr(conn, "parse_lines"):
-                    f.parse_lines = lambda lines: conn.parse_lines(src, opts, payloads, lines)
+                f.parse_lines = lambda lines: reader.parse_lines(src, opts, payloads, lines)
         except IOCError as exc:
             f.error = _message(exc)
         except Exception as exc:  # a connector bug must not take the other sources down
@@ -170,7 +166,7 @@ class Ingestor:
             else:
                 landed = self.landing.save(f.src.name, pl.data, pl.ext, stamp, pl.part)
             f.landed.append(landed)
-            pl.meta["landing_path"] = str(landed.path)
+            pl.landed = landed.path
         return [landed.path for landed in f.landed]
 
     def _unchanged(self, f: _Fetched, wait: bool) -> bool:
@@ -295,7 +291,7 @@ class Ingestor:
                     except duckdb.Error as exc:
                         raise SourceError(src.name, f"transform failed: {_duck(exc)}") from exc
                     relation = "_shaped"
-                result = check(con, src, relation, src.options, self.cfg.city.timezone)
+                result = check(con, src, relation, src.options.text_format(), self.cfg.city.timezone)
                 self._write(con, src, result.good, result.params)
             if self._unchanged(f, wait=True):  # read before its checksum was known: now it is
                 raise _Unchanged()
@@ -374,7 +370,7 @@ class Ingestor:
         src, d = f.src, f.direct
         try:  # a transaction is open wherever this may raise
             con.execute("BEGIN")  # the read alone, committed into a stage: see settle_direct()
-            loaded = load_direct(con, src, d, STAGE, src.options, self.cfg.city.timezone)
+            loaded = load_direct(con, src, d, STAGE, src.options.text_format(), self.cfg.city.timezone)
             con.execute("COMMIT")
             con.execute("BEGIN")  # the load's transaction: _load commits it, or rolls it back and drops the stage
             settle_direct(con, STAGE, loaded)
@@ -388,7 +384,7 @@ class Ingestor:
                 parsed.notes = d.notes + [f"{n} row{'s' if n != 1 else ''} read again by the general path"]
                 con.register("raw", parsed.table)
                 try:
-                    some = check(con, src, "raw", src.options, self.cfg.city.timezone)
+                    some = check(con, src, "raw", src.options.text_format(), self.cfg.city.timezone)
                     con.execute(f"INSERT INTO {STAGE} BY NAME {some.good}", some.params)
                     drop_temp(con)
                 finally:

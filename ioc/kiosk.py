@@ -51,28 +51,6 @@ def pinned(wall: KioskWall, page: Optional[str]) -> Optional[int]:
     return next((i for i, p in enumerate(wall.panels) if p.name.lower() == page), None)
 
 
-def wall_problems(cfg: Config) -> list[str]:
-    """Kiosk settings that name things the config does not have (sectors, indicators, wards)."""
-    sectors = {s.code for s in cfg.sectors}
-    codes = {i.code for i in cfg.indicators}
-    wards = {w.code for w in cfg.wards}
-    out = []
-    for name, wall in cfg.kiosk.walls.items():
-        for i, p in enumerate(wall.panels):
-            where = f"kiosk.walls.{name}.panels.{i}"
-            if p.sector and p.sector not in sectors:
-                out.append(f"{where}.sector: unknown sector {p.sector!r}")
-            for code in [*p.filters.indicators, *([p.filters.map] if p.filters.map else [])]:
-                if code not in codes:
-                    out.append(f"{where}.filters: unknown indicator {code!r}")
-            if p.filters.ward and p.filters.ward not in wards:
-                out.append(f"{where}.filters.ward: unknown ward {p.filters.ward!r}")
-    for i, th in enumerate(cfg.kiosk.attention.thresholds):
-        if th.indicator not in codes:
-            out.append(f"kiosk.attention.thresholds.{i}.indicator: unknown indicator {th.indicator!r}")
-    return out
-
-
 @dataclass(frozen=True)
 class Item:
     """One entry of the attention strip; level 'alert' (red) or 'warn' (amber)."""

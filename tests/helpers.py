@@ -7,14 +7,13 @@ import time
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from types import ModuleType
 from typing import Any, Callable, Optional, Union
 from urllib.parse import parse_qs, urlsplit
 
 import pyarrow as pa
 import pytest
 
-from connectors.base import FetchContext, Parsed
+from connectors.base import Connector, FetchContext, Parsed
 from ioc.config import Source
 
 FIXTURES = Path(__file__).parent / "fixtures"
@@ -153,6 +152,7 @@ class Sleeps(list):
 
 
 def source(connector: str, **kw: Any) -> Source:
+    """A source named "x" (sector env, table t) of a connector kind; its options are the test's to give."""
     src = Source(connector=connector, sector="env", table="t", **kw)
     src.name = "x"
     return src
@@ -163,10 +163,10 @@ def context(base_dir: Path, sleeps: Optional[Sleeps] = None, **kw: Any) -> Fetch
     return FetchContext(base_dir=base_dir, sleep=sleeps if sleeps is not None else Sleeps(), **kw)
 
 
-def run(module: ModuleType, src: Source, options: dict, ctx: FetchContext) -> Parsed:
-    """Fetch and parse a source with a connector module, as the ingest would."""
-    opts = module.Options.model_validate(options)
-    return module.parse(src, opts, module.fetch(src, opts, ctx))
+def run(conn: Connector, src: Source, options: dict, ctx: FetchContext) -> Parsed:
+    """Fetch and parse a source with a connector, as the ingest would."""
+    opts = conn.Options.model_validate(options)
+    return conn.parse(src, opts, conn.fetch(src, opts, ctx))
 
 
 def col(table: pa.Table, name: str) -> list:
@@ -240,7 +240,10 @@ def contract_rows(
 
     with duckdb.connect() as con:
         con.register("raw", table)
-        res = check(con, src, "raw", options if options is not None else src.options, timezone)
+        from connectors import REGISTRY
+
+        opts = src.options if options is None else REGISTRY[src.connector].Options.model_validate(options)
+        res = check(con, src, "raw", opts.text_format(), timezone)
         cur = con.execute(res.good, res.params)
         names = [d[0] for d in cur.description]
         good = [dict(zip(names, row)) for row in cur.fetchall()]

@@ -40,7 +40,7 @@ def run(folder: Path, text, source: dict, direct: bool, monkeypatch) -> dict:
     spec = {"connector": "csv", "sector": "env", "table": "t", "path": "in.csv", "columns": COLUMNS} | source
     cfg = load_config(write_config(folder, {"s": spec}))
     if not direct:
-        monkeypatch.setattr(csv_connector, "direct", lambda *a: None)
+        monkeypatch.setattr(csv_connector.Csv, "direct", lambda *a: None)
     texts = text if isinstance(text, list) else [text]
     results = []
     for t in texts:
@@ -240,7 +240,7 @@ def test_every_sample_csv_source_loads_the_same_either_way(tmp_path, monkeypatch
         cfg = load_config(config)
         names = [n for n, s in cfg.sources.items() if s.connector == "csv" and s.enabled]
         if not direct:
-            monkeypatch.setattr(csv_connector, "direct", lambda *a: None)
+            monkeypatch.setattr(csv_connector.Csv, "direct", lambda *a: None)
         res = ingest(cfg, names)
         tables = sorted({cfg.sources[n].table for n in names})
         seen[direct] = {

@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 import connectors
+from connectors.base import Connector, DirectReader
 from ioc.config import ConnectorOptions
 from tests.helpers import ROOT
 
@@ -57,18 +58,22 @@ def connector_modules() -> list[str]:
 
 
 def test_every_connector_module_is_registered_under_its_name():
-    registry = {name: module.__name__ for name, module in connectors.REGISTRY.items()}
+    registry = {name: type(conn).__module__ for name, conn in connectors.REGISTRY.items()}
     assert registry == {name: f"connectors.{name}" for name in connector_modules()}
+    assert all(conn.kind == name for name, conn in connectors.REGISTRY.items())
 
 
 @pytest.mark.parametrize("name", connector_modules())
 def test_a_connector_has_options_fetch_parse_and_a_docstring(name):
     module = importlib.import_module(f"connectors.{name}")
     assert (module.__doc__ or "").strip(), f"connectors/{name}.py has no docstring"
-    assert issubclass(module.Options, ConnectorOptions)
-    assert callable(module.fetch) and callable(module.parse)
-    assert list(inspect.signature(module.fetch).parameters) == ["src", "opts", "ctx"]
-    assert list(inspect.signature(module.parse).parameters) == ["src", "opts", "payloads"]
+    conn = connectors.REGISTRY[name]
+    assert isinstance(conn, Connector) and conn.summary
+    assert issubclass(conn.Options, ConnectorOptions)
+    assert list(inspect.signature(conn.fetch).parameters) == ["src", "opts", "ctx"]
+    assert list(inspect.signature(conn.parse).parameters) == ["src", "opts", "payloads"]
+    if isinstance(conn, DirectReader):  # a declared capability, with both of its methods
+        assert list(inspect.signature(conn.parse_lines).parameters) == ["src", "opts", "payloads", "lines"]
 
 
 def test_every_ui_text_exists_in_both_languages():

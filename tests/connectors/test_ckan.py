@@ -10,6 +10,8 @@ from connectors import ckan
 from ioc.errors import FetchError
 from tests.helpers import FIXTURES, Reply, col, context, run, source
 
+CKAN = ckan.Ckan()
+
 RESOURCE = "7f3c1c2e-0000-4000-8000-00000000beef"
 ACTION = "/api/3/action/datastore_search"
 FIELDS = [{"id": "_id", "type": "int"}, {"id": "ma_phuong", "type": "text"}, {"id": "so_ho_so", "type": "numeric"}]
@@ -44,8 +46,8 @@ def test_pages_until_total(http_server, tmp_path):
     http_server.script(ACTION, datastore)
     src = source("ckan", url=http_server.url("/"))
     opts = ckan.Options.model_validate({"resource_id": RESOURCE, "page_size": 2})
-    payloads = ckan.fetch(src, opts, context(tmp_path))
-    parsed = ckan.parse(src, opts, payloads)
+    payloads = CKAN.fetch(src, opts, context(tmp_path))
+    parsed = CKAN.parse(src, opts, payloads)
     assert [p.part for p in payloads] == ["p0001", "p0002", "p0003"]
     assert [(r.arg("resource_id"), r.arg("limit"), r.arg("offset")) for r in http_server.requests] == [
         (RESOURCE, "2", "0"),
@@ -61,7 +63,7 @@ def test_pages_until_total(http_server, tmp_path):
 
 def test_an_empty_resource_is_one_empty_page(http_server, tmp_path):
     http_server.script(ACTION, Reply({"success": True, "result": {"records": [], "total": 0, "fields": FIELDS}}))
-    parsed = run(ckan, source("ckan", url=http_server.url()), {"resource_id": RESOURCE}, context(tmp_path))
+    parsed = run(CKAN, source("ckan", url=http_server.url()), {"resource_id": RESOURCE}, context(tmp_path))
     assert parsed.table.num_rows == 0
     assert len(http_server.requests) == 1
 
@@ -72,7 +74,7 @@ def test_a_portal_capping_the_page_size_still_reads_everything(http_server, tmp_
         return datastore(req)
 
     http_server.script(ACTION, capped)
-    parsed = run(ckan, source("ckan", url=http_server.url()), {"resource_id": RESOURCE, "page_size": 100}, context(tmp_path))
+    parsed = run(CKAN, source("ckan", url=http_server.url()), {"resource_id": RESOURCE, "page_size": 100}, context(tmp_path))
     assert [r.arg("offset") for r in http_server.requests] == ["0", "2", "4"]
     assert parsed.table.num_rows == 5
 
@@ -89,7 +91,7 @@ def test_success_false_fails_with_ckans_message(http_server, tmp_path, status, w
     body = json.loads((FIXTURES / "ckan_not_found.json").read_text(encoding="utf-8"))
     http_server.script(ACTION, Reply(body, status))
     with pytest.raises(FetchError) as exc:
-        run(ckan, source("ckan", url=http_server.url()), {"resource_id": RESOURCE}, context(tmp_path))
+        run(CKAN, source("ckan", url=http_server.url()), {"resource_id": RESOURCE}, context(tmp_path))
     assert str(exc.value).startswith(http_server.url(ACTION))
     assert words in str(exc.value)
     assert "Not found: Resource" in str(exc.value)
@@ -100,7 +102,7 @@ def test_a_validation_error_shows_its_fields(http_server, tmp_path):
     body = {"success": False, "error": {"__type": "Validation Error", "offset": ["Must be a natural number"]}}
     http_server.script(ACTION, Reply(body))
     with pytest.raises(FetchError, match=r'Validation Error: \{"offset": \["Must be a natural number"\]\}'):
-        run(ckan, source("ckan", url=http_server.url()), {"resource_id": RESOURCE}, context(tmp_path))
+        run(CKAN, source("ckan", url=http_server.url()), {"resource_id": RESOURCE}, context(tmp_path))
 
 
 def test_resource_id_is_required():

@@ -12,6 +12,8 @@ from connectors.base import Parsed
 from ioc.errors import ParseError
 from tests.helpers import FIXTURES, col, context, contract_rows, run, source
 
+CSV = csv.Csv()
+
 GSO_RENAME = {
     "Đơn vị hành chính": "unit",  # the file writes the look-alike Ð (U+00D0)
     "2022 Nam": "male_2022",
@@ -23,7 +25,7 @@ GSO_OPTIONS = {"header_rows": 2, "na_values": [".."], "drop_rows_matching": "^(T
 
 
 def read(path: str, options: dict | None = None, base: Path = FIXTURES, **kw) -> Parsed:
-    return run(csv, source("csv", path=path, **kw), options or {}, context(base))
+    return run(CSV, source("csv", path=path, **kw), options or {}, context(base))
 
 
 def read_text(tmp_path: Path, text: str, options: dict | None = None, **kw) -> Parsed:
@@ -57,7 +59,7 @@ def test_excel_unicode_text_export():
     rename = {"Mã phường": "ward_code", "Tên phường": "ward", "Số hồ sơ": "dossiers", "Ngày nhận": "received_on"}
     columns = {"ward_code": {}, "ward": {}, "dossiers": {"type": "integer"}, "received_on": {"type": "date"}}
     src = source("csv", path="one_stop_unicode.txt", rename=rename, columns=columns)
-    parsed = run(csv, src, {}, context(FIXTURES))
+    parsed = run(CSV, src, {}, context(FIXTURES))
     assert parsed.notes == ["header at row 1; encoding utf-16; delimiter '\\t'"]
     assert col(parsed.table, "ward") == ["Hiệp Thành", "Phú Lợi", "Phú Cường, trung tâm"]
     good, rejects = contract_rows(src, parsed.table, {"date_format": "%d/%m/%Y"})
@@ -79,7 +81,7 @@ def test_decimal_comma_and_thousands_dot():
     columns = {"item": {"required": True}, "unit": {}, "plan": {"type": "double"}, "actual": {"type": "double"}}
     src = source("csv", path="budget_decimal_comma.csv", rename=rename, columns=columns)
     options = {"decimal": ",", "thousands": "."}
-    good, rejects = contract_rows(src, run(csv, src, options, context(FIXTURES)).table, options)
+    good, rejects = contract_rows(src, run(CSV, src, options, context(FIXTURES)).table, options)
     assert [(g["plan"], g["actual"]) for g in good] == [(4250.5, 2130.75), (12000.0, 5432.1), (1200.0, 615.0)]
     assert rejects == []
 
@@ -219,9 +221,9 @@ def test_a_large_file_reads_the_same_by_duckdb_and_by_python(tmp_path, reader_ca
     assert len(data) > csv.HEAD_BYTES
     src = source("csv", path="big.csv", **BIG)
     opts = csv.Options.model_validate(BIG_OPTIONS)
-    payloads = csv.fetch(src, opts, context(tmp_path))
-    payloads[0].meta["landing_path"] = str(tmp_path / "big.csv")  # as the ingest does: DuckDB reads the file itself
-    fast = csv.parse(src, opts, payloads)
+    payloads = CSV.fetch(src, opts, context(tmp_path))
+    payloads[0].landed = tmp_path / "big.csv"  # as the ingest does: DuckDB reads the file itself
+    fast = CSV.parse(src, opts, payloads)
     assert reader_calls == []
     assert fast.table.to_pylist() == expected(rows, 3)
     assert [(r.row, r.value) for r in fast.rejects] == [(2503, "thừa")]

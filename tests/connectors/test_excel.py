@@ -11,6 +11,8 @@ from connectors.base import Parsed, Payload
 from ioc.errors import ParseError
 from tests.helpers import FIXTURES, col, context, contract_rows, run, source
 
+EXCEL = excel.Excel()
+
 RENAME = {
     "Lĩnh vực": "field",
     "Mã phường": "ward_code",
@@ -37,7 +39,7 @@ def report(**options) -> tuple[Parsed, list[dict], list[tuple]]:
     """The fixture report parsed with OPTIONS changed by `options`, and its rows under the contract."""
     opts = {k: v for k, v in {**OPTIONS, **options}.items() if v is not None}
     src = source("excel", path="dossier_report.xlsx", rename=RENAME, columns=COLUMNS)
-    parsed = run(excel, src, opts, context(FIXTURES))
+    parsed = run(EXCEL, src, opts, context(FIXTURES))
     good, rejects = contract_rows(src, parsed.table, opts)
     return parsed, good, rejects
 
@@ -108,7 +110,7 @@ def test_a_missing_sheet(sheet, message):
 def test_not_a_workbook():
     src = source("excel", path="gso_population.csv")
     with pytest.raises(ParseError, match=r"not a readable \.xlsx workbook"):
-        excel.parse(src, excel.Options(), [Payload((FIXTURES / "gso_population.csv").read_bytes(), "xlsx")])
+        EXCEL.parse(src, excel.Options(), [Payload((FIXTURES / "gso_population.csv").read_bytes(), "xlsx")])
 
 
 def test_a_unit_row_above_a_merged_header_is_not_taken_for_it():
@@ -131,7 +133,7 @@ def test_a_unit_row_above_a_merged_header_is_not_taken_for_it():
     wb.save(buf)
     rename = {"Lĩnh vực": "field", "Mã phường": "ward_code", "Ngày": "day", "Tiếp nhận": "received",
               "Trễ hạn": "late", "Đúng hạn Số": "on_time", "Đúng hạn Tỷ lệ": "on_time_pct"}
-    parsed = excel.parse(source("excel", rename=rename), excel.Options(header_rows=2),
+    parsed = EXCEL.parse(source("excel", rename=rename), excel.Options(header_rows=2),
                          [Payload(buf.getvalue(), "xlsx")])
     assert parsed.notes == ["sheet 0: header at row 3"]
     assert {k: v for k, v in parsed.table.to_pylist()[0].items()} == {

@@ -9,9 +9,11 @@ from connectors import geojson
 from ioc.errors import FetchError, ParseError
 from tests.helpers import FIXTURES, Reply, col, context, run, source
 
+GEOJSON = geojson.GeoJson()
+
 
 def test_features_become_rows_with_centroids():
-    parsed = run(geojson, source("geojson", path="wards.geojson"), {}, context(FIXTURES))
+    parsed = run(GEOJSON, source("geojson", path="wards.geojson"), {}, context(FIXTURES))
     t = parsed.table
     assert t.column_names == [
         "code", "name", "population", "geometry", "geometry_type", "centroid_lat", "centroid_lon", "tags", "_row",
@@ -30,13 +32,13 @@ def test_features_become_rows_with_centroids():
 
 
 def test_id_property_is_filled_from_the_feature_id():
-    parsed = run(geojson, source("geojson", path="wards.geojson"), {"id_property": "code"}, context(FIXTURES))
+    parsed = run(GEOJSON, source("geojson", path="wards.geojson"), {"id_property": "code"}, context(FIXTURES))
     assert col(parsed.table, "code") == ["19909", "19918", "19924"]
 
 
 def test_reads_from_a_url(http_server, tmp_path):
     http_server.script("/wards.geojson", Reply((FIXTURES / "wards.geojson").read_bytes()))
-    parsed = run(geojson, source("geojson", url=http_server.url("/wards.geojson")), {}, context(tmp_path))
+    parsed = run(GEOJSON, source("geojson", url=http_server.url("/wards.geojson")), {}, context(tmp_path))
     assert col(parsed.table, "name") == ["Phú Hội", "Vĩnh Ninh", "Phước Vĩnh"]
 
 
@@ -57,14 +59,14 @@ def test_reads_from_a_url(http_server, tmp_path):
 def test_an_unreadable_file_names_it(tmp_path, text, words):
     (tmp_path / "bad.geojson").write_text(text, encoding="utf-8")
     with pytest.raises(ParseError) as exc:
-        run(geojson, source("geojson", path="bad.geojson"), {}, context(tmp_path))
+        run(GEOJSON, source("geojson", path="bad.geojson"), {}, context(tmp_path))
     assert str(exc.value).startswith(str(tmp_path / "bad.geojson"))
     assert words in str(exc.value)
 
 
 def test_a_missing_file_is_a_fetch_error(tmp_path):
     with pytest.raises(FetchError, match="nowhere.geojson"):
-        run(geojson, source("geojson", path="nowhere.geojson"), {}, context(tmp_path))
+        run(GEOJSON, source("geojson", path="nowhere.geojson"), {}, context(tmp_path))
 
 
 @pytest.mark.parametrize(

@@ -10,6 +10,8 @@ from connectors import overpass
 from ioc.errors import FetchError
 from tests.helpers import FIXTURES, Reply, col, context, recorded, run, source
 
+OVERPASS = overpass.Overpass()
+
 QUERY = '[out:json][timeout:25];\nnwr["amenity"~"hospital|marketplace|school"](16.40,107.52,16.52,107.65);\nout center;'
 
 
@@ -20,7 +22,7 @@ def answer(name):
 def test_nodes_and_ways_with_center_become_rows(http_server, tmp_path):
     http_server.script("/api/interpreter", answer("overpass_pois.json"))
     src = source("overpass", url=http_server.url("/api/interpreter"))
-    parsed = run(overpass, src, {"query": QUERY, "tags": ["amenity", "name:en", "opening_hours"]}, context(tmp_path))
+    parsed = run(OVERPASS, src, {"query": QUERY, "tags": ["amenity", "name:en", "opening_hours"]}, context(tmp_path))
     (req,) = http_server.requests
     assert req.method == "POST"
     assert req.form() == {"data": [QUERY]}
@@ -42,7 +44,7 @@ def test_nodes_and_ways_with_center_become_rows(http_server, tmp_path):
 
 def test_the_default_endpoint_can_be_replaced(http_server, tmp_path):
     http_server.script("/interpreter", answer("overpass_pois.json"))
-    parsed = run(overpass, source("overpass"), {"query": QUERY, "endpoint": http_server.url("/interpreter")}, context(tmp_path))
+    parsed = run(OVERPASS, source("overpass"), {"query": QUERY, "endpoint": http_server.url("/interpreter")}, context(tmp_path))
     assert col(parsed.table, "healthcare") == ["hospital", None, None]
     assert col(parsed.table, "addr_street") == ["Lê Lợi", None, None]
 
@@ -59,13 +61,13 @@ def test_a_runtime_error_remark_fails(http_server, tmp_path, body, line):
     http_server.script("/api/interpreter", Reply(body()))
     src = source("overpass", url=http_server.url("/api/interpreter"))
     with pytest.raises(FetchError, match=rf'/api/interpreter: Overpass: runtime error: Query timed out in "query" at line {line}'):
-        run(overpass, src, {"query": QUERY}, context(tmp_path))
+        run(OVERPASS, src, {"query": QUERY}, context(tmp_path))
 
 
 def test_another_remark_is_a_note(http_server, tmp_path):
     body = {"elements": [], "remark": "runtime remark: Timeout while resolving areas."}
     http_server.script("/api/interpreter", Reply(body))
-    parsed = run(overpass, source("overpass", url=http_server.url("/api/interpreter")), {"query": QUERY}, context(tmp_path))
+    parsed = run(OVERPASS, source("overpass", url=http_server.url("/api/interpreter")), {"query": QUERY}, context(tmp_path))
     assert parsed.notes == ["Overpass: runtime remark: Timeout while resolving areas."]
     assert parsed.table.num_rows == 0
     assert "lat" in parsed.table.column_names
@@ -94,7 +96,7 @@ def test_bad_options(options, words):
 )
 def test_replays_recorded_answers(http_server, tmp_path, name, ids, lats, dropped):
     http_server.script("/api/interpreter", Reply(recorded(f"overpass/{name}").read_bytes()))
-    parsed = run(overpass, source("overpass", url=http_server.url("/api/interpreter")), {"query": QUERY}, context(tmp_path))
+    parsed = run(OVERPASS, source("overpass", url=http_server.url("/api/interpreter")), {"query": QUERY}, context(tmp_path))
     assert col(parsed.table, "osm_id") == ids
     assert col(parsed.table, "lat") == lats
     assert parsed.dropped == dropped

@@ -1,0 +1,132 @@
+"""The config's shared building blocks (names, columns, a source's common keys, connector options): a leaf
+module that connectors and the config model both import, so neither imports the other's internals."""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Any, Literal, Optional
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
+
+from ioc.freshness import cron_trigger
+
+COLUMN_TYPES = ("text", "integer", "double", "date", "timestamp", "boolean")
+IDENT = r"^[a-z_][a-z0-9_]*$"
+RESERVED_TABLES = {"dim_ward", "indicator", "indicator_value"}  # and every name starting with "_"
+
+
+class Model(BaseModel):
+    """Base for every config block: unknown keys are errors, not silently ignored."""
+
+    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+
+
+class Names(Model):
+    """A name in the city's two languages: Vietnamese first, English second."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    vi: str = Field(description="Vietnamese name.")
+    en: str = Field("", description="English name (falls back to Vietnamese).")
+
+    def get(self, lang: str) -> str:
+        """The name in `lang`, else the Vietnamese one."""
+        return (self.en or self.vi) if lang == "en" else self.vi
+
+    def format(self, **kw: Any) -> "Names":
+        """Both names with their `{placeholders}` filled."""
+        return Names(vi=self.vi.format(**kw), en=(self.en or self.vi).format(**kw))
+
+
+@dataclass(frozen=True)
+class TextFormat:
+    """How numbers and dates are written in a payload's text cells, as the contract reads them."""
+
+    decimal: str = "."
+    thousands: Optional[str] = None
+    date_format: Optional[str] = None
+
+
+class ConnectorOptions(Model):
+    """Base for each connector's `options` block (declared in the connector module)."""
+
+    def text_format(self) -> TextFormat:
+        """How this source writes numbers and dates as text; machine formats by default."""
+        return TextFormat()
+
+
+class Column(Model):
+    type: Literal["text", "integer", "double", "date", "timestamp", "boolean"] = Field(
+        "text", description="Type the value must cast to; a value that does not is a reject."
+    )
+    required: bool = Field(False, description="An empty value is a reject; a payload without the column fails.")
+    min: Optional[float] = Field(None, description="Smallest allowed value (numbers).")
+    max: Optional[float] = Field(None, description="Largest allowed value (numbers).")
+    values: Optional[list[Any]] = Field(None, description="The only allowed values.")
+    description: str = Field("", description="What the column holds (shown in the catalog).")
+
+
+class Source(Model):
+    """What every source declares, whatever its connector: where the data is, where it goes, its contract."""
+
+    connector: str = Field(description="Connector kind (see the connectors below).")
+    sector: str = Field(description="Sector code the data belongs to (see `sectors`).")
+    table: str = Field(description="Warehouse table the rows load into (`<sector>_<thing>`).")
+    description: str = Field("", description="What the source is, for the catalog.")
+    path: Optional[str] = Field(None, description="File path (relative to the config file).")
+    url: Optional[str] = Field(None, description="URL to fetch.")
+    mode: Literal["replace", "append", "upsert"] = Field(
+        "replace", description="replace the table, append rows, or upsert on `key`."
+    )
+    key: list[str] = Field(default_factory=list, description="Columns that identify a row; repeats in one payload are rejects.")
+    schedule: Optional[str] = Field(None, description="Cron expression in city time (`0 * * * *`); none = on demand only.")
+    enabled: bool = Field(True, description="A disabled source is never run by the scheduler or --all.")
+    rename: dict[str, str] = Field(default_factory=dict, description="Header text → column name.")
+    columns: dict[str, Column] = Field(default_factory=dict, description="The column contract.")
+    options: ConnectorOptions = Field(default_factory=ConnectorOptions,
+                                      description="Connector options (see each connector below).")
+    transform: Optional[str] = Field(
+        None, description="A DuckDB SELECT over `raw` (the parsed rows) shaping them before the contract."
+    )
+    sample: bool = Field(False, description="The data is embedded sample data (marked as such in the UI).")
+
+    # set by the config: the source's key in `sources`
+    name: str = Field("", exclude=True, description="(set from the key)")
+
+    @field_validator("table")
+    @classmethod
+    def _table_ident(cls, v: str) -> str:
+        if not re.match(IDENT, v):
+            raise ValueError("expected a snake_case identifier like env_air_hourly")
+        if v in RESERVED_TABLES or v.startswith("_"):
+            raise ValueError(f"{v!r} is reserved for the warehouse's own tables; name it <sector>_<thing>")
+        return v
+
+    @field_validator("columns")
+    @classmethod
+    def _idents(cls, v: dict, info: ValidationInfo) -> dict:
+        for name in v:
+            if not re.match(IDENT, name):
+                raise ValueError(f"{info.field_name.rstrip('s')} name {name!r}: expected a snake_case identifier")
+        return v
+
+    @field_validator("schedule")
+    @classmethod
+    def _cron(cls, v: Optional[str]) -> Optional[str]:
+        if v is None:
+            return v
+        try:
+            cron_trigger(v, "UTC")
+        except ValueError as exc:
+            raise ValueError(f"not a cron expression ({exc}); e.g. '0 6 * * *'") from exc
+        return v
+
+    @model_validator(mode="after")
+    def _key(self) -> "Source":
+        if self.mode == "upsert" and not self.key:
+            raise ValueError("mode upsert needs `key`")
+        return self
+
+    @property
+    def location(self) -> str:
+        return self.url or self.path or ""
