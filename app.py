@@ -17,16 +17,10 @@ PAGES = [
     ("pages/overview.py", "nav.overview", "overview", ":material/dashboard:", "nav.city"),
     ("pages/ward.py", "nav.ward", "ward", ":material/location_city:", "nav.city"),
     ("pages/public_reports.py", "nav.public", "phan-anh", ":material/campaign:", "nav.city"),
-    ("pages/environment.py", "nav.environment", "environment", ":material/air:", "nav.sectors"),
     ("pages/catalog.py", "nav.catalog", "catalog", ":material/dataset:", "nav.data"),
     ("pages/explorer.py", "nav.explorer", "explorer", ":material/query_stats:", "nav.data"),
     ("pages/sql_console.py", "nav.sql_console", "sql", ":material/terminal:", "nav.data"),
 ]
-
-
-# sectors whose page is a module of its own (by the url path of its PAGES entry); every other sector
-# gets the page built from the indicator layer (ioc.ui.sector)
-SECTOR_PAGES = {"env": "environment"}
 
 
 def _sector_page(code: str):
@@ -41,20 +35,15 @@ def _sector_page(code: str):
 
 def build_navigation(lang: str, cfg):
     sections: dict[str, list] = {}
-    own = {}
     for i, (path, title, url, icon, section) in enumerate(PAGES):
         page = st.Page(path, title=i18n.t(title, lang), url_path=url, icon=icon, default=i == 0)
-        if section == "nav.sectors":
-            own[url] = page
-            continue
         sections.setdefault(i18n.t(section, lang), []).append(page)
-    sector_pages = []
-    for s in cfg.sectors:
-        if s.code in SECTOR_PAGES:
-            sector_pages.append(own[SECTOR_PAGES[s.code]])
-        else:
-            sector_pages.append(st.Page(_sector_page(s.code), title=getattr(s.name, lang) or s.name.vi,
-                                        url_path=s.code, icon=s.icon or ":material/insights:"))
+    # a sector's page: a module of its own when its declaration names one, else built from the declaration
+    sector_pages = [
+        st.Page(f"pages/{s.page}.py" if s.page else _sector_page(s.code), title=s.name.get(lang),
+                url_path=s.page or s.code, icon=s.icon or ":material/insights:")
+        for s in cfg.sectors
+    ]
     # the sectors come right after the city's pages, before the analysts' tools
     ordered = {}
     for name, pages in sections.items():

@@ -24,7 +24,7 @@ sys.path.insert(0, str(ROOT))
 
 from ioc import aqi  # noqa: E402
 from ioc.config import load_config  # noqa: E402
-from ioc.queries import breakdowns, places  # noqa: E402
+from ioc.queries import breakdowns, places, present  # noqa: E402
 from ioc.queries import catalog as qc  # noqa: E402
 from ioc.queries import environment as qe  # noqa: E402
 from ioc.queries import indicators as qi  # noqa: E402
@@ -57,7 +57,7 @@ def calls(con: duckdb.DuckDBPyConnection, cfg) -> list[tuple[str, callable]]:
     ]
     for s in cfg.sectors:
         inds = [i for i in cfg.indicators if i.sector == s.code]
-        if not inds or s.code == "env":
+        if not inds or s.page:
             continue
         codes = tuple(i.code for i in inds)
         first, end = qi.period_range(con, codes)
@@ -72,12 +72,13 @@ def calls(con: duckdb.DuckDBPyConnection, cfg) -> list[tuple[str, callable]]:
             (f"{s.code}: indicators.ward_latest", lambda c, h=head: qi.ward_latest(c, h)),
             (f"{s.code}: indicators.values(all)", lambda c, codes=codes, b=begin, e=end: qi.values(c, codes, None, b, e)),
         ]
-        for spec in breakdowns.available(con, s.code):
+        tables = present(con, [v.table for v in s.views()])
+        for spec in (b for b in s.breakdowns if b.table in tables):
             out.append((f"{s.code}: breakdowns.{spec.key}({spec.dims[0]})",
-                        lambda c, k=spec.key, d=spec.dims[0], b=begin, e=end: breakdowns.breakdown(c, k, d, None, b, e)))
-        for spec in places.available(con, s.code):
+                        lambda c, k=spec, d=spec.dims[0], b=begin, e=end: breakdowns.breakdown(c, k, d, None, b, e)))
+        for spec in (p for p in s.places if p.table in tables):
             out.append((f"{s.code}: places.points({spec.table})",
-                        lambda c, t=spec.table, dated=bool(spec.date), b=begin, e=end:
+                        lambda c, t=spec, dated=bool(spec.date), b=begin, e=end:
                         places.points(c, t, None, b if dated else None, e if dated else None)))
     out += [
         ("catalog: tables", lambda c: qc.tables(c)),

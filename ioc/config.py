@@ -1,6 +1,7 @@
 """The typed configuration model: parsed once from config.yaml, refusing unknown keys."""
 from __future__ import annotations
 
+import copy
 import os
 import re
 from pathlib import Path
@@ -8,12 +9,15 @@ from typing import Annotated, Any, Literal, Optional, Union
 from zoneinfo import ZoneInfo
 
 import yaml
-from pydantic import BaseModel, Field, TypeAdapter, ValidationError, create_model, field_validator, model_validator
+from pydantic import (
+    BaseModel, Field, PrivateAttr, TypeAdapter, ValidationError, create_model, field_validator, model_validator,
+)
 
 from connectors import REGISTRY
 from connectors.base import Connector
 from ioc.errors import ConfigError
 from ioc.model import COLUMN_TYPES, IDENT, RESERVED_TABLES, Column, ConnectorOptions, Model, Names, Source
+from ioc.views import Breakdown, Places, Register, Series, View, expand
 
 __all__ = ["COLUMN_TYPES", "IDENT", "RESERVED_TABLES", "Column", "ConnectorOptions", "Model", "Names", "Source",
            "Config", "load_config", "parse_config", "parse_source"]
@@ -75,7 +79,7 @@ class Ward(Model):
 
 class Indicator(Model):
     code: str = Field(description="Stable code, e.g. ENV_PM25_DAILY.")
-    sector: str = Field(description="Sector code.")
+    sector: str = Field("", description="Sector code; implied for an indicator declared inside its sector.")
     name: Names = Field(description="Name shown on tiles.")
     unit: str = Field("", description="Unit shown after the value (%, µg/m³, hồ sơ).")
     direction: Literal["higher", "lower"] = Field("higher", description="Which way is better.")
@@ -109,9 +113,60 @@ class Indicator(Model):
 
 
 class Sector(Model):
+    """A sector declared whole: its sources, indicators and what its page shows (usually a file of its own under
+    config/sectors/, named in `sectors`). Adding a sector, or a chart to one, is configuration only."""
+
     code: str = Field(description="Short code, also the prefix of the sector's tables (env, admin, ...).")
-    name: Names = Field(description="Name shown in navigation and on tiles.")
+    name: Names = Field(description="Name shown in navigation, on tiles and as the page's title.")
     icon: str = Field("", description="Material icon name for the navigation (optional).")
+    page: Optional[str] = Field(
+        None, description="A page module of its own under pages/ (environment); none = the page built from this "
+                          "declaration.")
+    sources: dict[str, AnySource] = Field(default_factory=dict, description="The sector's data sources by name.")
+    indicators: list[Indicator] = Field(default_factory=list, description="The sector's indicators.")
+    breakdowns: list[Breakdown] = Field(default_factory=list, description="Measures broken down by a column.")
+    series: list[Series] = Field(default_factory=list, description="Time series of the sector's own tables.")
+    places: list[Places] = Field(default_factory=list, description="Maps of the sector's places.")
+    registers: list[Register] = Field(default_factory=list, description="Registers listed in full.")
+
+    # set by the loader: the file the sector was read from, if any
+    file: Optional[str] = Field(None, exclude=True)
+
+    @field_validator("code")
+    @classmethod
+    def _code(cls, v: str) -> str:
+        if not re.match(IDENT, v):
+            raise ValueError("expected a short snake_case code like admin")
+        return v
+
+    @model_validator(mode="after")
+    def _unique_keys(self) -> "Sector":
+        for kind in ("breakdowns", "series", "places", "registers"):
+            keys = [v.key for v in getattr(self, kind)]
+            dup = sorted({k for k in keys if keys.count(k) > 1})
+            if dup:
+                raise ValueError(f"{kind}: keys {dup} are declared twice")
+        return self
+
+    def views(self) -> list[View]:
+        return [*self.series, *self.breakdowns, *self.places, *self.registers]
+
+    def categories(self) -> dict[str, str]:
+        """The columns the page can be filtered by (what its breakdowns break down by, its series run `by` and its
+        maps colour by), each with the table of the first view using it."""
+        out: dict[str, str] = {}
+        for b in self.breakdowns:
+            out.update({d: b.table for d in b.dims if d not in out})
+        for x in self.series:
+            if x.by:
+                out.setdefault(x.by, x.table)
+        for p in self.places:
+            out.setdefault(p.category, p.table)
+        return out
+
+    def view_id(self, view: View) -> str:
+        """A view's id across the app (widget keys, URL keys): `<sector>_<key>`."""
+        return f"{self.code}_{view.key}"
 
 
 class Snapshots(Model):
@@ -214,15 +269,24 @@ class Kiosk(Model):
 class Config(Model):
     city: City = Field(description="The city: name, time zone, language, centre.")
     wards: list[Ward] = Field(min_length=1, description="The city's wards.")
-    sectors: list[Sector] = Field(default_factory=list, description="Sectors with their names.")
+    sectors: list[Sector] = Field(
+        default_factory=list, description="The sectors, in the navigation's order: each a file (config/sectors/"
+                                          "admin.yaml) or a mapping, declaring the sector whole.")
+    formats: dict[str, dict[str, Any]] = Field(
+        default_factory=dict, description="Named connector options shared by the departments' files (how the city's "
+                                          "office reports are laid out); a source names one with `format`.")
     data_dir: str = Field("data", description="Where landing/, warehouse/ and ops.sqlite live (IOC_DATA_DIR overrides).")
     snapshots: Snapshots = Field(default_factory=Snapshots, description="Snapshot retention.")
     landing: Landing = Field(default_factory=Landing, description="Landing-zone retention.")
     scheduler: Scheduler = Field(default_factory=Scheduler, description="The scheduler.")
     maps: Maps = Field(default_factory=Maps, description="Maps: ward polygons and an optional basemap.")
     analyst: Analyst = Field(default_factory=Analyst, description="The analyst workbench: SQL console and exports.")
-    sources: dict[str, AnySource] = Field(default_factory=dict, description="Data sources by name.")
-    indicators: list[Indicator] = Field(default_factory=list, description="The indicator layer.")
+    sources: dict[str, AnySource] = Field(
+        default_factory=dict, description="Data sources by name: those declared here (with `sector`) and, once "
+                                          "loaded, every sector's own.")
+    indicators: list[Indicator] = Field(
+        default_factory=list, description="The indicator layer: those declared here (with `sector`) and, once "
+                                          "loaded, every sector's own.")
     # Reserved for later issues; shapes are defined there.
     alerts: list[dict[str, Any]] = Field(default_factory=list, description="Alert rules (reserved).")
     kiosk: Kiosk = Field(default_factory=Kiosk, description="Video-wall playlists and the attention strip.")
@@ -230,10 +294,11 @@ class Config(Model):
 
     # set by load_config
     path: Optional[Path] = Field(None, exclude=True)
+    _problems: list[str] = PrivateAttr(default_factory=list)  # found while gathering the sectors' parts
 
     # A field validator, not a model one: the error then names its key (`wards: duplicate codes ...`), and it
     # is reported even when another block of the file is wrong too.
-    @field_validator("wards", "indicators")
+    @field_validator("wards", "indicators", "sectors")
     @classmethod
     def _unique_codes(cls, v: list) -> list:
         codes = [item.code for item in v]
@@ -241,6 +306,40 @@ class Config(Model):
         if dup:
             raise ValueError(f"duplicate codes {sorted(dup)}")
         return v
+
+    @model_validator(mode="after")
+    def _gather(self) -> "Config":
+        """Every sector's sources and indicators joined to the top-level ones (so `sources` and `indicators`
+        hold them all); a column's `values_from: wards` given the ward codes."""
+        wards = [w.code for w in self.wards]
+        for s in self.sectors:
+            for name, src in s.sources.items():
+                where = f"sectors.{s.code}.sources.{name}"
+                if src.sector and src.sector != s.code:
+                    self._problems.append(f"{where}.sector: {src.sector!r} inside sector {s.code!r}; leave it out")
+                if name in self.sources:
+                    self._problems.append(f"{where}: a source named {name!r} is declared twice")
+                src.sector = s.code
+                self.sources[name] = src
+            for i, ind in enumerate(s.indicators):
+                if ind.sector and ind.sector != s.code:
+                    self._problems.append(f"sectors.{s.code}.indicators.{i}.sector: {ind.sector!r} inside sector "
+                                          f"{s.code!r}; leave it out")
+                ind.sector = s.code
+            self.indicators += s.indicators
+        for name, src in self.sources.items():
+            if not src.sector:
+                self._problems.append(f"sources.{name}.sector: required key is missing")
+            for col in src.columns.values():
+                if col.values_from == "wards":
+                    col.values = list(wards)
+        codes = [i.code for i in self.indicators]
+        for dup in sorted({c for c in codes if codes.count(c) > 1}):
+            self._problems.append(f"indicators: code {dup!r} is declared twice")
+        for i, ind in enumerate(self.indicators):
+            if not ind.sector:
+                self._problems.append(f"indicators.{i}.sector: required key is missing")
+        return self
 
     @property
     def base_dir(self) -> Path:
@@ -256,11 +355,39 @@ class Config(Model):
         env = os.environ.get("IOC_DATA_DIR")
         return Path(env).resolve() if env else self.resolve(self.data_dir).resolve()
 
+    def sector(self, code: str) -> Optional[Sector]:
+        return next((s for s in self.sectors if s.code == code), None)
+
     def sector_name(self, code: str, lang: str = "vi") -> str:
-        for s in self.sectors:
-            if s.code == code:
-                return s.name.get(lang)
-        return code
+        s = self.sector(code)
+        return s.name.get(lang) if s else code
+
+    def conditions(self, table: str) -> dict[str, str]:
+        """The named conditions on a table's rows (name → SQL), from the sources loading it."""
+        out: dict[str, str] = {}
+        for src in self.sources.values():
+            if src.table == table:
+                out.update({n: c.sql for n, c in src.conditions.items()})
+        return out
+
+    def condition(self, table: str, name: str) -> str:
+        """One condition of a table as SQL (the conditions it names expanded); KeyError when not declared."""
+        conditions = self.conditions(table)
+        if name not in conditions:
+            raise KeyError(f"the table {table} declares no condition {name!r} (sources.NAME.conditions)")
+        return expand("{" + name + "}", conditions, table)
+
+    def measure(self, table: str, sql: str) -> str:
+        """A declared measure's SQL with the table's conditions filled in."""
+        return expand(sql, self.conditions(table), table)
+
+    def column_labels(self, table: str) -> dict[str, Names]:
+        """Column → its label, from the sources loading the table (`columns.NAME.label`)."""
+        out: dict[str, Names] = {}
+        for src in self.sources.values():
+            if src.table == table:
+                out.update({n: c.label for n, c in src.columns.items() if c.label and n not in out})
+        return out
 
     def ward(self, code: str) -> Optional[Ward]:
         return next((w for w in self.wards if w.code == code), None)
@@ -326,13 +453,13 @@ def cross_problems(cfg: Config) -> list[str]:
     for name, src in cfg.sources.items():
         if REGISTRY[src.connector].needs_location and not src.location:
             problems.append(f"sources.{name}: give `path` or `url`")
-        if sectors and src.sector not in sectors:
+        if sectors and src.sector and src.sector not in sectors:
             problems.append(f"sources.{name}.sector: unknown sector {src.sector!r} (see `sectors`)")
         for k in src.key:
             if src.columns and k not in src.columns:
                 problems.append(f"sources.{name}.key: {k!r} is not a declared column")
     for i, ind in enumerate(cfg.indicators):
-        if sectors and ind.sector not in sectors:
+        if sectors and ind.sector and ind.sector not in sectors:
             problems.append(f"indicators.{i}.sector: unknown sector {ind.sector!r} (see `sectors`)")
     for name, wall in cfg.kiosk.walls.items():
         for i, p in enumerate(wall.panels):
@@ -350,19 +477,146 @@ def cross_problems(cfg: Config) -> list[str]:
     return problems
 
 
+def _read_yaml(path: Path, missing: str = "pass --config PATH or set IOC_CONFIG") -> Any:
+    """A YAML file's document; ConfigError naming the file and line when it cannot be read."""
+    if not path.exists():
+        raise ConfigError(str(path), [f"(file): not found; {missing}"])
+    try:
+        return yaml.safe_load(path.read_text(encoding="utf-8"))
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else "(file)"
+        raise ConfigError(str(path), [f"{where}: not valid YAML ({getattr(exc, 'problem', exc)})"]) from exc
+
+
+def _include_sectors(data: dict, base: Path) -> tuple[list[str], list[Optional[str]]]:
+    """Replace each `sectors` entry that is a file name by the file's mapping (in place). Returns the problems
+    and, per entry, the file it came from."""
+    problems: list[str] = []
+    files: list[Optional[str]] = []
+    entries = data.get("sectors")
+    if not isinstance(entries, list):
+        return problems, files
+    for i, entry in enumerate(entries):
+        files.append(entry if isinstance(entry, str) else None)
+        if not isinstance(entry, str):
+            continue
+        path = Path(entry) if Path(entry).is_absolute() else base / entry
+        try:
+            doc = _read_yaml(path, f"paths in `sectors` are relative to the config file ({base})")
+        except ConfigError as exc:
+            problems += [f"sectors.{i} ({entry}): {p}" for p in exc.problems]
+            doc = None
+        if not isinstance(doc, dict):
+            if doc is not None:
+                problems.append(f"sectors.{i} ({entry}): expected a mapping of keys")
+            doc = {"code": f"_unreadable_{i}", "name": {"vi": entry}}
+        entries[i] = doc
+    return problems, files
+
+
+def _apply_formats(data: dict) -> list[str]:
+    """Start each source's `options` from the entry of `formats` it names (in place); its own options win."""
+    formats = data.get("formats") if isinstance(data.get("formats"), dict) else {}
+    problems: list[str] = []
+    places = [("sources", data.get("sources"))]
+    places += [(f"sectors.{i}.sources", s.get("sources")) for i, s in enumerate(data.get("sectors") or [])
+               if isinstance(s, dict)]
+    for where, sources in places:
+        for name, raw in (sources or {}).items() if isinstance(sources, dict) else ():
+            if not isinstance(raw, dict) or raw.get("format") is None:
+                continue
+            fmt = formats.get(raw["format"])
+            if not isinstance(fmt, dict):
+                known = ", ".join(sorted(formats)) or "none"
+                problems.append(f"{where}.{name}.format: unknown format {raw['format']!r} (see `formats`: {known})")
+                continue
+            raw["options"] = {**fmt, **(raw.get("options") or {})}
+    return problems
+
+
+def _name_sectors(problems: list[str], data: dict, files: list[Optional[str]]) -> list[str]:
+    """Problems inside a sector named by its code rather than its place in the list (`sectors.admin.` for
+    `sectors.1.`), with the file it was read from."""
+    entries = data.get("sectors") if isinstance(data.get("sectors"), list) else []
+    codes = [e.get("code") if isinstance(e, dict) and isinstance(e.get("code"), str) else None for e in entries]
+    out = []
+    for p in problems:
+        m = re.match(r"sectors\.(\w+)\b(.*)", p)
+        i = None
+        if m and m.group(1).isdigit() and int(m.group(1)) < len(entries):
+            i = int(m.group(1))
+        elif m and m.group(1) in codes:
+            i = codes.index(m.group(1))
+        if m and i is not None:
+            code = codes[i]
+            label = code if code and not code.startswith("_unreadable_") else str(i)
+            p = f"sectors.{label}{m.group(2)}"
+            if i < len(files) and files[i] and f"({files[i]})" not in p:
+                p += f" (in {files[i]})"
+        out.append(p)
+    return out
+
+
+def view_problems(cfg: Config) -> list[str]:
+    """A sector's views against the tables and columns its sources declare."""
+    problems = []
+    tables = {src.table: src for src in cfg.sources.values()}
+    declared = {t: {c for s in cfg.sources.values() if s.table == t for c in s.columns} for t in tables}
+    for sector in cfg.sectors:
+        for kind in ("series", "breakdowns", "places", "registers"):
+            for i, view in enumerate(getattr(sector, kind)):
+                where = f"sectors.{sector.code}.{kind}.{i}"
+                if view.table not in tables:
+                    problems.append(f"{where}.table: no source loads {view.table!r}")
+                    continue
+                cols = declared[view.table]
+                named = {"dims": getattr(view, "dims", []), "columns": getattr(view, "columns", [])}
+                for key in ("date", "by", "category", "name", "order", "detail"):
+                    if isinstance(getattr(view, key, None), str):
+                        named[key] = [getattr(view, key)]
+                for key, names in named.items():
+                    for c in names:
+                        if cols and c not in cols and c not in ("ward_code", "geometry"):
+                            problems.append(f"{where}.{key}: {c!r} is not a declared column of {view.table}")
+                sqls = [("measure", getattr(view, "measure", None))]
+                sqls += [(f"measures.{j}.sql", m.sql) for j, m in enumerate(getattr(view, "measures", []))]
+                for key, sql in sqls:
+                    if sql:
+                        try:
+                            cfg.measure(view.table, sql)
+                        except ValueError as exc:
+                            problems.append(f"{where}.{key}: {str(exc).split(': ', 1)[1]}")
+                threshold = getattr(view, "threshold", None)
+                if threshold and threshold not in {ind.code for ind in cfg.indicators}:
+                    problems.append(f"{where}.threshold: unknown indicator {threshold!r}")
+    return problems
+
+
 def parse_config(data: Any, path: Optional[Path] = None) -> Config:
-    """Validate a loaded YAML document; raise ConfigError listing every problem by dotted key."""
+    """Validate a loaded YAML document (its sector files read from beside it); raise ConfigError listing every
+    problem by dotted key."""
     where = str(path) if path else "config"
     if not isinstance(data, dict):
         raise ConfigError(where, ["(top): expected a mapping of keys"])
+    data = copy.deepcopy(data)
+    problems, files = _include_sectors(data, path.parent if path else Path.cwd())
+    problems += _apply_formats(data)
     try:
         cfg = Config.model_validate(data)
     except ValidationError as exc:
-        raise ConfigError(where, problems_from(exc)) from None
-    problems = cross_problems(cfg)
+        raise ConfigError(where, _name_sectors(problems + problems_from(exc), data, files)) from None
+    if not problems:  # a sector file that could not be read would make every name it declares unknown
+        problems += cfg._problems + cross_problems(cfg) + view_problems(cfg)
     if problems:
-        raise ConfigError(where, problems)
+        raise ConfigError(where, _name_sectors(problems, data, files))
     cfg.path = path
+    for sector, file in zip(cfg.sectors, files):
+        sector.file = file
+        sector.breakdowns = [b.model_copy(update={"measure": cfg.measure(b.table, b.measure)})
+                             for b in sector.breakdowns]
+        sector.series = [x.model_copy(update={"measures": [m.model_copy(update={"sql": cfg.measure(x.table, m.sql)})
+                                                            for m in x.measures]}) for x in sector.series]
     for name, src in cfg.sources.items():
         src.name = name
     return cfg
@@ -370,15 +624,7 @@ def parse_config(data: Any, path: Optional[Path] = None) -> Config:
 
 def load_config(explicit: Optional[str | os.PathLike] = None) -> Config:
     path = config_path(explicit)
-    if not path.exists():
-        raise ConfigError(str(path), ["(file): not found; pass --config PATH or set IOC_CONFIG"])
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else "(file)"
-        raise ConfigError(str(path), [f"{where}: not valid YAML ({getattr(exc, 'problem', exc)})"]) from exc
-    return parse_config(data, path)
+    return parse_config(_read_yaml(path), path)
 
 
 def config_reference() -> str:

@@ -32,15 +32,16 @@ def _label(description: str) -> Optional[str]:
     return None
 
 
-def labels(cfg: Config, table: Optional[str] = None) -> dict[str, str]:
-    """Column name → Vietnamese label from the config's `columns.X.description`, for one table's sources, or,
-    without a table (a console result), for names that mean the same in every table describing them."""
+def labels(cfg: Config, table: Optional[str] = None, lang: str = "vi") -> dict[str, str]:
+    """Column name → its label (`columns.X.label`, else the head of `columns.X.description` when it reads as a
+    name), for one table's sources, or, without a table (a console result), for names that mean the same in
+    every table describing them."""
     found: dict[str, set[str]] = {}
     for src in cfg.sources.values():
         if table is not None and src.table != table:
             continue
         for name, col in src.columns.items():
-            label = _label(col.description)
+            label = col.label.get(lang) if col.label else _label(col.description)
             found.setdefault(name, set()).add(label or name)
     out = {name: next(iter(ls)) for name, ls in found.items() if len(ls) == 1 and next(iter(ls)) != name}
     # two columns with one label would be indistinguishable in a spreadsheet

@@ -63,14 +63,28 @@ class Column(Model):
     min: Optional[float] = Field(None, description="Smallest allowed value (numbers).")
     max: Optional[float] = Field(None, description="Largest allowed value (numbers).")
     values: Optional[list[Any]] = Field(None, description="The only allowed values.")
+    values_from: Optional[Literal["wards"]] = Field(
+        None, description="The only allowed values are the codes of `wards` (instead of listing them in `values`)."
+    )
+    label: Optional[Names] = Field(
+        None, description="The column's name on pages, in charts and in exports (else taken from `description`)."
+    )
     description: str = Field("", description="What the column holds (shown in the catalog).")
+
+    @model_validator(mode="after")
+    def _one_list(self) -> "Column":
+        if self.values is not None and self.values_from is not None:
+            raise ValueError("give `values` or `values_from`, not both")
+        return self
 
 
 class Source(Model):
     """What every source declares, whatever its connector: where the data is, where it goes, its contract."""
 
     connector: str = Field(description="Connector kind (see the connectors below).")
-    sector: str = Field(description="Sector code the data belongs to (see `sectors`).")
+    sector: str = Field(
+        "", description="Sector code the data belongs to; implied for a source declared inside its sector."
+    )
     table: str = Field(description="Warehouse table the rows load into (`<sector>_<thing>`).")
     description: str = Field("", description="What the source is, for the catalog.")
     path: Optional[str] = Field(None, description="File path (relative to the config file).")
@@ -81,8 +95,14 @@ class Source(Model):
     key: list[str] = Field(default_factory=list, description="Columns that identify a row; repeats in one payload are rejects.")
     schedule: Optional[str] = Field(None, description="Cron expression in city time (`0 * * * *`); none = on demand only.")
     enabled: bool = Field(True, description="A disabled source is never run by the scheduler or --all.")
+    format: Optional[str] = Field(
+        None, description="Name of an entry of `formats` whose options this source starts from (its own `options` win)."
+    )
     rename: dict[str, str] = Field(default_factory=dict, description="Header text → column name.")
     columns: dict[str, Column] = Field(default_factory=dict, description="The column contract.")
+    conditions: dict[str, "Condition"] = Field(
+        default_factory=dict, description="Named conditions on the table's rows (late, open), for measures and pages."
+    )
     options: ConnectorOptions = Field(default_factory=ConnectorOptions,
                                       description="Connector options (see each connector below).")
     transform: Optional[str] = Field(
@@ -102,12 +122,12 @@ class Source(Model):
             raise ValueError(f"{v!r} is reserved for the warehouse's own tables; name it <sector>_<thing>")
         return v
 
-    @field_validator("columns")
+    @field_validator("columns", "conditions")
     @classmethod
     def _idents(cls, v: dict, info: ValidationInfo) -> dict:
         for name in v:
             if not re.match(IDENT, name):
-                raise ValueError(f"{info.field_name.rstrip('s')} name {name!r}: expected a snake_case identifier")
+                raise ValueError(f"{(info.field_name or '').rstrip('s')} name {name!r}: expected a snake_case identifier")
         return v
 
     @field_validator("schedule")
@@ -130,3 +150,13 @@ class Source(Model):
     @property
     def location(self) -> str:
         return self.url or self.path or ""
+
+
+class Condition(Model):
+    """A named condition on a table's rows, written once and used by every measure, page and export."""
+
+    label: Names = Field(description="What the condition means, on pages and in the explorer.")
+    sql: str = Field(description="A SQL condition over the table's columns; may name another condition as {name}.")
+
+
+Source.model_rebuild()

@@ -17,8 +17,9 @@ cfg = state.config()
 lang = state.lang()
 t = state.t
 SOURCES = [n for n, s in cfg.sources.items() if s.table in (qe.STATIONS, qe.HOURLY, qe.DAILY)]
+SECTOR = next(s for s in cfg.sectors if s.page == "environment")  # the sector whose page this is
 
-ui.page_header(t("env.title"), t("env.subtitle"), sources=SOURCES)
+ui.page_header(SECTOR.name.get(lang), t("env.subtitle"), sources=SOURCES)
 ui.freshness_badges(SOURCES)
 
 with ui.section():

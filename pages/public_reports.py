@@ -15,7 +15,12 @@ from ioc.ui.theme import COLOURS
 
 cfg, lang, t = state.config(), state.lang(), state.t
 ui.page_header(t("public.title"), t("public.subtitle"),
-               sources=[n for n, s in cfg.sources.items() if s.table == "citizen_reports"])
+               sources=[n for n, s in cfg.sources.items() if s.table == public.TABLE])
+try:
+    rules = public.Rules.of(cfg)
+except KeyError as exc:  # a config whose report table declares no `open` and `late`
+    st.warning(t("app.error_section", message=str(exc)))
+    st.stop()
 ward_names = {"": t("public.city")} | {w.code: (w.name_vi if lang == "vi" else (w.name_en or w.name_vi)) for w in cfg.wards}
 
 with ui.section(t("public.lookup_title")):
@@ -23,7 +28,7 @@ with ui.section(t("public.lookup_title")):
                          key=state.url_key("ma", "", lambda v: v.strip()[:40]))
     state.to_url("ma", code.strip(), "")
     if code.strip():
-        found = state.query(public.report, code.strip())
+        found = state.query(public.report, rules, code.strip())
         if found is None:
             st.warning(t("public.not_found", code=code.strip()))
         else:
@@ -55,7 +60,7 @@ with ui.section():
     where = ward_names[ward]
 
 with ui.section(t("public.results_title", where=where, start=i18n.date(start), end=i18n.date(end))):
-    r = state.query(public.results, ward or None, start, end)
+    r = state.query(public.results, rules, ward or None, start, end)
     ui.html_row([
         ui.kpi(t("public.received"), i18n.num(r["received"], lang)),
         ui.kpi(t("public.resolved"), i18n.num(r["resolved"], lang), t("public.open", n=i18n.num(r["open"], lang))),
@@ -66,7 +71,7 @@ with ui.section(t("public.results_title", where=where, start=i18n.date(start), e
 
 if not ward:
     with ui.section(t("public.by_ward_title")):
-        bw = state.query(public.by_ward, start, end).dropna(subset=["on_time_pct"])
+        bw = state.query(public.by_ward, rules, start, end).dropna(subset=["on_time_pct"])
         bw = bw.assign(ward=bw["name_vi"] if lang == "vi" else bw["name_en"],
                        colour=[COLOURS["good"] if v >= 90 else COLOURS["bad"] for v in bw["on_time_pct"]])
         st.altair_chart(charts.ranked_bars(bw, x="on_time_pct", y="ward", colour="colour", title=t("public.on_time_pct"),
@@ -74,7 +79,7 @@ if not ward:
         ui.keep(t("public.by_ward_title"), bw[["ward", "received", "on_time_pct", "open"]])
 
 with ui.section(t("public.latest_title", where=where)):
-    latest = state.query(public.latest, ward or None)
+    latest = state.query(public.latest, rules, ward or None)
     if latest.empty:
         st.info(t("app.empty"))
     else:

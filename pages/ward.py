@@ -6,6 +6,7 @@ import pandas as pd
 import streamlit as st
 
 from ioc import aqi, i18n
+from ioc.queries import public
 from ioc.queries import reference as qr
 from ioc.queries import ward as qw
 from ioc.ui import components as ui
@@ -75,7 +76,11 @@ def failed(block: str) -> bool:
 
 with ui.section():
     ind = fetch("ind", qw.indicators, ward)
-    rep = fetch("rep", qw.reports, ward, now)
+    try:
+        rules = public.Rules.of(cfg)
+    except KeyError as exc:  # a config whose report table declares no `open` and `late`
+        errors["rep"], rules = str(exc), None
+    rep = fetch("rep", qw.reports, rules, ward, now) if rules else None
     acc = fetch("acc", qw.accidents, ward, state.today())
     sch = fetch("sch", qw.schools, ward)
     air = fetch("air", qw.air, ward)
@@ -137,7 +142,7 @@ with c1, ui.section(t("ward.reports_title")):
             [[a] + [r[k] for k in ks] for a, ks in ((t("ward.col_ward"), ("received", "open", "overdue")),
                                                     (t("ward.col_city"), ("city_received", "city_open", "city_overdue")))],
             columns=[t("ward.col_where"), *heads[1:]]))
-        late = state.query(qw.latest_reports, ward, now)
+        late = state.query(qw.latest_reports, rules, ward, now)
         if late.empty:
             st.info(t("ward.reports_none"))
         else:

@@ -111,6 +111,13 @@ BAD = [
      "indicators.0: give exactly one of `sql` or `table`"),
     ("indicator-sector", "indicators.0.sector", "health", "indicators.0.sector: unknown sector 'health'"),
     ("keep", "snapshots.keep", 0, "snapshots.keep: Input should be greater than or equal to 1"),
+    ("format-unknown", "sources.air.format", "office", "sources.air.format: unknown format 'office' (see `formats`: none)"),
+    ("values-twice", "sources.air.columns.ward_code", {"values": ["25741"], "values_from": "wards"},
+     "sources.air.columns.ward_code: give `values` or `values_from`, not both"),
+    ("values-from-what", "sources.air.columns.ward_code.values_from", "streets",
+     "sources.air.columns.ward_code.values_from: expected one of 'wards', got 'streets'"),
+    ("source-sector-missing", "sources.air.sector", DELETE, "sources.air.sector: required key is missing"),
+    ("duplicate-sectors", "sectors.1.code", "env", "sectors: duplicate codes ['env']"),
 ]
 
 
@@ -190,3 +197,41 @@ def test_relative_paths_resolve_against_the_config_folder(tmp_path):
     assert (folder / "data" / "warehouse" / "CURRENT").exists()
     assert not (cwd / "data").exists()
     assert load_config(path).resolve("inputs/air.csv") == folder / "inputs" / "air.csv"
+
+
+def test_a_sector_file_is_read_and_its_problems_named_by_sector_and_file(tmp_path, capsys):
+    (tmp_path / "sectors").mkdir()
+    sector = {"code": "water", "name": {"vi": "Cấp nước"},
+              "sources": {"air": {**{k: v for k, v in AIR.items() if k != "sector"}, "table": "water_air"}},
+              "indicators": [{**{k: v for k, v in PM25.items() if k != "sector"}, "code": "WATER_X"}]}
+    (tmp_path / "sectors" / "water.yaml").write_text(yaml.safe_dump(sector, allow_unicode=True), encoding="utf-8")
+    doc = config_doc(sectors=[*config_doc()["sectors"], "sectors/water.yaml"])
+    code, err, path = validate(tmp_path, doc, capsys)
+    assert (code, err) == (0, [])
+    cfg = load_config(path)
+    assert cfg.sources["air"].sector == "water" and cfg.sector("water").file == "sectors/water.yaml"
+    assert [i.code for i in cfg.indicators] == ["WATER_X"] and cfg.indicators[0].sector == "water"
+    sector["sources"]["air"]["mode"] = "merge"
+    sector["sources"]["air"]["sector"] = "env"
+    (tmp_path / "sectors" / "water.yaml").write_text(yaml.safe_dump(sector, allow_unicode=True), encoding="utf-8")
+    code, err, _ = validate(tmp_path, doc, capsys)
+    assert code == 2 and err == [f"{path}: sectors.water.sources.air.mode: expected one of 'replace', 'append', "
+                                 "'upsert', got 'merge' (in sectors/water.yaml)"]
+    sector["sources"]["air"]["mode"] = "upsert"
+    (tmp_path / "sectors" / "water.yaml").write_text(yaml.safe_dump(sector, allow_unicode=True), encoding="utf-8")
+    code, err, _ = validate(tmp_path, doc, capsys)
+    assert code == 2 and err == [f"{path}: sectors.water.sources.air.sector: 'env' inside sector 'water'; leave it "
+                                 "out (in sectors/water.yaml)"]
+    code, err, _ = validate(tmp_path, config_doc(sectors=["sectors/nope.yaml"]), capsys)
+    assert code == 2 and err[0].startswith(f"{path}: sectors.0 (sectors/nope.yaml): (file): not found; paths in "
+                                           "`sectors` are relative to the config file")
+
+
+def test_values_from_wards_and_a_format_fill_in_what_the_source_leaves_out(tmp_path):
+    air = {**AIR, "format": "report", "options": {"decimal": "."},
+           "columns": {**AIR["columns"], "ward_code": {"required": True, "values_from": "wards"}}}
+    doc = config_doc({"air": air}, formats={"report": {"decimal": ",", "thousands": ".", "header_rows": 2}})
+    cfg = load_config(write_config(tmp_path, doc["sources"], formats=doc["formats"]))
+    src = cfg.sources["air"]
+    assert src.columns["ward_code"].values == [w["code"] for w in config_doc()["wards"]]
+    assert (src.options.decimal, src.options.thousands, src.options.header_rows) == (".", ".", 2)  # its own win

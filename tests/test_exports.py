@@ -106,3 +106,10 @@ def test_export_query_is_sandboxed(sample_snapshot, monkeypatch):
     monkeypatch.setenv("IOC_DATA_DIR", str(data))
     with pytest.raises(QueryError, match="Permission Error"):
         exports.export_query(cfg, "SELECT * FROM read_csv('/etc/passwd')", None, "csv")
+
+
+def test_a_declared_label_wins_over_the_description_in_the_language_asked():
+    cfg = load_config(ROOT / "config.yaml")
+    assert cfg.sources["admin_dossiers"].columns["field"].label is not None
+    assert exports.labels(cfg, "admin_dossiers")["field"] == "Lĩnh vực"
+    assert exports.labels(cfg, "admin_dossiers", "en")["field"] == "Field"

@@ -17,6 +17,13 @@ def has_table(con: duckdb.DuckDBPyConnection, name: str) -> bool:
     ).fetchone()[0])
 
 
+def present(con: duckdb.DuckDBPyConnection, names: Sequence[str]) -> frozenset[str]:
+    """Which of these tables the snapshot has."""
+    return frozenset(r[0] for r in con.execute(
+        "SELECT table_name FROM information_schema.tables WHERE table_schema = 'main' AND list_contains(?, table_name)",
+        [list(names)]).fetchall())
+
+
 def has_column(con: duckdb.DuckDBPyConnection, table: str, column: str) -> bool:
     return bool(con.execute(
         "SELECT count(*) FROM duckdb_columns() WHERE table_name = ? AND column_name = ? AND schema_name = 'main'",

@@ -1,50 +1,21 @@
-"""Places a sector has on the map (accidents, reports, schools, facilities, hotels, sights, plans),
-declared once per table and read by one query."""
+"""Places a sector has on the map (accidents, reports, schools, facilities, hotels, sights, plans):
+declared in the sector (ioc.views.Places), read by one query."""
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
 from typing import Optional
 
 import duckdb
 import pandas as pd
 
-from ioc.queries import Category, category_clause, frame, has_table
+from ioc.queries import Category, category_clause, frame
+from ioc.views import Places
 from ioc.warehouse import ident
 
 
-@dataclass(frozen=True)
-class Places:
-    table: str
-    name: str  # column naming the place
-    category: str  # column the map colours by
-    date: Optional[str] = None  # column filtered by the page's period (none: a register of places)
-    weight: Optional[str] = None  # SQL expression over the table's columns sizing a point (deaths + injuries)
-    polygon: bool = False  # `geometry` holds GeoJSON polygons (zoning plans)
-    detail: Optional[str] = None  # a column shown on hover after the category (a plan's decision number)
-    by_period: bool = True  # the page's period filters `date`; False: every place shows (plans in force)
-
-
-# sector → the tables of places its page draws (the first is the default)
-PLACES: dict[str, list[Places]] = {
-    "security": [Places("security_accidents", "location", "cause", "occurred_on", "deaths * 3 + injuries")],
-    "citizen": [Places("citizen_reports", "title", "category", "created_at", detail="status")],
-    "tourism": [Places("tourism_accommodation", "name", "kind"), Places("tourism_sights", "name", "kind")],
-    "health": [Places("health_facilities", "name", "kind")],
-    "education": [Places("education_schools", "name", "level")],
-    "zoning": [Places("zoning_plans", "name", "land_use", "decision_date", polygon=True, detail="decision_no",
-                       by_period=False)],
-}
-
-
-def available(con: duckdb.DuckDBPyConnection, sector: str) -> list[Places]:
-    return [p for p in PLACES.get(sector, []) if has_table(con, p.table)]
-
-
-def _scope(con: duckdb.DuckDBPyConnection, table: str, ward: Optional[str], start: Optional[dt.date],
-           end: Optional[dt.date], cat: Category) -> tuple[Places, dict, str, list]:
+def _scope(con: duckdb.DuckDBPyConnection, spec: Places, ward: Optional[str], start: Optional[dt.date],
+           end: Optional[dt.date], cat: Category) -> tuple[dict, str, list]:
     """The declared table's expressions and the FROM … WHERE that every query on its places shares."""
-    spec = next(p for ps in PLACES.values() for p in ps if p.table == table)
 
     def col(name: str) -> str:  # the place table's own column (dim_ward has lat, lon and geometry too)
         return f"x.{ident(name)}"
@@ -65,16 +36,16 @@ def _scope(con: duckdb.DuckDBPyConnection, table: str, ward: Optional[str], star
           AND (CAST(? AS VARCHAR) IS NULL OR x.ward_code = ?)
           AND (CAST(? AS DATE) IS NULL OR {day} IS NULL OR {day} >= ?)
           AND (CAST(? AS DATE) IS NULL OR {day} IS NULL OR {day} <= ?) {cat_sql}"""
-    return spec, e, sql, [ward, ward, start, start, end, end, *cat_params]
+    return e, sql, [ward, ward, start, start, end, end, *cat_params]
 
 
 def points(
-    con: duckdb.DuckDBPyConnection, table: str, ward: Optional[str], start: Optional[dt.date],
+    con: duckdb.DuckDBPyConnection, spec: Places, ward: Optional[str], start: Optional[dt.date],
     end: Optional[dt.date], limit: int = 5000, cat: Category = None,
 ) -> pd.DataFrame:
     """The newest `limit` places of one declared table (lat, lon, name, category, ward, date, weight, geometry);
     how many there are in all is `counts`, and where they are when too many to draw one by one, `grid`."""
-    _, e, where, params = _scope(con, table, ward, start, end, cat)
+    e, where, params = _scope(con, spec, ward, start, end, cat)
     return frame(con, f"""
         SELECT {e["name"]} AS name, {e["category"]} AS category, x.ward_code, w.name_vi AS ward_vi,
                w.name_en AS ward_en, {e["day"]} AS day, {e["weight"]} AS weight, {e["detail"]} AS detail,
@@ -86,22 +57,22 @@ def points(
 
 
 def counts(
-    con: duckdb.DuckDBPyConnection, table: str, ward: Optional[str], start: Optional[dt.date],
+    con: duckdb.DuckDBPyConnection, spec: Places, ward: Optional[str], start: Optional[dt.date],
     end: Optional[dt.date], cat: Category = None,
 ) -> pd.DataFrame:
     """How many places of each category (all of them, however many the map draws), most first."""
-    _, e, where, params = _scope(con, table, ward, start, end, cat)
+    e, where, params = _scope(con, spec, ward, start, end, cat)
     return frame(con, f"SELECT {e['category']} AS category, count(*) AS n {where} GROUP BY 1 ORDER BY 2 DESC, 1",
                  params)
 
 
 def grid(
-    con: duckdb.DuckDBPyConnection, table: str, ward: Optional[str], start: Optional[dt.date],
+    con: duckdb.DuckDBPyConnection, spec: Places, ward: Optional[str], start: Optional[dt.date],
     end: Optional[dt.date], cat: Category = None, cell: float = 0.0025,
 ) -> pd.DataFrame:
     """The places counted per square cell of `cell` degrees (0.0025° ≈ 275 m here), with the cell's centre,
     its most frequent category and its weight: a density map when there are too many to draw one by one."""
-    _, e, where, params = _scope(con, table, ward, start, end, cat)
+    e, where, params = _scope(con, spec, ward, start, end, cat)
     return frame(con, f"""
         SELECT (floor({e["lat"]} / ?) + 0.5) * ? AS lat, (floor({e["lon"]} / ?) + 0.5) * ? AS lon,
                count(*) AS n, sum({e["weight"]}) AS weight, mode({e["category"]}) AS top_category

@@ -12,9 +12,10 @@ import pandas as pd
 from ioc.queries import environment as qe
 from ioc.queries import frame, has_table
 from ioc.queries import indicators as qi
-from ioc.queries.breakdowns import LATE_REPORT, OPEN_REPORT
+from ioc.queries.public import TABLE as REPORTS
+from ioc.queries.public import Rules
 
-REPORTS, ACCIDENTS, SCHOOLS = "citizen_reports", "security_accidents", "education_schools"
+ACCIDENTS, SCHOOLS = "security_accidents", "education_schools"
 
 INDICATORS_SQL = """
 WITH ind AS (
@@ -74,9 +75,9 @@ def _as_of(con: duckdb.DuckDBPyConnection, table: str, column: str, now: dt.date
     return last if isinstance(last, dt.datetime) else dt.datetime.combine(last, dt.time())
 
 
-def reports(con: duckdb.DuckDBPyConnection, ward: str, now: dt.datetime, days: int = 30) -> pd.DataFrame:
+def reports(con: duckdb.DuckDBPyConnection, rules: Rules, ward: str, now: dt.datetime, days: int = 30) -> pd.DataFrame:
     """Citizen reports received in the `days` days up to the latest report (no later than now), for the ward
-    and the city: received, open (not resolved) and overdue (breakdowns.LATE_REPORT), and the window.
+    and the city: received, open and overdue (the report table's conditions), and the window.
     Empty when there is no report table."""
     if not has_table(con, REPORTS):
         return pd.DataFrame()
@@ -86,23 +87,24 @@ def reports(con: duckdb.DuckDBPyConnection, ward: str, now: dt.datetime, days: i
     start = end.date() - dt.timedelta(days=days - 1)
     df = frame(con, f"""
         SELECT count(*) FILTER (WHERE ward_code = $ward) AS received,
-               count(*) FILTER (WHERE ward_code = $ward AND {OPEN_REPORT}) AS open,
-               count(*) FILTER (WHERE ward_code = $ward AND ({LATE_REPORT})) AS overdue,
+               count(*) FILTER (WHERE ward_code = $ward AND ({rules.open})) AS open,
+               count(*) FILTER (WHERE ward_code = $ward AND ({rules.late})) AS overdue,
                count(*) AS city_received,
-               count(*) FILTER (WHERE {OPEN_REPORT}) AS city_open,
-               count(*) FILTER (WHERE {LATE_REPORT}) AS city_overdue
+               count(*) FILTER (WHERE {rules.open}) AS city_open,
+               count(*) FILTER (WHERE {rules.late}) AS city_overdue
         FROM {REPORTS}
         WHERE created_at >= $start AND created_at <= $end
     """, {"ward": ward, "start": start, "end": end})
     return df.assign(start=start, end=end.date())
 
 
-def latest_reports(con: duckdb.DuckDBPyConnection, ward: str, now: dt.datetime, limit: int = 8) -> pd.DataFrame:
+def latest_reports(con: duckdb.DuckDBPyConnection, rules: Rules, ward: str, now: dt.datetime, limit: int = 8
+                   ) -> pd.DataFrame:
     """The ward's latest reports (up to now): when, what, category, status, due and whether overdue."""
     if not has_table(con, REPORTS):
         return pd.DataFrame()
     return frame(con, f"""
-        SELECT created_at, title, category, status, due_at, resolved_at, coalesce(({LATE_REPORT}), false) AS overdue
+        SELECT created_at, title, category, status, due_at, resolved_at, coalesce(({rules.late}), false) AS overdue
         FROM {REPORTS}
         WHERE ward_code = ? AND created_at <= ?
         ORDER BY created_at DESC

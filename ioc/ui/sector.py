@@ -11,11 +11,13 @@ import streamlit as st
 from streamlit.errors import StreamlitAPIException
 
 from ioc import i18n
+from ioc.config import Sector
+from ioc.queries import breakdowns, places, present, registers
 from ioc.queries import indicators as qi
-from ioc.queries import breakdowns, places, registers
 from ioc.queries import reference as qr
 from ioc.queries import series as qs
 from ioc.ui import charts, maps, state, wards
+from ioc.views import Breakdown, Places, Register, Series
 from ioc.ui import components as ui
 from ioc.ui.theme import COLOURS, VEGA_LOCALE
 from ioc.ui.ward_link import ward_profile_link
@@ -33,18 +35,23 @@ def _set_ward(code: str) -> None:
 CAT_KEY = "cat"  # the page's category filter in the URL: column:value (agency:Công an thành phố)
 
 
-def _category_columns(sector: str) -> set[str]:
-    """The columns a page can be filtered by: those its breakdowns break down by and its maps colour by."""
-    return ({d for b in breakdowns.BREAKDOWNS.get(sector, []) for d in b.dims}
-            | {p.category for p in places.PLACES.get(sector, [])}
-            | {x.by for x in qs.SERIES.get(sector, []) if x.by})
+def column_label(table: str, column: str) -> str:
+    """A column's label (`columns.NAME.label` of the sources loading the table) in the page's language."""
+    label = state.config().column_labels(table).get(column)
+    return label.get(state.lang()) if label else column
 
 
-def _category(sector: str):
+def _title(view, scope: str = "") -> str:
+    """A view's declared title, with where it applies (the city, a ward, a category) after it."""
+    title = view.title.get(state.lang())
+    return f"{title} · {scope}" if scope else title
+
+
+def _category(sector: Sector):
     """The category filter from the session or URL, when it names a column this page knows."""
     raw = st.session_state.get(CAT_KEY) or st.query_params.get(CAT_KEY) or ""
     column, _, value = raw.partition(":")
-    if column in _category_columns(sector) and value:
+    if column in sector.categories() and value:
         st.session_state[CAT_KEY] = raw
         state.to_url(CAT_KEY, raw, "")
         return column, value
@@ -60,12 +67,13 @@ def _set_category(column: str, value: Optional[str]) -> None:
         st.rerun()
 
 
-def render(sector: str) -> None:
+def render(code: str) -> None:
     cfg, lang, t = state.config(), state.lang(), state.t
-    meta = next(s for s in cfg.sectors if s.code == sector)
-    name = getattr(meta.name, lang) or meta.name.vi
-    sources = [n for n, s in cfg.sources.items() if s.sector == sector]
-    inds = [i for i in cfg.indicators if i.sector == sector]
+    sector = cfg.sector(code)
+    assert sector is not None, code
+    name = sector.name.get(lang)
+    sources = [n for n, s in cfg.sources.items() if s.sector == code]
+    inds = [i for i in cfg.indicators if i.sector == code]
     ui.page_header(name, t("sector.subtitle"), sources=sources)
     ui.freshness_badges(sources)
     if not inds:
@@ -106,7 +114,7 @@ def render(sector: str) -> None:
         cat = _category(sector)
         if cat:
             c1, c2 = st.columns([5, 1])
-            chip = t("sector.category_filter", column=t(f"breakdown_dim.{cat[0]}"), value=cat[1])
+            chip = t("sector.category_filter", column=column_label(sector.categories()[cat[0]], cat[0]), value=cat[1])
             c1.markdown(f'<div class="ioc-filter-chip">{ui.esc(chip)}</div>', unsafe_allow_html=True)
             if c2.button(t("sector.category_clear"), key="cat_clear", icon=":material/close:"):
                 _set_category(cat[0], None)
@@ -120,7 +128,7 @@ def render(sector: str) -> None:
 
     with ui.section(t("sector.tiles_title", where=where)):
         tiles = state.query(qi.summary, codes=tuple(codes), ward=ward or None, today=state.today())
-        ui.tiles(tiles, {sector: name})
+        ui.tiles(tiles, {code: name})
 
     with ui.section():
         series = state.query(qi.values, (code,), ward or None, start, end)
@@ -135,7 +143,7 @@ def render(sector: str) -> None:
 
     with ui.section(t("sector.wards_title", name=ind_names[code])):
         if state.query(qi.ward_latest, code)["value"].notna().any():
-            wards.ward_block(ind, ind_names[code], key=f"sector_{sector}", on_pick=_set_ward)
+            wards.ward_block(ind, ind_names[code], key=f"sector_{sector.code}", on_pick=_set_ward)
         else:
             st.info(t("sector.no_ward_values"))
 
@@ -145,21 +153,26 @@ def render(sector: str) -> None:
             st.subheader(t("sector.progress_title", where=where))
             _progress(tiles[tiles["progress"].notna()], ind_names)
 
-    for spec in state.query(qs.available, sector):
-        with ui.section(t(f"series.{spec.key}", where=scope)):
-            _series(spec, ward or None, start, end, cat)
+    tables = state.query(present, tuple(v.table for v in sector.views()))
+    for x in sector.series:
+        if x.table in tables:
+            with ui.section(_title(x, scope)):
+                _series(x, ward or None, start, end, cat)
 
-    for spec in state.query(breakdowns.available, sector):
-        with ui.section(t(f"breakdown.{spec.key}", where=scope)):
-            _breakdown(spec, ward or None, start, end, cat)
+    for b in sector.breakdowns:
+        if b.table in tables:
+            with ui.section(_title(b, scope)):
+                _breakdown(sector.view_id(b), b, ward or None, start, end, cat)
 
-    for spec in state.query(places.available, sector):
-        with ui.section(t(f"places.{spec.table}")):
-            _places(spec, ward or None, start, end, cat)
+    for p in sector.places:
+        if p.table in tables:
+            with ui.section(_title(p)):
+                _places(sector.view_id(p), p, ward or None, start, end, cat)
 
-    for spec in state.query(registers.available, sector):
-        with ui.section(t(f"register.{spec.key}", where=scope)):
-            _register(spec, ward or None, start, end, cat)
+    for r in sector.registers:
+        if r.table in tables:
+            with ui.section(_title(r, scope)):
+                _register(sector.view_id(r), r, ward or None, start, end, cat)
 
     with ui.section(t("sector.table_title", where=where)):
         long = state.query(qi.values, tuple(codes), ward or None, start, end)
@@ -180,10 +193,10 @@ def render(sector: str) -> None:
             st.dataframe(table, hide_index=True, width="stretch", height=360,
                          column_config={c: st.column_config.NumberColumn(format="localized")
                                         for c in table.columns[1:]} if numeric else None)
-            ui.download_csv(table, f"{sector}_{ward or 'city'}_{start}_{end}", key=f"dl_{sector}",
+            ui.download_csv(table, f"{code}_{ward or 'city'}_{start}_{end}", key=f"dl_{code}",
                             title=t("sector.table_title", where=where))
 
-    ui.page_xlsx(f"{sector}_{ward or 'city'}_{start}_{end}")
+    ui.page_xlsx(f"{code}_{ward or 'city'}_{start}_{end}")
 
 
 def _trend(df: pd.DataFrame, title: str, unit: str, grain: str, target, lang: str) -> alt.Chart:
@@ -211,7 +224,7 @@ PALETTE = ["#1F77B4", "#FF7F0E", "#2CA02C", "#D62728", "#9467BD", "#8C564B", "#E
            "#17BECF"]
 
 
-def _places(spec: places.Places, ward, start: dt.date, end: dt.date, cat) -> None:
+def _places(vid: str, spec: Places, ward, start: dt.date, end: dt.date, cat) -> None:
     """The sector's places on the ward map, coloured by category, with the count of each category."""
     import json
 
@@ -221,7 +234,7 @@ def _places(spec: places.Places, ward, start: dt.date, end: dt.date, cat) -> Non
 
     lang, t = state.lang(), state.t
     dated = spec.date and spec.by_period
-    scope = (spec.table, ward, start if dated else None, end if dated else None)
+    scope = (spec, ward, start if dated else None, end if dated else None)
     counts = state.query(places.counts, *scope, cat=cat).set_index("category")["n"]  # all of them, exactly
     total = int(counts.sum())
     if not total:
@@ -270,7 +283,7 @@ def _places(spec: places.Places, ward, start: dt.date, end: dt.date, cat) -> Non
         st.pydeck_chart(maps.deck(layers, wards_df, "<b>{name}</b><br/>{info}", state.config().maps.tile_url),
                         height=460)
         st.caption(t("places.count_dense" if dense else "places.count", n=i18n.num(total, lang)))
-        ui.keep(t(f"places.{spec.table}"), pts[["lat", "lon", "n", "top_category"]] if dense
+        ui.keep(_title(spec), pts[["lat", "lon", "n", "top_category"]] if dense
                 else pts[["name", "category", "ward_vi", "day", "lat", "lon"]])
     with right:
         bars = pd.DataFrame({"category": [str(c) for c in counts.index], "n": counts.values,
@@ -278,48 +291,47 @@ def _places(spec: places.Places, ward, start: dt.date, end: dt.date, cat) -> Non
         event = st.altair_chart(charts.ranked_bars(bars, x="n", y="category", colour="colour",
                                                    title=t("places.by_category"), x_title=t("places.number"),
                                                    y_title="", lang=lang, select="category"),
-                                width="stretch", on_select="rerun", key=f"pick_{spec.table}")
-        value = state.fresh_pick(f"pick_{spec.table}", charts.picked(event, "category"))
+                                width="stretch", on_select="rerun", key=f"pick_{vid}")
+        value = state.fresh_pick(f"pick_{vid}", charts.picked(event, "category"))
         if value:
             _set_category(spec.category, value)
 
 
-def _breakdown(spec: breakdowns.Breakdown, ward, start: dt.date, end: dt.date, cat) -> None:
+def _breakdown(vid: str, spec: Breakdown, ward, start: dt.date, end: dt.date, cat) -> None:
     """One breakdown: the dimension to break by, the top values as bars, and the table behind them."""
     lang, t = state.lang(), state.t
     dims = list(spec.dims)
     dim = dims[0]
     if len(dims) > 1:
-        dim = st.segmented_control(t("breakdown.by"), dims, format_func=lambda d: t(f"breakdown_dim.{d}"),
-                                   required=True, key=state.url_key(f"by_{spec.key}", dims[0],
+        dim = st.segmented_control(t("breakdown.by"), dims, format_func=lambda d: column_label(spec.table, d),
+                                   required=True, key=state.url_key(f"by_{vid}", dims[0],
                                                                     lambda v: v if v in dims else None)) or dims[0]
-        state.to_url(f"by_{spec.key}", dim, dims[0])
-    df = state.query(breakdowns.breakdown, spec.key, dim, ward, start, end, cat=cat)
+        state.to_url(f"by_{vid}", dim, dims[0])
+    df = state.query(breakdowns.breakdown, spec, dim, ward, start, end, cat=cat)
     df = df.dropna(subset=["value"])
     if df.empty or not df["value"].any():
         st.info(t("app.empty"))
         return
-    unit = t(f"breakdown_unit.{spec.unit}") if spec.unit else ""
+    unit = i18n.unit(spec.unit, lang)
     chosen = cat[1] if cat and cat[0] == dim else None
     top = df.head(15)
     top = top.assign(colour=[COLOURS["accent"] if chosen in (None, v) else "#B0BEC5" for v in top["label"]])
     left, right = st.columns([3, 2])
     with left:
         event = st.altair_chart(charts.ranked_bars(top, x="value", y="label", colour="colour",
-                                                   title=t(f"breakdown_dim.{dim}"), x_title=unit, y_title="",
+                                                   title=column_label(spec.table, dim), x_title=unit, y_title="",
                                                    lang=lang, select="label"),
-                                width="stretch", on_select="rerun", key=f"pick_{spec.key}_{dim}")
-        value = state.fresh_pick(f"pick_{spec.key}_{dim}", charts.picked(event, "label"))
+                                width="stretch", on_select="rerun", key=f"pick_{vid}_{dim}")
+        value = state.fresh_pick(f"pick_{vid}_{dim}", charts.picked(event, "label"))
         if value and value != "–":  # a click on a bar filters the whole page by it
             _set_category(dim, value)
         st.caption(t("sector.click_hint"))
     with right:
-        table = pd.DataFrame({t(f"breakdown_dim.{dim}"): df["label"], unit or t("breakdown.value"): df["value"],
+        table = pd.DataFrame({column_label(spec.table, dim): df["label"], unit or t("breakdown.value"): df["value"],
                               t("breakdown.rows"): df["rows"]})
         st.dataframe(table, hide_index=True, width="stretch", height=min(420, 36 * len(table) + 40),
                      column_config={table.columns[1]: st.column_config.NumberColumn(format="localized")})
-        ui.download_csv(table, f"{spec.key}_{dim}_{start}_{end}", key=f"dl_{spec.key}",
-                        title=t(f"breakdown.{spec.key}", where=""))
+        ui.download_csv(table, f"{vid}_{dim}_{start}_{end}", key=f"dl_{vid}", title=_title(spec))
 
 
 def _progress(df: pd.DataFrame, names: dict[str, str]) -> None:
@@ -338,8 +350,8 @@ def _progress(df: pd.DataFrame, names: dict[str, str]) -> None:
     ui.keep(t("sector.progress_chart"), out.drop(columns="colour"))
 
 
-def _series_labels(spec: qs.Series) -> dict[str, str]:
-    return {name: state.t(f"series_measure.{name}") for name, _ in spec.measures}
+def _series_labels(spec: Series) -> dict[str, str]:
+    return {m.name: m.label.get(state.lang()) for m in spec.measures}
 
 
 def _threshold(code: Optional[str], ward) -> Optional[float]:
@@ -351,16 +363,16 @@ def _threshold(code: Optional[str], ward) -> Optional[float]:
                  if th.indicator == code and th.scope == scope and th.above is not None), None)
 
 
-def _series(spec: qs.Series, ward, start: dt.date, end: dt.date, cat) -> None:
+def _series(spec: Series, ward, start: dt.date, end: dt.date, cat) -> None:
     """A sector's own time series: lines, this year against last, a heat map or the latest change."""
     t = state.t
-    df = state.query(qs.series, spec.key, ward, start, end, cat=cat)
+    df = state.query(qs.series, spec, ward, start, end, cat=cat)
     if df.empty or df["value"].isna().all():
         st.info(t("app.empty"))
         return
     if not spec.by:
         df = df.assign(series=df["series"].map(_series_labels(spec)))
-    unit = t(f"breakdown_unit.{spec.unit}") if spec.unit else ""  # the section's title names the series
+    unit = i18n.unit(spec.unit, state.lang())  # the section's title names the series
     if spec.kind == "yoy":
         _year_over_year(spec, df, unit)
     elif spec.kind == "change":
@@ -370,14 +382,14 @@ def _series(spec: qs.Series, ward, start: dt.date, end: dt.date, cat) -> None:
         _keep_wide(spec, df)
 
 
-def _series_chart(spec: qs.Series, df: pd.DataFrame, unit: str, ward) -> alt.Chart:
+def _series_chart(spec: Series, df: pd.DataFrame, unit: str, ward) -> alt.Chart:
     """A heat map (by × period), bars side by side for a few years, or lines with the alert threshold."""
     lang, t = state.lang(), state.t
     if spec.kind == "heat":
         # diverging around `mid` (red below for what should be high), else one hue: green, orange-red or blue
         scheme = "redyellowgreen" if spec.mid is not None else {"higher": "greens", "lower": "orangered"}.get(
             spec.better, "blues")
-        return charts.heatmap(df, title="", y_title=t(f"breakdown_dim.{spec.by}"), value_title=unit, lang=lang,
+        return charts.heatmap(df, title="", y_title=column_label(spec.table, spec.by), value_title=unit, lang=lang,
                               period_label=lambda p: i18n.period(p, spec.grain, lang), scheme=scheme, mid=spec.mid,
                               reverse=spec.mid is not None and spec.better == "lower")
     if spec.grain == "year":  # a few school or calendar years: bars side by side read better than lines
@@ -385,17 +397,11 @@ def _series_chart(spec: qs.Series, df: pd.DataFrame, unit: str, ward) -> alt.Cha
                                    x="year", y="value", series="series", y_title=unit, lang=lang)
     limit = _threshold(spec.threshold, ward)
     return charts.time_lines(df, x="period", y="value", series="series", title="", x_title="", y_title=unit,
-                             series_title="", lang=lang, limit=limit, y_format=",.4~f",
-                             zero=spec.unit not in ("index", "percent", "points"),
+                             series_title="", lang=lang, limit=limit, y_format=",.4~f", zero=spec.zero,
                              limit_label=t("series.threshold", value=i18n.smart(limit, lang)) if limit else "")
 
 
-def _title(spec: qs.Series) -> str:
-    """The series' title without the scope, for a sheet of the page's XLSX or a file."""
-    return state.t(f"series.{spec.key}", where="").rstrip(" ·")
-
-
-def _keep_wide(spec: qs.Series, df: pd.DataFrame) -> None:
+def _keep_wide(spec: Series, df: pd.DataFrame) -> None:
     """The series as a table, a column per line and a row per period, for the page's XLSX."""
     lang, t = state.lang(), state.t
     wide = df.pivot_table(index="period", columns="series", values="value", aggfunc="first").sort_index(ascending=False)
@@ -403,7 +409,7 @@ def _keep_wide(spec: qs.Series, df: pd.DataFrame) -> None:
     ui.keep(_title(spec), wide.rename_axis(t("sector.period_col")).reset_index())
 
 
-def _year_over_year(spec: qs.Series, df: pd.DataFrame, unit: str) -> None:
+def _year_over_year(spec: Series, df: pd.DataFrame, unit: str) -> None:
     """A small chart per measure: each month of this year beside the same month last year, and the year so far
     against the same months of last year."""
     lang, t = state.lang(), state.t
@@ -423,7 +429,7 @@ def _year_over_year(spec: qs.Series, df: pd.DataFrame, unit: str) -> None:
     _keep_wide(spec, df)
 
 
-def _change(spec: qs.Series, df: pd.DataFrame, unit: str) -> None:
+def _change(spec: Series, df: pd.DataFrame, unit: str) -> None:
     """The latest value of each series with its change on the period before and four periods before."""
     lang, t = state.lang(), state.t
     ch = qs.with_change(df)
@@ -431,7 +437,7 @@ def _change(spec: qs.Series, df: pd.DataFrame, unit: str) -> None:
         st.info(t("app.empty"))
         return
     table = pd.DataFrame({
-        t(f"breakdown_dim.{spec.by}"): ch["series"],
+        column_label(spec.table, spec.by): ch["series"],
         t("series.latest", period=i18n.period(ch["period"].max(), spec.grain, lang), unit=unit): ch["value"],
         t("series.change_prev"): ch["change_pct"].round(1),
         t("series.change_4"): ch["change4_pct"].round(1),
@@ -440,7 +446,7 @@ def _change(spec: qs.Series, df: pd.DataFrame, unit: str) -> None:
     with left:
         st.dataframe(table, hide_index=True, width="stretch", height=min(600, 36 * len(table) + 40),
                      column_config={c: st.column_config.NumberColumn(format="localized") for c in table.columns[1:]})
-        ui.download_csv(table, f"{spec.key}_{ch['period'].max()}", key=f"dl_{spec.key}", title=_title(spec))
+        ui.download_csv(table, f"{spec.key}_{ch['period'].max()}", key=f"dl_series_{spec.key}", title=_title(spec))
     with right:
         bars = ch.dropna(subset=["change_pct"]).assign(
             colour=lambda d: [COLOURS["bad"] if v > 0 else COLOURS["good"] if v < 0 else COLOURS["neutral"]
@@ -450,20 +456,21 @@ def _change(spec: qs.Series, df: pd.DataFrame, unit: str) -> None:
                         width="stretch")
 
 
-def _register(spec: registers.Register, ward, start: dt.date, end: dt.date, cat) -> None:
+def _register(vid: str, spec: Register, ward, start: dt.date, end: dt.date, cat) -> None:
     """A register in full: every row in the page's ward and category (and period, when it has dates)."""
     lang, t = state.lang(), state.t
-    df = state.query(registers.rows, spec.key, ward, start, end, cat=cat)
+    df = state.query(registers.rows, spec, ward, start, end, cat=cat)
     if df.empty:
         st.info(t("app.empty"))
         return
     for c in df.columns:
         if pd.api.types.is_datetime64_any_dtype(df[c]):
             df[c] = [i18n.date(v) if pd.notna(v) else "" for v in df[c]]
-    table = df.rename(columns={c: t(f"register_col.{c}") for c in df.columns})
+    years = {c for c in df.columns if c.endswith("_year")}  # a year reads 2026, not 2.026
+    table = df.rename(columns={c: column_label(spec.table, c) for c in df.columns})
     st.dataframe(table, hide_index=True, width="stretch", height=min(480, 36 * len(table) + 40),
-                 column_config={c: st.column_config.NumberColumn(format="localized")
-                                for c, d in zip(table.columns, df.dtypes) if pd.api.types.is_numeric_dtype(d)
-                                and c != t("register_col.approved_year")})
+                 column_config={label: st.column_config.NumberColumn(format="localized")
+                                for c, label, d in zip(df.columns, table.columns, df.dtypes)
+                                if pd.api.types.is_numeric_dtype(d) and c not in years})
     st.caption(t("register.count", n=i18n.num(len(table), lang)))
-    ui.download_csv(table, f"{spec.key}_{ward or 'city'}", key=f"dl_{spec.key}", title=t(f"register.{spec.key}", where=""))
+    ui.download_csv(table, f"{vid}_{ward or 'city'}", key=f"dl_{vid}", title=_title(spec))

@@ -9,9 +9,20 @@ import pytest
 from ioc.config import load_config
 from ioc.queries import breakdowns, places
 from ioc.warehouse import Warehouse
+from tests.ui.conftest import ROOT
 
 pytestmark = pytest.mark.usefixtures("sample_data")
 START, END = dt.date(2025, 11, 1), dt.date(2026, 10, 31)
+CFG = load_config(ROOT / "config.yaml")
+
+
+def view(sector: str, kind: str, key: str):
+    """A view declared in the default config: the sector's breakdown, series, places or register `key`."""
+    return next(v for v in getattr(CFG.sector(sector), kind) if v.key == key)
+
+
+def every(kind: str) -> list:
+    return [v for s in CFG.sectors for v in getattr(s, kind)]
 
 
 @pytest.fixture
@@ -22,58 +33,58 @@ def con():
 
 
 def test_late_dossiers_by_agency_equal_hand_sql(con):
-    got = breakdowns.breakdown(con, "admin_late", "agency", "25747", START, END)
+    got = breakdowns.breakdown(con, view("admin", "breakdowns", "late"), "agency", "25747", START, END)
     want = con.execute(f"""
-        SELECT agency, count(*) FILTER (WHERE {breakdowns.LATE_DOSSIER}) FROM admin_dossiers
+        SELECT agency, count(*) FILTER (WHERE {CFG.condition("admin_dossiers", "late")}) FROM admin_dossiers
         WHERE CAST(received_at AS DATE) BETWEEN ? AND ? AND ward_code = '25747' GROUP BY 1""", [START, END]).fetchall()
     assert dict(zip(got["label"], got["value"])) == {a: v for a, v in want}
     assert got["value"].is_monotonic_decreasing
 
 
 def test_every_declared_breakdown_and_place_runs_on_the_sample(con):
-    for specs in breakdowns.BREAKDOWNS.values():
-        for spec in specs:
-            for dim in spec.dims:
-                assert not breakdowns.breakdown(con, spec.key, dim, None, START, END).empty, (spec.key, dim)
-    for specs in places.PLACES.values():
-        for spec in specs:
-            pts = places.points(con, spec.table, None, None, None)
-            assert len(pts) > 0 and pts["lat"].between(10.9, 11.2).all(), spec.table
+    for spec in every("breakdowns"):
+        for dim in spec.dims:
+            assert not breakdowns.breakdown(con, spec, dim, None, START, END).empty, (spec.key, dim)
+    for spec in every("places"):
+        pts = places.points(con, spec, None, None, None)
+        assert len(pts) > 0 and pts["lat"].between(10.9, 11.2).all(), spec.table
 
 
 def test_an_undeclared_dimension_is_refused(con):
     with pytest.raises(ValueError, match="not a breakdown"):
-        breakdowns.breakdown(con, "admin_late", "ward_code; DROP TABLE x", None, START, END)
+        breakdowns.breakdown(con, view("admin", "breakdowns", "late"), "ward_code; DROP TABLE x", None, START, END)
 
 
 def test_every_declared_series_and_register_runs_with_its_texts(con):
     from ioc import i18n
     from ioc.queries import registers, series
 
-    keys = i18n.keys("vi")
-    for specs in series.SERIES.values():
-        for spec in specs:
-            df = series.series(con, spec.key, "25747", START, END)
-            assert not df.empty and df["value"].notna().any(), spec.key
-            assert f"series.{spec.key}" in keys and (not spec.unit or f"breakdown_unit.{spec.unit}" in keys)
-            assert (f"breakdown_dim.{spec.by}" in keys) if spec.by else \
-                all(f"series_measure.{name}" in keys for name, _ in spec.measures), spec.key
-    for specs in registers.REGISTERS.values():
-        for spec in specs:
-            df = registers.rows(con, spec.key, None, START, END)
-            assert f"register.{spec.key}" in keys and all(f"register_col.{c}" in keys for c in df.columns), spec.key
-    for specs in breakdowns.BREAKDOWNS.values():
-        for spec in specs:
-            assert f"breakdown.{spec.key}" in keys and all(f"breakdown_dim.{d}" in keys for d in spec.dims), spec.key
-    for specs in places.PLACES.values():
-        for spec in specs:  # the map's title, and the chip's name for a filter on its category
-            assert f"places.{spec.table}" in keys and f"breakdown_dim.{spec.category}" in keys, spec.table
+    units = {k.removeprefix("unit.") for k in i18n.keys("en") if k.startswith("unit.")}
+
+    def labelled(table: str, column: str) -> bool:  # a Vietnamese and an English name
+        label = CFG.column_labels(table).get(column)
+        return bool(label and label.vi and label.en)
+
+    for spec in every("series"):
+        df = series.series(con, spec, "25747", START, END)
+        assert not df.empty and df["value"].notna().any(), spec.key
+        assert spec.title.vi and spec.title.en and (not spec.unit or spec.unit in units), spec.key
+        assert labelled(spec.table, spec.by) if spec.by else \
+            all(m.label.vi and m.label.en for m in spec.measures), spec.key
+    for spec in every("registers"):
+        df = registers.rows(con, spec, None, START, END)
+        assert spec.title.en and all(labelled(spec.table, c) for c in df.columns), spec.key
+    for spec in every("breakdowns"):
+        assert spec.title.en and all(labelled(spec.table, d) for d in spec.dims), spec.key
+        assert not spec.unit or spec.unit in units, spec.key
+    for spec in every("places"):  # the map's title, and the chip's name for a filter on its category
+        assert spec.title.en and labelled(spec.table, spec.category), spec.table
 
 
 def test_jobs_offered_against_sought_equal_hand_sql(con):
     from ioc.queries import series
 
-    got = series.series(con, "labour_jobs", None, START, END)
+    got = series.series(con, view("labour", "series", "jobs"), None, START, END)
     want = con.execute("""SELECT date_trunc('month', period), sum(vacancies), sum(job_seekers) FROM labour_jobs_monthly
                           WHERE period BETWEEN ? AND ? GROUP BY 1""", [START, END]).fetchall()
     wide = got.pivot(index="period", columns="series", values="value")
@@ -86,27 +97,29 @@ def test_jobs_offered_against_sought_equal_hand_sql(con):
 def test_a_category_filter_narrows_every_query_on_tables_with_that_column(con):
     from ioc.queries import registers, series
 
-    agencies = breakdowns.breakdown(con, "citizen_received", "agency", None, START, END)
+    received = view("citizen", "breakdowns", "received")
+    agencies = breakdowns.breakdown(con, received, "agency", None, START, END)
     cat = ("agency", agencies["label"].iloc[0])
-    by_cat = breakdowns.breakdown(con, "citizen_received", "category", None, START, END, cat=cat)
+    by_cat = breakdowns.breakdown(con, received, "category", None, START, END, cat=cat)
     assert by_cat["value"].sum() == agencies["value"].iloc[0]  # the agency's reports, split by category
     # the breakdown on the filtered column itself still lists every agency
-    assert len(breakdowns.breakdown(con, "citizen_received", "agency", None, START, END, cat=cat)) == len(agencies)
+    assert len(breakdowns.breakdown(con, received, "agency", None, START, END, cat=cat)) == len(agencies)
     monday, sunday = dt.date(2025, 11, 3), dt.date(2026, 10, 25)  # whole weeks, as the weekly series counts
-    weeks = breakdowns.breakdown(con, "citizen_received", "agency", None, monday, sunday)
-    flow = series.series(con, "citizen_flow", None, monday, sunday, cat=cat)
+    weeks = breakdowns.breakdown(con, received, "agency", None, monday, sunday)
+    flow = series.series(con, view("citizen", "series", "flow"), None, monday, sunday, cat=cat)
     assert flow.loc[flow["series"] == "received", "value"].sum() == weeks.set_index("label").loc[cat[1], "value"]
-    pts = places.points(con, "citizen_reports", None, START, END, cat=("category", by_cat["label"].iloc[0]))
+    pts = places.points(con, view("citizen", "places", "reports"), None, START, END,
+                        cat=("category", by_cat["label"].iloc[0]))
     assert set(pts["category"]) == {by_cat["label"].iloc[0]}
     # a table without the column is left as it is
-    assert len(registers.rows(con, "industry_parks", None, None, None, cat=cat)) == len(
-        registers.rows(con, "industry_parks", None, None, None))
+    parks = view("industry", "registers", "parks")
+    assert len(registers.rows(con, parks, None, None, None, cat=cat)) == len(registers.rows(con, parks, None, None, None))
 
 
 def test_goods_prices_change_is_against_the_week_before(con):
     from ioc.queries import series
 
-    ch = series.with_change(series.series(con, "prices_goods", None, END - dt.timedelta(days=60), END))
+    ch = series.with_change(series.series(con, view("prices", "series", "goods"), None, END - dt.timedelta(days=60), END))
     item = ch.iloc[0]
     weeks = con.execute("""SELECT date_trunc('week', surveyed_on) w, avg(price_vnd) FROM prices_goods_weekly
                            WHERE item_name = ? AND surveyed_on <= ? GROUP BY 1 ORDER BY 1 DESC LIMIT 2""",
@@ -120,8 +133,9 @@ def test_place_counts_and_grid_count_every_place_not_only_those_drawn(con):
     total = con.execute("SELECT count(*) FROM citizen_reports WHERE lat IS NOT NULL AND CAST(created_at AS DATE) "
                         "BETWEEN ? AND ?", [start, END]).fetchone()[0]
     assert total > 5000  # more than the map draws one by one
-    counts = places.counts(con, "citizen_reports", None, start, END)
-    cells = places.grid(con, "citizen_reports", None, start, END)
+    reports = view("citizen", "places", "reports")
+    counts = places.counts(con, reports, None, start, END)
+    cells = places.grid(con, reports, None, start, END)
     assert counts["n"].sum() == cells["n"].sum() == total
     assert counts["n"].is_monotonic_decreasing
-    assert len(places.points(con, "citizen_reports", None, start, END, limit=5000)) == 5000
+    assert len(places.points(con, reports, None, start, END, limit=5000)) == 5000

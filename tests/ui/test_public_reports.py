@@ -7,8 +7,11 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from ioc.config import load_config
 from ioc.queries import public
 from ioc.warehouse import Warehouse
+
+RULES = public.Rules.of(load_config(Path(__file__).resolve().parents[2] / "config.yaml"))  # open and late, as declared
 
 pytestmark = pytest.mark.usefixtures("sample_data")
 PAGE = "pages/public_reports.py"
@@ -29,15 +32,15 @@ def test_results_equal_hand_sql(sample_data: Path) -> None:
     with Warehouse(sample_data / "warehouse").connect() as con:
         end = public.as_of(con)
         start = end - dt.timedelta(days=29)
-        got = public.results(con, "25747", start, end)
+        got = public.results(con, RULES, "25747", start, end)
         received, resolved, on_time = con.execute("""
             SELECT count(*), count(resolved_at), count(*) FILTER (WHERE resolved_at <= due_at)
             FROM citizen_reports WHERE ward_code = '25747' AND CAST(created_at AS DATE) BETWEEN ? AND ?""",
                                                   [start, end]).fetchone()
         assert (got["received"], got["resolved"]) == (received, resolved) and received > 0
         assert got["on_time_pct"] == pytest.approx(100 * on_time / resolved)
-        wards = public.by_ward(con, start, end)
-        assert len(wards) == 14 and wards["received"].sum() == public.results(con, None, start, end)["received"]
+        wards = public.by_ward(con, RULES, start, end)
+        assert len(wards) == 14 and wards["received"].sum() == public.results(con, RULES, None, start, end)["received"]
 
 
 def test_public_page_by_default() -> None:

@@ -6,13 +6,13 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from ioc.config import load_config
-from ioc.queries import breakdowns, registers, series
 from tests.ui.conftest import ROOT
 from tests.ui.test_pages import _elements
 
 pytestmark = pytest.mark.usefixtures("sample_data")
 
-SECTORS = [s.code for s in load_config(ROOT / "config.yaml").sectors if s.code != "env"]
+CFG = load_config(ROOT / "config.yaml")
+SECTORS = [s.code for s in CFG.sectors if not s.page]
 
 
 def _sector_page(code: str) -> None:
@@ -46,10 +46,11 @@ def test_sector_page_by_default(code: str) -> None:
     markdown = "\n".join(m.value for m in at.markdown)
     assert 'class="ioc-tile ' in markdown
     # the trend, and a chart for every declared series, breakdown and the ward ranking at least
-    declared = len(series.SERIES.get(code, [])) + len(breakdowns.BREAKDOWNS.get(code, []))
+    sector = CFG.sector(code)
+    declared = len(sector.series) + len(sector.breakdowns)
     assert len(_charts(at)) >= 1 + declared, (code, len(_charts(at)))
     assert at.dataframe, "no detail table"
-    assert len(at.subheader) >= 3 + declared + len(registers.REGISTERS.get(code, []))
+    assert len(at.subheader) >= 3 + declared + len(sector.registers)
 
 
 def test_filters_from_the_url_reach_every_section() -> None:

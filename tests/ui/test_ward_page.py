@@ -13,9 +13,13 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from ioc import i18n
+from ioc.config import load_config
+from ioc.queries import public
 from ioc.queries import ward as qw
 from tests.ui.conftest import ARTIFACTS
 from tests.ui.test_browser import _no_traceback, _open, browser, page  # noqa: F401 - shared fixtures
+
+RULES = public.Rules.of(load_config(Path(__file__).resolve().parents[2] / "config.yaml"))  # open and late, as declared
 
 PAGE = "pages/ward.py"
 
@@ -124,7 +128,7 @@ def test_the_ward_from_the_url_and_its_numbers_equal_sql(sample_data: Path) -> N
 def test_citizen_report_counts_equal_sql(sample_data: Path) -> None:
     now = dt.datetime(2026, 11, 26, 8, 0)
     with duckdb.connect(str(_snapshot(sample_data)), read_only=True) as con:
-        got = qw.reports(con, "25747", now).iloc[0]
+        got = qw.reports(con, RULES, "25747", now).iloc[0]
         end = con.execute("SELECT max(created_at) FROM citizen_reports WHERE created_at <= ?", [now]).fetchone()[0]
         start = end.date() - dt.timedelta(days=29)
         want = con.execute("""
