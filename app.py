@@ -75,19 +75,15 @@ def _main(run: dict) -> None:
         nav.run()
         return
     with st.sidebar:
-        lang = st.selectbox(
-            i18n.t("app.language", state.lang()), list(i18n.LANGS),
-            key=state.url_key(state.LANG_KEY, i18n.DEFAULT, lambda v: v if v in i18n.LANGS else None),
-            format_func=lambda c: {"vi": "Tiếng Việt", "en": "English"}[c],
-        )
-    state.to_url(state.LANG_KEY, lang, i18n.DEFAULT)
+        lang = state.bound(st.selectbox, i18n.t("app.language", state.lang()), state.LANG_KEY, i18n.DEFAULT,
+                           list(i18n.LANGS), format_func=lambda c: {"vi": "Tiếng Việt", "en": "English"}[c])
     try:
         cfg = state.config()
     except ConfigError as exc:
         st.error(i18n.t("app.error_config", lang, where=exc.where) + "\n\n" + "\n".join(f"- `{p}`" for p in exc.problems))
         st.stop()
     with st.sidebar:
-        st.caption(getattr(cfg.city.name, lang) or cfg.city.name.vi)
+        st.caption(cfg.city.name.get(lang))
     nav = build_navigation(lang, cfg)
     run["page"] = nav.url_path or "overview"
     nav.run()

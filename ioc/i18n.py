@@ -52,6 +52,22 @@ def unit(text: str, lang: str = DEFAULT) -> str:
     return _catalog(lang_or_default(lang)).get(f"unit.{text}", text)
 
 
+def name(row: Any, lang: str = DEFAULT, prefix: str = "name") -> Any:
+    """The `{prefix}_vi` or `{prefix}_en` of a query result, in `lang` (the Vietnamese where the English is
+    missing): of a row (a namedtuple, a Series or a dict) as text, of a whole frame as a Series."""
+    def get(suffix: str) -> Any:
+        key = f"{prefix}_{suffix}"
+        return getattr(row, key) if hasattr(row, "_fields") else row[key]
+
+    vi = get("vi")
+    if lang_or_default(lang) != "en":
+        return vi
+    en = get("en")
+    if hasattr(en, "where"):  # a column
+        return en.where(en.notna() & (en != ""), vi)
+    return en if isinstance(en, str) and en else vi
+
+
 def keys(lang: str) -> set[str]:
     return set(_catalog(lang))
 

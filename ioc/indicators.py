@@ -37,8 +37,8 @@ def build_dim_ward(con: duckdb.DuckDBPyConnection, cfg: Config) -> None:
     geoms = ward_geometry(cfg)
     tbl = pa.table({
         "ward_code": [w.code for w in cfg.wards],
-        "name_vi": [w.name_vi for w in cfg.wards],
-        "name_en": [w.name_en or w.name_vi for w in cfg.wards],
+        "name_vi": [w.name.vi for w in cfg.wards],
+        "name_en": [w.name.get("en") for w in cfg.wards],
         "lat": pa.array([w.lat for w in cfg.wards], pa.float64()),
         "lon": pa.array([w.lon for w in cfg.wards], pa.float64()),
         "population": pa.array([w.population for w in cfg.wards], pa.int64()),
@@ -56,7 +56,7 @@ def _indicator_table(cfg: Config) -> pa.Table:
         "code": [i.code for i in inds],
         "sector": [i.sector for i in inds],
         "name_vi": [i.name.vi for i in inds],
-        "name_en": [i.name.en or i.name.vi for i in inds],
+        "name_en": [i.name.get("en") for i in inds],
         "unit": [i.unit for i in inds],
         "direction": [i.direction for i in inds],
         "grain": [i.grain for i in inds],

@@ -85,9 +85,9 @@ def attention(
         ind = by_code.get(rule.indicator)
         if ind is None:
             continue
-        name, unit = getattr(ind.name, lang) or ind.name.vi, i18n.unit(ind.unit, lang)
+        name, unit = ind.name.get(lang), i18n.unit(ind.unit, lang)
         for r in df.itertuples():
-            where = (r.name_vi if lang == "vi" else (r.name_en or r.name_vi)) if r.ward_code else ""
+            where = i18n.name(r, lang) if r.ward_code else ""
             key = "kiosk.threshold_ward" if where else "kiosk.threshold_city"
             items.append(Item("threshold", "alert", t(
                 key, name=name, ward=where, value=f"{i18n.smart(r.value, lang)} {unit}".strip(),
@@ -103,7 +103,7 @@ def attention(
         off = indicators[indicators["status"].isin(rules.off_target)]
         off = off.assign(_r=off["status"].map(rank)).sort_values(["_r", "sector", "code"])
         for r in off.itertuples():
-            name = r.name_vi if lang == "vi" else (r.name_en or r.name_vi)
+            name = i18n.name(r, lang)
             items.append(Item("off_target", "alert" if r.status == "missed" else "warn",
                               t("kiosk.off_target", name=name, status=t("status." + r.status).lower(),
                                 value=f"{i18n.smart(r.value, lang)} {i18n.unit(r.unit, lang)}".strip())))

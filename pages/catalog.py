@@ -22,14 +22,14 @@ with ui.section():
     entries = catalog.entries(cfg, state.query(qc.tables), state.query(qc.lineage), state.query(qc.reject_counts),
                               state.source_status(), system)
     names = list(entries["table_name"])
-    query = st.text_input(t("catalog.search"), placeholder=t("catalog.search_help"), key=state.url_key("q", ""))
-    state.to_url("q", query.strip(), "")
+    query = state.bound(st.text_input, t("catalog.search"), "q", "", placeholder=t("catalog.search_help"),
+                        clean=str.strip)
     hits = catalog.search(cfg, entries, state.query(qc.all_columns), state.query(qc.text_values), query)
     # what was matched in the table's own words first, then tables that merely hold the text as a value
     order = sorted(hits, key=lambda n: (all(h.startswith("value:") for h in hits[n]), names.index(n)))
     shown = entries.set_index("table_name").loc[order].reset_index()
-    if query.strip():
-        st.caption(t("catalog.found", n=len(order), q=query.strip()))
+    if query:
+        st.caption(t("catalog.found", n=len(order), q=query))
 
     def why(n: str) -> str:
         parts = []
@@ -46,13 +46,13 @@ with ui.section():
 
     table = pd.DataFrame({
         t("catalog.table"): shown["table_name"],
-        t("catalog.sector"): [(r.sector_vi if lang == "vi" else r.sector_en) or t("catalog.system_sector")
+        t("catalog.sector"): [i18n.name(r, lang, "sector") or t("catalog.system_sector")
                               for r in shown.itertuples()],
         t("catalog.rows"): shown["rows"],
         t("catalog.freshness"): [fresh_text(v) for v in shown["freshness"]],
         t("catalog.last_load"): [catalog.last_load_text(v, cfg.city.timezone) for v in shown["last_good_load"]],
         t("catalog.rejects"): shown["rejects"],
-        **({t("catalog.match"): [why(n) for n in shown["table_name"]]} if query.strip() else {}),
+        **({t("catalog.match"): [why(n) for n in shown["table_name"]]} if query else {}),
         t("catalog.description"): shown["description"],
         t("catalog.source"): shown["sources"],
     })
@@ -71,13 +71,12 @@ with ui.section():
 with ui.section():
     if entries.empty:
         st.stop()
-    picked = st.selectbox(t("catalog.detail"), [""] + names, format_func=lambda n: n or t("catalog.detail_none"),
-                          key=state.url_key("table", "", lambda v: v if v in names else None))
-    state.to_url("table", picked, "")
+    picked = state.bound(st.selectbox, t("catalog.detail"), "table", "", ["", *names],
+                         format_func=lambda n: n or t("catalog.detail_none"))
     if picked:
         e = entries.set_index("table_name").loc[picked]
         st.header(picked)
-        sector = (e.sector_vi if lang == "vi" else e.sector_en) or t("catalog.system_sector")
+        sector = i18n.name(e, lang, "sector") or t("catalog.system_sector")
         st.markdown(f"**{sector}** · {e.description}")
         tables.big_numbers([
             (t("catalog.rows"), i18n.num(e.rows, lang)),

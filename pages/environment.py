@@ -31,33 +31,15 @@ with ui.section():
 
     default_period = (max(first_day, last_day - dt.timedelta(days=29)), last_day)
 
-    def _period(text: str):
-        a, b = (dt.date.fromisoformat(x) for x in text.split(".."))
-        a, b = max(a, first_day), min(b, last_day)
-        return (a, b) if a <= b else None
-
     f1, f2, f3, f4 = st.columns([3, 1.3, 2, 1.3])
-    picked = f1.multiselect(
-        t("env.stations"), list(names), format_func=names.get, placeholder=t("env.all_stations"),
-        key=state.url_key("st", [], lambda v: [c for c in v.split(",") if c in names] or None),
-    )
-    pollutant = f2.selectbox(
-        t("env.pollutant"), aqi.POLLUTANTS, format_func=lambda p: t("pollutant." + p),
-        key=state.url_key("pol", "pm25", lambda v: v if v in aqi.POLLUTANTS else None),
-    )
-    period = f3.date_input(
-        t("env.period"), min_value=first_day, max_value=last_day, format="DD/MM/YYYY",
-        key=state.url_key("period", default_period, _period),
-    )
-    grain = f4.segmented_control(
-        t("env.grain"), ["day", "hour"], format_func=lambda g: t("env.grain_" + g), required=True,
-        key=state.url_key("grain", "day", lambda v: v if v in ("day", "hour") else None),
-    ) or "day"
-    start, end = ui.date_bounds(period, default_period)
-    state.to_url("st", picked, [], ",".join)
-    state.to_url("pol", pollutant, "pm25")
-    state.to_url("period", (start, end), default_period, lambda p: f"{p[0].isoformat()}..{p[1].isoformat()}")
-    state.to_url("grain", grain, "day")
+    picked = state.bound(f1.multiselect, t("env.stations"), "st", [], list(names), format_func=names.get,
+                         placeholder=t("env.all_stations"), dump=",".join,
+                         parse=lambda v: [c for c in v.split(",") if c in names] or None)
+    pollutant = state.bound(f2.selectbox, t("env.pollutant"), "pol", "pm25", aqi.POLLUTANTS,
+                            format_func=lambda p: t("pollutant." + p))
+    start, end = ui.period_filter(f3, t("env.period"), first_day, last_day, default_period)
+    grain = state.bound(f4.segmented_control, t("env.grain"), "grain", "day", ["day", "hour"], required=True,
+                        format_func=lambda g: t("env.grain_" + g))
     codes = tuple(picked) or None
     limits = aqi.QCVN_LIMITS[pollutant]
     day_avg = "24h" if "24h" in limits else next(iter(limits))
@@ -93,7 +75,7 @@ with ui.section():
 with ui.section(t("env.map_title")):
     wards = state.query(qr.wards)
     pts = latest.copy()
-    pts["ward"] = pts["ward_vi"] if lang == "vi" else pts["ward_en"]
+    pts["ward"] = i18n.name(pts, lang, "ward")
     pts["info"] = [
         f"{r.ward} · VN_AQI {i18n.num(r.aqi, lang)} ({t('aqi_band.' + r.band)}) · PM2.5 {i18n.num(r.pm25_now, lang, 1)} µg/m³"
         for r in pts.itertuples()

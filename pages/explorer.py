@@ -166,7 +166,7 @@ if spec is not None:
         sql, params = explore.build_query(spec, cols)
         df, truncated = tables.sandboxed(sql, params, limit)
         wards = state.query(qr.wards)
-        ward_name = dict(zip(wards["ward_code"], wards["name_vi" if lang == "vi" else "name_en"]))
+        ward_name = dict(zip(wards["ward_code"], i18n.name(wards, lang)))
         labels = {m.alias: measure_label(m.code) for m in spec.measures}
         labels |= {g: label_of.get(g) or (t("explorer.ward") if g == explore.WARD else g) for g in spec.groups}
         if spec.grain_alias:

@@ -13,7 +13,7 @@ from ioc.ui.ward_link import open_ward_profile
 cfg = state.config()
 lang = state.lang()
 t = state.t
-sector_names = {s.code: getattr(s.name, lang) or s.name.vi for s in cfg.sectors}
+sector_names = cfg.sector_names(lang)
 
 ui.page_header(t("overview.title"), t("overview.subtitle"))
 
@@ -33,12 +33,10 @@ with ui.section(t("overview.map_title")):
     if options.empty:
         st.info(t("app.empty"))
     else:
-        names = {r.code: f"{sector_names.get(r.sector, r.sector)} · {r.name_vi if lang == 'vi' else r.name_en}"
+        names = {r.code: f"{sector_names.get(r.sector, r.sector)} · {i18n.name(r, lang)}"
                  for r in options.itertuples()}
         codes = list(names)
-        code = st.selectbox(t("overview.map_indicator"), codes, format_func=names.get,
-                            key=state.url_key("ind", codes[0], lambda v: v if v in names else None))
-        state.to_url("ind", code, codes[0])
+        code = state.bound(st.selectbox, t("overview.map_indicator"), "ind", codes[0], codes, format_func=names.get)
         ind = next(i for i in cfg.indicators if i.code == code)
         wards.ward_block(ind, names[code], key="overview", on_pick=open_ward_profile)  # a click opens the ward's profile
 

@@ -21,16 +21,15 @@ try:
 except KeyError as exc:  # a config whose report table declares no `open` and `late`
     st.warning(t("app.error_section", message=str(exc)))
     st.stop()
-ward_names = {"": t("public.city")} | {w.code: (w.name_vi if lang == "vi" else (w.name_en or w.name_vi)) for w in cfg.wards}
+ward_names = {"": t("public.city")} | cfg.ward_names(lang)
 
 with ui.section(t("public.lookup_title")):
-    code = st.text_input(t("public.lookup_label"), placeholder="PA-2026-001943",
-                         key=state.url_key("ma", "", lambda v: v.strip()[:40]))
-    state.to_url("ma", code.strip(), "")
-    if code.strip():
-        found = state.query(public.report, rules, code.strip())
+    code = state.bound(st.text_input, t("public.lookup_label"), "ma", "", placeholder="PA-2026-001943",
+                       parse=lambda v: v.strip()[:40], clean=str.strip)
+    if code:
+        found = state.query(public.report, rules, code)
         if found is None:
-            st.warning(t("public.not_found", code=code.strip()))
+            st.warning(t("public.not_found", code=code))
         else:
             answered = pd.notna(found["resolved_at"])
             verdict = (t("public.on_time") if answered and not found["late"] else t("public.late") if found["late"]
@@ -39,7 +38,7 @@ with ui.section(t("public.lookup_title")):
                 ui.kpi(t("public.status"), str(found["status"]), verdict,
                        accent=COLOURS["bad"] if found["late"] else COLOURS["good"], text_colour="#fff"),
                 ui.kpi(t("public.what"), str(found["category"]), str(found["title"])),
-                ui.kpi(t("public.where"), str(found["ward_vi"] if lang == "vi" else found["ward_en"] or ""),
+                ui.kpi(t("public.where"), str(i18n.name(found, lang, "ward") or ""),
                        t("public.handled_by", agency=found["agency"])),
                 ui.kpi(t("public.when"), i18n.date(found["created_at"]),
                        t("public.due", date=i18n.date(found["due_at"])) + (" · " + t("public.answered", date=i18n.date(
@@ -49,13 +48,9 @@ with ui.section(t("public.lookup_title")):
 with ui.section():
     end = state.query(public.as_of) or state.today()
     c1, c2 = st.columns([2, 3])
-    ward = c1.selectbox(t("public.ward"), list(ward_names), format_func=ward_names.get,
-                        key=state.url_key("ward", "", lambda v: v if v in ward_names else None))
-    state.to_url("ward", ward, "")
-    days = c2.segmented_control(t("public.window"), [30, 90, 365], required=True,
-                                format_func=lambda d: t("public.days", n=d),
-                                key=state.url_key("days", 30, lambda v: int(v) if int(v) in (30, 90, 365) else None)) or 30
-    state.to_url("days", days, 30)
+    ward = state.bound(c1.selectbox, t("public.ward"), "ward", "", list(ward_names), format_func=ward_names.get)
+    days = state.bound(c2.segmented_control, t("public.window"), "days", 30, [30, 90, 365], required=True,
+                       format_func=lambda d: t("public.days", n=d), parse=lambda v: int(v) if int(v) in (30, 90, 365) else None)
     start = end - dt.timedelta(days=days - 1)
     where = ward_names[ward]
 
@@ -72,7 +67,7 @@ with ui.section(t("public.results_title", where=where, start=i18n.date(start), e
 if not ward:
     with ui.section(t("public.by_ward_title")):
         bw = state.query(public.by_ward, rules, start, end).dropna(subset=["on_time_pct"])
-        bw = bw.assign(ward=bw["name_vi"] if lang == "vi" else bw["name_en"],
+        bw = bw.assign(ward=i18n.name(bw, lang),
                        colour=[COLOURS["good"] if v >= 90 else COLOURS["bad"] for v in bw["on_time_pct"]])
         st.altair_chart(charts.ranked_bars(bw, x="on_time_pct", y="ward", colour="colour", title=t("public.on_time_pct"),
                                            x_title="%", y_title=t("public.ward"), lang=lang), width="stretch")
@@ -88,7 +83,7 @@ with ui.section(t("public.latest_title", where=where)):
             t("public.col_received"): [i18n.date(v) for v in latest["created_at"]],
             t("public.col_category"): latest["category"],
             t("public.col_title"): latest["title"],
-            t("public.col_ward"): latest["ward_vi"] if lang == "vi" else latest["ward_en"],
+            t("public.col_ward"): i18n.name(latest, lang, "ward"),
             t("public.col_agency"): latest["agency"],
             t("public.col_status"): latest["status"],
             t("public.col_answered"): [i18n.date(v) for v in latest["resolved_at"]],

@@ -17,8 +17,8 @@ from ioc.ui.ward_link import WARD_KEY, scroll_to_top
 cfg = state.config()
 lang = state.lang()
 t = state.t
-sector_names = {s.code: getattr(s.name, lang) or s.name.vi for s in cfg.sectors}
-names = {w.code: (w.name_vi if lang == "vi" else (w.name_en or w.name_vi)) for w in cfg.wards}
+sector_names = cfg.sector_names(lang)
+names = cfg.ward_names(lang)
 codes = list(names)
 if not codes:
     st.info(t("ward.no_indicators"))
@@ -115,7 +115,7 @@ with ui.section(t("ward.indicators_title")):
         verdict = [wp.judge(r) for r in ind.itertuples()]
         ui.keep(t("ward.indicators_title"), pd.DataFrame({
             t("ward.col_sector"): [sector_names.get(s, s) for s in ind["sector"]],
-            t("ward.col_indicator"): ind["name_vi"] if lang == "vi" else ind["name_en"].fillna(ind["name_vi"]),
+            t("ward.col_indicator"): i18n.name(ind, lang),
             t("ward.col_unit"): [i18n.unit(u, lang) for u in ind["unit"]],
             t("ward.col_period"): [i18n.period(p, g, lang) for p, g in zip(ind["period"], ind["grain"])],
             t("ward.col_ward"): [ui.masked_text(r) if r["masked"] else r["value"] for _, r in ind.iterrows()],

@@ -177,9 +177,9 @@ def col(table: pa.Table, name: str) -> list:
 
 ROOT = Path(__file__).resolve().parents[1]
 WARDS = [
-    {"code": "25741", "name_vi": "Hiệp Thành", "name_en": "Hiep Thanh", "lat": 10.998, "lon": 106.660, "population": 30000},
-    {"code": "25744", "name_vi": "Phú Lợi", "name_en": "Phu Loi", "lat": 10.990, "lon": 106.680},
-    {"code": "25747", "name_vi": "Phú Cường", "name_en": "Phu Cuong", "lat": 10.981, "lon": 106.653},
+    {"code": "25741", "name": {"vi": "Hiệp Thành", "en": "Hiep Thanh"}, "lat": 10.998, "lon": 106.660, "population": 30000},
+    {"code": "25744", "name": {"vi": "Phú Lợi", "en": "Phu Loi"}, "lat": 10.990, "lon": 106.680},
+    {"code": "25747", "name": {"vi": "Phú Cường", "en": "Phu Cuong"}, "lat": 10.981, "lon": 106.653},
 ]
 BASE_CONFIG = {
     "city": {"name": {"vi": "Thủ Dầu Một", "en": "Thu Dau Mot"}, "lat": 10.98, "lon": 106.65},

@@ -1,6 +1,7 @@
 """Page building blocks: header, error boundary, KPI tiles, freshness badges, downloads."""
 from __future__ import annotations
 
+import datetime as dt
 import html
 from contextlib import contextmanager
 from typing import Iterator, Optional
@@ -72,7 +73,7 @@ def section(title: Optional[str] = None) -> Iterator[None]:
 
 def tile_html(row: pd.Series, lang: str, sector_name: str) -> str:
     """A KPI tile: latest value, change (coloured by the indicator's direction), target and status."""
-    name = row["name_vi"] if lang == "vi" else (row["name_en"] or row["name_vi"])
+    name = i18n.name(row, lang)
     unit = i18n.unit(row["unit"], lang)
     masked = bool(row.get("masked", False))
     has_value = pd.notna(row.get("value")) or masked
@@ -235,6 +236,20 @@ def legend(items: list[tuple[str, str, str]]) -> None:
     """(label, background, text colour) chips in one line."""
     chips = "".join(f'<span style="background:{esc(bg)};color:{esc(fg)}">{esc(label)}</span>' for label, bg, fg in items)
     st.markdown(f'<div class="ioc-legend">{chips}</div>', unsafe_allow_html=True)
+
+
+def period_filter(container, label: str, first: dt.date, last: dt.date, default: tuple[dt.date, dt.date],
+                  key: str = "period") -> tuple[dt.date, dt.date]:
+    """A page's period: a date range within the data's first and last day, bound to ?period=A..B (ISO
+    dates); a bookmarked range is clipped to what the data covers."""
+    def parse(text: str) -> Optional[tuple[dt.date, dt.date]]:
+        a, b = (dt.date.fromisoformat(x) for x in text.split(".."))
+        a, b = max(a, first), min(b, last)
+        return (a, b) if a <= b else None
+
+    return state.bound(container.date_input, label, key, default, parse=parse,
+                       clean=lambda v: date_bounds(v, default), dump=lambda p: f"{p[0].isoformat()}..{p[1].isoformat()}",
+                       min_value=first, max_value=last, format="DD/MM/YYYY")
 
 
 def date_bounds(value, default: tuple):

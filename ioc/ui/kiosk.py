@@ -161,7 +161,7 @@ SCRIPT = """
 def chrome(cfg: Config, lang: str, title: str, now: float, sample: bool, slot: Slot) -> None:
     """Header (city, panel title, clock), theme and scripts: one HTML element, nothing interactive."""
     t = state.t
-    city = getattr(cfg.city.name, lang) or cfg.city.name.vi
+    city = cfg.city.name.get(lang)
     clock = _clock_text(cfg, lang, now)
     badge = f'<span class="ioc-k-sample">{esc(t("app.sample_badge"))}</span>' if sample else ""
     head = (f'<div class="ioc-k"><div class="ioc-k-head" data-rendered="{now:.0f}" data-slot="{slot.cycle}:{slot.index}" '
@@ -231,12 +231,12 @@ def panel_title(cfg: Config, panel: KioskPanel, lang: str) -> str:
     if panel.panel == "sector":
         title = cfg.sector_name(panel.sector, lang)
         ward = cfg.ward(panel.filters.ward) if panel.filters.ward else None
-        return f"{title} · {ward.name_vi if lang == 'vi' else (ward.name_en or ward.name_vi)}" if ward else title
+        return f"{title} · {ward.name.get(lang)}" if ward else title
     return state.t("kiosk.panel_" + panel.panel)
 
 
 def _tiles(df: pd.DataFrame, cfg: Config, lang: str, cols: int, big: bool = False, kind: str = "") -> str:
-    names = {s.code: getattr(s.name, lang) or s.name.vi for s in cfg.sectors}
+    names = cfg.sector_names(lang)
     cards = "".join(tile_html(r, lang, names.get(r["sector"], r["sector"])) for _, r in df.iterrows())
     return (f'<div class="ioc-k ioc-k-fill{" ioc-k-big" if big else ""} {kind}"><div class="ioc-grid" style="--cols:{cols}">'
             f'{cards}</div></div>')
@@ -297,10 +297,6 @@ def sector(cfg: Config, panel: KioskPanel, lang: str) -> None:
         layout(tiles, caption, _plain_map(cfg), chart, "chart")
 
 
-def _name(ind, lang: str) -> str:
-    return getattr(ind.name, lang) or ind.name.vi
-
-
 def ward_map(cfg: Config, ind, lang: str) -> tuple[str, pdk.Deck]:
     """Wards coloured against the target (a level) or best-to-worst (a yearly total), with their values."""
     values = state.query(qi.ward_latest, ind.code)
@@ -315,7 +311,7 @@ def ward_map(cfg: Config, ind, lang: str) -> tuple[str, pdk.Deck]:
         fills = maps.scale_colours(values["value"], ind.direction == "higher")
     fill = {c: rgb if rgb is maps.NONE_RGB else [*rgb[:3], 215] for c, rgb in zip(values["ward_code"], fills)}
     when = i18n.period(period.iloc[0], ind.grain, lang) if not period.empty else "–"
-    caption = state.t("kiosk.map_title", name=_name(ind, lang), period=when) + (f" ({i18n.unit(ind.unit, lang)})" if ind.unit else "")
+    caption = state.t("kiosk.map_title", name=ind.name.get(lang), period=when) + (f" ({i18n.unit(ind.unit, lang)})" if ind.unit else "")
     layers = [maps.ward_layer(maps.ward_features(wards, lang, fill=fill), pickable=False),
               maps.text_layer(maps.placed(_labels(wards, lang, dict(zip(values["ward_code"], values["value"]))), 19,
                                           zoom=ZOOM, bounds=maps.extent(wards)), "ward-values", size=19, offset="offset")]
@@ -335,7 +331,7 @@ def _no_chart() -> alt.Chart:
 
 def _labels(wards: pd.DataFrame, lang: str, values: Optional[dict] = None) -> pd.DataFrame:
     """Ward names at their centroids, with the ward's value on a second line when values are given."""
-    names = [w.name_vi if lang == "vi" else (w.name_en or w.name_vi) for w in wards.itertuples()]
+    names = [i18n.name(w, lang) for w in wards.itertuples()]
     if values is not None:
         names = [f"{n}\n{i18n.smart(values.get(c), lang)}" for n, c in zip(names, wards["ward_code"])]
     return pd.DataFrame({"name": names, "position": [[float(w.lon), float(w.lat)] for w in wards.itertuples()]})
@@ -356,7 +352,7 @@ def _deck(layers: list, wards: pd.DataFrame, cfg: Config) -> pdk.Deck:
 def trend(ind, lang: str, ward: Optional[str]) -> tuple[str, alt.Chart]:
     """The indicator's last 24 periods as a line, with its target as a dashed rule."""
     df = state.query(qi.series, ind.code, ward).tail(24)
-    caption = state.t("kiosk.trend_title", name=_name(ind, lang)) + (f" ({i18n.unit(ind.unit, lang)})" if ind.unit else "")
+    caption = state.t("kiosk.trend_title", name=ind.name.get(lang)) + (f" ({i18n.unit(ind.unit, lang)})" if ind.unit else "")
     if df.empty:
         return caption + " · " + state.t("kiosk.no_value"), _no_chart()
     fmt = {"month": "%m/%Y", "quarter": "%m/%Y", "year": "%Y"}.get(ind.grain, "%d/%m")
@@ -407,7 +403,7 @@ def air(cfg: Config, lang: str) -> None:
     rows = "".join(
         f'<div class="ioc-k-station"><span class="ioc-k-aqi" style="background:{r.colour};color:{_ink(r.band)}">'
         f'{esc(i18n.num(r.aqi, lang))}</span><span class="ioc-k-band">{esc(state.t("aqi_band." + r.band))}</span>'
-        f'<b>{esc(r.name)}<br/><small>{esc(r.ward_vi if lang == "vi" else (r.ward_en or r.ward_vi))}</small></b></div>'
+        f'<b>{esc(r.name)}<br/><small>{esc(i18n.name(r, lang, "ward"))}</small></b></div>'
         for r in ranked.itertuples())
     stations = (f'<div class="ioc-k"><div class="ioc-k-caption">{esc(state.t("kiosk.stations_title"))}</div>'
                 f'<div class="ioc-k-stations">{rows}</div></div>')

@@ -8,6 +8,7 @@ import numpy as np
 import pandas as pd
 import pydeck as pdk
 
+from ioc import i18n
 from ioc.ui.theme import COLOURS
 
 
@@ -26,7 +27,7 @@ def ward_features(wards: pd.DataFrame, lang: str, fill: Optional[dict[str, list[
     for w in wards.itertuples():
         if not w.geometry:
             continue
-        name = w.name_vi if lang == "vi" else (w.name_en or w.name_vi)
+        name = i18n.name(w, lang)
         props = {"code": w.ward_code, "name": name, "fill": (fill or {}).get(w.ward_code, COLOURS["ward_fill"]), "info": ""}
         props.update((extra or {}).get(w.ward_code, {}))
         feats.append({"type": "Feature", "geometry": json.loads(w.geometry), "properties": props})
@@ -46,7 +47,7 @@ def ward_labels(wards: pd.DataFrame, lang: str, offset: int = 0, avoid: Sequence
     Names that would overlap each other or the boxes to avoid (marker_boxes) at the opening zoom are set
     apart (declutter)."""
     df = pd.DataFrame({
-        "name": [w.name_vi if lang == "vi" else (w.name_en or w.name_vi) for w in wards.itertuples()],
+        "name": [i18n.name(w, lang) for w in wards.itertuples()],
         "position": [[float(w.lon), float(w.lat)] for w in wards.itertuples()],
     })
     return text_layer(placed(df, 12, offset, bounds=extent(wards), avoid=avoid), "ward-names", size=12,

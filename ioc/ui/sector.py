@@ -80,9 +80,8 @@ def render(code: str) -> None:
         st.info(t("sector.no_indicators"))
         return
     codes = [i.code for i in inds]
-    ind_names = {i.code: (i.name.vi if lang == "vi" else (i.name.en or i.name.vi)) for i in inds}
-    ward_names = {"": t("sector.city")} | {w.code: (w.name_vi if lang == "vi" else (w.name_en or w.name_vi))
-                                          for w in cfg.wards}
+    ind_names = {i.code: i.name.get(lang) for i in inds}
+    ward_names = {"": t("sector.city")} | cfg.ward_names(lang)
 
     if WARD_PICK in st.session_state:  # the box is not drawn yet, so its value may still change
         st.session_state["ward"] = st.session_state.pop(WARD_PICK)
@@ -92,23 +91,11 @@ def render(code: str) -> None:
         first = first or last - dt.timedelta(days=365 * 3)
         default_period = (max(first, dt.date(last.year - 2, 1, 1)), last)
 
-        def _period(text: str):
-            a, b = (dt.date.fromisoformat(x) for x in text.split(".."))
-            a, b = max(a, first), min(b, last)
-            return (a, b) if a <= b else None
-
         headline = next((i.code for i in inds if i.headline), codes[0])
         f1, f2, f3 = st.columns([3, 2, 2])
-        code = f1.selectbox(t("sector.indicator"), codes, format_func=ind_names.get,
-                            key=state.url_key("si", headline, lambda v: v if v in codes else None))
-        ward = f2.selectbox(t("sector.ward"), list(ward_names), format_func=ward_names.get,
-                            key=state.url_key("ward", "", lambda v: v if v in ward_names else None))
-        period = f3.date_input(t("sector.period"), min_value=first, max_value=last, format="DD/MM/YYYY",
-                               key=state.url_key("period", default_period, _period))
-        start, end = ui.date_bounds(period, default_period)
-        state.to_url("si", code, headline)
-        state.to_url("ward", ward, "")
-        state.to_url("period", (start, end), default_period, lambda p: f"{p[0].isoformat()}..{p[1].isoformat()}")
+        code = state.bound(f1.selectbox, t("sector.indicator"), "si", headline, codes, format_func=ind_names.get)
+        ward = state.bound(f2.selectbox, t("sector.ward"), "ward", "", list(ward_names), format_func=ward_names.get)
+        start, end = ui.period_filter(f3, t("sector.period"), first, last, default_period)
         ind = next(i for i in inds if i.code == code)
         where = ward_names[ward]
         cat = _category(sector)
@@ -251,10 +238,8 @@ def _places(vid: str, spec: Places, ward, start: dt.date, end: dt.date, cat) -> 
         pts = state.query(places.points, *scope, limit=PLACES_DRAWN, cat=cat)
         pts = pts.assign(
             fill=[rgb(colour.get(c, "#9E9E9E"), 200) for c in pts["category"]],
-            info=[" · ".join(str(x) for x in (c, (w_vi if lang == "vi" else w_en) or "",
-                                               i18n.date(d) if pd.notna(d) else "", detail or "") if x)
-                  for c, w_vi, w_en, d, detail in zip(pts["category"], pts["ward_vi"], pts["ward_en"], pts["day"],
-                                                       pts["detail"])],
+            info=[" · ".join(str(x) for x in (c, w or "", i18n.date(d) if pd.notna(d) else "", detail or "") if x)
+                  for c, w, d, detail in zip(pts["category"], i18n.name(pts, lang, "ward"), pts["day"], pts["detail"])],
         )
     wards_df = state.query(qr.wards)
     layers = [maps.ward_layer(maps.ward_features(wards_df, lang), pickable=False, layer_id="wards-base"),
@@ -303,10 +288,8 @@ def _breakdown(vid: str, spec: Breakdown, ward, start: dt.date, end: dt.date, ca
     dims = list(spec.dims)
     dim = dims[0]
     if len(dims) > 1:
-        dim = st.segmented_control(t("breakdown.by"), dims, format_func=lambda d: column_label(spec.table, d),
-                                   required=True, key=state.url_key(f"by_{vid}", dims[0],
-                                                                    lambda v: v if v in dims else None)) or dims[0]
-        state.to_url(f"by_{vid}", dim, dims[0])
+        dim = state.bound(st.segmented_control, t("breakdown.by"), f"by_{vid}", dims[0], dims, required=True,
+                          format_func=lambda d: column_label(spec.table, d))
     df = state.query(breakdowns.breakdown, spec, dim, ward, start, end, cat=cat)
     df = df.dropna(subset=["value"])
     if df.empty or not df["value"].any():

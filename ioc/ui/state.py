@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import importlib
 from pathlib import Path
-from typing import Any, Callable, Optional
+from typing import Any, Callable, Optional, Sequence
 
 import duckdb
 import pandas as pd
@@ -114,7 +114,7 @@ def url_key(key: str, default: Any, parse: Callable[[str], Any] = str) -> str:
     """Seed widget `key` from the URL's ?key= the first time it is drawn (else `default`); returns the key.
 
     Pass the key to the widget and no default of its own. A value the page cannot use falls back to the
-    default, so a stale bookmark still opens. Pair with to_url() after the widget.
+    default, so a stale bookmark still opens. Pair with to_url() after the widget; bound() does both.
     """
     if key not in st.session_state:
         # the URL wins; else the value this session last had on any page (the sidebar's links drop
@@ -148,6 +148,28 @@ def to_url(key: str, value: Any, default: Any, dump: Callable[[Any], str] = str)
         _remembered()[key] = text
         if st.query_params.get(key) != text:
             st.query_params[key] = text
+
+
+def bound(widget: Callable[..., Any], label: str, key: str, default: Any, options: Optional[Sequence[Any]] = None, *,
+          parse: Optional[Callable[[str], Any]] = None, dump: Callable[[Any], str] = str,
+          clean: Optional[Callable[[Any], Any]] = None, **kwargs: Any) -> Any:
+    """Draw `widget(label, [options,] ...)` with its value bound to the URL's ?key=, so the view can be
+    bookmarked and survives a visit to another page; returns the value.
+
+    The widget is seeded from the URL (else the session's last value on any page, else `default`); a value the
+    page cannot use falls back to the default, so a stale bookmark still opens. `parse` reads the URL's text
+    (default: one of `options`, or the text itself); `clean` turns what the widget gives into the value kept
+    (a half-picked date range into two dates); `dump` writes it back."""
+    if parse is None:
+        parse = (lambda v: v if v in options else None) if options is not None else str
+    args = (label,) if options is None else (label, options)
+    value = widget(*args, key=url_key(key, default, parse), **kwargs)
+    if value is None:  # a required segmented control briefly has no value
+        value = default
+    if clean is not None:
+        value = clean(value)
+    to_url(key, value, default, dump)
+    return value
 
 
 def fresh_pick(key: str, value: Optional[str]) -> Optional[str]:

@@ -23,11 +23,7 @@ def _params(code: str) -> dict[str, str]:
 
 
 def ward_name(code: str) -> str:
-    cfg, lang = state.config(), state.lang()
-    w = next((w for w in cfg.wards if w.code == code), None)
-    if w is None:
-        return code
-    return w.name_vi if lang == "vi" else (w.name_en or w.name_vi)
+    return state.config().ward_names(state.lang()).get(code, code)
 
 
 def ward_profile_link(code: str, label: Optional[str] = None) -> None:

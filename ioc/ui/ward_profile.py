@@ -63,7 +63,7 @@ def indicator_cards(df: pd.DataFrame, sector_order: list[str], sector_names: dic
         rows = [f'<tr><th></th><th>{esc(t("ward.col_ward"))}</th><th>{esc(t("ward.col_city"))}</th>'
                 f'<th>{esc(t("ward.col_rank"))}</th></tr>']
         for r in g.itertuples():
-            name = r.name_vi if lang == "vi" else (r.name_en or r.name_vi)
+            name = i18n.name(r, lang)
             unit = i18n.unit(r.unit, lang)
             meta = [i18n.period(r.period, r.grain, lang)] + ([unit] if unit else [])
             status = judge(r)
@@ -274,7 +274,7 @@ def _labels(wards: pd.DataFrame, ward: str, lang: str, selected: bool,
         placed += [(float(a), float(b), 12 / px) for a, b in zip(stations["lat"], stations["lon"])]
     rows = []
     for w in sorted(wards.itertuples(), key=lambda w: w.ward_code != ward):
-        name = w.name_vi if lang == "vi" else (w.name_en or w.name_vi)
+        name = i18n.name(w, lang)
         mine = w.ward_code == ward
         lat = w.lat - (SELECTED_OFFSET / px if mine else 0)
         half = len(name) * (8.5 if mine else 6.5) / 2 / px

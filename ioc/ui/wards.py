@@ -68,7 +68,7 @@ def ward_block(ind: Indicator, title: str, key: str, on_pick: Optional[Callable[
         st.caption(t("overview.geometry_note"))
     with right:
         ranked = values.assign(
-            ward=values["name_vi"] if lang == "vi" else values["name_en"],
+            ward=i18n.name(values, lang),
             colour=[maps.hex_of(fill[c]) for c in values["ward_code"]],
         ).dropna(subset=["value"]).sort_values("value", ascending=ind.direction != "higher")
         chart = charts.ranked_bars(ranked, x="value", y="ward", colour="colour", title=title, x_title=unit,

@@ -22,7 +22,7 @@ def clashes(bs):
 def test_the_wards_names_overlap_nowhere_at_the_opening_zoom_in_either_language():
     cfg = load_config(CONFIG)
     positions = [[w.lon, w.lat] for w in cfg.wards]
-    for names in ([w.name_vi for w in cfg.wards], [w.name_en or w.name_vi for w in cfg.wards]):
+    for names in ([w.name.vi for w in cfg.wards], [w.name.get("en") for w in cfg.wards]):
         for offset in (0, 22):  # 22: under the environment page's station markers
             assert clashes(boxes(names, positions, [[0, offset]] * len(names)))  # they would, left at their centres
             moved = maps.declutter(names, positions, 12, offset)
@@ -82,7 +82,7 @@ def test_the_walls_labels_overlap_nowhere_and_stay_within_the_map():
     top = maps.label_box("", [west, north], 0, [0, 0], kiosk.ZOOM)[1]
     bottom = maps.label_box("", [east, south], 0, [0, 0], kiosk.ZOOM)[1]
     positions = [[w.lon, w.lat] for w in cfg.wards]
-    names = [w.name_vi for w in cfg.wards]
+    names = [w.name.vi for w in cfg.wards]
     for labels, size, offset in ((names, 16, 40), ([f"{n}\n99,5" for n in names], 19, 0)):
         moved = maps.declutter(labels, positions, size, offset, kiosk.ZOOM, (west, south, east, north))
         bs = [maps.label_box(n, p, size, o, kiosk.ZOOM) for n, p, o in zip(labels, positions, moved)]
