@@ -25,7 +25,7 @@ from ioc.ingest import ingest  # noqa: E402
 
 CONFIG = {
     "city": {"name": {"vi": "Bench"}, "lat": 11.0, "lon": 106.66},
-    "wards": [{"code": f"2574{i}", "name_vi": f"P{i}", "lat": 11.0, "lon": 106.66} for i in range(10)],
+    "wards": [{"code": f"2574{i}", "name": {"vi": f"P{i}"}, "lat": 11.0, "lon": 106.66} for i in range(10)],
     "sectors": [{"code": "env", "name": {"vi": "Môi trường"}}],
     "snapshots": {"keep": 2},
     "sources": {
@@ -81,23 +81,22 @@ def _timed(owner, name: str, label: str) -> None:
 
 
 def instrument() -> None:
-    import connectors
     import ioc.ingest as ig
+    from connectors.csv import Csv
+    from ioc import direct, search
     from ioc.landing import Landing
-    from ioc.queries import catalog
-    from ioc.warehouse import Warehouse
+    from ioc.warehouse import Build, Warehouse
 
-    csv = connectors.REGISTRY["csv"]
-    _timed(csv, "fetch", "fetch (name the file)")
+    _timed(Csv, "fetch", "fetch (name the file)")
     _timed(Landing, "save_file", "land (copy in the kernel)")
     _timed(Landing, "save", "land (write the bytes)")
-    _timed(csv, "direct", "layout (header)")
-    _timed(ig, "load_direct", "direct read, contract, write")
-    _timed(csv, "parse", "general: parse")
+    _timed(Csv, "direct", "layout (header)")
+    _timed(direct, "load", "direct read, contract, write")
+    _timed(Csv, "parse", "general: parse")
     _timed(ig, "check", "general: contract")
-    _timed(ig.Ingestor, "_write", "general: write table")
+    _timed(Build, "write", "general: write table")
     _timed(ig.Ingestor, "_refresh_reference", "wards, indicators")
-    _timed(catalog, "build_search_index", "search index")
+    _timed(search, "build_search_index", "search index")
     _timed(Landing, "flush", "landing fsync wait")
     _timed(Warehouse, "_point", "publish pointer")
 

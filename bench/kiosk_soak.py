@@ -41,7 +41,9 @@ def rss_kib(pid: int) -> int:
 
 
 def soak_config(tmp: Path, names: list[str]) -> Path:
-    doc = yaml.safe_load((ROOT / "config.yaml").read_text(encoding="utf-8"))
+    from ioc.config import config_document
+
+    doc = config_document(ROOT / "config.yaml")
     names = names or ["overview", "air"] + [s["code"] for s in doc["sectors"]]
     panels = [{"panel": n, "seconds": 1} if n in ("overview", "air") else {"panel": "sector", "sector": n, "seconds": 1}
               for n in names]

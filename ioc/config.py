@@ -69,8 +69,7 @@ class City(Model):
 
 class Ward(Model):
     code: str = Field(description="Official GSO code of the ward.")
-    name_vi: str = Field(description="Vietnamese name.")
-    name_en: str = Field("", description="English name (without diacritics if none is given).")
+    name: Names = Field(description="The ward's name.")
     lat: float = Field(description="Approximate centroid latitude.")
     lon: float = Field(description="Approximate centroid longitude.")
     population: Optional[int] = Field(None, description="Resident population, for per-capita rates.")
@@ -392,6 +391,14 @@ class Config(Model):
     def ward(self, code: str) -> Optional[Ward]:
         return next((w for w in self.wards if w.code == code), None)
 
+    def sector_names(self, lang: str) -> dict[str, str]:
+        """Sector code → its name in `lang`, in the navigation's order."""
+        return {s.code: s.name.get(lang) for s in self.sectors}
+
+    def ward_names(self, lang: str) -> dict[str, str]:
+        """Ward code → its name in `lang`, in config order."""
+        return {w.code: w.name.get(lang) for w in self.wards}
+
 
 # --------------------------------------------------------------------------- loading
 
@@ -620,6 +627,27 @@ def parse_config(data: Any, path: Optional[Path] = None) -> Config:
     for name, src in cfg.sources.items():
         src.name = name
     return cfg
+
+
+def config_document(explicit: Optional[str | os.PathLike] = None) -> dict:
+    """The config file's document with its sector files read in (each `sectors` entry a mapping): a whole
+    document a tool can change and write elsewhere (paths in it stay relative to the original file)."""
+    path = config_path(explicit)
+    data = _read_yaml(path)
+    problems, _ = _include_sectors(data, path.parent)
+    if problems:
+        raise ConfigError(str(path), problems)
+    return data
+
+
+def document_sources(doc: dict) -> dict[str, dict]:
+    """Every source mapping of a config document by name, top-level and inside its sectors (the mappings
+    themselves: changing one changes the document)."""
+    out = dict(doc.get("sources") or {})
+    for sector in doc.get("sectors") or []:
+        if isinstance(sector, dict):
+            out.update(sector.get("sources") or {})
+    return out
 
 
 def load_config(explicit: Optional[str | os.PathLike] = None) -> Config:

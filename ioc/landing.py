@@ -21,6 +21,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO, Callable, Optional
 
+from ioc.disk import fsync_dir, fsync_file
+
 
 @dataclass
 class Landed:
@@ -171,8 +173,7 @@ def _sha256_file(fh: BinaryIO) -> str:
 def _seal(path: Path, hashing: "Future[str]", may: threading.Event) -> None:
     """Make a landed payload durable, then write its checksum note (and make that durable too)."""
     may.wait()
-    with open(path, "rb+") as fh:
-        os.fsync(fh.fileno())
+    fsync_file(path)
     digest = hashing.result()
     note = path.with_name(path.name + ".sha256")
     tmp = note.with_name("." + note.name + ".tmp")
@@ -181,8 +182,4 @@ def _seal(path: Path, hashing: "Future[str]", may: threading.Event) -> None:
         fh.flush()
         os.fsync(fh.fileno())
     os.replace(tmp, note)
-    fd = os.open(path.parent, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
+    fsync_dir(path.parent)

@@ -18,8 +18,11 @@ from pathlib import Path
 from typing import Callable, Iterator, Optional
 
 import duckdb
+import pyarrow as pa
 
+from ioc.disk import fsync_dir, fsync_file
 from ioc.errors import IOCError, NoSnapshotError
+from ioc.model import Source
 
 POINTER = "CURRENT"
 LOCK = ".build.lock"
@@ -43,14 +46,6 @@ class SnapshotInfo:
 
 class LockTimeout(IOCError):
     pass
-
-
-def _fsync_dir(path: Path) -> None:
-    fd = os.open(path, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
 
 
 class Warehouse:
@@ -151,23 +146,25 @@ class Warehouse:
                     tmp.unlink(missing_ok=True)
                     raise
             b = Build(sid, tmp, con)
-            try:
-                yield b
-                if b.discard:
-                    raise _Discard()
-                con.execute("CHECKPOINT")
-                con.close()
-            except BaseException as exc:
+
+            def remove() -> None:
                 try:
                     con.close()
                 finally:
                     for f in self.dir.glob(f"{sid}{SUFFIX}{BUILDING}*"):
                         f.unlink(missing_ok=True)
-                if isinstance(exc, _Discard):
-                    return
+
+            try:
+                yield b
+            except BaseException:
+                remove()
                 raise
-            with open(tmp, "rb+") as fh:
-                os.fsync(fh.fileno())
+            if b.discard:  # nothing worth a snapshot: the file goes, nothing is published
+                remove()
+                return
+            con.execute("CHECKPOINT")
+            con.close()
+            fsync_file(tmp)
             final = self.path_of(sid)
             os.replace(tmp, final)
             self._point(sid)
@@ -181,7 +178,7 @@ class Warehouse:
             fh.flush()
             os.fsync(fh.fileno())
         os.replace(tmp, self.dir / POINTER)
-        _fsync_dir(self.dir)
+        fsync_dir(self.dir)
 
     def rollback(self, sid: str) -> None:
         with self.lock():
@@ -204,14 +201,113 @@ class Warehouse:
         return gone
 
 
-class _Discard(Exception):
-    pass
+REJECTS_KEEP_RUNS = 20  # per source, in the warehouse
+SYSTEM_TABLES = {
+    "_rejects": "CREATE TABLE IF NOT EXISTS _rejects (source VARCHAR, run_id BIGINT, row_number BIGINT, "
+    "column_name VARCHAR, value VARCHAR, reason VARCHAR, rejected_at TIMESTAMP)",
+    "_lineage": "CREATE TABLE IF NOT EXISTS _lineage (table_name VARCHAR, source VARCHAR, connector VARCHAR, "
+    "sector VARCHAR, location VARCHAR, mode VARCHAR, last_good_load TIMESTAMP, run_id BIGINT, checksum VARCHAR, "
+    "landing VARCHAR, rows BIGINT, PRIMARY KEY (table_name, source))",
+    "_meta": "CREATE TABLE IF NOT EXISTS _meta (key VARCHAR PRIMARY KEY, value VARCHAR)",
+}
+
+
+def has_table(con: duckdb.DuckDBPyConnection, name: str) -> bool:
+    return bool(con.execute(
+        "SELECT count(*) FROM information_schema.tables WHERE table_name = ? AND table_schema = 'main'", [name]
+    ).fetchone()[0])
 
 
 @dataclass
 class Build:
+    """A snapshot being built: its connection, and how a source's rows are written into it (by the source's
+    mode), with the bookkeeping that says where every table's rows came from."""
+
     id: str
     path: Path
     con: duckdb.DuckDBPyConnection
     discard: bool = False
     published: bool = False
+
+    def prepare(self) -> dict[tuple[str, str], tuple[str, str]]:
+        """Create the bookkeeping tables if new; return the lineage: (table, source) → (checksum, fingerprint)
+        of the payload and config each table's rows came from."""
+        con = self.con
+        con.execute("BEGIN")  # one commit, not four: the loads wait for it
+        for ddl in SYSTEM_TABLES.values():
+            con.execute(ddl)
+        con.execute("ALTER TABLE _lineage ADD COLUMN IF NOT EXISTS fingerprint VARCHAR")
+        con.execute("COMMIT")
+        return {(t, s): (c, fp) for t, s, c, fp in
+                con.execute("SELECT table_name, source, checksum, fingerprint FROM _lineage").fetchall()}
+
+    def replaces(self, src: Source) -> bool:
+        """Whether a load replaces the table (mode replace, or its first load) rather than adding to it."""
+        return src.mode == "replace" or not has_table(self.con, src.table)
+
+    def write(self, src: Source, good: str, params: dict) -> None:
+        """Load the good rows (a SELECT binding `params`) into the source's table by its mode."""
+        if self.replaces(src):
+            self.con.execute(f"CREATE OR REPLACE TABLE {ident(src.table)} AS {good}", params)
+            return
+        self.con.execute(f"CREATE OR REPLACE TEMP TABLE _incoming AS {good}", params)
+        self.merge(src, "_incoming")
+        self.con.execute("DROP TABLE _incoming")
+
+    def adopt(self, src: Source, stage: str) -> None:
+        """Make a staged table the source's table (replacing it), or merge its rows in, by the source's mode."""
+        if self.replaces(src):
+            self.con.execute(f"DROP TABLE IF EXISTS {ident(src.table)}")
+            self.con.execute(f"ALTER TABLE {ident(stage)} RENAME TO {ident(src.table)}")
+        else:
+            self.merge(src, stage)
+
+    def merge(self, src: Source, incoming: str) -> None:
+        """Add the rows of `incoming` to the source's table: appended, or replacing rows with the same key;
+        columns the table lacks are added."""
+        con, t = self.con, ident(src.table)
+        have = {r[0] for r in con.execute(f"DESCRIBE {t}").fetchall()}
+        for row in con.execute(f"DESCRIBE {ident(incoming)}").fetchall():
+            name, typ = row[0], row[1]
+            if name not in have:
+                con.execute(f"ALTER TABLE {t} ADD COLUMN {ident(name)} {typ}")
+        if src.mode == "upsert":
+            cond = " AND ".join(f"{t}.{ident(k)} IS NOT DISTINCT FROM g.{ident(k)}" for k in src.key)
+            con.execute(f"DELETE FROM {t} USING {ident(incoming)} AS g WHERE {cond}")
+        con.execute(f"INSERT INTO {t} BY NAME SELECT * FROM {ident(incoming)}")
+
+    def record_rejects(self, source: str, run_id: int, rejects: list[tuple]) -> None:
+        """Add a run's rejects (row, column, value, reason), keeping those of the source's last
+        REJECTS_KEEP_RUNS runs with any."""
+        if not rejects:  # no run joins the ones kept: nothing falls out
+            return
+        con = self.con
+        tbl = pa.table({
+            "row_number": pa.array([r[0] for r in rejects], pa.int64()),
+            "column_name": pa.array([r[1] for r in rejects], pa.string()),
+            "value": pa.array([None if r[2] is None else str(r[2])[:500] for r in rejects], pa.string()),
+            "reason": pa.array([r[3] for r in rejects], pa.string()),
+        })
+        con.register("_rej", tbl)
+        con.execute(
+            "INSERT INTO _rejects SELECT ?, ?, row_number, column_name, value, reason, timezone('UTC', now()) FROM _rej",
+            [source, run_id],
+        )
+        con.unregister("_rej")
+        con.execute(
+            "DELETE FROM _rejects WHERE source = ? AND run_id NOT IN "
+            "(SELECT DISTINCT run_id FROM _rejects WHERE source = ? ORDER BY run_id DESC LIMIT ?)",
+            [source, source, REJECTS_KEEP_RUNS],
+        )
+
+    def record_load(self, src: Source, run_id: int, checksum: str, landing: str, fingerprint: str) -> int:
+        """Note where the source's table's rows came from (_lineage); returns the rows the table holds."""
+        rows = self.con.execute(f"SELECT count(*) FROM {ident(src.table)}").fetchone()[0]
+        self.con.execute(
+            "INSERT OR REPLACE INTO _lineage (table_name, source, connector, sector, location, mode, last_good_load, "
+            "run_id, checksum, landing, rows, fingerprint) "
+            "VALUES (?, ?, ?, ?, ?, ?, timezone('UTC', now()), ?, ?, ?, ?, ?)",
+            [src.table, src.name, src.connector, src.sector, src.location, src.mode, run_id, checksum, landing,
+             rows, fingerprint],
+        )
+        return rows

@@ -89,7 +89,7 @@ def test_text_values_are_each_columns_few_distinct_values_in_big_and_small_table
     import duckdb
 
     n = 20_000
-    limit = qc.SEARCH_VALUES_MAX
+    from ioc.search import SEARCH_VALUES_MAX as limit
     big = pd.DataFrame({
         "ward": [None if i % 7 == 0 else f"P{i % 14}" for i in range(n)],
         "exactly_max": [f"v{i % limit}" for i in range(n)],

@@ -15,7 +15,8 @@ import pytest
 
 import connectors.csv as csv_connector
 from ioc.config import load_config
-from ioc.ingest import STAGE, ingest
+from ioc.direct import STAGE
+from ioc.ingest import ingest
 from tests.helpers import snapshot_rows, write_config
 
 DIRECT = "read by DuckDB's reader"
@@ -212,7 +213,7 @@ def test_a_second_run_replaces_the_table_and_reports_its_own_rows(tmp_path, monk
 
 def test_a_load_failing_after_the_direct_read_keeps_the_earlier_rows(tmp_path, monkeypatch):
     """A failure after the direct read wrote the table (here: recording the lineage) rolls the whole load back."""
-    import ioc.ingest as ingest_module
+    from ioc.warehouse import Build
 
     folder = tmp_path / "t"
     folder.mkdir()
@@ -225,7 +226,7 @@ def test_a_load_failing_after_the_direct_read_keeps_the_earlier_rows(tmp_path, m
     def broken(*a, **k):
         raise RuntimeError("disk full")
 
-    monkeypatch.setattr(ingest_module.Ingestor, "_record_rejects", broken)
+    monkeypatch.setattr(Build, "record_rejects", broken)
     res = ingest(cfg, ["s"]).results[0]
     assert res.status == "failed" and "disk full" in res.error
     assert len(snapshot_rows(cfg, "SELECT * FROM t")) == 10
@@ -275,7 +276,7 @@ def test_a_payload_read_before_its_checksum_is_known_is_still_told_unchanged(tmp
     (folder / "in.csv").write_text(HEAD + rows(10), encoding="utf-8")
     first = ingest(cfg, ["s"])
     assert first.results[0].status == "ok"
-    import ioc.ingest as ingest_module
+    import ioc.direct as direct_module
     import ioc.landing as landing_module
 
     monkeypatch.setattr(Landing, "_recent", lambda self, source: [])  # no earlier payload to compare lengths with
@@ -286,10 +287,10 @@ def test_a_payload_read_before_its_checksum_is_known_is_still_told_unchanged(tmp
         return hashing
 
     reads = []
-    read = ingest_module.load_direct
+    read = direct_module.load
     for name in ("_sha256", "_sha256_file"):  # bytes fetched, or a local file copied
         monkeypatch.setattr(landing_module, name, late(getattr(landing_module, name)))
-    monkeypatch.setattr(ingest_module, "load_direct", lambda *a, **k: reads.append(1) or read(*a, **k))
+    monkeypatch.setattr(direct_module, "load", lambda *a, **k: reads.append(1) or read(*a, **k))
     again = ingest(cfg, ["s"])
     assert reads == [1]  # it was read, then found unchanged
     res = again.results[0]

@@ -356,9 +356,9 @@ def test_a_build_that_cannot_open_leaves_no_fetch_waiting(tmp_path, monkeypatch)
 def test_rejects_are_kept_for_the_last_runs_that_had_any(tmp_path, monkeypatch):
     """With room for two runs' rejects: the third run with rejects pushes out the first; a clean run after
     them keeps both (the health page still shows what the last bad payloads held)."""
-    import ioc.ingest as ingest_module
+    import ioc.warehouse as warehouse_module
 
-    monkeypatch.setattr(ingest_module, "REJECTS_KEEP_RUNS", 2)
+    monkeypatch.setattr(warehouse_module, "REJECTS_KEEP_RUNS", 2)
     cfg = setup(tmp_path, {"air": AIR}, {"air.csv": AIR_V1})
     runs = []
     for value in ("-1", "-2", "-3"):

@@ -6,15 +6,13 @@ from typing import Any, Optional, Sequence, Tuple
 import duckdb
 import pandas as pd
 
+from ioc.warehouse import has_table, ident
+
+__all__ = ["Category", "category_clause", "frame", "has_column", "has_table", "present", "ward_clause"]
+
 
 def frame(con: duckdb.DuckDBPyConnection, sql: str, params: Optional[Sequence[Any] | dict] = None) -> pd.DataFrame:
     return con.execute(sql, params or []).df()
-
-
-def has_table(con: duckdb.DuckDBPyConnection, name: str) -> bool:
-    return bool(con.execute(
-        "SELECT count(*) FROM information_schema.tables WHERE table_name = ? AND table_schema = 'main'", [name]
-    ).fetchone()[0])
 
 
 def present(con: duckdb.DuckDBPyConnection, names: Sequence[str]) -> frozenset[str]:
@@ -36,8 +34,6 @@ Category = Optional[Tuple[str, str]]  # a page's category filter: (column, value
 def category_clause(con: duckdb.DuckDBPyConnection, table: str, cat: Category, alias: str = "") -> tuple[str, list]:
     """`AND column = ?` for a category filter, or nothing when the table has no such column (a page's
     filter on the agency leaves a table without agencies as it is)."""
-    from ioc.warehouse import ident
-
     if not cat or not has_column(con, table, cat[0]):
         return "", []
     return f"AND CAST({alias}{ident(cat[0])} AS VARCHAR) = ?", [cat[1]]

@@ -8,6 +8,7 @@ import pytest
 import yaml
 from streamlit.testing.v1 import AppTest
 
+from ioc.config import config_document
 from tests.ui.conftest import ROOT
 
 pytestmark = pytest.mark.usefixtures("sample_data")
@@ -82,9 +83,8 @@ def test_unknown_wall_gets_a_calm_message() -> None:
 
 
 def test_a_wall_with_a_token_needs_it_in_the_url(tmp_path, monkeypatch) -> None:
-    doc = yaml.safe_load((ROOT / "config.yaml").read_text(encoding="utf-8"))
+    doc = config_document(ROOT / "config.yaml")  # the sector files read in: the copy stands on its own
     doc["kiosk"]["walls"]["lobby"] = {"panels": [{"panel": "overview"}], "token": "k-2026"}
-    doc["sectors"] = [str(ROOT / s) for s in doc["sectors"]]  # the sector files, from their own folder
     path = tmp_path / "config.yaml"
     path.write_text(yaml.safe_dump(doc, allow_unicode=True), encoding="utf-8")
     monkeypatch.setenv("IOC_CONFIG", str(path))
