@@ -34,5 +34,21 @@ class QueryError(IOCError):
     """A query on the warehouse failed; the message is DuckDB's own."""
 
 
+class QueryTimeout(QueryError):
+    """A query ran past its time limit and was stopped."""
+
+    def __init__(self, seconds: float):
+        self.seconds = seconds
+        super().__init__(f"the query ran longer than {seconds:g} s and was stopped")
+
+
+class NameTaken(IOCError):
+    """Something people name (a saved view) already has that name."""
+
+    def __init__(self, name: str):
+        self.name = name
+        super().__init__(f"a view named {name!r} already exists")
+
+
 class NoSnapshotError(IOCError):
     """No snapshot has been published yet."""

@@ -96,7 +96,7 @@ def attention(
         for s in sources:
             if s["enabled"] and s["freshness"] in LATE_STATES:
                 src = cfg.sources.get(s["source"])
-                label = (src.description.split(" (")[0].rstrip(" .;:") if src and src.description else "") or s["source"]
+                label = src.label if src else s["source"]
                 items.append(Item("stale", "warn", t("kiosk.stale_" + s["freshness"], source=label)))
     if rules.off_target and len(indicators):
         rank = {s: i for i, s in enumerate(("missed", "at_risk", "behind"))}

@@ -151,6 +151,12 @@ class Source(Model):
     def location(self) -> str:
         return self.url or self.path or ""
 
+    @property
+    def label(self) -> str:
+        """The description up to its first parenthesis: the words a leader needs, not the file format (or
+        the source's name when it has no description)."""
+        return self.description.split(" (")[0].rstrip(" .;:") or self.name
+
 
 class Condition(Model):
     """A named condition on a table's rows, written once and used by every measure, page and export."""

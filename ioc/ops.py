@@ -8,7 +8,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, Iterator, Optional, Sequence
 
-from ioc.errors import IOCError
+from ioc.errors import IOCError, NameTaken
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS runs (
@@ -157,7 +157,7 @@ class OpsStore:
                                   (name, query, time.time()))
                 return int(cur.lastrowid)
         except sqlite3.IntegrityError as exc:
-            raise IOCError(f"a view named {name!r} already exists") from exc
+            raise NameTaken(name) from exc
 
     def views(self) -> list[dict]:
         """Every saved view, newest first."""

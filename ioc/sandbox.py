@@ -12,7 +12,7 @@ import pandas as pd
 import pyarrow as pa
 
 from ioc.config import Config
-from ioc.errors import QueryError
+from ioc.errors import QueryError, QueryTimeout
 from ioc.warehouse import Warehouse
 
 DEFAULT_TIMEOUT = 30.0
@@ -47,7 +47,7 @@ def session(cfg: Config, timeout: float = DEFAULT_TIMEOUT) -> Iterator[duckdb.Du
     try:
         yield con
     except duckdb.InterruptException as exc:
-        raise QueryError(f"the query ran longer than {timeout:g} s and was stopped") from exc
+        raise QueryTimeout(timeout) from exc
     except duckdb.Error as exc:
         raise QueryError(str(exc).strip()) from exc
     finally:

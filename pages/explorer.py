@@ -8,7 +8,7 @@ import pandas as pd
 import streamlit as st
 
 from ioc import explore, exports, i18n
-from ioc.errors import IOCError
+from ioc.errors import IOCError, NameTaken
 from ioc.explore import Measure, Spec
 from ioc.ops import OpsStore
 from ioc.queries import catalog as qc
@@ -263,8 +263,10 @@ with ui.section(t("explorer.views")):
             try:
                 ops.save_view(name, urlencode(explore.to_params(spec), doseq=True))
                 st.success(t("explorer.view_saved", name=name.strip()))
+            except NameTaken:
+                st.warning(t("explorer.view_exists", name=name.strip()))
             except IOCError as exc:
-                st.warning(t("explorer.view_exists", name=name.strip()) if "exists" in str(exc) else str(exc))
+                st.warning(str(exc))
     views = ops.views()
     if not views:
         st.caption(t("explorer.views_none"))

@@ -6,7 +6,7 @@ import datetime as dt
 import streamlit as st
 
 from ioc import exports, i18n, sandbox
-from ioc.errors import QueryError
+from ioc.errors import QueryError, QueryTimeout
 from ioc.queries import catalog as qc
 from ioc.ui import state, tables
 from ioc.ui import components as ui
@@ -53,11 +53,11 @@ with left:
                 started = dt.datetime.now()
                 try:
                     res = sandbox.run(cfg, query, timeout=cfg.analyst.sql_timeout_seconds, limit=cfg.analyst.display_rows)
+                except QueryTimeout:
+                    st.error(t("console.timeout", s=i18n.num(cfg.analyst.sql_timeout_seconds, lang)))
+                    res = None
                 except QueryError as exc:
-                    msg = str(exc)
-                    if msg.startswith("the query ran longer"):
-                        msg = t("console.timeout", s=i18n.num(cfg.analyst.sql_timeout_seconds, lang))
-                    st.error(msg)
+                    st.error(str(exc))
                     res = None
                 if res is not None:
                     history = [q for q in st.session_state[HISTORY] if q != query]

@@ -138,7 +138,7 @@ def freshness_badges(source_names: list[str]) -> None:
         when = "–"
         if s["last_good"]:
             when = i18n.datetime(pd.Timestamp(s["last_good"]).tz_convert(cfg.city.timezone))
-        label = state.t("freshness.badge", source=short_label(cfg.sources[name].description) or name,
+        label = state.t("freshness.badge", source=cfg.sources[name].label,
                         state=state.t("freshness." + state_key).lower(), time=when)
         cls = "good" if state_key == "fresh" else ("neutral" if state_key == "manual" else "bad")
         title = s["error"] or ""
@@ -147,11 +147,6 @@ def freshness_badges(source_names: list[str]) -> None:
                    f'{"●" if cls == "good" else "⚠"} {esc(label)}</a>')
     if out:
         st.markdown('<div class="ioc-fresh-row">' + "".join(out) + "</div>", unsafe_allow_html=True)
-
-
-def short_label(description: str) -> str:
-    """A source's description up to its first parenthesis: the words a leader needs, not the file format."""
-    return description.split(" (")[0].rstrip(" .;:")
 
 
 PAGE_FRAMES = "_page_frames"
