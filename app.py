@@ -1,4 +1,5 @@
 """IOC Cockpit: page config, language switch and the navigation built from the page registry."""
+
 from __future__ import annotations
 
 import time
@@ -40,8 +41,12 @@ def build_navigation(lang: str, cfg):
         sections.setdefault(i18n.t(section, lang), []).append(page)
     # a sector's page: a module of its own when its declaration names one, else built from the declaration
     sector_pages = [
-        st.Page(f"pages/{s.page}.py" if s.page else _sector_page(s.code), title=s.name.get(lang),
-                url_path=s.page or s.code, icon=s.icon or ":material/insights:")
+        st.Page(
+            f"pages/{s.page}.py" if s.page else _sector_page(s.code),
+            title=s.name.get(lang),
+            url_path=s.page or s.code,
+            icon=s.icon or ":material/insights:",
+        )
         for s in cfg.sectors
     ]
     # the sectors come right after the city's pages, before the analysts' tools
@@ -75,12 +80,20 @@ def _main(run: dict) -> None:
         nav.run()
         return
     with st.sidebar:
-        lang = state.bound(st.selectbox, i18n.t("app.language", state.lang()), state.LANG_KEY, i18n.DEFAULT,
-                           list(i18n.LANGS), format_func=lambda c: {"vi": "Tiếng Việt", "en": "English"}[c])
+        lang = state.bound(
+            st.selectbox,
+            i18n.t("app.language", state.lang()),
+            state.LANG_KEY,
+            i18n.DEFAULT,
+            list(i18n.LANGS),
+            format_func=lambda c: {"vi": "Tiếng Việt", "en": "English"}[c],
+        )
     try:
         cfg = state.config()
     except ConfigError as exc:
-        st.error(i18n.t("app.error_config", lang, where=exc.where) + "\n\n" + "\n".join(f"- `{p}`" for p in exc.problems))
+        st.error(
+            i18n.t("app.error_config", lang, where=exc.where) + "\n\n" + "\n".join(f"- `{p}`" for p in exc.problems)
+        )
         st.stop()
     with st.sidebar:
         st.caption(cfg.city.name.get(lang))

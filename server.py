@@ -1,4 +1,5 @@
 """ASGI entry (`streamlit run server.py`): the app, JSON routes, the embedded scheduler, a calm error boundary."""
+
 from __future__ import annotations
 
 import logging
@@ -56,8 +57,12 @@ async def health(request: Request) -> JSONResponse:
     except IOCError as exc:
         return JSONResponse({"ok": False, "error": str(exc)}, status_code=503)
     late = [s["source"] for s in st_["sources"] if s["enabled"] and s["freshness"] in ("late", "never")]
-    body = {"ok": st_["snapshot"]["id"] is not None, "snapshot": st_["snapshot"], "late_sources": late,
-            "sources": st_["sources"]}
+    body = {
+        "ok": st_["snapshot"]["id"] is not None,
+        "snapshot": st_["snapshot"],
+        "late_sources": late,
+        "sources": st_["sources"],
+    }
     return JSONResponse(body, status_code=200 if body["ok"] else 503)
 
 
@@ -73,8 +78,22 @@ async def indicators(request: Request) -> JSONResponse:
             df = summary(con, ward=request.query_params.get("ward"))
     except IOCError as exc:
         return JSONResponse({"error": str(exc)}, status_code=503)
-    cols = ["code", "sector", "name_vi", "name_en", "unit", "direction", "grain", "period", "value", "prev_value",
-            "target_year", "status", "change_pct", "yoy_pct"]
+    cols = [
+        "code",
+        "sector",
+        "name_vi",
+        "name_en",
+        "unit",
+        "direction",
+        "grain",
+        "period",
+        "value",
+        "prev_value",
+        "target_year",
+        "status",
+        "change_pct",
+        "yoy_pct",
+    ]
     records = df[cols].astype(object).where(df[cols].notna(), None).to_dict("records")
     for r in records:
         r["period"] = r["period"].isoformat()[:10] if r["period"] is not None else None
@@ -84,8 +103,10 @@ async def indicators(request: Request) -> JSONResponse:
 def on_script_error(exc: Exception) -> bool:
     """Any uncaught error in a page: a calm message instead of a traceback; the detail goes to the log."""
     log.exception("page error", exc_info=exc)
-    st.error("Đã xảy ra lỗi khi hiển thị trang. Vui lòng tải lại trang sau ít phút. / "
-             "Something went wrong while drawing this page. Please reload in a moment.")
+    st.error(
+        "Đã xảy ra lỗi khi hiển thị trang. Vui lòng tải lại trang sau ít phút. / "
+        "Something went wrong while drawing this page. Please reload in a moment."
+    )
     return True
 
 

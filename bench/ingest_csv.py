@@ -4,6 +4,7 @@
 
 Writes the figures to stdout; docs/benchmarks.md records them. Goal: ratio 1.3 or less.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -20,8 +21,8 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from ioc.config import parse_config  # noqa: E402
-from ioc.ingest import ingest  # noqa: E402
+from ioc.config import parse_config
+from ioc.ingest import ingest
 
 CONFIG = {
     "city": {"name": {"vi": "Bench"}, "lat": 11.0, "lon": 106.66},
@@ -30,7 +31,10 @@ CONFIG = {
     "snapshots": {"keep": 2},
     "sources": {
         "readings": {
-            "connector": "csv", "sector": "env", "table": "env_bench", "path": "readings.csv",
+            "connector": "csv",
+            "sector": "env",
+            "table": "env_bench",
+            "path": "readings.csv",
             "columns": {
                 "station_code": {"type": "text", "required": True},
                 "ward_code": {"type": "text"},
@@ -122,8 +126,10 @@ def run_duckdb(base: Path, dirty: bool = False) -> float:
     t0 = time.perf_counter()
     con = duckdb.connect(str(db))
     # on the dirty file DuckDB's reader stops at the first bad row unless told to skip such rows silently
-    con.execute(f"CREATE TABLE t AS SELECT * FROM read_csv(?{', ignore_errors=true' if dirty else ''})",
-                [str(base / "readings.csv")])
+    con.execute(
+        f"CREATE TABLE t AS SELECT * FROM read_csv(?{', ignore_errors=true' if dirty else ''})",
+        [str(base / "readings.csv")],
+    )
     con.execute("CHECKPOINT")
     con.close()
     return time.perf_counter() - t0
@@ -135,8 +141,11 @@ def main() -> None:
     ap.add_argument("--repeat", type=int, default=3)
     ap.add_argument("--breakdown", action="store_true", help="also time the stages of our ingest")
     ap.add_argument("--dirty", action="store_true", help="end the file with 3 rows to report (the general path)")
-    ap.add_argument("--existing", action="store_true",
-                    help="ingest into the data folder of the runs before (the file changes a little each time)")
+    ap.add_argument(
+        "--existing",
+        action="store_true",
+        help="ingest into the data folder of the runs before (the file changes a little each time)",
+    )
     args = ap.parse_args()
     if args.breakdown:
         instrument()
@@ -164,8 +173,10 @@ def main() -> None:
                     print(f"  {label:<32} {total / args.repeat:.3f} s per run")
             load = STAGES.get("direct read, contract, write", 0.0) / args.repeat
             if load:
-                print(f"the load step alone (read, contract, write into the snapshot) against the baseline: "
-                      f"{load / b:.2f}")
+                print(
+                    f"the load step alone (read, contract, write into the snapshot) against the baseline: "
+                    f"{load / b:.2f}"
+                )
 
 
 if __name__ == "__main__":

@@ -8,6 +8,7 @@ config.yaml (scheduler off, so nothing is ingested while it runs). Without --dat
 ingested first into a temporary folder. The figures go to stdout, to kiosk_soak.json in the run's temporary
 folder and into docs/kiosk.md between the `soak` markers. Stops by itself after --max-minutes.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -27,8 +28,16 @@ import yaml
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-        "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
 SLOT = "() => { const h = document.querySelector('.ioc-k-head'); return h ? h.dataset.slot : null; }"
 
 
@@ -45,8 +54,10 @@ def soak_config(tmp: Path, names: list[str]) -> Path:
 
     doc = config_document(ROOT / "config.yaml")
     names = names or ["overview", "air"] + [s["code"] for s in doc["sectors"]]
-    panels = [{"panel": n, "seconds": 1} if n in ("overview", "air") else {"panel": "sector", "sector": n, "seconds": 1}
-              for n in names]
+    panels = [
+        {"panel": n, "seconds": 1} if n in ("overview", "air") else {"panel": "sector", "sector": n, "seconds": 1}
+        for n in names
+    ]
     doc.setdefault("kiosk", {}).setdefault("walls", {})["soak"] = {"panels": panels}
     doc["scheduler"] = {"embedded": False}
     # relative paths in the config are read from the config file's folder
@@ -97,11 +108,26 @@ def main() -> int:
     cfg = soak_config(tmp, [n for n in a.panels.split(",") if n])
     port = free_port()
     env = dict(os.environ, IOC_DATA_DIR=str(data), IOC_CONFIG=str(cfg))
-    log = open(tmp / "streamlit.log", "w")
+    log = open(tmp / "streamlit.log", "w")  # noqa: SIM115 - the server writes it until it is stopped
     server = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", "server.py", "--server.port", str(port),
-         "--server.address", "127.0.0.1", "--server.headless", "true"],
-        cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
+        [
+            sys.executable,
+            "-m",
+            "streamlit",
+            "run",
+            "server.py",
+            "--server.port",
+            str(port),
+            "--server.address",
+            "127.0.0.1",
+            "--server.headless",
+            "true",
+        ],
+        cwd=ROOT,
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
     url = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + a.max_minutes * 60
     samples: list[dict] = []
@@ -117,8 +143,9 @@ def main() -> int:
         from playwright.sync_api import sync_playwright
 
         with sync_playwright() as p:
-            browser = p.chromium.launch(executable_path="/usr/bin/chromium",
-                                        args=ARGS + ["--enable-precise-memory-info"])
+            browser = p.chromium.launch(
+                executable_path="/usr/bin/chromium", args=[*ARGS, "--enable-precise-memory-info"]
+            )
             page = browser.new_page(viewport={"width": 1920, "height": 1080})
             page.on("pageerror", lambda e: errors.append(str(e)))
             cdp = page.context.new_cdp_session(page)
@@ -130,9 +157,13 @@ def main() -> int:
                 cdp.send("HeapProfiler.collectGarbage")
                 heap = cdp.send("Runtime.getHeapUsage")
                 nodes = page.evaluate("document.getElementsByTagName('*').length")
-                row = {"changes": changes, "minutes": round((time.monotonic() - started) / 60, 2),
-                       "server_rss_mib": round(rss_kib(server.pid) / 1024, 1),
-                       "js_heap_mib": round(heap["usedSize"] / 2**20, 2), "dom_nodes": nodes}
+                row = {
+                    "changes": changes,
+                    "minutes": round((time.monotonic() - started) / 60, 2),
+                    "server_rss_mib": round(rss_kib(server.pid) / 1024, 1),
+                    "js_heap_mib": round(heap["usedSize"] / 2**20, 2),
+                    "dom_nodes": nodes,
+                }
                 samples.append(row)
                 print(json.dumps(row), flush=True)
 
@@ -164,27 +195,44 @@ def summarise(samples: list[dict], changes: int, a, errors: list[str]) -> dict:
     # the first samples include warm-up (caches filling, the first draw of each panel): judge growth after it
     steady = [s for s in samples if s["changes"] >= 2 * a.every] or samples
     xs = [s["changes"] for s in steady]
-    growth = {k: round(slope_per_1000(xs, [s[k] for s in steady]), 2) if len(steady) > 2 else None
-              for k in ("server_rss_mib", "js_heap_mib", "dom_nodes")}
+    growth = {
+        k: round(slope_per_1000(xs, [s[k] for s in steady]), 2) if len(steady) > 2 else None
+        for k in ("server_rss_mib", "js_heap_mib", "dom_nodes")
+    }
     first, last = steady[0], steady[-1]
-    verdict = (f"{changes} panel changes in {samples[-1]['minutes']} min; after warm-up the server's RSS went "
-               f"{first['server_rss_mib']} → {last['server_rss_mib']} MiB (slope {growth['server_rss_mib']} MiB per 1,000 "
-               f"changes), the JS heap {first['js_heap_mib']} → {last['js_heap_mib']} MiB (slope {growth['js_heap_mib']} MiB "
-               f"per 1,000), DOM nodes {first['dom_nodes']} → {last['dom_nodes']}; page errors: {len(errors)}")
-    return {"date": time.strftime("%Y-%m-%d"), "changes": changes, "samples": samples, "growth_per_1000": growth,
-            "page_errors": errors[:20], "verdict": verdict}
+    verdict = (
+        f"{changes} panel changes in {samples[-1]['minutes']} min; after warm-up the server's RSS went "
+        f"{first['server_rss_mib']} → {last['server_rss_mib']} MiB (slope {growth['server_rss_mib']} MiB per 1,000 "
+        f"changes), the JS heap {first['js_heap_mib']} → {last['js_heap_mib']} MiB (slope {growth['js_heap_mib']} MiB "
+        f"per 1,000), DOM nodes {first['dom_nodes']} → {last['dom_nodes']}; page errors: {len(errors)}"
+    )
+    return {
+        "date": time.strftime("%Y-%m-%d"),
+        "changes": changes,
+        "samples": samples,
+        "growth_per_1000": growth,
+        "page_errors": errors[:20],
+        "verdict": verdict,
+    }
 
 
 def write_docs(result: dict) -> None:
     doc = ROOT / "docs" / "kiosk.md"
     text = doc.read_text(encoding="utf-8") if doc.exists() else "<!-- soak:start -->\n<!-- soak:end -->\n"
-    rows = ["| changes | minutes | server RSS (MiB) | JS heap after GC (MiB) | DOM nodes |", "| --- | --- | --- | --- | --- |"]
-    rows += [f"| {s['changes']} | {s['minutes']} | {s['server_rss_mib']} | {s['js_heap_mib']} | {s['dom_nodes']} |"
-             for s in result["samples"]]
+    rows = [
+        "| changes | minutes | server RSS (MiB) | JS heap after GC (MiB) | DOM nodes |",
+        "| --- | --- | --- | --- | --- |",
+    ]
+    rows += [
+        f"| {s['changes']} | {s['minutes']} | {s['server_rss_mib']} | {s['js_heap_mib']} | {s['dom_nodes']} |"
+        for s in result["samples"]
+    ]
     g = result["growth_per_1000"]
-    block = (f"<!-- soak:start -->\nRun of {result['date']} (`python bench/kiosk_soak.py`): {result['verdict']}.\n\n"
-             f"Least-squares slope after warm-up, per 1,000 changes: server RSS {g['server_rss_mib']} MiB, "
-             f"JS heap {g['js_heap_mib']} MiB, DOM nodes {g['dom_nodes']}.\n\n" + "\n".join(rows) + "\n<!-- soak:end -->")
+    block = (
+        f"<!-- soak:start -->\nRun of {result['date']} (`python bench/kiosk_soak.py`): {result['verdict']}.\n\n"
+        f"Least-squares slope after warm-up, per 1,000 changes: server RSS {g['server_rss_mib']} MiB, "
+        f"JS heap {g['js_heap_mib']} MiB, DOM nodes {g['dom_nodes']}.\n\n" + "\n".join(rows) + "\n<!-- soak:end -->"
+    )
     head, _, rest = text.partition("<!-- soak:start -->")
     _, _, tail = rest.partition("<!-- soak:end -->")
     doc.write_text(head + block + tail, encoding="utf-8")

@@ -23,10 +23,12 @@ browser-visible time to a settled page is recorded beside it (`ready_s`).
 RSS: VmRSS and VmHWM (peak) of the server process from /proc after each pass over all URLs.
 JSON results go to bench/out/pages_<data>.json; a summary table to stdout.
 """
+
 from __future__ import annotations
 
 import argparse
 import base64
+import functools
 import json
 import os
 import re
@@ -45,23 +47,51 @@ OUT = ROOT / "bench" / "out"
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-        "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
 READY = """() => { const a = document.querySelector('[data-testid="stApp"]');
   return a && a.getAttribute('data-test-script-state') === 'notRunning'
     && !document.querySelector('[data-testid="stStatusWidget"]'); }"""
-SECTORS = ["socio", "admin", "tourism", "security", "citizen", "zoning", "industry", "resources", "health",
-           "education", "labour", "science", "prices"]
+SECTORS = [
+    "socio",
+    "admin",
+    "tourism",
+    "security",
+    "citizen",
+    "zoning",
+    "industry",
+    "resources",
+    "health",
+    "education",
+    "labour",
+    "science",
+    "prices",
+]
 # (label, url path + query): every page of the navigation with its defaults, then filtered views
-URLS = ([("overview", "/overview"), ("ward", "/ward"), ("phan-anh", "/phan-anh"), ("environment", "/environment")]
-        + [(s, f"/{s}") for s in SECTORS]
-        + [("catalog", "/catalog"), ("explorer", "/explorer"), ("sql", "/sql")]
-        + [("environment · hourly, 30 days", "/environment?grain=hour"),
-           ("environment · 2 stations, PM10, 2021–2026", "/environment?st=TDM01,TDM03&pol=pm10&period=2021-01-01..2026-10-31"),
-           ("admin · ward, 2025", "/admin?si=ADMIN_DOSSIERS_RECEIVED&ward=25747&period=2025-01-01..2025-12-31"),
-           ("citizen · ward, 2021–2026", "/citizen?ward=25750&period=2021-01-01..2026-10-31"),
-           ("catalog · env_air_hourly profile", "/catalog?table=env_air_hourly"),
-           ("explorer · citizen_reports by category", "/explorer?t=citizen_reports&g=category")])
+URLS = (
+    [("overview", "/overview"), ("ward", "/ward"), ("phan-anh", "/phan-anh"), ("environment", "/environment")]
+    + [(s, f"/{s}") for s in SECTORS]
+    + [("catalog", "/catalog"), ("explorer", "/explorer"), ("sql", "/sql")]
+    + [
+        ("environment · hourly, 30 days", "/environment?grain=hour"),
+        (
+            "environment · 2 stations, PM10, 2021–2026",
+            "/environment?st=TDM01,TDM03&pol=pm10&period=2021-01-01..2026-10-31",
+        ),
+        ("admin · ward, 2025", "/admin?si=ADMIN_DOSSIERS_RECEIVED&ward=25747&period=2025-01-01..2025-12-31"),
+        ("citizen · ward, 2021–2026", "/citizen?ward=25750&period=2021-01-01..2026-10-31"),
+        ("catalog · env_air_hourly profile", "/catalog?table=env_air_hourly"),
+        ("explorer · citizen_reports by category", "/explorer?t=citizen_reports&g=category"),
+    ]
+)
 NAV_PAGES = 20  # the first 20 URLs are the navigation's pages with their defaults
 
 
@@ -84,8 +114,10 @@ def prepare(data: str) -> Path:
     if data == "scale":
         cfg = ROOT / "data" / "scale" / "config.yaml"
         if not cfg.exists():
-            sys.exit("no data/scale/config.yaml: run bench/scale_data.py, then "
-                     "python -m ioc ingest --all --config data/scale/config.yaml")
+            sys.exit(
+                "no data/scale/config.yaml: run bench/scale_data.py, then "
+                "python -m ioc ingest --all --config data/scale/config.yaml"
+            )
         return cfg
     from scale_data import derived_config, write_config
 
@@ -107,11 +139,28 @@ class Server:
     def __init__(self, cfg: Path, log: Path):
         self.port = free_port()
         env = dict(os.environ, IOC_CONFIG=str(cfg), IOC_DATA_DIR=str((cfg.parent / "run").resolve()))
-        self.log = open(log, "w")
+        self.log = open(log, "w")  # noqa: SIM115 - the server writes it until it is stopped
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "streamlit", "run", "server.py", "--server.port", str(self.port),
-             "--server.address", "127.0.0.1", "--server.headless", "true", "--browser.gatherUsageStats", "false"],
-            cwd=ROOT, env=env, stdout=self.log, stderr=subprocess.STDOUT)
+            [
+                sys.executable,
+                "-m",
+                "streamlit",
+                "run",
+                "server.py",
+                "--server.port",
+                str(self.port),
+                "--server.address",
+                "127.0.0.1",
+                "--server.headless",
+                "true",
+                "--browser.gatherUsageStats",
+                "false",
+            ],
+            cwd=ROOT,
+            env=env,
+            stdout=self.log,
+            stderr=subprocess.STDOUT,
+        )
         self.url = f"http://127.0.0.1:{self.port}"
         deadline = time.monotonic() + 90
         while time.monotonic() < deadline:
@@ -173,7 +222,7 @@ class Visitor:
         try:
             msg = (self.BackMsg if direction == "sent" else self.ForwardMsg).FromString(raw)
             kind = msg.WhichOneof("type") or "?"
-        except Exception:  # noqa: BLE001 - a frame we cannot read is counted, not fatal
+        except Exception:
             kind = "?"
         self.events.append((p["timestamp"], direction, kind, len(raw)))
 
@@ -191,9 +240,13 @@ class Visitor:
         ev = list(self.events)
         sent = [e for e in ev if e[1] == "sent" and e[2] == "rerun_script"]
         done = [e for e in ev if e[1] == "recv" and e[2] == "script_finished"]
-        out = {"ready_s": round(ready, 3), "runs": len(done), "errors": list(self.errors),
-               "exception": "Traceback" in self.page.inner_text("body")
-               or self.page.locator('[data-testid="stException"]').count() > 0}
+        out = {
+            "ready_s": round(ready, 3),
+            "runs": len(done),
+            "errors": list(self.errors),
+            "exception": "Traceback" in self.page.inner_text("body")
+            or self.page.locator('[data-testid="stException"]').count() > 0,
+        }
         # leave the page, so the browser's drawing of it does not compete with the next visit's server time
         self.page.goto("about:blank")
         self.page.wait_for_timeout(200)
@@ -238,16 +291,21 @@ def main() -> int:
                 v = Visitor(browser)
                 memory.append({"when": f"server {r + 1} started", **rss(server.proc.pid)})
                 for label, path in urls:
-                    res = server.timed(lambda: v.visit(server.url + path))
+                    res = server.timed(functools.partial(v.visit, server.url + path))
                     results[label]["cold"].append(res)
-                    print(f"cold {r + 1} {label:45s} server {res.get('server_s', float('nan')):7.3f} s  "
-                          f"ready {res['ready_s']:7.3f} s  runs {res['runs']}  {res.get('bytes', 0) / 1e3:8.0f} kB"
-                          + ("  EXCEPTION" if res["exception"] else ""), flush=True)
+                    print(
+                        f"cold {r + 1} {label:45s} server {res.get('server_s', float('nan')):7.3f} s  "
+                        f"ready {res['ready_s']:7.3f} s  runs {res['runs']}  {res.get('bytes', 0) / 1e3:8.0f} kB"
+                        + ("  EXCEPTION" if res["exception"] else ""),
+                        flush=True,
+                    )
                 memory.append({"when": f"server {r + 1} after one cold visit of every URL", **rss(server.proc.pid)})
                 if r == a.cold - 1:
                     for i in range(a.warm):
                         for label, path in urls:
-                            results[label]["warm"].append(server.timed(lambda: v.visit(server.url + path, settle=0.1)))
+                            results[label]["warm"].append(
+                                server.timed(functools.partial(v.visit, server.url + path, settle=0.1))
+                            )
                         memory.append({"when": f"server {r + 1} after warm round {i + 1}", **rss(server.proc.pid)})
                         print(f"warm round {i + 1}: {memory[-1]}", flush=True)
                 v.page.close()
@@ -272,27 +330,42 @@ def main() -> int:
             row[f"{kind}_exceptions"] = sum(1 for x in res[kind] if x["exception"])
         summary.append(row)
     git = lambda *c: subprocess.run(["git", *c], cwd=ROOT, capture_output=True, text=True).stdout.strip()  # noqa: E731
-    doc = {"data": a.data, "config": str(cfg), "nproc": os.cpu_count(),
-           "commit": git("rev-parse", "HEAD"), "dirty": git("status", "--short").splitlines(),
-           "mem_total_mib": int(Path("/proc/meminfo").read_text().split()[1]) // 1024,
-           "when": time.strftime("%Y-%m-%d %H:%M"), "minutes": round((time.monotonic() - started) / 60, 1),
-           "warm": a.warm, "cold": a.cold, "summary": summary, "memory": memory, "runs": results}
+    doc = {
+        "data": a.data,
+        "config": str(cfg),
+        "nproc": os.cpu_count(),
+        "commit": git("rev-parse", "HEAD"),
+        "dirty": git("status", "--short").splitlines(),
+        "mem_total_mib": int(Path("/proc/meminfo").read_text().split()[1]) // 1024,
+        "when": time.strftime("%Y-%m-%d %H:%M"),
+        "minutes": round((time.monotonic() - started) / 60, 1),
+        "warm": a.warm,
+        "cold": a.cold,
+        "summary": summary,
+        "memory": memory,
+        "runs": results,
+    }
     path = OUT / f"pages_{a.data}.json"
     path.write_text(json.dumps(doc, indent=1, ensure_ascii=False), encoding="utf-8")
-    print(f"\n{'page':45s} {'cold med':>9s} {'cold p95':>9s} {'warm med':>9s} {'warm p95':>9s} "
-          f"{'script c':>9s} {'script w':>9s}   kB")
+    print(
+        f"\n{'page':45s} {'cold med':>9s} {'cold p95':>9s} {'warm med':>9s} {'warm p95':>9s} "
+        f"{'script c':>9s} {'script w':>9s}   kB"
+    )
     nan = float("nan")
     for row in summary:
-        print(f"{row['page']:45s} {row.get('cold_median_s', nan):9.3f} {row.get('cold_p95_s', nan):9.3f} "
-              f"{row.get('warm_median_s', nan):9.3f} {row.get('warm_p95_s', nan):9.3f} "
-              f"{row.get('cold_script_median_s', nan):9.3f} {row.get('warm_script_median_s', nan):9.3f}   "
-              f"{row.get('cold_kb', 0)}")
+        print(
+            f"{row['page']:45s} {row.get('cold_median_s', nan):9.3f} {row.get('cold_p95_s', nan):9.3f} "
+            f"{row.get('warm_median_s', nan):9.3f} {row.get('warm_p95_s', nan):9.3f} "
+            f"{row.get('cold_script_median_s', nan):9.3f} {row.get('warm_script_median_s', nan):9.3f}   "
+            f"{row.get('cold_kb', 0)}"
+        )
     nav = summary[:NAV_PAGES]
     for kind in ("cold", "warm", "cold_script", "warm_script"):
         meds = [r[f"{kind}_median_s"] for r in nav if f"{kind}_median_s" in r]
         if meds:
-            print(f"{kind}: median over the navigation's pages {statistics.median(meds):.3f} s, "
-                  f"slowest {max(meds):.3f} s")
+            print(
+                f"{kind}: median over the navigation's pages {statistics.median(meds):.3f} s, slowest {max(meds):.3f} s"
+            )
     print(f"memory: {memory[-1]}\nwritten {path}")
     return 0
 

@@ -7,6 +7,7 @@ the first call of each is reported apart (cold DuckDB buffers), then the median 
 returned are listed too: a query function should hand a page a small, aggregated frame.
 Results go to bench/out/queries_<config folder>.json.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -51,8 +52,10 @@ def calls(con: duckdb.DuckDBPyConnection, cfg) -> list[tuple[str, callable]]:
         ("env: exceedances(pm25, 30 days)", lambda c: qe.exceedances(c, "pm25", limit, start, last)),
         ("env: series(pm25, day, 30 days)", lambda c: qe.series(c, "pm25", "day", start, last)),
         ("env: series(pm25, hour, 30 days)", lambda c: qe.series(c, "pm25", "hour", start, last)),
-        ("env: series(pm10, month, 2 stations, 2021-2026)",
-         lambda c: qe.series(c, "pm10", "month", dt.date(2021, 1, 1), last, ["TDM01", "TDM03"])),
+        (
+            "env: series(pm10, month, 2 stations, 2021-2026)",
+            lambda c: qe.series(c, "pm10", "month", dt.date(2021, 1, 1), last, ["TDM01", "TDM03"]),
+        ),
         ("env: daily_aqi(30 days)", lambda c: qe.daily_aqi(c, start, last)),
     ]
     for s in cfg.sectors:
@@ -68,18 +71,33 @@ def calls(con: duckdb.DuckDBPyConnection, cfg) -> list[tuple[str, callable]]:
         out += [
             (f"{s.code}: indicators.period_range", lambda c, codes=codes: qi.period_range(c, codes)),
             (f"{s.code}: indicators.summary", lambda c, codes=codes: qi.summary(c, codes=codes, today=today)),
-            (f"{s.code}: indicators.values(headline)", lambda c, h=head, b=begin, e=end: qi.values(c, (h,), None, b, e)),
+            (
+                f"{s.code}: indicators.values(headline)",
+                lambda c, h=head, b=begin, e=end: qi.values(c, (h,), None, b, e),
+            ),
             (f"{s.code}: indicators.ward_latest", lambda c, h=head: qi.ward_latest(c, h)),
-            (f"{s.code}: indicators.values(all)", lambda c, codes=codes, b=begin, e=end: qi.values(c, codes, None, b, e)),
+            (
+                f"{s.code}: indicators.values(all)",
+                lambda c, codes=codes, b=begin, e=end: qi.values(c, codes, None, b, e),
+            ),
         ]
         tables = present(con, [v.table for v in s.views()])
         for spec in (b for b in s.breakdowns if b.table in tables):
-            out.append((f"{s.code}: breakdowns.{spec.key}({spec.dims[0]})",
-                        lambda c, k=spec, d=spec.dims[0], b=begin, e=end: breakdowns.breakdown(c, k, d, None, b, e)))
+            out.append(
+                (
+                    f"{s.code}: breakdowns.{spec.key}({spec.dims[0]})",
+                    lambda c, k=spec, d=spec.dims[0], b=begin, e=end: breakdowns.breakdown(c, k, d, None, b, e),
+                )
+            )
         for spec in (p for p in s.places if p.table in tables):
-            out.append((f"{s.code}: places.points({spec.table})",
-                        lambda c, t=spec, dated=bool(spec.date), b=begin, e=end:
-                        places.points(c, t, None, b if dated else None, e if dated else None)))
+            out.append(
+                (
+                    f"{s.code}: places.points({spec.table})",
+                    lambda c, t=spec, dated=bool(spec.date), b=begin, e=end: places.points(
+                        c, t, None, b if dated else None, e if dated else None
+                    ),
+                )
+            )
     out += [
         ("catalog: tables", lambda c: qc.tables(c)),
         ("catalog: lineage", lambda c: qc.lineage(c)),
@@ -115,8 +133,9 @@ def main() -> None:
             times.append(time.perf_counter() - t0)
         cur.close()
         n = len(df) if hasattr(df, "__len__") else 1
-        rows.append({"query": label, "first_s": round(first, 4), "median_s": round(statistics.median(times), 4),
-                     "rows": n})
+        rows.append(
+            {"query": label, "first_s": round(first, 4), "median_s": round(statistics.median(times), 4), "rows": n}
+        )
     rows.sort(key=lambda r: -r["median_s"])
     print(f"{path} ({path.stat().st_size / 1e6:.0f} MB)\n{'query':60s} {'first':>8s} {'median':>8s} {'rows':>8s}")
     for r in rows[: a.top]:

@@ -18,11 +18,11 @@ Writes into --out (default data/scale/, git-ignored):
 Deterministic (numpy seeded per file); values follow the sample generator's shapes (seasons, hour profiles,
 working days, weights of procedures and report topics) from data/sample/generate.py.
 """
+
 from __future__ import annotations
 
 import argparse
 import datetime as dt
-import json
 import math
 import os
 import shutil
@@ -40,6 +40,7 @@ sys.path.insert(0, str(ROOT / "data" / "sample"))
 sys.path.insert(0, str(ROOT))
 
 import generate as g  # noqa: E402  (the sample generator: wards, procedures, topics, profiles)
+
 from ioc.config import config_document, document_sources  # noqa: E402
 
 END = dt.datetime(2026, 10, 31, 23, 0)  # the sample's last hour (generate.py --end 2026-10)
@@ -69,8 +70,10 @@ def write_pages(folder: Path, lines: pa.ChunkedArray | pa.Array, per_page: int) 
     n = max(1, math.ceil(total / per_page))
     for i in range(n):
         chunk = lines.slice(i * per_page, per_page).to_pylist()
-        text = ('{"status":"ok","data":{"items":[\n' + ",\n".join(chunk) + "\n],"
-                f'"page":{i + 1},"page_size":{per_page},"total_pages":{n},"total_items":{total}}}}}\n')
+        text = (
+            '{"status":"ok","data":{"items":[\n' + ",\n".join(chunk) + "\n],"
+            f'"page":{i + 1},"page_size":{per_page},"total_pages":{n},"total_items":{total}}}}}\n'
+        )
         (folder / f"page_{i + 1:04d}.json").write_bytes(text.encode("utf-8"))
     return n
 
@@ -136,8 +139,11 @@ def covid(days: np.ndarray) -> np.ndarray:
 def stations(n: int) -> list[tuple]:
     """The sample's automatic stations and low-cost sensors spread over the wards by population:
     (code, name, ward, lat, lon, kind, level, traffic, industry, full) — full: measures all six pollutants."""
-    out = [(c, name, w, la, lo, kind, lvl, tr, ind, True)
-           for c, name, w, la, lo, kind, lvl, tr, ind in g.STATIONS if kind == "tự động"]
+    out = [
+        (c, name, w, la, lo, kind, lvl, tr, ind, True)
+        for c, name, w, la, lo, kind, lvl, tr, ind in g.STATIONS
+        if kind == "tự động"
+    ]
     rng = rng_for("scale_stations")
     k = n - len(out)
     wards = pick(rng, k, WARD_POP)
@@ -147,21 +153,37 @@ def stations(n: int) -> list[tuple]:
         code = g.WARD_CODES[wards[i]]
         seq[code] = seq.get(code, 0) + 1
         name = f"Cảm biến bụi {g.WARD_NAME[code]} {seq[code]:02d}"
-        out.append((f"CB{i + 1:03d}", name, code, float(lat[i]), float(lon[i]), "tự động",
-                    float(rng.uniform(0.8, 1.25)), float(rng.uniform(0.7, 1.4)), float(rng.uniform(0.7, 1.4)), False))
+        out.append(
+            (
+                f"CB{i + 1:03d}",
+                name,
+                code,
+                float(lat[i]),
+                float(lon[i]),
+                "tự động",
+                float(rng.uniform(0.8, 1.25)),
+                float(rng.uniform(0.7, 1.4)),
+                float(rng.uniform(0.7, 1.4)),
+                False,
+            )
+        )
     return out
 
 
 def write_stations_xlsx(path: Path, sts: list[tuple]) -> None:
     rows = [[i, s[0], s[1], s[2], g.WARD_NAME[s[2]], s[3], s[4], s[5]] for i, s in enumerate(sts, 1)]
     span = g.Span("2026-10")
-    g.xlsx_report(path, span, office="PHÒNG TÀI NGUYÊN VÀ MÔI TRƯỜNG",
-                  title="DANH SÁCH TRẠM QUAN TRẮC CHẤT LƯỢNG KHÔNG KHÍ",
-                  subtitle=f"(Cập nhật đến ngày {g.dmy(span.end)})",
-                  headers=["STT", "Mã trạm", "Tên trạm", "Mã phường", "Phường", ("Tọa độ", ["Vĩ độ", "Kinh độ"]),
-                           "Loại trạm"],
-                  rows=rows, notes=("Ghi chú: Tọa độ theo hệ WGS84; CBxxx là cảm biến bụi giá rẻ (chỉ đo PM).",),
-                  widths={3: 46, 5: 16})
+    g.xlsx_report(
+        path,
+        span,
+        office="PHÒNG TÀI NGUYÊN VÀ MÔI TRƯỜNG",
+        title="DANH SÁCH TRẠM QUAN TRẮC CHẤT LƯỢNG KHÔNG KHÍ",
+        subtitle=f"(Cập nhật đến ngày {g.dmy(span.end)})",
+        headers=["STT", "Mã trạm", "Tên trạm", "Mã phường", "Phường", ("Tọa độ", ["Vĩ độ", "Kinh độ"]), "Loại trạm"],
+        rows=rows,
+        notes=("Ghi chú: Tọa độ theo hệ WGS84; CBxxx là cảm biến bụi giá rẻ (chỉ đo PM).",),
+        widths={3: 46, 5: 16},
+    )
 
 
 def air(rows: int, sts: list[tuple]) -> pa.Table:
@@ -201,8 +223,10 @@ def air(rows: int, sts: list[tuple]) -> pa.Table:
     no2 = np.maximum(4.0, (16 + 0.35 * pm25) * traffic[None, :] * prof_pm[hod][:, None] + rng.normal(0, 3, pm25.shape))
     so2 = np.maximum(1.5, 5.5 * industry[None, :] + 0.06 * pm25 + rng.normal(0, 1.3, pm25.shape))
     co = np.clip((380 + 9.0 * pm25) * (0.6 + 0.4 * traffic[None, :]) + rng.normal(0, 45, pm25.shape), 180, 930)
-    o3 = np.maximum(5.0, ((36 + 11 * np.cos(2 * np.pi * (doy - 75) / 365.25)) * prof_o3[hod])[:, None]
-                    + rng.normal(0, 6, pm25.shape))
+    o3 = np.maximum(
+        5.0,
+        ((36 + 11 * np.cos(2 * np.pi * (doy - 75) / 365.25)) * prof_o3[hod])[:, None] + rng.normal(0, 6, pm25.shape),
+    )
     # sensors measure PM only; every station is silent now and then (a null reading)
     gaps = rng.random(pm25.shape) < 0.004
     cols = {}
@@ -211,11 +235,13 @@ def air(rows: int, sts: list[tuple]) -> pa.Table:
         mask = gaps | (~full[None, :] if name not in ("pm25", "pm10") else False)
         cols[name] = pa.array(v.ravel()[:rows], pa.float64(), mask=np.broadcast_to(mask, v.shape).ravel()[:rows])
     codes = np.array([x[0] for x in sts], dtype=object)
-    return pa.table({
-        "station_code": pa.array(np.tile(codes, hours)[:rows], pa.string()),
-        "ts": pa.array(np.repeat(fmt_ts(ts), s)[:rows], pa.string()),
-        **cols,
-    })
+    return pa.table(
+        {
+            "station_code": pa.array(np.tile(codes, hours)[:rows], pa.string()),
+            "ts": pa.array(np.repeat(fmt_ts(ts), s)[:rows], pa.string()),
+            **cols,
+        }
+    )
 
 
 # --------------------------------------------------------------------------- dossiers
@@ -231,8 +257,13 @@ def dossiers(n: int) -> pa.Table:
     ddt = days.astype(dt.date)
     per_year = np.array([g.annual(g.DOSSIERS_PER_YEAR, d.year) for d in ddt])
     w = per_year * np.array([g.MONTH_SEASON[d.month - 1] for d in ddt]) * covid(days)
-    w *= np.array([(1.0 if d.weekday() < 5 else 0.12) * (0.3 if d.year in g.TET and -3 <= (d - g.TET[d.year]).days <= 4
-                                                        else 1.0) for d in ddt])
+    w *= np.array(
+        [
+            (1.0 if d.weekday() < 5 else 0.12)
+            * (0.3 if d.year in g.TET and -3 <= (d - g.TET[d.year]).days <= 4 else 1.0)
+            for d in ddt
+        ]
+    )
     d = days[pick(rng, n, w)]
     procs = g.PROCS
     p = pick(rng, n, [x[5] for x in procs])
@@ -246,7 +277,9 @@ def dossiers(n: int) -> pa.Table:
     ward = pick(rng, n, WARD_POP)
     level = np.array([x[3] for x in procs], dtype=object)[p]
     at_ward = level == "ward"
-    agency = np.where(at_ward, np.array([f"UBND phường {g.WARD_NAME[c]}" for c in g.WARD_CODES], dtype=object)[ward], level)
+    agency = np.where(
+        at_ward, np.array([f"UBND phường {g.WARD_NAME[c]}" for c in g.WARD_CODES], dtype=object)[ward], level
+    )
     unit = np.where(at_ward, WARD_CODES[ward].astype(object), g.CITY_CODE)
     start = np.where(hour < 16, d, d + 1)
     due = np.busday_offset(start, ndays, roll="forward")
@@ -257,8 +290,10 @@ def dossiers(n: int) -> pa.Table:
     k = np.where(late, ndays + rng.integers(1, 7, n), np.where(ndays == 0, 0, np.clip(ndays - quick, 0, ndays)))
     rday = np.busday_offset(start, k, roll="forward")
     same = rday == d
-    rt_same = np.minimum(received + (rng.uniform(0.3, 3.5, n) * 3600).astype("timedelta64[s]"),
-                         rday.astype("datetime64[s]") + np.timedelta64(17 * 3600, "s"))
+    rt_same = np.minimum(
+        received + (rng.uniform(0.3, 3.5, n) * 3600).astype("timedelta64[s]"),
+        rday.astype("datetime64[s]") + np.timedelta64(17 * 3600, "s"),
+    )
     rt_other = rday.astype("datetime64[s]") + (7.5 * 3600 + rng.uniform(0, 9, n) * 3600).astype("timedelta64[s]")
     resolved = np.where(same, rt_same, rt_other)
     done = resolved <= np.datetime64(EXTRACT, "s")
@@ -267,7 +302,7 @@ def dossiers(n: int) -> pa.Table:
     received, d, unit = received[order], d[order], unit[order]
     # dossier number: the unit, the day, and a running number per unit and day
     key = np.char.add(unit.astype(str), fmt_day(d))
-    _, first, inv = np.unique(key, return_index=True, return_inverse=True)
+    _, _first, inv = np.unique(key, return_index=True, return_inverse=True)
     pos = np.arange(n)
     # position within its (unit, day) group in received order: index minus the group's first index
     grp_start = np.zeros(n, int)
@@ -277,24 +312,29 @@ def dossiers(n: int) -> pa.Table:
     grp_start[sorted_idx] = np.repeat(starts, np.diff(np.r_[starts, n]))
     rank = np.empty(n, int)
     rank[sorted_idx] = pos - grp_start[sorted_idx] + 1
-    prefix = np.where(unit == g.CITY_CODE, "000.00.35.H57-", np.char.add(np.char.add("000.", np.char.replace(
-        unit.astype(str), "257", "")), ".35.H57-"))
+    prefix = np.where(
+        unit == g.CITY_CODE,
+        "000.00.35.H57-",
+        np.char.add(np.char.add("000.", np.char.replace(unit.astype(str), "257", "")), ".35.H57-"),
+    )
     yymmdd = np.char.replace(np.char.replace(fmt_day(d), "-", ""), "20", "", count=1)
     ids = np.char.add(np.char.add(np.char.add(prefix.astype(str), yymmdd), "-"), np.char.zfill(rank.astype(str), 4))
     procs_o = np.array(procs, dtype=object)[p][order]
-    return pa.table({
-        "dossier_id": pa.array(ids, pa.string()),
-        "agency": pa.array(agency[order], pa.string()),
-        "field": pa.array(procs_o[:, 1], pa.string()),
-        "procedure_code": pa.array(procs_o[:, 0], pa.string()),
-        "procedure": pa.array(procs_o[:, 2], pa.string()),
-        "ward_code": pa.array(WARD_CODES[ward][order], pa.string()),
-        "received_at": pa.array(fmt_ts(received), pa.string()),
-        "due_date": pa.array(fmt_day(due[order]), pa.string()),
-        "resolved_at": pa.array(fmt_ts(resolved[order]), pa.string()),
-        "status": pa.array(np.where(done[order], "Đã trả kết quả", "Đang xử lý"), pa.string()),
-        "online": pa.array(online[order], pa.bool_()),
-    })
+    return pa.table(
+        {
+            "dossier_id": pa.array(ids, pa.string()),
+            "agency": pa.array(agency[order], pa.string()),
+            "field": pa.array(procs_o[:, 1], pa.string()),
+            "procedure_code": pa.array(procs_o[:, 0], pa.string()),
+            "procedure": pa.array(procs_o[:, 2], pa.string()),
+            "ward_code": pa.array(WARD_CODES[ward][order], pa.string()),
+            "received_at": pa.array(fmt_ts(received), pa.string()),
+            "due_date": pa.array(fmt_day(due[order]), pa.string()),
+            "resolved_at": pa.array(fmt_ts(resolved[order]), pa.string()),
+            "status": pa.array(np.where(done[order], "Đã trả kết quả", "Đang xử lý"), pa.string()),
+            "online": pa.array(online[order], pa.bool_()),
+        }
+    )
 
 
 # --------------------------------------------------------------------------- citizen reports
@@ -341,21 +381,23 @@ def reports(n: int) -> pa.Table:
     seq = np.arange(n) - first_of_year + 1
     ids = np.char.add(np.char.add(np.char.add("PA-", years.astype(str)), "-"), np.char.zfill(seq.astype(str), 6))
     res_o = np.where(done, resolved, np.datetime64("NaT"))[order]
-    return pa.table({
-        "report_id": pa.array(ids, pa.string()),
-        "created_at": pa.array(fmt_ts(created[order]), pa.string()),
-        "channel": pa.array(np.array([c[0] for c in g.CHANNELS], dtype=object)[channels][order], pa.string()),
-        "category": pa.array(np.array([x[0] for x in topics], dtype=object)[cat][order], pa.string()),
-        "title": pa.array(titles[order], pa.string()),
-        "ward_code": pa.array(WARD_CODES[ward][order], pa.string()),
-        "lat": pa.array(lat[order], pa.float64()),
-        "lon": pa.array(lon[order], pa.float64()),
-        "agency": pa.array(handler[order], pa.string()),
-        "due_at": pa.array(fmt_ts(due[order]), pa.string()),
-        "status": pa.array(status[order], pa.string()),
-        "resolved_at": pa.array(fmt_ts(res_o), pa.string()),
-        "satisfaction": pa.array(sat[order], pa.int64(), mask=~rated[order]),
-    })
+    return pa.table(
+        {
+            "report_id": pa.array(ids, pa.string()),
+            "created_at": pa.array(fmt_ts(created[order]), pa.string()),
+            "channel": pa.array(np.array([c[0] for c in g.CHANNELS], dtype=object)[channels][order], pa.string()),
+            "category": pa.array(np.array([x[0] for x in topics], dtype=object)[cat][order], pa.string()),
+            "title": pa.array(titles[order], pa.string()),
+            "ward_code": pa.array(WARD_CODES[ward][order], pa.string()),
+            "lat": pa.array(lat[order], pa.float64()),
+            "lon": pa.array(lon[order], pa.float64()),
+            "agency": pa.array(handler[order], pa.string()),
+            "due_at": pa.array(fmt_ts(due[order]), pa.string()),
+            "status": pa.array(status[order], pa.string()),
+            "resolved_at": pa.array(fmt_ts(res_o), pa.string()),
+            "satisfaction": pa.array(sat[order], pa.int64(), mask=~rated[order]),
+        }
+    )
 
 
 # --------------------------------------------------------------------------- config
@@ -390,16 +432,26 @@ def write_config(out: Path, doc: dict, header: str) -> Path:
 
 
 def scale_config(out: Path, sts: list[tuple]) -> Path:
-    moved = {"env_air_hourly": "env/air_api/page_*.json", "env_stations": "env/tram_quan_trac.xlsx",
-             "admin_dossiers": "admin/ho_so_api/page_*.json", "citizen_reports": "citizen/phan_anh_api/page_*.json"}
+    moved = {
+        "env_air_hourly": "env/air_api/page_*.json",
+        "env_stations": "env/tram_quan_trac.xlsx",
+        "admin_dossiers": "admin/ho_so_api/page_*.json",
+        "citizen_reports": "citizen/phan_anh_api/page_*.json",
+    }
     doc = derived_config(out, moved)
     air = document_sources(doc)["env_air_hourly"]
     air["columns"]["station_code"]["values"] = [s[0] for s in sts]
     air["description"] = (
-        f"Bộ dữ liệu quy mô (bench/scale_data.py): nồng độ trung bình giờ của {len(sts)} trạm và cảm biến.")
-    return write_config(out, doc, (
-        "# Generated by bench/scale_data.py from config.yaml: the scale dataset of docs/benchmarks.md.\n"
-        "# python -m ioc ingest --all --config data/scale/config.yaml  (warehouse in data/scale/run/)\n"))
+        f"Bộ dữ liệu quy mô (bench/scale_data.py): nồng độ trung bình giờ của {len(sts)} trạm và cảm biến."
+    )
+    return write_config(
+        out,
+        doc,
+        (
+            "# Generated by bench/scale_data.py from config.yaml: the scale dataset of docs/benchmarks.md.\n"
+            "# python -m ioc ingest --all --config data/scale/config.yaml  (warehouse in data/scale/run/)\n"
+        ),
+    )
 
 
 def main() -> None:
@@ -417,7 +469,7 @@ def main() -> None:
     sts = stations(STATIONS)
     (out / "env").mkdir(exist_ok=True)
     write_stations_xlsx(out / "env" / "tram_quan_trac.xlsx", sts)
-    for name, make, cols_from, folder, per_page in (
+    for name, make, _cols_from, folder, per_page in (
         ("env_air_hourly", lambda: air(a.air_rows, sts), None, "env/air_api", a.air_page),
         ("admin_dossiers", lambda: dossiers(a.dossiers), None, "admin/ho_so_api", a.page),
         ("citizen_reports", lambda: reports(a.reports), None, "citizen/phan_anh_api", a.page),
@@ -429,8 +481,11 @@ def main() -> None:
         del table
         pages = write_pages(out / folder, lines, per_page)
         size = sum(f.stat().st_size for f in (out / folder).glob("page_*.json"))
-        print(f"{name:18s} {len(lines):>11,} records  {pages:>5} pages  {size / 1e6:8.1f} MB  "
-              f"generate {t1 - t0:5.1f} s  write {time.perf_counter() - t1:5.1f} s", flush=True)
+        print(
+            f"{name:18s} {len(lines):>11,} records  {pages:>5} pages  {size / 1e6:8.1f} MB  "
+            f"generate {t1 - t0:5.1f} s  write {time.perf_counter() - t1:5.1f} s",
+            flush=True,
+        )
         del lines
     cfg = scale_config(out, sts)
     print(f"config: {cfg}")

@@ -4,6 +4,7 @@ A connector (connectors/base.py: Connector) declares its `Options` model and imp
 one that can let DuckDB's reader load its files also implements DirectReader (`direct`, `parse_lines`), as
 connectors/csv.py does. Connectors fetch and parse only: they never touch the warehouse.
 """
+
 from __future__ import annotations
 
 from connectors.base import Connector
@@ -15,6 +16,15 @@ from connectors.json_api import JsonApi
 from connectors.open_meteo import OpenMeteo
 from connectors.overpass import Overpass
 
-REGISTRY: dict[str, Connector] = {c.kind: c for c in (
-    Csv(), Excel(), JsonApi(), Ckan(), OpenMeteo(), Overpass(), GeoJson(),
-)}
+REGISTRY: dict[str, Connector] = {
+    c.kind: c
+    for c in (
+        Csv(),
+        Excel(),
+        JsonApi(),
+        Ckan(),
+        OpenMeteo(),
+        Overpass(),
+        GeoJson(),
+    )
+}

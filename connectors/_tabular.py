@@ -1,9 +1,10 @@
 """What CSV and Excel reports share: header finding, multi-row headers, and setting aside non-data rows."""
+
 from __future__ import annotations
 
 import re
 import unicodedata
-from typing import Optional, Sequence, Union
+from collections.abc import Sequence
 
 import duckdb
 import pyarrow as pa
@@ -18,21 +19,23 @@ HEADER_SCAN_ROWS = 100
 
 
 class TabularOptions(HttpOptions):
-    encoding: Optional[str] = Field(
+    encoding: str | None = Field(
         None, description="Text encoding; default detected: UTF-8, UTF-8/UTF-16 with BOM, then cp1258, cp1252."
     )
-    delimiter: Optional[str] = Field(None, description="Field separator; default detected among , ; tab |.")
+    delimiter: str | None = Field(None, description="Field separator; default detected among , ; tab |.")
     decimal: str = Field(".", description="Decimal mark of numbers stored as text: `.` or `,`.")
-    thousands: Optional[str] = Field(None, description="Thousands separator of numbers stored as text (`.`, `,`, space).")
-    skip_rows: Optional[int] = Field(
+    thousands: str | None = Field(None, description="Thousands separator of numbers stored as text (`.`, `,`, space).")
+    skip_rows: int | None = Field(
         None, ge=0, description="Rows before the header; default: the first row naming most declared columns."
     )
     header_rows: int = Field(1, ge=1, le=5, description="Rows joined into one header (merged two-level headers).")
-    na_values: list[str] = Field(default_factory=list, description="Cell texts meaning missing (`..`, `-`), besides empty.")
-    drop_rows_matching: Optional[str] = Field(
+    na_values: list[str] = Field(
+        default_factory=list, description="Cell texts meaning missing (`..`, `-`), besides empty."
+    )
+    drop_rows_matching: str | None = Field(
         None, description="Regex on a row's first non-empty cell: rows to set aside (totals, footnotes, signatures)."
     )
-    date_format: Optional[str] = Field(None, description="strptime format of dates stored as text, e.g. `%d/%m/%Y`.")
+    date_format: str | None = Field(None, description="strptime format of dates stored as text, e.g. `%d/%m/%Y`.")
 
     def text_format(self) -> TextFormat:
         return TextFormat(self.decimal, self.thousands, self.date_format)
@@ -46,7 +49,7 @@ class TabularOptions(HttpOptions):
 
     @field_validator("drop_rows_matching")
     @classmethod
-    def _regex(cls, v: Optional[str]) -> Optional[str]:
+    def _regex(cls, v: str | None) -> str | None:
         if v is not None:
             try:
                 re.compile(v)
@@ -137,17 +140,17 @@ def find_header(rows: list[list[str]], src: Source, opts: TabularOptions) -> tup
     if not widths or max(widths) == 0:
         raise ParseError("no rows: the payload is empty")
     wide = max(widths)
-    r = next(i for i, w in enumerate(widths) if w >= max(1, (wide + 1) // 2) and w > 1 or w == wide)
+    r = next(i for i, w in enumerate(widths) if (w >= max(1, (wide + 1) // 2) and w > 1) or w == wide)
     return r, column_names(join_header(rows[r : r + n]), src)
 
 
-def rows_to_table(rows: list[list[Optional[str]]], width: int, first_row_number: int) -> pa.Table:
+def rows_to_table(rows: list[list[str | None]], width: int, first_row_number: int) -> pa.Table:
     """Body rows (lists of text) → c0..cN-1, e0 (the cells beyond the header, joined) and `_row`.
 
     Cells are stripped of every kind of white space (NBSP included) here, where Python does it cheaply.
     """
     cols: list[list] = [[] for _ in range(width)]
-    extra: list[Optional[str]] = []
+    extra: list[str | None] = []
     for row in rows:
         row = [c.strip() if isinstance(c, str) else c for c in row]
         for i, col in enumerate(cols):
@@ -164,7 +167,11 @@ WHITESPACE = " \t\r\n\u00a0"
 
 
 def clean(
-    con: duckdb.DuckDBPyConnection, source: str, params: Optional[dict], names: list[str], opts: TabularOptions,
+    con: duckdb.DuckDBPyConnection,
+    source: str,
+    params: dict | None,
+    names: list[str],
+    opts: TabularOptions,
     first_row: int = 1,
 ) -> tuple[pa.Table, int, list[Reject]]:
     """Read `source` (SQL yielding text columns c0..cN-1 and e0, the cells beyond the header; with `_row`
@@ -179,8 +186,8 @@ def clean(
     has_row = ROW in [d[0] for d in con.execute(f"DESCRIBE SELECT * FROM {source}", params or {}).fetchall()]
     # Subqueries, not CTEs: DuckDB may materialise a CTE, and this runs over millions of rows.
     # trim() strips spaces; the Python readers strip every other kind of white space themselves.
-    trimmed = ", ".join(f"trim(CAST({c} AS VARCHAR)) AS {c}" for c in cells + ["e0"])
-    nulled = ", ".join(f"CASE WHEN list_contains($na, {c}) THEN NULL ELSE {c} END AS {c}" for c in cells + ["e0"])
+    trimmed = ", ".join(f"trim(CAST({c} AS VARCHAR)) AS {c}" for c in [*cells, "e0"])
+    nulled = ", ".join(f"CASE WHEN list_contains($na, {c}) THEN NULL ELSE {c} END AS {c}" for c in [*cells, "e0"])
     count = " + ".join(f"CAST({c} IS NOT NULL AS INTEGER)" for c in cells)
     drop = "(_n = 0 OR (_n = 1 AND c0 IS NOT NULL)) AND e0 IS NULL"
     if opts.drop_rows_matching:
@@ -217,7 +224,7 @@ def _quote(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
 
 
-def format_number(v: Union[int, float], decimal: str) -> str:
+def format_number(v: int | float, decimal: str) -> str:
     """A number cell as the department writes numbers, so the contract reads it back the same way."""
     if isinstance(v, float) and v.is_integer() and abs(v) < 1e15:
         s = str(int(v))

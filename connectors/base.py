@@ -1,5 +1,6 @@
 """What every connector shares: the Connector contract, payloads, parse results, the fetch context and HTTP
 with retries."""
+
 from __future__ import annotations
 
 import email.utils
@@ -7,10 +8,11 @@ import mmap
 import threading
 import time
 from abc import ABC, abstractmethod
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, ClassVar, Iterator, Mapping, Optional, Sequence
+from typing import Any, ClassVar
 
 import pyarrow as pa
 import requests
@@ -31,8 +33,14 @@ class Payload:
     never passes through Python's memory whole.
     """
 
-    def __init__(self, data: Optional[bytes] = None, ext: str = "", part: str = "",
-                 meta: Optional[dict[str, Any]] = None, file: Optional[Path] = None):
+    def __init__(
+        self,
+        data: bytes | None = None,
+        ext: str = "",
+        part: str = "",
+        meta: dict[str, Any] | None = None,
+        file: Path | None = None,
+    ):
         if (data is None) == (file is None):
             raise ValueError("a payload holds bytes or names a file, not both")
         self._data = data
@@ -40,7 +48,7 @@ class Payload:
         self.ext = ext  # file extension for the landing zone: csv, xlsx, json, geojson
         self.part = part  # "p0001" for page 1 of a paginated answer; "" for a single payload
         self.meta: dict[str, Any] = meta if meta is not None else {}
-        self.landed: Optional[Path] = None  # the copy in landing/, set by the core once the payload is kept
+        self.landed: Path | None = None  # the copy in landing/, set by the core once the payload is kept
         self._lock = threading.Lock()
 
     @property
@@ -63,7 +71,7 @@ class Payload:
             return fh.read(n)
 
     @contextmanager
-    def buffer(self) -> Iterator["memoryview | mmap.mmap"]:
+    def buffer(self) -> Iterator[memoryview | mmap.mmap]:
         """The bytes to slice, without reading a file whole: the file mapped into memory (the landed copy,
         which nothing rewrites), or the bytes held."""
         if self._data is not None or self.size == 0:
@@ -75,9 +83,9 @@ class Payload:
 
 @dataclass
 class Reject:
-    row: Optional[int]
+    row: int | None
     column: str
-    value: Optional[str]
+    value: str | None
     reason: str
 
 
@@ -120,7 +128,7 @@ class FetchContext:
 
     base_dir: Path
     env: Mapping[str, str] = field(default_factory=dict)
-    session: Optional[requests.Session] = None
+    session: requests.Session | None = None
     sleep: Callable[[float], None] = time.sleep
     city_lat: float = 0.0
     city_lon: float = 0.0
@@ -158,11 +166,11 @@ class Connector(ABC):
     """
 
     kind: ClassVar[str]  # the name `connector:` gives in config
-    Options: ClassVar[type[ConnectorOptions]]  # its `options:` block
+    options_model: ClassVar[type[ConnectorOptions]]  # its `options:` block (the module's `Options`)
     needs_location: ClassVar[bool] = True  # a source of this kind must give `path` or `url`
 
     @abstractmethod
-    def fetch(self, src: Source, opts: Any, ctx: "FetchContext") -> list[Payload]:
+    def fetch(self, src: Source, opts: Any, ctx: FetchContext) -> list[Payload]:
         """The source's payloads as fetched; raises FetchError naming what could not be fetched."""
 
     @abstractmethod
@@ -180,7 +188,7 @@ class DirectReader(ABC):
     (ioc/direct.py), and only their rows with something to report parsed by the connector."""
 
     @abstractmethod
-    def direct(self, src: Source, opts: Any, payloads: list[Payload]) -> Optional[DirectRead]:
+    def direct(self, src: Source, opts: Any, payloads: list[Payload]) -> DirectRead | None:
         """How to read these (landed) payloads directly, or None: read them with `parse`."""
 
     @abstractmethod
@@ -192,7 +200,7 @@ RETRY_STATUS = {429, 500, 502, 503, 504}
 MAX_RETRY_AFTER = 300.0
 
 
-def _retry_after(value: Optional[str]) -> Optional[float]:
+def _retry_after(value: str | None) -> float | None:
     if not value:
         return None
     try:
@@ -210,7 +218,7 @@ def http_get(
     url: str,
     opts: HttpOptions,
     ctx: FetchContext,
-    params: Optional[Mapping[str, Any]] = None,
+    params: Mapping[str, Any] | None = None,
     method: str = "GET",
     data: Any = None,
 ) -> requests.Response:
@@ -240,7 +248,9 @@ def _mask(text: str, secrets: list[str]) -> str:
     return text
 
 
-def _request(session, method, url, merged, headers, data, opts: HttpOptions, ctx: FetchContext, secrets) -> requests.Response:
+def _request(
+    session, method, url, merged, headers, data, opts: HttpOptions, ctx: FetchContext, secrets
+) -> requests.Response:
     delay = opts.backoff
     last: str = ""
     shown = _mask(url, secrets)
@@ -285,7 +295,7 @@ def read_location(src: Source, opts: HttpOptions, ctx: FetchContext, ext: str) -
     return Payload(ext=ext, meta={"path": str(p)}, file=p)  # copied into landing/, then read from the copy
 
 
-def dig(obj: Any, dotted: Optional[str], what: str = "path") -> Any:
+def dig(obj: Any, dotted: str | None, what: str = "path") -> Any:
     """Follow a dotted path (`data.items`, `results.0`) into parsed JSON; None when absent."""
     if not dotted:
         return obj
@@ -374,8 +384,9 @@ def _array_type(kinds: set) -> pa.DataType:
 
 def _fits(array: pa.Array, target: pa.DataType) -> bool:
     """Whether a page's array becomes the column's type exactly by an Arrow cast."""
-    return array.type == target or array.null_count == len(array) or (
-        array.type == pa.int64() and target == pa.float64())
+    return (
+        array.type == target or array.null_count == len(array) or (array.type == pa.int64() and target == pa.float64())
+    )
 
 
 def _convert(array: pa.Array, target: pa.DataType) -> pa.Array:
@@ -386,7 +397,7 @@ def _convert(array: pa.Array, target: pa.DataType) -> pa.Array:
     return array.cast(target, safe=False)  # int64 → float64 rounds as float() does
 
 
-def _array(values: list, target: Optional[pa.DataType] = None) -> pa.Array:
+def _array(values: list, target: pa.DataType | None = None) -> pa.Array:
     """Values of one column as an array of `target`, by default the type their own kinds give."""
     if target is None:
         target = _array_type({type(v) for v in values if v is not None})

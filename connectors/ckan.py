@@ -4,17 +4,18 @@ Rows keep CKAN's `_id` (the DataStore's own row number: stable while the resourc
 replaced, so it can serve as `key`; rename it in `rename` if a plain name is wanted).
 `_full_text`, a search index some CKAN versions return, is dropped.
 """
+
 from __future__ import annotations
 
 import json
-from typing import Any, Optional
+from typing import Any
 
 from pydantic import Field
 
 from connectors.base import Connector, FetchContext, HttpOptions, Parsed, Payload, dig, records_to_table
 from connectors.json_api import Page, fetch_pages, load_json, where
-from ioc.model import Source
 from ioc.errors import FetchError, ParseError
+from ioc.model import Source
 
 ACTION = "/api/3/action/datastore_search"
 DROP = ("_full_text",)
@@ -49,7 +50,7 @@ class Ckan(Connector):
     """Records of a CKAN DataStore resource, read page by page through the portal's Action API."""
 
     kind = "ckan"
-    Options = Options
+    options_model = Options
 
     def fetch(self, src: Source, opts: Options, ctx: FetchContext) -> list[Payload]:
         """datastore_search pages (p0001, ...) until `total` is reached or a page is empty.
@@ -66,7 +67,7 @@ class Ckan(Connector):
                 raise FetchError(f"{where(payload)}: CKAN refused the request: {_error(doc)}")
             return doc, _records(doc, payload)
 
-        def step(page: Page) -> Optional[tuple[str, dict]]:
+        def step(page: Page) -> tuple[str, dict] | None:
             # by records received, not page_size: a portal caps `limit` at its rows_max
             offset = page.params["offset"] + len(page.records)
             total = dig(page.doc, "result.total")

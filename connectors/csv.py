@@ -1,4 +1,5 @@
 """CSV and "Unicode text" exports (file or URL), as departments write them: any encoding, title rows, merged headers."""
+
 from __future__ import annotations
 
 import codecs
@@ -10,7 +11,6 @@ import tempfile
 import unicodedata
 from collections import Counter
 from dataclasses import dataclass
-from typing import Optional
 
 import duckdb
 import numpy as np
@@ -30,7 +30,7 @@ class Options(_tabular.TabularOptions):
     pass
 
 
-def detect_encoding(data: bytes, explicit: Optional[str] = None) -> str:
+def detect_encoding(data: bytes, explicit: str | None = None) -> str:
     if explicit:
         return explicit
     if data.startswith(codecs.BOM_UTF8):
@@ -116,14 +116,14 @@ def _layout(src: Source, opts: Options, payload: Payload) -> _Layout:
     return _Layout(encoding, delimiter, header_end, line_after[header_end - 1], names, notes, head_rows[header_end:])
 
 
-def _count(data: "bytes | memoryview", byte: bytes) -> int:
+def _count(data: bytes | memoryview, byte: bytes) -> int:
     """bytes.count for one byte, 3x faster and leaving Python's lock (the landing hashes beside it): in
     slices that stay in the CPU's cache."""
     arr, step = np.frombuffer(data, np.uint8), 1 << 18
-    return sum(int(np.count_nonzero(arr[i: i + step] == ord(byte))) for i in range(0, len(arr), step))
+    return sum(int(np.count_nonzero(arr[i : i + step] == ord(byte))) for i in range(0, len(arr), step))
 
 
-def _spans(buf: "bytes | memoryview | mmap.mmap", lines: list[int]) -> list[tuple[int, int]]:
+def _spans(buf: bytes | memoryview | mmap.mmap, lines: list[int]) -> list[tuple[int, int]]:
     """(start, end) byte offsets of some lines (numbered from 0, in order), the end at the line break (or the
     end of the data), as _lines gives them, found without listing every line break of a big file: the
     breaks are counted a slice at a time and located only in the slices holding the ones needed."""
@@ -134,7 +134,7 @@ def _spans(buf: "bytes | memoryview | mmap.mmap", lines: list[int]) -> list[tupl
     for i in range(0, len(arr), step):
         if j == len(needed):
             break
-        hits = arr[i: i + step] == ord("\n")
+        hits = arr[i : i + step] == ord("\n")
         n = int(np.count_nonzero(hits))
         if needed[j] < seen + n:
             where = np.flatnonzero(hits) + i
@@ -174,10 +174,10 @@ def _rows_python(data: bytes, delimiter: str, skip_lines: int) -> list[list[str]
 
 
 class Csv(Connector, DirectReader):
-    """CSV and "Unicode text" exports (file or URL), as departments write them: any encoding, title rows, merged headers."""
+    """CSV and "Unicode text" exports (file or URL), as departments write them: any encoding, title rows, headers."""
 
     kind = "csv"
-    Options = Options
+    options_model = Options
 
     def fetch(self, src: Source, opts: Options, ctx: FetchContext) -> list[Payload]:
         return [read_location(src, opts, ctx, "csv")]
@@ -194,7 +194,7 @@ class Csv(Connector, DirectReader):
             body = data
             if encoding not in UTF8 or not path:
                 body = _decode(data, encoding).encode("utf-8") if encoding not in UTF8 else data
-                tmp = tempfile.NamedTemporaryFile(suffix=".csv", delete=False)
+                tmp = tempfile.NamedTemporaryFile(suffix=".csv", delete=False)  # noqa: SIM115 - removed below
                 tmp.write(body)
                 tmp.close()
                 path = tmp.name
@@ -202,15 +202,20 @@ class Csv(Connector, DirectReader):
             if not _blank_lines_after(body, lay.skip_lines):  # DuckDB skips blank lines, which would shift row numbers
                 columns = {f"c{i}": "VARCHAR" for i in range(len(names))} | {"e0": "VARCHAR"}
                 source = (
-                    "read_csv($path, delim=$delim, quote='\"', escape='\"', header=false, skip=$skip, auto_detect=false, "
+                    "read_csv($path, delim=$delim, quote='\"', escape='\"', header=false, skip=$skip, "
+                    "auto_detect=false, "
                     "columns=$columns, null_padding=true, strict_mode=false, encoding='utf-8')"
                 )
                 try:
                     # DuckDB's `skip` counts records, as the header search does (a quoted line break in a title
                     # row is not a new record), not the physical lines that Python's reader skips below.
                     table, dropped, rejects = _tabular.clean(
-                        con, source, {"path": path, "delim": delimiter, "skip": header_end, "columns": columns},
-                        names, opts, first_row=header_end + 1,
+                        con,
+                        source,
+                        {"path": path, "delim": delimiter, "skip": header_end, "columns": columns},
+                        names,
+                        opts,
+                        first_row=header_end + 1,
                     )
                 except duckdb.Error:
                     table = None  # a file DuckDB's reader balks at is read by Python's below
@@ -224,7 +229,7 @@ class Csv(Connector, DirectReader):
                 os.unlink(tmp.name)
         return Parsed(table, dropped=dropped, rejects=rejects, notes=lay.notes)
 
-    def direct(self, src: Source, opts: Options, payloads: list[Payload]) -> Optional[DirectRead]:
+    def direct(self, src: Source, opts: Options, payloads: list[Payload]) -> DirectRead | None:
         """DuckDB's reader straight on the landed file, for a UTF-8 file whose rows need not be matched against
         `drop_rows_matching` (which looks at the raw text of a row). None: read it with `parse`. The rows the
         core finds something to report in are read by `parse_lines`."""
@@ -243,22 +248,38 @@ class Csv(Connector, DirectReader):
                 n, last = _count(buf, b"\n"), bytes(buf[-1:])
             return n + (0 if last in (b"", b"\n") else 1) - lay.skip_lines
 
-        options = {"delim": lay.delimiter, "quote": '"', "escape": '"', "skip": lay.header_end,
-                   "decimal_separator": opts.decimal}
+        options = {
+            "delim": lay.delimiter,
+            "quote": '"',
+            "escape": '"',
+            "skip": lay.header_end,
+            "decimal_separator": opts.decimal,
+        }
         na = sorted({v.strip() for v in opts.na_values} | {""})
 
         def blank_lines() -> list[int]:  # asked for only when the rows read fall short of the lines
             data = payload.data
             starts, ends = _lines(data)
-            blank = (ends - starts == 0) | ((ends - starts == 1) & (np.frombuffer(data, np.uint8)[
-                np.minimum(starts, max(len(data) - 1, 0))] == ord("\r")))
+            blank = (ends - starts == 0) | (
+                (ends - starts == 1)
+                & (np.frombuffer(data, np.uint8)[np.minimum(starts, max(len(data) - 1, 0))] == ord("\r"))
+            )
             return [int(i) - lay.skip_lines for i in np.flatnonzero(blank) if i >= lay.skip_lines]
 
         path = payload.landed or payload.file
         if path is None:  # not landed: nothing for DuckDB to read
             return None
-        return DirectRead(str(path), lay.names, options, na, lines, lay.skip_lines, lay.sample, blank_lines,
-                          notes=lay.notes + ["read by DuckDB's reader"])
+        return DirectRead(
+            str(path),
+            lay.names,
+            options,
+            na,
+            lines,
+            lay.skip_lines,
+            lay.sample,
+            blank_lines,
+            notes=[*lay.notes, "read by DuckDB's reader"],
+        )
 
     def parse_lines(self, src: Source, opts: Options, payloads: list[Payload], lines: list[int]) -> Parsed:
         """`parse` of only some body lines (numbered from 0) of a payload offered for a direct read: the rows the
@@ -267,16 +288,23 @@ class Csv(Connector, DirectReader):
         body = lay.skip_lines
         with payloads[0].buffer() as buf:  # the lines alone are copied out, not the whole file
             spans = _spans(buf, [body] + [body + i for i in lines])
-            part = b"".join([bytes(buf[: spans[0][0]])] + [bytes(buf[a: b + 1]) for a, b in spans[1:]])
+            part = b"".join([bytes(buf[: spans[0][0]])] + [bytes(buf[a : b + 1]) for a, b in spans[1:]])
         # read as the whole file was: its delimiter, encoding and header row, whatever the problem rows look like
-        same = opts.model_copy(update={"skip_rows": lay.header_end - opts.header_rows, "delimiter": lay.delimiter,
-                                       "encoding": lay.encoding})
+        same = opts.model_copy(
+            update={
+                "skip_rows": lay.header_end - opts.header_rows,
+                "delimiter": lay.delimiter,
+                "encoding": lay.encoding,
+            }
+        )
         parsed = self.parse(src, same, [Payload(part, payloads[0].ext)])
         first = lay.header_end + 1  # rows are numbered from the first body row
         renumber = {first + k: first + line for k, line in enumerate(lines)}
         parsed.table = parsed.table.set_column(
-            parsed.table.column_names.index(ROW), ROW,
-            pa.array([renumber[r] for r in parsed.table[ROW].to_pylist()], pa.int64()))
+            parsed.table.column_names.index(ROW),
+            ROW,
+            pa.array([renumber[r] for r in parsed.table[ROW].to_pylist()], pa.int64()),
+        )
         for rej in parsed.rejects:
             rej.row = renumber.get(rej.row, rej.row)
         return parsed

@@ -1,10 +1,10 @@
 """Excel reports (.xlsx; file or URL): title rows, merged headers, totals and signatures, numbers as text."""
+
 from __future__ import annotations
 
 import datetime as dt
 import io
 import zipfile
-from typing import Optional, Union
 
 import duckdb
 from openpyxl import load_workbook
@@ -12,15 +12,15 @@ from pydantic import Field
 
 from connectors import _tabular
 from connectors.base import Connector, FetchContext, Parsed, Payload, read_location
-from ioc.model import Source
 from ioc.errors import ParseError
+from ioc.model import Source
 
 
 class Options(_tabular.TabularOptions):
-    sheet: Union[int, str] = Field(0, description="Sheet name, or its 0-based index.")
+    sheet: int | str = Field(0, description="Sheet name, or its 0-based index.")
 
 
-def _text(v: object, opts: Options) -> Optional[str]:
+def _text(v: object, opts: Options) -> str | None:
     """A cell as text, written the way the department writes it, so one contract reads both."""
     if v is None:
         return None
@@ -39,7 +39,7 @@ def _text(v: object, opts: Options) -> Optional[str]:
     return str(v)
 
 
-def read_sheet(data: bytes, opts: Options) -> list[list[Optional[str]]]:
+def read_sheet(data: bytes, opts: Options) -> list[list[str | None]]:
     try:
         wb = load_workbook(io.BytesIO(data), data_only=True)
     except (zipfile.BadZipFile, KeyError, ValueError, OSError) as exc:
@@ -69,7 +69,7 @@ class Excel(Connector):
     """Excel reports (.xlsx; file or URL): title rows, merged headers, totals and signatures, numbers as text."""
 
     kind = "excel"
-    Options = Options
+    options_model = Options
 
     def fetch(self, src: Source, opts: Options, ctx: FetchContext) -> list[Payload]:
         return [read_location(src, opts, ctx, "xlsx")]
@@ -86,4 +86,6 @@ class Excel(Connector):
             table, dropped, rejects = _tabular.clean(con, "_rows", {}, names, opts)
         finally:
             con.close()
-        return Parsed(table, dropped=dropped, rejects=rejects, notes=[f"sheet {opts.sheet!r}: header at row {start + 1}"])
+        return Parsed(
+            table, dropped=dropped, rejects=rejects, notes=[f"sheet {opts.sheet!r}: header at row {start + 1}"]
+        )

@@ -1,20 +1,22 @@
 """Features of a GeoJSON FeatureCollection (ward polygons, facility points) from a file or URL."""
+
 from __future__ import annotations
 
 import json
-from typing import Any, Optional
+from typing import Any
 
 from pydantic import Field
 
 from connectors.base import Connector, FetchContext, HttpOptions, Parsed, Payload, read_location, records_to_table
 from connectors.json_api import load_json, where
-from ioc.model import Source
 from ioc.errors import ParseError
+from ioc.model import Source
 
 
 class Options(HttpOptions):
-    id_property: Optional[str] = Field(
-        None, description="Property naming each feature; a feature's top-level `id` fills it when the property is absent."
+    id_property: str | None = Field(
+        None,
+        description="Property naming each feature; a feature's top-level `id` fills it when the property is absent.",
     )
 
 
@@ -79,14 +81,15 @@ class GeoJson(Connector):
     """Features of a GeoJSON FeatureCollection (ward polygons, facility points) from a file or URL."""
 
     kind = "geojson"
-    Options = Options
+    options_model = Options
 
     def fetch(self, src: Source, opts: Options, ctx: FetchContext) -> list[Payload]:
         """The file at `path` or the answer at `url`; raise FetchError when it cannot be read."""
         return [read_location(src, opts, ctx, "geojson")]
 
     def parse(self, src: Source, opts: Options, payloads: list[Payload]) -> Parsed:
-        """One row per feature: its properties, `geometry` (GeoJSON text), `geometry_type`, `centroid_lat`, `centroid_lon`.
+        """One row per feature: its properties, `geometry` (GeoJSON text), `geometry_type`, `centroid_lat` and
+        `centroid_lon`.
 
         The centroid is the mean of the vertices (of the outer ring for polygons, of the largest
         polygon for multipolygons): good enough to place a label or a marker. These four columns
@@ -98,6 +101,8 @@ class GeoJson(Connector):
             doc = load_json(payload)
             kind = doc.get("type") if isinstance(doc, dict) else None
             if kind != "FeatureCollection" or not isinstance(doc.get("features"), list):
-                raise ParseError(f"{where(payload)}: expected a GeoJSON FeatureCollection, got {kind or 'something else'}")
+                raise ParseError(
+                    f"{where(payload)}: expected a GeoJSON FeatureCollection, got {kind or 'something else'}"
+                )
             records += [_row(f, i, payload, opts) for i, f in enumerate(doc["features"], 1)]
         return Parsed(records_to_table(records))

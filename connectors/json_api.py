@@ -1,12 +1,14 @@
 """JSON records from a REST API, paged by page number, offset or next link, or from sample JSON files."""
+
 from __future__ import annotations
 
 import glob
 import hashlib
 import json
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Callable, Optional
+from typing import Any
 from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit, urlunsplit
 
 from pydantic import Field, model_validator
@@ -19,11 +21,11 @@ from connectors.base import (
     Payload,
     dig,
     http_get,
-    read_location,
     pages_to_table,
+    read_location,
 )
-from ioc.model import Model, Source
 from ioc.errors import FetchError, ParseError
+from ioc.model import Model, Source
 
 GLOB_CHARS = frozenset("*?[")
 
@@ -31,31 +33,33 @@ GLOB_CHARS = frozenset("*?[")
 class PagePagination(Model):
     param: str = Field("page", min_length=1, description="Query parameter carrying the page number.")
     start: int = Field(1, description="Number of the first page.")
-    size_param: Optional[str] = Field(None, description="Query parameter carrying the page size, if the API takes one.")
-    size: Optional[int] = Field(None, ge=1, description="Page size sent in `size_param`.")
+    size_param: str | None = Field(None, description="Query parameter carrying the page size, if the API takes one.")
+    size: int | None = Field(None, ge=1, description="Page size sent in `size_param`.")
 
     @model_validator(mode="after")
-    def _size_pair(self) -> "PagePagination":
+    def _size_pair(self) -> PagePagination:
         if (self.size_param is None) != (self.size is None):
             raise ValueError("give `size_param` and `size` together")
         return self
 
 
 class OffsetPagination(Model):
-    param: str = Field("offset", min_length=1, description="Query parameter carrying the offset of a page's first record.")
+    param: str = Field(
+        "offset", min_length=1, description="Query parameter carrying the offset of a page's first record."
+    )
     limit_param: str = Field("limit", min_length=1, description="Query parameter carrying the page size.")
     limit: int = Field(100, ge=1, description="Records per page; a shorter page is the last one.")
 
 
 class Pagination(Model):
-    page: Optional[PagePagination] = Field(None, description="Pages numbered by a query parameter.")
-    offset: Optional[OffsetPagination] = Field(None, description="Pages addressed by offset and limit.")
-    next_link: Optional[str] = Field(
+    page: PagePagination | None = Field(None, description="Pages numbered by a query parameter.")
+    offset: OffsetPagination | None = Field(None, description="Pages addressed by offset and limit.")
+    next_link: str | None = Field(
         None, min_length=1, description="Dotted path to the next page's URL in each answer (absolute or relative)."
     )
 
     @model_validator(mode="after")
-    def _one_style(self) -> "Pagination":
+    def _one_style(self) -> Pagination:
         given = [k for k in ("page", "offset", "next_link") if getattr(self, k) is not None]
         if len(given) != 1:
             raise ValueError(f"give exactly one of page, offset, next_link (got {', '.join(given) or 'none'})")
@@ -63,15 +67,17 @@ class Pagination(Model):
 
 
 class Options(HttpOptions):
-    record_path: Optional[str] = Field(
+    record_path: str | None = Field(
         None,
         description="Dotted path to the list of records (`data.items`); none = the answer is the list. "
         "An object found there is one record.",
     )
-    error_path: Optional[str] = Field(
+    error_path: str | None = Field(
         None, description="Dotted path that, present and not empty, marks an answer as an error even with HTTP 200."
     )
-    pagination: Optional[Pagination] = Field(None, description="How to page: `page`, `offset` or `next_link`; none = one request.")
+    pagination: Pagination | None = Field(
+        None, description="How to page: `page`, `offset` or `next_link`; none = one request."
+    )
     max_pages: int = Field(
         1000, ge=1, description="Stop after this many pages; the run then carries a note that pages were left."
     )
@@ -112,7 +118,9 @@ def with_params(url: str, params: dict[str, Any]) -> str:
 def _identity(url: str) -> str:
     # the same page however its query is ordered, so a next link written differently still counts as seen
     parts = urlsplit(url)
-    return urlunsplit(parts._replace(query=urlencode(sorted(parse_qsl(parts.query, keep_blank_values=True))), fragment=""))
+    return urlunsplit(
+        parts._replace(query=urlencode(sorted(parse_qsl(parts.query, keep_blank_values=True))), fragment="")
+    )
 
 
 @dataclass
@@ -125,7 +133,7 @@ class Page:
 
 
 Reader = Callable[[Payload], tuple[Any, list]]  # payload -> (document, records); raises on an error answer
-Step = Callable[[Page], Optional[tuple[str, dict[str, Any]]]]  # page -> next (url, params), None at the end
+Step = Callable[[Page], tuple[str, dict[str, Any]] | None]  # page -> next (url, params), None at the end
 
 
 def fetch_pages(
@@ -135,7 +143,7 @@ def fetch_pages(
     ctx: FetchContext,
     read: Reader,
     step: Step,
-    max_pages: Optional[int] = None,
+    max_pages: int | None = None,
 ) -> list[Payload]:
     """One Payload per page (p0001, ...) until an empty page or `step` says stop.
 
@@ -188,21 +196,21 @@ def _paging(p: Pagination) -> tuple[dict[str, Any], Step]:
     if p.page:
         pp = p.page
 
-        def next_page(page: Page) -> Optional[tuple[str, dict]]:
+        def next_page(page: Page) -> tuple[str, dict] | None:
             return page.url, {**page.params, pp.param: page.params[pp.param] + 1}
 
         return {pp.param: pp.start, **({pp.size_param: pp.size} if pp.size_param else {})}, next_page
     if p.offset:
         po = p.offset
 
-        def next_offset(page: Page) -> Optional[tuple[str, dict]]:
+        def next_offset(page: Page) -> tuple[str, dict] | None:
             if len(page.records) < po.limit:
                 return None
             return page.url, {**page.params, po.param: page.params[po.param] + po.limit}
 
         return {po.param: 0, po.limit_param: po.limit}, next_offset
 
-    def next_link(page: Page) -> Optional[tuple[str, dict]]:
+    def next_link(page: Page) -> tuple[str, dict] | None:
         link = dig(page.doc, p.next_link)
         if not link:
             return None
@@ -252,9 +260,13 @@ def _records(doc: Any, payload: Payload, opts: Options) -> list[dict]:
     if not isinstance(found, list):
         if opts.record_path:
             what = "nothing" if found is None else _kind(found)
-            raise ParseError(f"{where(payload)}: record_path {opts.record_path} holds {what}, expected a list of records")
+            raise ParseError(
+                f"{where(payload)}: record_path {opts.record_path} holds {what}, expected a list of records"
+            )
         keys = f" (keys: {', '.join(list(doc)[:10])})" if isinstance(doc, dict) else ""
-        raise ParseError(f"{where(payload)}: the answer is {_kind(doc)}{keys}, expected a list of records: set record_path")
+        raise ParseError(
+            f"{where(payload)}: the answer is {_kind(doc)}{keys}, expected a list of records: set record_path"
+        )
     for i, rec in enumerate(found, 1):
         if not isinstance(rec, dict):
             raise ParseError(f"{where(payload)}: record {i} is not an object: {json.dumps(rec)[:80]}")
@@ -270,7 +282,7 @@ class JsonApi(Connector):
     """JSON records from a REST API, paged by page number, offset or next link, or from sample JSON files."""
 
     kind = "json_api"
-    Options = Options
+    options_model = Options
 
     def fetch(self, src: Source, opts: Options, ctx: FetchContext) -> list[Payload]:
         """The answer's pages, or the files `path` names (a glob: in name order, page_2 before page_10).

@@ -1,14 +1,15 @@
 """Hourly weather or air quality at the city (or a given point) from the Open-Meteo API, no key needed."""
+
 from __future__ import annotations
 
-from typing import Any, Literal, Optional
+from typing import Any, Literal
 
 from pydantic import Field
 
 from connectors.base import Connector, FetchContext, HttpOptions, Parsed, Payload, http_get, records_to_table
 from connectors.json_api import load_json, where, with_params
-from ioc.model import Source
 from ioc.errors import FetchError, ParseError
+from ioc.model import Source
 
 BASE_URLS = {
     "forecast": "https://api.open-meteo.com/v1/forecast",
@@ -21,22 +22,22 @@ HOURLY = {
 
 
 class Options(HttpOptions):
-    endpoint: Literal["forecast", "air_quality"] = Field("forecast", description="Weather (`forecast`) or `air_quality`.")
-    base_url: Optional[str] = Field(
+    endpoint: Literal["forecast", "air_quality"] = Field(
+        "forecast", description="Weather (`forecast`) or `air_quality`."
+    )
+    base_url: str | None = Field(
         None, description="API address; none = Open-Meteo's own for the endpoint. The source's `url` wins over it."
     )
-    hourly: Optional[list[str]] = Field(
+    hourly: list[str] | None = Field(
         None,
         min_length=1,
-        description="Hourly variables; none = "
-        + "; ".join(f"{e}: {', '.join(v)}" for e, v in HOURLY.items())
-        + ".",
+        description="Hourly variables; none = " + "; ".join(f"{e}: {', '.join(v)}" for e, v in HOURLY.items()) + ".",
     )
     past_days: int = Field(2, ge=0, description="Days before today to include (fills gaps after an outage).")
     forecast_days: int = Field(1, ge=0, description="Days from today on to include (today counts).")
-    latitude: Optional[float] = Field(None, ge=-90, le=90, description="Latitude; none = the city's `lat`.")
-    longitude: Optional[float] = Field(None, ge=-180, le=180, description="Longitude; none = the city's `lon`.")
-    timezone: Optional[str] = Field(None, description="Time zone of the `time` column; none = the city's.")
+    latitude: float | None = Field(None, ge=-90, le=90, description="Latitude; none = the city's `lat`.")
+    longitude: float | None = Field(None, ge=-180, le=180, description="Longitude; none = the city's `lon`.")
+    timezone: str | None = Field(None, description="Time zone of the `time` column; none = the city's.")
 
 
 def _hours(loc: Any, payload: Payload) -> list[dict]:
@@ -58,7 +59,7 @@ class OpenMeteo(Connector):
     """Hourly weather or air quality at the city (or a given point) from the Open-Meteo API, no key needed."""
 
     kind = "open_meteo"
-    Options = Options
+    options_model = Options
     needs_location = False
 
     def fetch(self, src: Source, opts: Options, ctx: FetchContext) -> list[Payload]:

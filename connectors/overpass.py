@@ -1,4 +1,5 @@
 """Places from OpenStreetMap (hospitals, schools, markets, ...) through an Overpass API query."""
+
 from __future__ import annotations
 
 import json
@@ -7,10 +8,10 @@ import re
 import pyarrow as pa
 from pydantic import Field, field_validator
 
-from connectors.base import Connector, ROW, FetchContext, HttpOptions, Parsed, Payload, http_get
+from connectors.base import ROW, Connector, FetchContext, HttpOptions, Parsed, Payload, http_get
 from connectors.json_api import load_json, notes_of, where
-from ioc.model import Source
 from ioc.errors import FetchError, ParseError
+from ioc.model import Source
 
 ENDPOINT = "https://overpass-api.de/api/interpreter"
 FIXED = {"osm_type": pa.string(), "osm_id": pa.int64(), "lat": pa.float64(), "lon": pa.float64(), "name": pa.string()}
@@ -57,11 +58,11 @@ class Overpass(Connector):
     """Places from OpenStreetMap (hospitals, schools, markets, ...) through an Overpass API query."""
 
     kind = "overpass"
-    Options = Options
+    options_model = Options
     needs_location = False
 
     def fetch(self, src: Source, opts: Options, ctx: FetchContext) -> list[Payload]:
-        """The answer to the query (POSTed as form field `data`); raise FetchError on HTTP failure or a runtime error."""
+        """The answer to the query (POSTed as form field `data`); FetchError on HTTP failure or a runtime error."""
         url = src.url or opts.endpoint
         resp = http_get(url, opts, ctx, method="POST", data={"data": opts.query})
         payload = Payload(resp.content, "json", meta={"url": url, "status": resp.status_code})

@@ -3,9 +3,10 @@
 Concentrations are µg/m³. Hourly VN_AQI uses the NowCast concentration of the last 12 hours for
 PM2.5 and PM10 and the 1-hour value of the gases; daily VN_AQI uses 24-hour means.
 """
+
 from __future__ import annotations
 
-from typing import Optional, Sequence
+from collections.abc import Sequence
 
 import numpy as np
 
@@ -42,7 +43,7 @@ QCVN_LIMITS = {
 }
 
 
-def sub_index(pollutant: str, conc: Sequence[Optional[float]] | np.ndarray) -> np.ndarray:
+def sub_index(pollutant: str, conc: Sequence[float | None] | np.ndarray) -> np.ndarray:
     """AQI_x for concentrations (NaN where missing); capped at 500."""
     c = np.asarray(conc, dtype=float)
     bp = BREAKPOINTS[pollutant]
@@ -52,14 +53,16 @@ def sub_index(pollutant: str, conc: Sequence[Optional[float]] | np.ndarray) -> n
     return np.ceil(out)
 
 
-def aqi(values: dict[str, Sequence[Optional[float]]]) -> np.ndarray:
+def aqi(values: dict[str, Sequence[float | None]]) -> np.ndarray:
     """VN_AQI = the largest sub-index; NaN unless PM2.5 or PM10 is there (QĐ 1459 requires one)."""
     subs = [sub_index(p, v) for p, v in values.items() if p in BREAKPOINTS]
     if not subs:
         return np.array([])
     stack = np.vstack(subs)
     with np.errstate(all="ignore"):
-        best = np.where(np.all(np.isnan(stack), axis=0), np.nan, np.nanmax(np.where(np.isnan(stack), -1, stack), axis=0))
+        best = np.where(
+            np.all(np.isnan(stack), axis=0), np.nan, np.nanmax(np.where(np.isnan(stack), -1, stack), axis=0)
+        )
     pm = [np.asarray(values[p], dtype=float) for p in ("pm25", "pm10") if p in values]
     if pm:
         has_pm = np.any(~np.isnan(np.vstack(pm)), axis=0)
@@ -67,7 +70,7 @@ def aqi(values: dict[str, Sequence[Optional[float]]]) -> np.ndarray:
     return best
 
 
-def nowcast(last12: Sequence[Optional[float]]) -> Optional[float]:
+def nowcast(last12: Sequence[float | None]) -> float | None:
     """NowCast of hourly PM values, newest first (QĐ 1459): needs 2 of the latest 3 hours."""
     c = np.asarray(list(last12)[:12], dtype=float)
     if c.size == 0 or np.sum(~np.isnan(c[:3])) < 2:
@@ -81,7 +84,7 @@ def nowcast(last12: Sequence[Optional[float]]) -> Optional[float]:
     return float(np.sum(weights[mask] * c[mask]) / np.sum(weights[mask]))
 
 
-def band(value: Optional[float]) -> tuple[str, str]:
+def band(value: float | None) -> tuple[str, str]:
     """(band key, official colour) of an AQI value; ('none', grey) when missing."""
     if value is None or (isinstance(value, float) and np.isnan(value)):
         return "none", "#BDBDBD"

@@ -1,9 +1,9 @@
 """The data catalog's facts per table (config + lineage + freshness) and its accent-insensitive search."""
+
 from __future__ import annotations
 
 import re
 import unicodedata
-from typing import Optional
 
 import pandas as pd
 
@@ -18,14 +18,20 @@ def fold(text: object) -> str:
     return "".join(c for c in s if not unicodedata.combining(c)).casefold().strip()
 
 
-def entries(cfg: Config, tables: pd.DataFrame, lineage: pd.DataFrame, rejects: pd.DataFrame,
-            status: dict, system_descriptions: dict[str, str]) -> pd.DataFrame:
+def entries(
+    cfg: Config,
+    tables: pd.DataFrame,
+    lineage: pd.DataFrame,
+    rejects: pd.DataFrame,
+    status: dict,
+    system_descriptions: dict[str, str],
+) -> pd.DataFrame:
     """One row per table of the snapshot: table_name, sector, sector_vi, sector_en, description, sources,
     connectors, locations, last_good_load (UTC), freshness, schedule, rows, columns, rejects, sample.
 
     A table several sources load into lists them all; freshness is the worst of them."""
     by_table: dict[str, list] = {}
-    for name, src in cfg.sources.items():
+    for _name, src in cfg.sources.items():
         by_table.setdefault(src.table, []).append(src)
     fresh = {s["source"]: s for s in status.get("sources", [])}
     order = {"failed": 0, "late": 1, "never": 2, "manual": 3, "fresh": 4}
@@ -36,24 +42,26 @@ def entries(cfg: Config, tables: pd.DataFrame, lineage: pd.DataFrame, rejects: p
         rej = rejects[rejects["table_name"] == r.table_name] if not rejects.empty else rejects
         states = [fresh[s.name]["freshness"] for s in srcs if s.name in fresh]
         sector = srcs[0].sector if srcs else SYSTEM_SECTOR
-        rows.append({
-            "table_name": r.table_name,
-            "sector": sector,
-            "sector_vi": cfg.sector_name(sector, "vi") if srcs else "",
-            "sector_en": cfg.sector_name(sector, "en") if srcs else "",
-            "description": " ".join(s.description for s in srcs if s.description)
-                           or system_descriptions.get(r.table_name, ""),
-            "sources": ", ".join(s.name for s in srcs),
-            "connectors": ", ".join(dict.fromkeys(s.connector for s in srcs)),
-            "locations": ", ".join(s.location for s in srcs if s.location),
-            "schedule": ", ".join(s.schedule for s in srcs if s.schedule),
-            "last_good_load": lin["last_good_load"].max() if len(lin) else None,
-            "freshness": min(states, key=lambda s: order.get(s, 9)) if states else None,
-            "rows": int(r.rows),
-            "columns": int(r.columns),
-            "rejects": int(rej["rejects"].sum()) if len(rej) else 0,
-            "sample": any(s.sample for s in srcs),
-        })
+        rows.append(
+            {
+                "table_name": r.table_name,
+                "sector": sector,
+                "sector_vi": cfg.sector_name(sector, "vi") if srcs else "",
+                "sector_en": cfg.sector_name(sector, "en") if srcs else "",
+                "description": " ".join(s.description for s in srcs if s.description)
+                or system_descriptions.get(r.table_name, ""),
+                "sources": ", ".join(s.name for s in srcs),
+                "connectors": ", ".join(dict.fromkeys(s.connector for s in srcs)),
+                "locations": ", ".join(s.location for s in srcs if s.location),
+                "schedule": ", ".join(s.schedule for s in srcs if s.schedule),
+                "last_good_load": lin["last_good_load"].max() if len(lin) else None,
+                "freshness": min(states, key=lambda s: order.get(s, 9)) if states else None,
+                "rows": int(r.rows),
+                "columns": int(r.columns),
+                "rejects": int(rej["rejects"].sum()) if len(rej) else 0,
+                "sample": any(s.sample for s in srcs),
+            }
+        )
     return pd.DataFrame(rows)
 
 
@@ -71,8 +79,9 @@ def _word(w: str) -> str:
     return r"(?<!\w)" + re.escape(w) + (r"(?!\w)" if len(w) <= 3 else "")
 
 
-def search(cfg: Config, catalog: pd.DataFrame, columns: pd.DataFrame, values: pd.DataFrame,
-           query: str) -> dict[str, list[str]]:
+def search(
+    cfg: Config, catalog: pd.DataFrame, columns: pd.DataFrame, values: pd.DataFrame, query: str
+) -> dict[str, list[str]]:
     """Tables matching the query, with what matched: "table", "source", "description", "sector", "column:NAME",
     "value:NAME=VALUE" (a short text value such as a ward name), or "words" (every word somewhere).
     Accents, đ/d and case are ignored on both sides: "phu cuong" finds "Phú Cường"; an underscore is a space,
@@ -86,25 +95,33 @@ def search(cfg: Config, catalog: pd.DataFrame, columns: pd.DataFrame, values: pd
     for row in catalog.itertuples():
         t = row.table_name
         descs = column_descriptions(cfg, t)
-        texts = [("table", t.replace("_", " ")), ("source", row.sources.replace("_", " ")),
-                 ("description", row.description),
-                 ("sector", f"{row.sector_vi} {row.sector_en}")]
-        texts += [(f"column:{c}", f"{c.replace('_', ' ')} {descs.get(c, '')}")
-                  for c in columns.loc[columns["table_name"] == t, "column_name"]]
+        texts = [
+            ("table", t.replace("_", " ")),
+            ("source", row.sources.replace("_", " ")),
+            ("description", row.description),
+            ("sector", f"{row.sector_vi} {row.sector_en}"),
+        ]
+        texts += [
+            (f"column:{c}", f"{c.replace('_', ' ')} {descs.get(c, '')}")
+            for c in columns.loc[columns["table_name"] == t, "column_name"]
+        ]
         folded = [(label, fold(text)) for label, text in texts]
         found = [label for label, text in folded if phrase.search(text)]
         if not found and all(p.search(" ".join(text for _, text in folded)) for p in each):
             found = ["words"]
         if not t.startswith("_") and not values.empty:  # bookkeeping tables would match every source name
             vs = values[values["table_name"] == t]
-            found += [f"value:{c}={v}" for c, v in zip(vs["column_name"], vs["value"])
-                      if len(str(v)) <= 120 and phrase.search(fold(v))]
+            found += [
+                f"value:{c}={v}"
+                for c, v in zip(vs["column_name"], vs["value"])
+                if len(str(v)) <= 120 and phrase.search(fold(v))
+            ]
         if found:
             hits[t] = found
     return hits
 
 
-def last_load_text(ts: Optional[pd.Timestamp], timezone: str) -> str:
+def last_load_text(ts: pd.Timestamp | None, timezone: str) -> str:
     """dd/mm/yyyy HH:MM in city time, from a naive UTC timestamp."""
     if ts is None or pd.isna(ts):
         return "–"

@@ -1,16 +1,26 @@
 """The typed configuration model: parsed once from config.yaml, refusing unknown keys."""
+
 from __future__ import annotations
 
 import copy
+import functools
+import operator
 import os
 import re
 from pathlib import Path
-from typing import Annotated, Any, Literal, Optional, Union
+from typing import TYPE_CHECKING, Annotated, Any, Literal
 from zoneinfo import ZoneInfo
 
 import yaml
 from pydantic import (
-    BaseModel, Field, PrivateAttr, TypeAdapter, ValidationError, create_model, field_validator, model_validator,
+    BaseModel,
+    Field,
+    PrivateAttr,
+    TypeAdapter,
+    ValidationError,
+    create_model,
+    field_validator,
+    model_validator,
 )
 
 from connectors import REGISTRY
@@ -19,25 +29,43 @@ from ioc.errors import ConfigError
 from ioc.model import COLUMN_TYPES, IDENT, RESERVED_TABLES, Column, ConnectorOptions, Model, Names, Source
 from ioc.views import Breakdown, Places, Register, Series, View, expand
 
-__all__ = ["COLUMN_TYPES", "IDENT", "RESERVED_TABLES", "Column", "ConnectorOptions", "Model", "Names", "Source",
-           "Config", "load_config", "parse_config", "parse_source"]
-
+__all__ = [
+    "COLUMN_TYPES",
+    "IDENT",
+    "RESERVED_TABLES",
+    "Column",
+    "Config",
+    "ConnectorOptions",
+    "Model",
+    "Names",
+    "Source",
+    "load_config",
+    "parse_config",
+    "parse_source",
+]
 
 
 def _source_model(kind: str, conn: Connector) -> type[Source]:
     """The model of a source of one connector kind: the common keys and that connector's typed `options`."""
     return create_model(
-        f"{type(conn).__name__}Source", __base__=Source, __doc__=conn.summary,
+        f"{type(conn).__name__}Source",
+        __base__=Source,
+        __doc__=conn.summary,
         connector=(Literal[kind], Field(description=f"`{kind}`")),  # type: ignore[valid-type]
-        options=(conn.Options, Field(default_factory=dict, validate_default=True,
-                                     description=f"Options of `{kind}` (see below).")),
+        options=(
+            conn.options_model,
+            Field(default_factory=dict, validate_default=True, description=f"Options of `{kind}` (see below)."),
+        ),
     )
 
 
 # the source models by connector kind, and the union the config validates a source against by its `connector`
 SOURCE_MODELS: dict[str, type[Source]] = {kind: _source_model(kind, conn) for kind, conn in REGISTRY.items()}
-AnySource = Annotated[Union[tuple(SOURCE_MODELS.values())], Field(discriminator="connector")]  # type: ignore[valid-type]
-_SOURCE = TypeAdapter(AnySource)
+if TYPE_CHECKING:  # to a type checker, any of them is a Source
+    AnySource = Source
+else:
+    AnySource = Annotated[functools.reduce(operator.or_, SOURCE_MODELS.values()), Field(discriminator="connector")]
+_SOURCE: TypeAdapter[Source] = TypeAdapter(AnySource)
 
 
 def parse_source(data: dict[str, Any], name: str = "") -> Source:
@@ -53,7 +81,7 @@ class City(Model):
     locale: Literal["vi", "en"] = Field("vi", description="Default UI language.")
     lat: float = Field(description="Latitude of the city centre (weather and air APIs, maps).")
     lon: float = Field(description="Longitude of the city centre.")
-    bbox: Optional[tuple[float, float, float, float]] = Field(
+    bbox: tuple[float, float, float, float] | None = Field(
         None, description="min_lon, min_lat, max_lon, max_lat of the city, for maps and plausibility checks."
     )
 
@@ -72,8 +100,8 @@ class Ward(Model):
     name: Names = Field(description="The ward's name.")
     lat: float = Field(description="Approximate centroid latitude.")
     lon: float = Field(description="Approximate centroid longitude.")
-    population: Optional[int] = Field(None, description="Resident population, for per-capita rates.")
-    area_km2: Optional[float] = Field(None, description="Area in km².")
+    population: int | None = Field(None, description="Resident population, for per-capita rates.")
+    area_km2: float | None = Field(None, description="Area in km².")
 
 
 class Indicator(Model):
@@ -83,31 +111,33 @@ class Indicator(Model):
     unit: str = Field("", description="Unit shown after the value (%, µg/m³, hồ sơ).")
     direction: Literal["higher", "lower"] = Field("higher", description="Which way is better.")
     grain: Literal["day", "week", "month", "quarter", "year"] = Field("month", description="Period of a value.")
-    target: Optional[float] = Field(None, description="Annual target (or limit) for every year.")
+    target: float | None = Field(None, description="Annual target (or limit) for every year.")
     targets: dict[int, float] = Field(default_factory=dict, description="Annual target per year, overriding `target`.")
     target_aggregate: Literal["last", "sum", "mean"] = Field(
         "last", description="How a year's values compare to its target: the latest, their sum (flows) or mean."
     )
-    sql: Optional[str] = Field(
+    sql: str | None = Field(
         None, description="SELECT over the sector tables returning ward_code (NULL = city), period (date), value."
     )
-    table: Optional[str] = Field(
+    table: str | None = Field(
         None, description="A table delivering values ready-made (columns code, ward_code, period, value)."
     )
     headline: bool = Field(False, description="Shown on the overview tile of its sector.")
-    mask_below: Optional[int] = Field(
-        None, ge=2, description="Counts of people (Nghị định 13/2023): values from 1 to mask_below − 1 are shown "
+    mask_below: int | None = Field(
+        None,
+        ge=2,
+        description="Counts of people (Nghị định 13/2023): values from 1 to mask_below − 1 are shown "
         "as “<mask_below” on every page and in every download.",
     )
     description: str = Field("", description="How it is computed, in words.")
 
     @model_validator(mode="after")
-    def _one_way(self) -> "Indicator":
+    def _one_way(self) -> Indicator:
         if bool(self.sql) == bool(self.table):
             raise ValueError("give exactly one of `sql` or `table`")
         return self
 
-    def target_for(self, year: int) -> Optional[float]:
+    def target_for(self, year: int) -> float | None:
         return self.targets.get(year, self.target)
 
 
@@ -118,9 +148,10 @@ class Sector(Model):
     code: str = Field(description="Short code, also the prefix of the sector's tables (env, admin, ...).")
     name: Names = Field(description="Name shown in navigation, on tiles and as the page's title.")
     icon: str = Field("", description="Material icon name for the navigation (optional).")
-    page: Optional[str] = Field(
-        None, description="A page module of its own under pages/ (environment); none = the page built from this "
-                          "declaration.")
+    page: str | None = Field(
+        None,
+        description="A page module of its own under pages/ (environment); none = the page built from this declaration.",
+    )
     sources: dict[str, AnySource] = Field(default_factory=dict, description="The sector's data sources by name.")
     indicators: list[Indicator] = Field(default_factory=list, description="The sector's indicators.")
     breakdowns: list[Breakdown] = Field(default_factory=list, description="Measures broken down by a column.")
@@ -129,7 +160,7 @@ class Sector(Model):
     registers: list[Register] = Field(default_factory=list, description="Registers listed in full.")
 
     # set by the loader: the file the sector was read from, if any
-    file: Optional[str] = Field(None, exclude=True)
+    file: str | None = Field(None, exclude=True)
 
     @field_validator("code")
     @classmethod
@@ -139,7 +170,7 @@ class Sector(Model):
         return v
 
     @model_validator(mode="after")
-    def _unique_keys(self) -> "Sector":
+    def _unique_keys(self) -> Sector:
         for kind in ("breakdowns", "series", "places", "registers"):
             keys = [v.key for v in getattr(self, kind)]
             dup = sorted({k for k in keys if keys.count(k) > 1})
@@ -173,7 +204,7 @@ class Snapshots(Model):
 
 
 class Landing(Model):
-    keep_days: Optional[int] = Field(None, ge=1, description="Delete landed payloads older than this; none = keep all.")
+    keep_days: int | None = Field(None, ge=1, description="Delete landed payloads older than this; none = keep all.")
 
 
 class Scheduler(Model):
@@ -185,10 +216,10 @@ class Scheduler(Model):
 
 
 class Maps(Model):
-    tile_url: Optional[str] = Field(
+    tile_url: str | None = Field(
         None, description="XYZ tile URL template for a basemap; none = ward polygons on a plain background (offline)."
     )
-    wards_geojson: Optional[str] = Field("data/geo/wards.geojson", description="Ward polygons (GeoJSON).")
+    wards_geojson: str | None = Field("data/geo/wards.geojson", description="Ward polygons (GeoJSON).")
 
 
 class Analyst(Model):
@@ -201,25 +232,26 @@ class Analyst(Model):
 
 
 class KioskFilters(Model):
-    ward: Optional[str] = Field(None, description="Show this ward's values instead of the city's (a ward code).")
+    ward: str | None = Field(None, description="Show this ward's values instead of the city's (a ward code).")
     indicators: list[str] = Field(
         default_factory=list, description="Only these indicator codes on the tiles; empty = all of the sector's."
     )
-    map: Optional[str] = Field(
+    map: str | None = Field(
         None, description="Indicator drawn on the ward map; none = the sector's headline indicator."
     )
 
 
 class KioskPanel(Model):
     panel: Literal["overview", "sector", "air"] = Field(
-        description="overview: every sector's headline tile; sector: one sector's tiles and map; air: VN_AQI by station."
+        description="overview: every sector's headline tile; sector: one sector's tiles and map; "
+        "air: VN_AQI by station."
     )
-    sector: Optional[str] = Field(None, description="Sector code of a `sector` panel (see `sectors`).")
+    sector: str | None = Field(None, description="Sector code of a `sector` panel (see `sectors`).")
     seconds: float = Field(30.0, ge=1, description="How long the panel stays on the wall.")
     filters: KioskFilters = Field(default_factory=KioskFilters, description="What a `sector` panel shows.")
 
     @model_validator(mode="after")
-    def _sector_given(self) -> "KioskPanel":
+    def _sector_given(self) -> KioskPanel:
         if (self.panel == "sector") != bool(self.sector):
             raise ValueError("give `sector` for a sector panel, and only there")
         return self
@@ -232,7 +264,7 @@ class KioskPanel(Model):
 
 class KioskWall(Model):
     panels: list[KioskPanel] = Field(min_length=1, description="The playlist, shown in order and repeated.")
-    token: Optional[str] = Field(
+    token: str | None = Field(
         None, description="When set, the wall's URL must carry `&token=` with this value (until sign-in exists)."
     )
 
@@ -246,7 +278,9 @@ class KioskThreshold(Model):
 
 
 class KioskAttention(Model):
-    aqi_above: float = Field(100, ge=0, description="A station whose latest hourly VN_AQI is over this needs attention.")
+    aqi_above: float = Field(
+        100, ge=0, description="A station whose latest hourly VN_AQI is over this needs attention."
+    )
     thresholds: list[KioskThreshold] = Field(
         default_factory=list, description="Indicators whose latest value over a threshold needs attention."
     )
@@ -259,9 +293,14 @@ class KioskAttention(Model):
 
 class Kiosk(Model):
     walls: dict[str, KioskWall] = Field(default_factory=dict, description="Walls by name: `/?kiosk=NAME`.")
-    attention: KioskAttention = Field(default_factory=KioskAttention, description="The strip of what needs attention now.")
+    attention: KioskAttention = Field(
+        default_factory=KioskAttention, description="The strip of what needs attention now."
+    )
     tick_seconds: float = Field(
-        1.0, gt=0, le=30, description="How often a wall checks the clock and the snapshot (panel changes land this late at most)."
+        1.0,
+        gt=0,
+        le=30,
+        description="How often a wall checks the clock and the snapshot (panel changes land this late at most).",
     )
 
 
@@ -269,30 +308,38 @@ class Config(Model):
     city: City = Field(description="The city: name, time zone, language, centre.")
     wards: list[Ward] = Field(min_length=1, description="The city's wards.")
     sectors: list[Sector] = Field(
-        default_factory=list, description="The sectors, in the navigation's order: each a file (config/sectors/"
-                                          "admin.yaml) or a mapping, declaring the sector whole.")
+        default_factory=list,
+        description="The sectors, in the navigation's order: each a file (config/sectors/"
+        "admin.yaml) or a mapping, declaring the sector whole.",
+    )
     formats: dict[str, dict[str, Any]] = Field(
-        default_factory=dict, description="Named connector options shared by the departments' files (how the city's "
-                                          "office reports are laid out); a source names one with `format`.")
-    data_dir: str = Field("data", description="Where landing/, warehouse/ and ops.sqlite live (IOC_DATA_DIR overrides).")
+        default_factory=dict,
+        description="Named connector options shared by the departments' files (how the city's "
+        "office reports are laid out); a source names one with `format`.",
+    )
+    data_dir: str = Field(
+        "data", description="Where landing/, warehouse/ and ops.sqlite live (IOC_DATA_DIR overrides)."
+    )
     snapshots: Snapshots = Field(default_factory=Snapshots, description="Snapshot retention.")
     landing: Landing = Field(default_factory=Landing, description="Landing-zone retention.")
     scheduler: Scheduler = Field(default_factory=Scheduler, description="The scheduler.")
     maps: Maps = Field(default_factory=Maps, description="Maps: ward polygons and an optional basemap.")
     analyst: Analyst = Field(default_factory=Analyst, description="The analyst workbench: SQL console and exports.")
     sources: dict[str, AnySource] = Field(
-        default_factory=dict, description="Data sources by name: those declared here (with `sector`) and, once "
-                                          "loaded, every sector's own.")
+        default_factory=dict,
+        description="Data sources by name: those declared here (with `sector`) and, once loaded, every sector's own.",
+    )
     indicators: list[Indicator] = Field(
-        default_factory=list, description="The indicator layer: those declared here (with `sector`) and, once "
-                                          "loaded, every sector's own.")
+        default_factory=list,
+        description="The indicator layer: those declared here (with `sector`) and, once loaded, every sector's own.",
+    )
     # Reserved for later issues; shapes are defined there.
     alerts: list[dict[str, Any]] = Field(default_factory=list, description="Alert rules (reserved).")
     kiosk: Kiosk = Field(default_factory=Kiosk, description="Video-wall playlists and the attention strip.")
     roles: dict[str, Any] = Field(default_factory=dict, description="Roles and sign-in (reserved).")
 
     # set by load_config
-    path: Optional[Path] = Field(None, exclude=True)
+    path: Path | None = Field(None, exclude=True)
     _problems: list[str] = PrivateAttr(default_factory=list)  # found while gathering the sectors' parts
 
     # A field validator, not a model one: the error then names its key (`wards: duplicate codes ...`), and it
@@ -307,7 +354,7 @@ class Config(Model):
         return v
 
     @model_validator(mode="after")
-    def _gather(self) -> "Config":
+    def _gather(self) -> Config:
         """Every sector's sources and indicators joined to the top-level ones (so `sources` and `indicators`
         hold them all); a column's `values_from: wards` given the ward codes."""
         wards = [w.code for w in self.wards]
@@ -322,8 +369,9 @@ class Config(Model):
                 self.sources[name] = src
             for i, ind in enumerate(s.indicators):
                 if ind.sector and ind.sector != s.code:
-                    self._problems.append(f"sectors.{s.code}.indicators.{i}.sector: {ind.sector!r} inside sector "
-                                          f"{s.code!r}; leave it out")
+                    self._problems.append(
+                        f"sectors.{s.code}.indicators.{i}.sector: {ind.sector!r} inside sector {s.code!r}; leave it out"
+                    )
                 ind.sector = s.code
             self.indicators += s.indicators
         for name, src in self.sources.items():
@@ -354,7 +402,7 @@ class Config(Model):
         env = os.environ.get("IOC_DATA_DIR")
         return Path(env).resolve() if env else self.resolve(self.data_dir).resolve()
 
-    def sector(self, code: str) -> Optional[Sector]:
+    def sector(self, code: str) -> Sector | None:
         return next((s for s in self.sectors if s.code == code), None)
 
     def sector_name(self, code: str, lang: str = "vi") -> str:
@@ -388,7 +436,7 @@ class Config(Model):
                 out.update({n: c.label for n, c in src.columns.items() if c.label and n not in out})
         return out
 
-    def ward(self, code: str) -> Optional[Ward]:
+    def ward(self, code: str) -> Ward | None:
         return next((w for w in self.wards if w.code == code), None)
 
     def sector_names(self, lang: str) -> dict[str, str]:
@@ -403,7 +451,7 @@ class Config(Model):
 # --------------------------------------------------------------------------- loading
 
 
-def config_path(explicit: Optional[str | os.PathLike] = None) -> Path:
+def config_path(explicit: str | os.PathLike | None = None) -> Path:
     """--config PATH, else IOC_CONFIG, else ./config.yaml."""
     return Path(explicit or os.environ.get("IOC_CONFIG") or "config.yaml").resolve()
 
@@ -418,8 +466,11 @@ _MESSAGES = {
 def _loc(loc: tuple) -> str:
     """A pydantic error location as a dotted key, without the union's tag (`sources.x.csv.options` is
     `sources.x.options`)."""
-    parts = [str(p) for i, p in enumerate(loc)
-             if p not in ("function-after", "function-before") and not (p in SOURCE_MODELS and i >= 2)]
+    parts = [
+        str(p)
+        for i, p in enumerate(loc)
+        if p not in ("function-after", "function-before") and not (p in SOURCE_MODELS and i >= 2)
+    ]
     return ".".join(parts) or "(top)"
 
 
@@ -496,11 +547,11 @@ def _read_yaml(path: Path, missing: str = "pass --config PATH or set IOC_CONFIG"
         raise ConfigError(str(path), [f"{where}: not valid YAML ({getattr(exc, 'problem', exc)})"]) from exc
 
 
-def _include_sectors(data: dict, base: Path) -> tuple[list[str], list[Optional[str]]]:
+def _include_sectors(data: dict, base: Path) -> tuple[list[str], list[str | None]]:
     """Replace each `sectors` entry that is a file name by the file's mapping (in place). Returns the problems
     and, per entry, the file it came from."""
     problems: list[str] = []
-    files: list[Optional[str]] = []
+    files: list[str | None] = []
     entries = data.get("sectors")
     if not isinstance(entries, list):
         return problems, files
@@ -527,8 +578,11 @@ def _apply_formats(data: dict) -> list[str]:
     formats = data.get("formats") if isinstance(data.get("formats"), dict) else {}
     problems: list[str] = []
     places = [("sources", data.get("sources"))]
-    places += [(f"sectors.{i}.sources", s.get("sources")) for i, s in enumerate(data.get("sectors") or [])
-               if isinstance(s, dict)]
+    places += [
+        (f"sectors.{i}.sources", s.get("sources"))
+        for i, s in enumerate(data.get("sectors") or [])
+        if isinstance(s, dict)
+    ]
     for where, sources in places:
         for name, raw in (sources or {}).items() if isinstance(sources, dict) else ():
             if not isinstance(raw, dict) or raw.get("format") is None:
@@ -542,7 +596,7 @@ def _apply_formats(data: dict) -> list[str]:
     return problems
 
 
-def _name_sectors(problems: list[str], data: dict, files: list[Optional[str]]) -> list[str]:
+def _name_sectors(problems: list[str], data: dict, files: list[str | None]) -> list[str]:
     """Problems inside a sector named by its code rather than its place in the list (`sectors.admin.` for
     `sectors.1.`), with the file it was read from."""
     entries = data.get("sectors") if isinstance(data.get("sectors"), list) else []
@@ -600,7 +654,7 @@ def view_problems(cfg: Config) -> list[str]:
     return problems
 
 
-def parse_config(data: Any, path: Optional[Path] = None) -> Config:
+def parse_config(data: Any, path: Path | None = None) -> Config:
     """Validate a loaded YAML document (its sector files read from beside it); raise ConfigError listing every
     problem by dotted key."""
     where = str(path) if path else "config"
@@ -620,16 +674,21 @@ def parse_config(data: Any, path: Optional[Path] = None) -> Config:
     cfg.path = path
     for sector, file in zip(cfg.sectors, files):
         sector.file = file
-        sector.breakdowns = [b.model_copy(update={"measure": cfg.measure(b.table, b.measure)})
-                             for b in sector.breakdowns]
-        sector.series = [x.model_copy(update={"measures": [m.model_copy(update={"sql": cfg.measure(x.table, m.sql)})
-                                                            for m in x.measures]}) for x in sector.series]
+        sector.breakdowns = [
+            b.model_copy(update={"measure": cfg.measure(b.table, b.measure)}) for b in sector.breakdowns
+        ]
+        sector.series = [
+            x.model_copy(
+                update={"measures": [m.model_copy(update={"sql": cfg.measure(x.table, m.sql)}) for m in x.measures]}
+            )
+            for x in sector.series
+        ]
     for name, src in cfg.sources.items():
         src.name = name
     return cfg
 
 
-def config_document(explicit: Optional[str | os.PathLike] = None) -> dict:
+def config_document(explicit: str | os.PathLike | None = None) -> dict:
     """The config file's document with its sector files read in (each `sectors` entry a mapping): a whole
     document a tool can change and write elsewhere (paths in it stay relative to the original file)."""
     path = config_path(explicit)
@@ -650,7 +709,7 @@ def document_sources(doc: dict) -> dict[str, dict]:
     return out
 
 
-def load_config(explicit: Optional[str | os.PathLike] = None) -> Config:
+def load_config(explicit: str | os.PathLike | None = None) -> Config:
     path = config_path(explicit)
     return parse_config(_read_yaml(path), path)
 
@@ -675,7 +734,7 @@ def config_reference() -> str:
     out.append("| key | type | default | meaning |\n| --- | --- | --- | --- |")
     walk(Config, "", set())
     for kind in sorted(REGISTRY):
-        opts = REGISTRY[kind].Options
+        opts = REGISTRY[kind].options_model
         out.append(f"\n### Connector `{kind}`\n\n{REGISTRY[kind].summary}\n")
         if opts.model_fields:
             out.append("| option | type | default | meaning |\n| --- | --- | --- | --- |")

@@ -3,10 +3,11 @@
 Good rows go on; each failing (row, column) becomes a reject with a reason. A payload without a
 required column fails as a whole.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Optional
+from typing import Any
 
 import duckdb
 
@@ -27,7 +28,7 @@ class ContractResult:
     params: dict  # the parameters `good` binds
     rows_in: int
     rows_good: int
-    rejects: list[tuple[Optional[int], str, Optional[str], str]]  # row, column, value, reason
+    rejects: list[tuple[int | None, str, str | None, str]]  # row, column, value, reason
     columns: list[str]
 
 
@@ -82,8 +83,11 @@ def _typed(x: str, spec: Column, in_type: str, fmt: TextFormat, p: _Params, tz: 
         else:
             # A plain cast drops an offset ("08:30+07:00" and "08:30Z" both become 08:30): a time with one is
             # converted to city time, the time that plain timestamps are written in.
-            parts.insert(0, f"CASE WHEN regexp_matches(trim({x}), {p.bind(OFFSET)}) "
-                            f"THEN timezone({p.bind(tz)}, TRY_CAST(trim({x}) AS TIMESTAMPTZ)) END")
+            parts.insert(
+                0,
+                f"CASE WHEN regexp_matches(trim({x}), {p.bind(OFFSET)}) "
+                f"THEN timezone({p.bind(tz)}, TRY_CAST(trim({x}) AS TIMESTAMPTZ)) END",
+            )
         return f"coalesce({', '.join(parts)})"
     if spec.type == "boolean":
         if in_type == "BOOLEAN":
@@ -109,14 +113,16 @@ def _rules(t: str, spec: Column, p: _Params) -> list[tuple[str, str]]:
         allowed = [str(v) for v in spec.values]
         shown = ", ".join(allowed[:12]) + (" …" if len(allowed) > 12 else "")
         # compared as the column's type, not as text: 2 allows "2.0" in a double column, true allows "có"
-        rules.append((
-            f"{t} IS NOT NULL AND NOT list_contains(TRY_CAST({p.bind(allowed)} AS {_SQL_TYPES[spec.type]}[]), {t})",
-            p.bind("values: not one of " + shown),
-        ))
+        rules.append(
+            (
+                f"{t} IS NOT NULL AND NOT list_contains(TRY_CAST({p.bind(allowed)} AS {_SQL_TYPES[spec.type]}[]), {t})",
+                p.bind("values: not one of " + shown),
+            )
+        )
     return rules
 
 
-def _reason(col: str, spec: Column, p: _Params) -> Optional[str]:
+def _reason(col: str, spec: Column, p: _Params) -> str | None:
     """A CASE giving the first broken rule of one cell, or NULL."""
     raw = ident(f"_raw_{col}")
     t = ident(col)
@@ -161,8 +167,10 @@ def check(
         outer += [ident(c), f"{reason} AS {err}", f"CASE WHEN {reason} IS NOT NULL THEN {raw} END AS {raw}"]
         checked.append(c)
     outer += [ident(c) for c in undeclared]
-    typed_sql = (f"SELECT {', '.join(outer)} FROM (SELECT {', '.join(inner + [ident(c) for c in undeclared])} "
-                 f"FROM {ident(relation)})")
+    typed_sql = (
+        f"SELECT {', '.join(outer)} FROM (SELECT {', '.join(inner + [ident(c) for c in undeclared])} "
+        f"FROM {ident(relation)})"
+    )
     clean_cond = " AND ".join(f"{ident('_err_' + c)} IS NULL" for c in checked) or "true"
     out_cols = declared + undeclared
     select_out = ", ".join(ident(c) for c in out_cols)
@@ -203,8 +211,9 @@ def check(
             f"SELECT {ident(ROW)}, ?, NULL, 'key: empty' FROM _keyed WHERE ({null_keys}) ORDER BY 1",
             [key_label],
         ).fetchall()
-        good = (f"SELECT {select_out} FROM _keyed WHERE {ident(ROW)} = _first AND NOT ({null_keys}) "
-                f"ORDER BY {ident(ROW)}")
+        good = (
+            f"SELECT {select_out} FROM _keyed WHERE {ident(ROW)} = _first AND NOT ({null_keys}) ORDER BY {ident(ROW)}"
+        )
     else:
         good = f"SELECT {select_out} FROM _typed WHERE {clean_cond}"
     rows_good = con.execute(f"SELECT count(*) FROM ({good})").fetchone()[0]
@@ -217,4 +226,11 @@ def drop_temp(con: duckdb.DuckDBPyConnection) -> None:
     con.execute("DROP TABLE IF EXISTS _typed")
 
 
-_SQL_TYPES = {"text": "VARCHAR", "integer": "BIGINT", "double": "DOUBLE", "date": "DATE", "timestamp": "TIMESTAMP", "boolean": "BOOLEAN"}
+_SQL_TYPES = {
+    "text": "VARCHAR",
+    "integer": "BIGINT",
+    "double": "DOUBLE",
+    "date": "DATE",
+    "timestamp": "TIMESTAMP",
+    "boolean": "BOOLEAN",
+}

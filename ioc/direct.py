@@ -3,11 +3,13 @@ typed and checked against the source's contract in one pass, with only its rows 
 report read again by the connector's general path. One entry point, `load`; the same results as the
 general path, which reads the whole payload whenever this one declines (the reason goes into the run's notes).
 """
+
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Callable, Optional, Union
+from typing import Any
 
 import duckdb
 import pyarrow as pa
@@ -36,8 +38,15 @@ STAGE = "_direct_stage"  # where a direct read lands before it becomes (or joins
 # row is not data, its key repeats) are left out and read again by the general path, which names row,
 # column, value and reason; a payload whose rows the reader cannot number (a line break inside a cell) or
 # with too many such rows goes the general path whole. Either way the results are the general path's.
-ISO_TIMESTAMPS = ["%Y-%m-%d %H:%M:%S", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M",
-                  "%Y-%m-%d %H:%M:%S.%f", "%Y-%m-%dT%H:%M:%S.%f", "%Y-%m-%d"]
+ISO_TIMESTAMPS = [
+    "%Y-%m-%d %H:%M:%S",
+    "%Y-%m-%dT%H:%M:%S",
+    "%Y-%m-%d %H:%M",
+    "%Y-%m-%dT%H:%M",
+    "%Y-%m-%d %H:%M:%S.%f",
+    "%Y-%m-%dT%H:%M:%S.%f",
+    "%Y-%m-%d",
+]
 DIRECT_FLAG = "_direct_flag"
 NOT_INTEGER = "(-9223372036854775807)::BIGINT"
 _REJECTS = ("_direct_rejects", "_direct_scans")
@@ -70,7 +79,7 @@ class _Read:
     blank: int  # empty lines, skipped by the reader: rows set aside, as the general path counts them
 
 
-def load(b: Build, src: Source, offer: Offer, timezone: str) -> Union[Loaded, Declined]:
+def load(b: Build, src: Source, offer: Offer, timezone: str) -> Loaded | Declined:
     """Load an offered payload into the source's table in the build (replacing it, or merged by the source's
     mode), in a transaction left open for the caller to commit, or roll back followed by clear(). The rows with
     something to report are read by the general path (`offer.parse_lines`) and checked like any. Declined,
@@ -90,7 +99,7 @@ def load(b: Build, src: Source, offer: Offer, timezone: str) -> Union[Loaded, De
         if read.problems:
             parsed = offer.parse_lines(read.problems)
             n = len(read.problems)
-            parsed.notes = d.notes + [f"{n} row{'s' if n != 1 else ''} read again by the general path"]
+            parsed.notes = [*d.notes, f"{n} row{'s' if n != 1 else ''} read again by the general path"]
             con.register("raw", parsed.table)
             try:
                 some = check(con, src, "raw", src.options.text_format(), timezone)
@@ -98,15 +107,21 @@ def load(b: Build, src: Source, offer: Offer, timezone: str) -> Union[Loaded, De
                 drop_temp(con)
             finally:
                 con.unregister("raw")
-            result = ContractResult(result.good, {}, result.rows_in + some.rows_in,
-                                    result.rows_good + some.rows_good, some.rejects, result.columns)
+            result = ContractResult(
+                result.good,
+                {},
+                result.rows_in + some.rows_in,
+                result.rows_good + some.rows_good,
+                some.rejects,
+                result.columns,
+            )
         parsed.dropped += read.blank
         if _keys_repeat(con, src, STAGE):  # the general path keeps the first and names the others
             con.execute("ROLLBACK")
             clear(con)
             return Declined("a key repeats")
         b.adopt(src, STAGE)
-    except Exception as exc:  # noqa: BLE001 - whatever the reader balks at, the general path reads and reports
+    except Exception as exc:
         con.execute("ROLLBACK")
         clear(con)
         return Declined(f"{exc.__class__.__name__}: {str(exc).splitlines()[0][:500] if str(exc) else ''}")
@@ -122,12 +137,14 @@ def _reader(d: DirectRead, columns: dict[str, str], extra: dict) -> tuple[str, d
     """read_csv over the landed file with these reader types, as SQL binding its parameters."""
     named = {**d.options, **extra}
     args = ", ".join(f"{k}=$o_{k}" for k in named)
-    sql = (f"read_csv($o_path, header=false, auto_detect=false, columns=$o_columns, "
-           f"strict_mode=true, nullstr=$o_na, encoding='utf-8', {args})")
+    sql = (
+        f"read_csv($o_path, header=false, auto_detect=false, columns=$o_columns, "
+        f"strict_mode=true, nullstr=$o_na, encoding='utf-8', {args})"
+    )
     return sql, {"o_path": d.path, "o_columns": columns, "o_na": d.na_values} | {f"o_{k}": v for k, v in named.items()}
 
 
-def _timestamp_format(con: duckdb.DuckDBPyConnection, d: DirectRead, col: str, fmt: Optional[str]) -> Optional[str]:
+def _timestamp_format(con: duckdb.DuckDBPyConnection, d: DirectRead, col: str, fmt: str | None) -> str | None:
     """A format every sampled cell of a timestamp column matches, or None (the column is read as text)."""
     candidates = [fmt] if fmt else ISO_TIMESTAMPS
     if any(z in c for c in candidates for z in ("%z", "%Z")):
@@ -136,16 +153,24 @@ def _timestamp_format(con: duckdb.DuckDBPyConnection, d: DirectRead, col: str, f
     cells = [r[i].strip() for r in d.sample if i < len(r)]
     cells = [c for c in cells if c not in d.na_values]
     for c in candidates:
-        if cells and con.execute("SELECT bool_and(try_strptime(v, $f) IS NOT NULL) FROM unnest($v) AS u(v)",
-                                 {"f": c, "v": cells}).fetchone()[0]:
+        if (
+            cells
+            and con.execute(
+                "SELECT bool_and(try_strptime(v, $f) IS NOT NULL) FROM unnest($v) AS u(v)", {"f": c, "v": cells}
+            ).fetchone()[0]
+        ):
             return c
     return None
 
 
 def _read(
-    con: duckdb.DuckDBPyConnection, src: Source, d: DirectRead, count_lines: Callable[[], int], tf: TextFormat,
+    con: duckdb.DuckDBPyConnection,
+    src: Source,
+    d: DirectRead,
+    count_lines: Callable[[], int],
+    tf: TextFormat,
     timezone: str,
-) -> Union[_Read, Declined]:
+) -> _Read | Declined:
     """Read, type and check a DirectRead in one pass into the stage and find the rows that break a rule or
     that the reader could not read: their lines are returned, for the general path to read and report, and
     _settle() removes them once the stage is committed. Declined (or duckdb.Error from the reader) when the
@@ -161,8 +186,14 @@ def _read(
     reader_types = {n: "VARCHAR" for n in names}
     extra: dict[str, Any] = {}
     na = d.na_values != [""]
-    text = {n: (f"CASE WHEN list_contains($o_na, trim({ident(n)})) THEN NULL ELSE trim({ident(n)}) END" if na
-                else f"nullif(trim({ident(n)}), '')") for n in names}
+    text = {
+        n: (
+            f"CASE WHEN list_contains($o_na, trim({ident(n)})) THEN NULL ELSE trim({ident(n)}) END"
+            if na
+            else f"nullif(trim({ident(n)}), '')"
+        )
+        for n in names
+    }
     typed: dict[str, str] = {}  # output column -> SQL over the reader's columns
     flags: list[str] = []
     as_read = [n for n in names if n not in src.columns or src.columns[n].type == "text"]
@@ -178,15 +209,20 @@ def _read(
             typed[c] = x
         elif spec.type == "integer" and not thousands:
             reader_types[c] = "DOUBLE"
-            typed[c] = f"CASE WHEN {x} <> round({x}) OR abs({x}) >= 9e18 THEN {NOT_INTEGER} ELSE TRY_CAST({x} AS BIGINT) END"
+            typed[c] = (
+                f"CASE WHEN {x} <> round({x}) OR abs({x}) >= 9e18 THEN {NOT_INTEGER} ELSE TRY_CAST({x} AS BIGINT) END"
+            )
             not_integer.append(f"{x} = {NOT_INTEGER}")
         elif spec.type == "date" and not (fmt and ("%z" in fmt or "%Z" in fmt)):
             reader_types[c] = "DATE"
             typed[c] = x
             if fmt:
                 extra["dateformat"] = fmt
-        elif spec.type == "timestamp" and (ts_fmt := _timestamp_format(con, d, c, fmt)) \
-                and extra.setdefault("timestampformat", ts_fmt) == ts_fmt:  # the reader takes one format for all
+        elif (
+            spec.type == "timestamp"
+            and (ts_fmt := _timestamp_format(con, d, c, fmt))
+            and extra.setdefault("timestampformat", ts_fmt) == ts_fmt
+        ):  # the reader takes one format for all
             reader_types[c] = "TIMESTAMP"
             typed[c] = x
         else:  # read as text, typed as the general path types it
@@ -204,8 +240,9 @@ def _read(
     # notes its line; the general path reads those lines again
     for t in _REJECTS:
         con.execute(f"DROP TABLE IF EXISTS {t}")
-    reader, rparams = _reader(d, reader_types, extra | {
-        "store_rejects": True, "rejects_table": _REJECTS[0], "rejects_scan": _REJECTS[1]})
+    reader, rparams = _reader(
+        d, reader_types, extra | {"store_rejects": True, "rejects_table": _REJECTS[0], "rejects_scan": _REJECTS[1]}
+    )
     con.execute(f"CREATE OR REPLACE TABLE {ident(into)} AS SELECT {select} FROM {reader}", p.values | rparams)
     first = d.header_lines + 1  # the reader numbers physical lines from 1, the header's included
     rejected = [r[0] - first for r in con.execute(f"SELECT DISTINCT line FROM {_REJECTS[0]} ORDER BY 1").fetchall()]
@@ -233,8 +270,10 @@ def _read(
         keys = ", ".join(ident(k) for k in src.key)
         broken.append(f"count(*) OVER (PARTITION BY {keys}) > 1")
     # rowids count the rows in the order read, from an offset (rows not yet committed have rowids from 2^55)
-    sql = (f"SELECT rowid, rowid - (SELECT min(rowid) FROM {ident(into)}) FROM {ident(into)} "
-           f"{'QUALIFY' if src.key else 'WHERE'} {' OR '.join(broken)} ORDER BY rowid")
+    sql = (
+        f"SELECT rowid, rowid - (SELECT min(rowid) FROM {ident(into)}) FROM {ident(into)} "
+        f"{'QUALIFY' if src.key else 'WHERE'} {' OR '.join(broken)} ORDER BY rowid"
+    )
     used = set(re.findall(r"\$(p\d+)\b", sql))  # the rules' reasons are bound too, but not used here
     found = con.execute(sql, {k: v for k, v in q.values.items() if k in used}).fetchall()
     problem_ids, positions = [r[0] for r in found], [r[1] for r in found]
@@ -246,16 +285,23 @@ def _read(
     kept = rows - len(problem_ids)
     skipped = sorted(rejected + blank)
     lines = sorted(rejected + _body_lines(positions, skipped))
-    return _Read(ContractResult(f"SELECT * FROM {ident(into)}", {}, kept, kept, [], out_cols), lines,
-                 positions, bool(flags), len(blank))
+    return _Read(
+        ContractResult(f"SELECT * FROM {ident(into)}", {}, kept, kept, [], out_cols),
+        lines,
+        positions,
+        bool(flags),
+        len(blank),
+    )
 
 
 def _settle(con: duckdb.DuckDBPyConnection, read: _Read) -> None:
     """Remove the problem rows and the flag column from the stage _read wrote, once it is committed:
     deleting rows in the transaction that created them makes DuckDB rewrite the table (0.3 s a million)."""
     if read.positions:
-        con.execute(f"DELETE FROM {STAGE} WHERE rowid - (SELECT min(rowid) FROM {STAGE}) "
-                    "IN (SELECT unnest($p))", {"p": read.positions})
+        con.execute(
+            f"DELETE FROM {STAGE} WHERE rowid - (SELECT min(rowid) FROM {STAGE}) IN (SELECT unnest($p))",
+            {"p": read.positions},
+        )
     if read.flagged:
         con.execute(f"ALTER TABLE {STAGE} DROP COLUMN {DIRECT_FLAG}")
 
@@ -277,6 +323,8 @@ def _keys_repeat(con: duckdb.DuckDBPyConnection, src: Source, table: str) -> boo
     if not src.key:
         return False
     keys = ", ".join(ident(k) for k in src.key)
-    return bool(con.execute(  # fetchall: a result left open blocks con.register() (DuckDB 2)
-        f"SELECT count(*) FROM (SELECT 1 FROM {ident(table)} GROUP BY {keys} HAVING count(*) > 1 LIMIT 1)"
-    ).fetchall()[0][0])
+    return bool(
+        con.execute(  # fetchall: a result left open blocks con.register() (DuckDB 2)
+            f"SELECT count(*) FROM (SELECT 1 FROM {ident(table)} GROUP BY {keys} HAVING count(*) > 1 LIMIT 1)"
+        ).fetchall()[0][0]
+    )

@@ -1,4 +1,5 @@
 """Making a write durable: the file's bytes, and the folder entry that names it, flushed to the disk."""
+
 from __future__ import annotations
 
 import os

@@ -1,4 +1,5 @@
 """One small hierarchy of errors that people see: each names the file, key or row it is about."""
+
 from __future__ import annotations
 
 

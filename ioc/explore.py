@@ -1,9 +1,11 @@
 """The explorer's query builder: a slice spec (filters, groups, time grain, measures) ↔ URL params ↔ SQL."""
+
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
-from typing import Any, Mapping, Optional, Sequence
+from typing import Any
 
 import duckdb
 import pandas as pd
@@ -51,7 +53,7 @@ class Filter:
 @dataclass(frozen=True)
 class Measure:
     fn: str
-    column: Optional[str] = None  # None only for count
+    column: str | None = None  # None only for count
 
     @property
     def alias(self) -> str:
@@ -67,12 +69,12 @@ class Spec:
     table: str
     filters: tuple[Filter, ...] = ()
     groups: tuple[str, ...] = ()
-    grain: Optional[str] = None
-    grain_column: Optional[str] = None
+    grain: str | None = None
+    grain_column: str | None = None
     measures: tuple[Measure, ...] = (Measure("count"),)
 
     @property
-    def grain_alias(self) -> Optional[str]:
+    def grain_alias(self) -> str | None:
         return f"{self.grain_column}_{self.grain}" if self.grain and self.grain_column else None
 
     @property
@@ -90,8 +92,20 @@ def kind(duck_type: str) -> str:
         return "bool"
     if t == "DATE" or t.startswith("TIMESTAMP"):
         return "date"
-    if t in ("TINYINT", "SMALLINT", "INTEGER", "BIGINT", "HUGEINT", "UTINYINT", "USMALLINT", "UINTEGER",
-             "UBIGINT", "FLOAT", "REAL", "DOUBLE") or t.startswith("DECIMAL"):
+    if t in (
+        "TINYINT",
+        "SMALLINT",
+        "INTEGER",
+        "BIGINT",
+        "HUGEINT",
+        "UTINYINT",
+        "USMALLINT",
+        "UINTEGER",
+        "UBIGINT",
+        "FLOAT",
+        "REAL",
+        "DOUBLE",
+    ) or t.startswith("DECIMAL"):
         return "number"
     return "other"
 
@@ -100,7 +114,8 @@ def columns(con: duckdb.DuckDBPyConnection, table: str) -> dict[str, str]:
     """A table's columns and their DuckDB types, in table order; ExploreError when there is no such table."""
     rows = con.execute(
         "SELECT column_name, data_type FROM information_schema.columns WHERE table_name = ? AND table_schema = 'main' "
-        "ORDER BY ordinal_position", [table],
+        "ORDER BY ordinal_position",
+        [table],
     ).fetchall()
     if not rows:
         raise ExploreError(f"no table {table!r} in this snapshot")
@@ -202,7 +217,9 @@ def build_query(spec: Spec, cols: Mapping[str, str]) -> tuple[str, list[Any]]:
             raise ExploreError(f"unknown time grain {spec.grain!r}; expected one of {', '.join(GRAINS)}")
         if spec.grain_column not in cols or kind(cols[spec.grain_column]) != "date":
             raise ExploreError(f"{spec.grain_column!r} is not a date or timestamp column")
-        select.append(f"CAST(date_trunc('{spec.grain}', {ident(spec.grain_column)}) AS DATE) AS {ident(spec.grain_alias)}")
+        select.append(
+            f"CAST(date_trunc('{spec.grain}', {ident(spec.grain_column)}) AS DATE) AS {ident(spec.grain_alias)}"
+        )
     for g in spec.groups:
         if g not in cols:
             raise ExploreError(f"unknown column {g!r}")
@@ -257,8 +274,9 @@ def to_params(spec: Spec) -> dict[str, Any]:
     if spec.measures != (Measure("count"),):
         out["m"] = ",".join(m.code for m in spec.measures)
     if spec.filters:
-        out["f"] = [":".join([f.column, f.op, "|".join(f.values)]) if f.values else f"{f.column}:{f.op}"
-                    for f in spec.filters]
+        out["f"] = [
+            ":".join([f.column, f.op, "|".join(f.values)]) if f.values else f"{f.column}:{f.op}" for f in spec.filters
+        ]
     return out
 
 
@@ -276,6 +294,7 @@ def measure_from(text: str) -> Measure:
 def from_params(params: Mapping[str, Sequence[str]], cols: Mapping[str, str], table: str) -> Spec:
     """A spec from URL params (each a list of values), keeping only the parts that still fit the table,
     so a stale bookmark opens with what still makes sense."""
+
     def first(key: str) -> str:
         v = params.get(key) or []
         return v[-1] if v else ""
@@ -287,10 +306,13 @@ def from_params(params: Mapping[str, Sequence[str]], cols: Mapping[str, str], ta
     if grain in GRAINS and gcol in cols and kind(cols[gcol]) == "date":
         spec = replace(spec, grain=grain, grain_column=gcol)
     measures = tuple(dict.fromkeys(measure_from(m) for m in first("m").split(",") if m))
-    measures = tuple(m for m in measures if _fits(lambda: _measure(m, cols)))
+    measures = tuple(m for m in measures if _fits(lambda m=m: _measure(m, cols)))
     spec = replace(spec, measures=measures or (Measure("count"),))
-    filters = tuple(f for f in (filter_from(x) for x in params.get("f") or [] if x.count(":") >= 1)
-                    if _fits(lambda f=f: _where(f, cols, [])))
+    filters = tuple(
+        f
+        for f in (filter_from(x) for x in params.get("f") or [] if x.count(":") >= 1)
+        if _fits(lambda f=f: _where(f, cols, []))
+    )
     return replace(spec, filters=filters)
 
 
@@ -308,7 +330,7 @@ def _fits(check) -> bool:
 def compare_spec(spec: Spec, dimension: str, a: str, b: str) -> Spec:
     """The slice that holds both sides of a comparison on a column (two wards): grouped by it, filtered to a and b."""
     others = tuple(g for g in spec.groups if g != dimension)[: MAX_GROUPS - 1]
-    return replace(spec, groups=(dimension, *others), filters=spec.filters + (Filter(dimension, "in", (a, b)),))
+    return replace(spec, groups=(dimension, *others), filters=(*spec.filters, Filter(dimension, "in", (a, b))))
 
 
 def compare_frame(df: pd.DataFrame, key: str, measure: str, a: Any, b: Any, by: Sequence[str] = ()) -> pd.DataFrame:
@@ -316,8 +338,11 @@ def compare_frame(df: pd.DataFrame, key: str, measure: str, a: Any, b: Any, by: 
     by = [c for c in by if c != key]
     left = df[df[key] == a][[*by, measure]].rename(columns={measure: "a"})
     right = df[df[key] == b][[*by, measure]].rename(columns={measure: "b"})
-    out = left.merge(right, how="outer", on=by) if by else pd.concat(
-        [left.reset_index(drop=True), right.reset_index(drop=True)], axis=1)
+    out = (
+        left.merge(right, how="outer", on=by)
+        if by
+        else pd.concat([left.reset_index(drop=True), right.reset_index(drop=True)], axis=1)
+    )
     if out.empty:
         out = pd.DataFrame({"a": [None], "b": [None]})
     out["a"] = pd.to_numeric(out["a"], errors="coerce")

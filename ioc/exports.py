@@ -1,11 +1,13 @@
 """Exports of a query result as CSV (Excel-friendly UTF-8), XLSX or Parquet, streamed batch by batch."""
+
 from __future__ import annotations
 
 import csv
 import datetime as dt
 import io
 import re
-from typing import Any, Callable, Mapping, Optional, Sequence
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any
 
 import pyarrow as pa
 import pyarrow.parquet as pq
@@ -22,17 +24,23 @@ LABEL_MAX = 40
 XLSX_MAX_ROWS = 1_048_575  # Excel's sheet limit, less the header row
 
 
-def _label(description: str) -> Optional[str]:
+def _label(description: str) -> str | None:
     """The short head of a column description when it reads as a name ("Cơ quan giải quyết"), not a unit
     or a note ("triệu đồng", "HH:MM", "MPN/100 ml"): names are capitalised words in this config."""
     head = re.split(r",\s|;\s|\s\(", description.strip(), maxsplit=1)[0].strip()
     first = head.split(" ")[0] if head else ""
-    if len(first) >= 2 and first[0].isupper() and first[1:].isalpha() and first[1:].islower() and len(head) <= LABEL_MAX:
+    if (
+        len(first) >= 2
+        and first[0].isupper()
+        and first[1:].isalpha()
+        and first[1:].islower()
+        and len(head) <= LABEL_MAX
+    ):
         return head
     return None
 
 
-def labels(cfg: Config, table: Optional[str] = None, lang: str = "vi") -> dict[str, str]:
+def labels(cfg: Config, table: str | None = None, lang: str = "vi") -> dict[str, str]:
     """Column name → its label (`columns.X.label`, else the head of `columns.X.description` when it reads as a
     name), for one table's sources, or, without a table (a console result), for names that mean the same in
     every table describing them."""
@@ -115,11 +123,13 @@ def write_parquet(reader: pa.RecordBatchReader, out: io.BufferedIOBase, label_of
 
 
 WRITERS: dict[str, Callable[[pa.RecordBatchReader, io.BufferedIOBase, Mapping[str, str]], int]] = {
-    "csv": write_csv, "xlsx": write_xlsx, "parquet": write_parquet,
+    "csv": write_csv,
+    "xlsx": write_xlsx,
+    "parquet": write_parquet,
 }
 
 
-def export(reader: pa.RecordBatchReader, fmt: str, label_of: Optional[Mapping[str, str]] = None) -> bytes:
+def export(reader: pa.RecordBatchReader, fmt: str, label_of: Mapping[str, str] | None = None) -> bytes:
     """A result in one of FORMATS, as bytes."""
     if fmt not in WRITERS:
         raise ValueError(f"unknown export format {fmt!r}; expected one of {', '.join(FORMATS)}")
@@ -128,8 +138,9 @@ def export(reader: pa.RecordBatchReader, fmt: str, label_of: Optional[Mapping[st
     return buf.getvalue()
 
 
-def export_query(cfg: Config, query: str, params: Optional[Sequence[Any]], fmt: str,
-                 label_of: Optional[Mapping[str, str]] = None) -> bytes:
+def export_query(
+    cfg: Config, query: str, params: Sequence[Any] | None, fmt: str, label_of: Mapping[str, str] | None = None
+) -> bytes:
     """Every row of a query, run in the sandbox with the analyst time limit, exported in `fmt`.
 
     Raises QueryError with DuckDB's message when the query fails or runs past the limit."""

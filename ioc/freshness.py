@@ -1,9 +1,9 @@
 """Freshness: is a source's last good load late against its own schedule?"""
+
 from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
-from typing import Optional
 from zoneinfo import ZoneInfo
 
 from apscheduler.triggers.cron import CronTrigger
@@ -14,9 +14,9 @@ GRACE = 0.5  # a load may come half an interval late before it counts as late
 @dataclass
 class Freshness:
     state: str  # fresh | late | never | manual
-    last_good: Optional[dt.datetime]
-    expected_by: Optional[dt.datetime]  # the scheduled run it should have loaded by, plus grace
-    interval: Optional[dt.timedelta]
+    last_good: dt.datetime | None
+    expected_by: dt.datetime | None  # the scheduled run it should have loaded by, plus grace
+    interval: dt.timedelta | None
 
     @property
     def late(self) -> bool:
@@ -55,9 +55,7 @@ def _weekdays(field: str) -> str:
     return ",".join(str(d) for d in sorted({(d + 6) % 7 for d in days}))
 
 
-def schedule_times(
-    cron: str, tz: str, now: dt.datetime
-) -> tuple[Optional[dt.datetime], Optional[dt.datetime], dt.timedelta]:
+def schedule_times(cron: str, tz: str, now: dt.datetime) -> tuple[dt.datetime | None, dt.datetime | None, dt.timedelta]:
     """(the latest scheduled run at or before now, the run before it, the time from the latest run to the next).
 
     The gaps of a schedule differ (`0 6 * * 1-5` waits three days over a weekend), so each is measured
@@ -83,9 +81,9 @@ def schedule_times(
     return prev, before, interval
 
 
-def freshness(cron: Optional[str], tz: str, last_good_ts: Optional[float], now: Optional[dt.datetime] = None) -> Freshness:
-    now = now or dt.datetime.now(dt.timezone.utc)
-    last = dt.datetime.fromtimestamp(last_good_ts, dt.timezone.utc) if last_good_ts else None
+def freshness(cron: str | None, tz: str, last_good_ts: float | None, now: dt.datetime | None = None) -> Freshness:
+    now = now or dt.datetime.now(dt.UTC)
+    last = dt.datetime.fromtimestamp(last_good_ts, dt.UTC) if last_good_ts else None
     if not cron:
         return Freshness("manual" if last else "never", last, None, None)
     prev, before, interval = schedule_times(cron, tz, now)

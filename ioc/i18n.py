@@ -1,21 +1,22 @@
 """UI text from locale files (Vietnamese first, English second) and Vietnamese number and date formats."""
+
 from __future__ import annotations
 
 import datetime as dt
 import functools
 import math
 from pathlib import Path
-from typing import Any, Optional
+from typing import Any
 
 import yaml
-from babel.numbers import format_decimal, format_percent
+from babel.numbers import format_decimal
 
 LOCALES = Path(__file__).resolve().parent.parent / "locales"
 LANGS = ("vi", "en")
 DEFAULT = "vi"
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _catalog(lang: str) -> dict[str, str]:
     """locales/<lang>.yaml plus locales/<lang>.<part>.yaml (one per area of the app), flattened to dotted keys."""
     flat: dict[str, str] = {}
@@ -35,7 +36,7 @@ def _flatten(data: Any, flat: dict[str, str]) -> None:
     walk(data, "")
 
 
-def lang_or_default(lang: Optional[str]) -> str:
+def lang_or_default(lang: str | None) -> str:
     return lang if lang in LANGS else DEFAULT
 
 
@@ -55,6 +56,7 @@ def unit(text: str, lang: str = DEFAULT) -> str:
 def name(row: Any, lang: str = DEFAULT, prefix: str = "name") -> Any:
     """The `{prefix}_vi` or `{prefix}_en` of a query result, in `lang` (the Vietnamese where the English is
     missing): of a row (a namedtuple, a Series or a dict) as text, of a whole frame as a Series."""
+
     def get(suffix: str) -> Any:
         key = f"{prefix}_{suffix}"
         return getattr(row, key) if hasattr(row, "_fields") else row[key]

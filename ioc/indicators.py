@@ -4,10 +4,11 @@ Every value is recomputed from the indicator's definition in config at each snap
 number can always be traced to the rows behind it. An indicator whose query fails keeps its previous
 values, and the failure is recorded in `indicator.status` / `indicator.error`.
 """
+
 from __future__ import annotations
 
+import contextlib
 import json
-from typing import Optional
 
 import duckdb
 import pyarrow as pa
@@ -35,16 +36,20 @@ def ward_geometry(cfg: Config) -> dict[str, dict]:
 
 def build_dim_ward(con: duckdb.DuckDBPyConnection, cfg: Config) -> None:
     geoms = ward_geometry(cfg)
-    tbl = pa.table({
-        "ward_code": [w.code for w in cfg.wards],
-        "name_vi": [w.name.vi for w in cfg.wards],
-        "name_en": [w.name.get("en") for w in cfg.wards],
-        "lat": pa.array([w.lat for w in cfg.wards], pa.float64()),
-        "lon": pa.array([w.lon for w in cfg.wards], pa.float64()),
-        "population": pa.array([w.population for w in cfg.wards], pa.int64()),
-        "area_km2": pa.array([w.area_km2 for w in cfg.wards], pa.float64()),
-        "geometry": pa.array([json.dumps(geoms[w.code]) if w.code in geoms else None for w in cfg.wards], pa.string()),
-    })
+    tbl = pa.table(
+        {
+            "ward_code": [w.code for w in cfg.wards],
+            "name_vi": [w.name.vi for w in cfg.wards],
+            "name_en": [w.name.get("en") for w in cfg.wards],
+            "lat": pa.array([w.lat for w in cfg.wards], pa.float64()),
+            "lon": pa.array([w.lon for w in cfg.wards], pa.float64()),
+            "population": pa.array([w.population for w in cfg.wards], pa.int64()),
+            "area_km2": pa.array([w.area_km2 for w in cfg.wards], pa.float64()),
+            "geometry": pa.array(
+                [json.dumps(geoms[w.code]) if w.code in geoms else None for w in cfg.wards], pa.string()
+            ),
+        }
+    )
     con.register("_wards", tbl)
     con.execute("CREATE OR REPLACE TABLE dim_ward AS SELECT * FROM _wards")
     con.unregister("_wards")
@@ -52,22 +57,24 @@ def build_dim_ward(con: duckdb.DuckDBPyConnection, cfg: Config) -> None:
 
 def _indicator_table(cfg: Config) -> pa.Table:
     inds = cfg.indicators
-    return pa.table({
-        "code": [i.code for i in inds],
-        "sector": [i.sector for i in inds],
-        "name_vi": [i.name.vi for i in inds],
-        "name_en": [i.name.get("en") for i in inds],
-        "unit": [i.unit for i in inds],
-        "direction": [i.direction for i in inds],
-        "grain": [i.grain for i in inds],
-        "target": pa.array([i.target for i in inds], pa.float64()),
-        "targets": [json.dumps({str(k): v for k, v in i.targets.items()}) for i in inds],
-        "target_aggregate": [i.target_aggregate for i in inds],
-        "headline": pa.array([i.headline for i in inds], pa.bool_()),
-        "mask_below": pa.array([i.mask_below for i in inds], pa.int64()),
-        "definition": [i.sql or f"table {i.table}" for i in inds],
-        "description": [i.description for i in inds],
-    })
+    return pa.table(
+        {
+            "code": [i.code for i in inds],
+            "sector": [i.sector for i in inds],
+            "name_vi": [i.name.vi for i in inds],
+            "name_en": [i.name.get("en") for i in inds],
+            "unit": [i.unit for i in inds],
+            "direction": [i.direction for i in inds],
+            "grain": [i.grain for i in inds],
+            "target": pa.array([i.target for i in inds], pa.float64()),
+            "targets": [json.dumps({str(k): v for k, v in i.targets.items()}) for i in inds],
+            "target_aggregate": [i.target_aggregate for i in inds],
+            "headline": pa.array([i.headline for i in inds], pa.bool_()),
+            "mask_below": pa.array([i.mask_below for i in inds], pa.int64()),
+            "definition": [i.sql or f"table {i.table}" for i in inds],
+            "description": [i.description for i in inds],
+        }
+    )
 
 
 def value_sql(ind: Indicator) -> str:
@@ -80,27 +87,29 @@ def value_sql(ind: Indicator) -> str:
             "WHERE period IS NOT NULL AND value IS NOT NULL"
         )
     return (
-        "SELECT CAST(code AS VARCHAR) AS code, CAST(ward_code AS VARCHAR) AS ward_code, CAST(period AS DATE) AS period, "
+        "SELECT CAST(code AS VARCHAR) AS code, CAST(ward_code AS VARCHAR) AS ward_code, "
+        "CAST(period AS DATE) AS period, "
         f"CAST(value AS DOUBLE) AS value FROM {ident(ind.table or '')} WHERE code = $code "
         "AND period IS NOT NULL AND value IS NOT NULL"
     )
 
 
-VALUES = pa.schema([("code", pa.string()), ("ward_code", pa.string()), ("period", pa.date32()),
-                    ("value", pa.float64())])
+VALUES = pa.schema(
+    [("code", pa.string()), ("ward_code", pa.string()), ("period", pa.date32()), ("value", pa.float64())]
+)
 
 
-def recompute(con: duckdb.DuckDBPyConnection, cfg: Config) -> dict[str, Optional[str]]:
+def recompute(con: duckdb.DuckDBPyConnection, cfg: Config) -> dict[str, str | None]:
     """Rebuild indicator and indicator_value; returns code → error (None when computed)."""
     errors, values = compute(con, cfg)
     store(con, cfg, errors, values)
     return errors
 
 
-def compute(con: duckdb.DuckDBPyConnection, cfg: Config) -> tuple[dict[str, Optional[str]], pa.Table]:
+def compute(con: duckdb.DuckDBPyConnection, cfg: Config) -> tuple[dict[str, str | None], pa.Table]:
     """Every indicator's values (an indicator that fails keeps its last ones), and code → error (None when
     computed). Read, not written: outside a transaction, which a failing definition would end."""
-    errors: dict[str, Optional[str]] = {}
+    errors: dict[str, str | None] = {}
     parts = [VALUES.empty_table()]
     for ind in cfg.indicators:
         try:
@@ -108,19 +117,24 @@ def compute(con: duckdb.DuckDBPyConnection, cfg: Config) -> tuple[dict[str, Opti
             errors[ind.code] = None
         except duckdb.Error as exc:
             errors[ind.code] = str(exc).split("\n")[0][:500]
-            try:  # keep the last good values of this indicator
-                parts.append(con.sql("SELECT code, ward_code, period, value FROM main.indicator_value WHERE code = ?",
-                                     params=[ind.code]).to_arrow_table().cast(VALUES))
-            except duckdb.CatalogException:  # the first snapshot: none yet
-                pass
+            with contextlib.suppress(duckdb.CatalogException):  # keep its last good values (none at the first)
+                parts.append(
+                    con.sql(
+                        "SELECT code, ward_code, period, value FROM main.indicator_value WHERE code = ?",
+                        params=[ind.code],
+                    )
+                    .to_arrow_table()
+                    .cast(VALUES)
+                )
     return errors, pa.concat_tables(parts)
 
 
-def store(con: duckdb.DuckDBPyConnection, cfg: Config, errors: dict[str, Optional[str]], values: pa.Table) -> None:
+def store(con: duckdb.DuckDBPyConnection, cfg: Config, errors: dict[str, str | None], values: pa.Table) -> None:
     """indicator (with each one's status) and indicator_value, from what compute() gave."""
     tbl = _indicator_table(cfg)
-    tbl = tbl.append_column("status", pa.array(["failed" if errors[c] else "ok" for c in tbl["code"].to_pylist()],
-                                               pa.string()))
+    tbl = tbl.append_column(
+        "status", pa.array(["failed" if errors[c] else "ok" for c in tbl["code"].to_pylist()], pa.string())
+    )
     tbl = tbl.append_column("error", pa.array([errors[c] for c in tbl["code"].to_pylist()], pa.string()))
     con.register("_ind", tbl)
     con.execute("CREATE OR REPLACE TABLE indicator AS SELECT * FROM _ind")

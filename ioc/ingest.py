@@ -7,6 +7,7 @@ snapshot is serial, in config order. Each step returns what happened (a small ta
 of a source reads as its steps: `_fetch` gives Failed, Unchanged, Rows or Offered; `_write` turns rows into
 a table (the general path, or ioc/direct.py for an offered payload) or a failure; `_load` records it.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -14,10 +15,9 @@ import json
 import os
 import threading
 import time
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from pathlib import Path
-from typing import Callable, Optional, Union
 
 import duckdb
 import pyarrow as pa
@@ -50,7 +50,7 @@ class SourceResult:
 
 @dataclass
 class IngestResult:
-    snapshot_id: Optional[str]
+    snapshot_id: str | None
     results: list[SourceResult]
 
     @property
@@ -66,8 +66,8 @@ class Failed:
     """Nothing to load: the reason, as the run records it, and what the parser had said of the payload."""
 
     error: str
-    notes: Optional[list[str]] = None
-    rows_read: Optional[int] = None
+    notes: list[str] | None = None
+    rows_read: int | None = None
 
 
 @dataclass(frozen=True)
@@ -82,7 +82,7 @@ class Rows:
     parsed: Parsed
 
 
-Outcome = Union[Failed, Unchanged, Rows, direct.Offer]
+Outcome = Failed | Unchanged | Rows | direct.Offer
 
 
 @dataclass
@@ -117,7 +117,10 @@ def fingerprint(src: Source) -> str:
 
 def context_for(cfg: Config) -> FetchContext:
     return FetchContext(
-        base_dir=cfg.base_dir, env=dict(os.environ), city_lat=cfg.city.lat, city_lon=cfg.city.lon,
+        base_dir=cfg.base_dir,
+        env=dict(os.environ),
+        city_lat=cfg.city.lat,
+        city_lon=cfg.city.lon,
         timezone=cfg.city.timezone,
     )
 
@@ -135,7 +138,7 @@ def _error(exc: Exception, loading: bool = False) -> str:
 
 
 class Ingestor:
-    def __init__(self, cfg: Config, ctx: Optional[FetchContext] = None):
+    def __init__(self, cfg: Config, ctx: FetchContext | None = None):
         self.cfg = cfg
         self._lineage: dict[tuple[str, str], tuple[str, str]] = {}
         root = cfg.data_path
@@ -143,7 +146,7 @@ class Ingestor:
         self.warehouse = Warehouse(root / "warehouse", keep=cfg.snapshots.keep)
         self.landing = Landing(root / "landing")
         self.ctx = ctx or context_for(cfg)
-        self._aside: Optional[ThreadPoolExecutor] = None  # work a fetch leaves to run beside the loads (run())
+        self._aside: ThreadPoolExecutor | None = None  # work a fetch leaves to run beside the loads (run())
 
     # ------------------------------------------------------------------ fetch + parse (threads)
     def _fetch(self, src: Source, lineage_ready: threading.Event) -> Fetched:
@@ -161,8 +164,7 @@ class Ingestor:
             where = str(landed[0].path) if len(landed) == 1 else f"{landed[0].path} (+{len(landed) - 1} pages)"
             f = Fetched(src, started, Unchanged(), landed, where)  # unless found otherwise below
             # a transform reads the parsed rows as `raw`: the connector's parse, whatever it could offer
-            read = (conn.direct(src, opts, payloads)
-                    if isinstance(conn, DirectReader) and not src.transform else None)
+            read = conn.direct(src, opts, payloads) if isinstance(conn, DirectReader) and not src.transform else None
             lines = self._aside.submit(read.lines) if read is not None else None  # needed once the read is done
             lineage_ready.wait()
             if self._unchanged(f, wait=False):
@@ -171,10 +173,14 @@ class Ingestor:
                 f.outcome = Rows(conn.parse(src, opts, payloads))
             else:  # parsed only if the direct read finds something only the general path can report
                 assert isinstance(conn, DirectReader) and lines is not None
-                f.outcome = direct.Offer(read, lines.result, lambda: conn.parse(src, opts, payloads),
-                                         lambda body: conn.parse_lines(src, opts, payloads, body))
+                f.outcome = direct.Offer(
+                    read,
+                    lines.result,
+                    lambda: conn.parse(src, opts, payloads),
+                    lambda body: conn.parse_lines(src, opts, payloads, body),
+                )
             return f
-        except Exception as exc:  # noqa: BLE001 - a connector bug must not take the other sources down
+        except Exception as exc:
             return Fetched(src, started, Failed(_error(exc)), landed)
 
     def _land(self, src: Source, payloads: list[Payload]) -> list[Landed]:
@@ -200,9 +206,7 @@ class Ingestor:
         return self._lineage.get((f.src.table, f.src.name)) == (f.checksum, fingerprint(f.src))
 
     # ------------------------------------------------------------------ run
-    def run(
-        self, names: list[str], progress: Optional[Callable[[SourceResult, int, int], None]] = None
-    ) -> IngestResult:
+    def run(self, names: list[str], progress: Callable[[SourceResult, int, int], None] | None = None) -> IngestResult:
         names = list(dict.fromkeys(names))  # a source named twice runs once
         unknown = [n for n in names if n not in self.cfg.sources]
         if unknown:
@@ -214,8 +218,10 @@ class Ingestor:
         # for its lineage, to tell unchanged payloads
         try:
             # the fetches end before the work they put aside (a line count) is waited for
-            with ThreadPoolExecutor(max_workers=1, thread_name_prefix="ingest-aside") as self._aside, \
-                    ThreadPoolExecutor(max_workers=FETCH_WORKERS) as pool:
+            with (
+                ThreadPoolExecutor(max_workers=1, thread_name_prefix="ingest-aside") as self._aside,
+                ThreadPoolExecutor(max_workers=FETCH_WORKERS) as pool,
+            ):
                 futures = [pool.submit(self._fetch, s, lineage_ready) for s in sources]
                 try:
                     results, run_ids, b = self._build(sources, futures, lineage_ready, progress)
@@ -262,7 +268,7 @@ class Ingestor:
                     search.build_search_index(b.con, changed=loaded if not meta_changed else None)
                 self.landing.flush()  # every payload of this run is on disk before the snapshot names it
         except Exception as exc:
-            for run_id in run_ids[len(results):]:  # started beside the opening, never loaded
+            for run_id in run_ids[len(results) :]:  # started beside the opening, never loaded
                 self.ops.finish_run(run_id, "failed", error=f"the snapshot could not be built: {exc}")
             raise
         return results, run_ids, b
@@ -290,19 +296,42 @@ class Ingestor:
             drop_temp(con)
             con.execute("COMMIT")
             direct.clear(con)
-        except Exception as exc:  # noqa: BLE001 - one source's failure must not stop the others
+        except Exception as exc:
             con.execute("ROLLBACK")
             direct.clear(con)
-            return self._record_failed(f, run_id, _error(exc, loading=True), notes=written.parsed.notes,
-                                       rows_read=None if written.direct else len(written.parsed.table))
-        res = SourceResult(src.name, "ok", result.rows_good, len(rejects), parsed.dropped,
-                           round(time.time() - f.started, 3), run_id=run_id, notes=parsed.notes)
-        self._finish(f, run_id, "ok", rows_read=result.rows_in + len(parsed.rejects), rows_loaded=res.rows_loaded,
-                     rejects=res.rejects, dropped=res.dropped, checksum=f.checksum, fingerprint=fingerprint(src),
-                     landing=f.landing, notes=parsed.notes)
+            return self._record_failed(
+                f,
+                run_id,
+                _error(exc, loading=True),
+                notes=written.parsed.notes,
+                rows_read=None if written.direct else len(written.parsed.table),
+            )
+        res = SourceResult(
+            src.name,
+            "ok",
+            result.rows_good,
+            len(rejects),
+            parsed.dropped,
+            round(time.time() - f.started, 3),
+            run_id=run_id,
+            notes=parsed.notes,
+        )
+        self._finish(
+            f,
+            run_id,
+            "ok",
+            rows_read=result.rows_in + len(parsed.rejects),
+            rows_loaded=res.rows_loaded,
+            rejects=res.rejects,
+            dropped=res.dropped,
+            checksum=f.checksum,
+            fingerprint=fingerprint(src),
+            landing=f.landing,
+            notes=parsed.notes,
+        )
         return res
 
-    def _write(self, b: Build, src: Source, outcome: Union[Rows, direct.Offer]) -> Union[Loaded, Failed]:
+    def _write(self, b: Build, src: Source, outcome: Rows | direct.Offer) -> Loaded | Failed:
         """The rows into the source's table, in a transaction left open: directly when offered and the direct
         read takes them, else by the general path (the connector's parse, the transform, the contract)."""
         if isinstance(outcome, direct.Offer):
@@ -311,14 +340,14 @@ class Ingestor:
                 return loaded
             try:
                 parsed = outcome.parse()
-            except Exception as exc:  # noqa: BLE001 - a connector bug fails its source only
+            except Exception as exc:
                 return Failed(_error(exc))
             parsed.notes.append(f"general path: {loaded.why}")
         else:
             parsed = outcome.parsed
         return self._general(b, src, parsed)
 
-    def _general(self, b: Build, src: Source, parsed: Parsed) -> Union[Loaded, Failed]:
+    def _general(self, b: Build, src: Source, parsed: Parsed) -> Loaded | Failed:
         """Parsed rows through the source's transform and contract into its table (a transaction left open)."""
         con = b.con
         con.execute("BEGIN")
@@ -334,7 +363,7 @@ class Ingestor:
             result = check(con, src, relation, src.options.text_format(), self.cfg.city.timezone)
             b.write(src, result.good, result.params)
             con.execute("DROP TABLE IF EXISTS _shaped")
-        except Exception as exc:  # noqa: BLE001 - one source's failure must not stop the others
+        except Exception as exc:
             con.execute("ROLLBACK")
             return Failed(_error(exc, loading=True), parsed.notes, len(parsed.table))
         finally:
@@ -343,24 +372,35 @@ class Ingestor:
 
     def _record_unchanged(self, f: Fetched, run_id: int) -> SourceResult:
         prev = self.ops.last_good(f.src.name) or {}
-        res = SourceResult(f.src.name, "unchanged", prev.get("rows_loaded") or 0, prev.get("rejects") or 0,
-                           seconds=round(time.time() - f.started, 3), run_id=run_id)
-        self._finish(f, run_id, "unchanged", checksum=f.checksum, fingerprint=fingerprint(f.src),
-                     landing=f.landing, rows_loaded=prev.get("rows_loaded"), rejects=prev.get("rejects"))
+        res = SourceResult(
+            f.src.name,
+            "unchanged",
+            prev.get("rows_loaded") or 0,
+            prev.get("rejects") or 0,
+            seconds=round(time.time() - f.started, 3),
+            run_id=run_id,
+        )
+        self._finish(
+            f,
+            run_id,
+            "unchanged",
+            checksum=f.checksum,
+            fingerprint=fingerprint(f.src),
+            landing=f.landing,
+            rows_loaded=prev.get("rows_loaded"),
+            rejects=prev.get("rejects"),
+        )
         return res
 
     def _record_failed(self, f: Fetched, run_id: int, error: str, **fields) -> SourceResult:
         fields = {k: v for k, v in fields.items() if v is not None}
-        self._finish(f, run_id, "failed", error=error, checksum=f.checksum or None, landing=f.landing or None,
-                     **fields)
-        return SourceResult(f.src.name, "failed", error=error, seconds=round(time.time() - f.started, 3),
-                            run_id=run_id)
+        self._finish(f, run_id, "failed", error=error, checksum=f.checksum or None, landing=f.landing or None, **fields)
+        return SourceResult(f.src.name, "failed", error=error, seconds=round(time.time() - f.started, 3), run_id=run_id)
 
     def _finish(self, f: Fetched, run_id: int, status: str, **fields) -> None:
         """Record the run's payloads and outcome in the ops store. Payloads are recorded here, once loaded,
         not while landing: then a payload's fsync holds the disk and a SQLite write waits 20 ms for it."""
-        self.ops.finish_run(run_id, status, [(f.src.name, str(x.path), x.sha256, x.size) for x in f.landed],
-                            **fields)
+        self.ops.finish_run(run_id, status, [(f.src.name, str(x.path), x.sha256, x.size) for x in f.landed], **fields)
 
     # ------------------------------------------------------------------ the snapshot's own bookkeeping
     def _refresh_reference(self, b: Build) -> bool:
@@ -372,18 +412,37 @@ class Ingestor:
         indicators.build_dim_ward(con, self.cfg)
         indicators.store(con, self.cfg, errors, values)
         fp = hashlib.sha256(
-            json.dumps([self.cfg.model_dump(mode="json", include={"wards", "indicators", "sectors", "city"})],
-                       sort_keys=True, ensure_ascii=False).encode()
+            json.dumps(
+                [self.cfg.model_dump(mode="json", include={"wards", "indicators", "sectors", "city"})],
+                sort_keys=True,
+                ensure_ascii=False,
+            ).encode()
         ).hexdigest()[:16]
         old = con.execute("SELECT value FROM _meta WHERE key = 'reference_fingerprint'").fetchone()
-        con.execute("INSERT OR REPLACE INTO _meta VALUES ('reference_fingerprint', ?), ('snapshot_id', ?), ('city', ?)",
-                    [fp, b.id, self.cfg.city.name.vi])
+        con.execute(
+            "INSERT OR REPLACE INTO _meta VALUES ('reference_fingerprint', ?), ('snapshot_id', ?), ('city', ?)",
+            [fp, b.id, self.cfg.city.name.vi],
+        )
         return not old or old[0] != fp
 
     def _copy_runs(self, b: Build, run_ids: list[int]) -> None:
         runs = self.ops.runs(limit=5000)
-        cols = ["id", "source", "status", "started_at", "finished_at", "seconds", "rows_read", "rows_loaded",
-                "rejects", "dropped", "checksum", "landing", "snapshot_id", "error"]
+        cols = [
+            "id",
+            "source",
+            "status",
+            "started_at",
+            "finished_at",
+            "seconds",
+            "rows_read",
+            "rows_loaded",
+            "rejects",
+            "dropped",
+            "checksum",
+            "landing",
+            "snapshot_id",
+            "error",
+        ]
         tbl = pa.table({c: pa.array([r[c] for r in runs]) if runs else pa.array([], pa.string()) for c in cols})
         b.con.register("_ops_runs", tbl)
         b.con.execute(
@@ -408,7 +467,7 @@ def rename_columns(table: pa.Table, rename: dict[str, str]) -> pa.Table:
     return table.rename_columns(names) if names != table.column_names else table
 
 
-def ingest(cfg: Config, names: Optional[list[str]] = None, progress=None, ctx: Optional[FetchContext] = None) -> IngestResult:
+def ingest(cfg: Config, names: list[str] | None = None, progress=None, ctx: FetchContext | None = None) -> IngestResult:
     """Ingest the named sources (default: every enabled one) into one new snapshot."""
     if names is None:
         names = [n for n, s in cfg.sources.items() if s.enabled]

@@ -1,8 +1,9 @@
 """The video wall's logic without Streamlit: where a playlist is at a given time, and what needs attention now."""
+
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Optional, Sequence
 
 import pandas as pd
 
@@ -39,7 +40,7 @@ def slot_at(panels: Sequence[KioskPanel], now: float) -> Slot:
     raise AssertionError("unreachable")
 
 
-def pinned(wall: KioskWall, page: Optional[str]) -> Optional[int]:
+def pinned(wall: KioskWall, page: str | None) -> int | None:
     """`&page=` as a playlist index: a number counting from 1, or a panel's name (overview, air, a sector
     code); None when absent or unknown (the wall then rotates)."""
     if not page:
@@ -64,8 +65,13 @@ LATE_STATES = ("late", "never")
 
 
 def attention(
-    cfg: Config, lang: str, *, stations: pd.DataFrame, hits: Sequence[tuple[object, pd.DataFrame]],
-    indicators: pd.DataFrame, sources: Sequence[dict],
+    cfg: Config,
+    lang: str,
+    *,
+    stations: pd.DataFrame,
+    hits: Sequence[tuple[object, pd.DataFrame]],
+    indicators: pd.DataFrame,
+    sources: Sequence[dict],
 ) -> list[Item]:
     """What needs attention now, most urgent first: stations over the VN_AQI band, indicators over their
     threshold, late sources (the wall may be showing old data), indicators off target.
@@ -76,10 +82,22 @@ def attention(
     rules = cfg.kiosk.attention
     t = lambda key, **kw: i18n.t(key, lang, **kw)  # noqa: E731
     items: list[Item] = []
-    over = stations[stations["aqi"] > rules.aqi_above].sort_values("aqi", ascending=False) if len(stations) else stations
+    over = (
+        stations[stations["aqi"] > rules.aqi_above].sort_values("aqi", ascending=False) if len(stations) else stations
+    )
     for r in over.itertuples():
-        items.append(Item("aqi", "alert", t("kiosk.aqi_over", value=i18n.num(r.aqi, lang),
-                                            band=t("aqi_band." + aqi.band(r.aqi)[0]), station=r.name)))
+        items.append(
+            Item(
+                "aqi",
+                "alert",
+                t(
+                    "kiosk.aqi_over",
+                    value=i18n.num(r.aqi, lang),
+                    band=t("aqi_band." + aqi.band(r.aqi)[0]),
+                    station=r.name,
+                ),
+            )
+        )
     by_code = {i.code: i for i in cfg.indicators}
     for rule, df in hits:
         ind = by_code.get(rule.indicator)
@@ -89,9 +107,20 @@ def attention(
         for r in df.itertuples():
             where = i18n.name(r, lang) if r.ward_code else ""
             key = "kiosk.threshold_ward" if where else "kiosk.threshold_city"
-            items.append(Item("threshold", "alert", t(
-                key, name=name, ward=where, value=f"{i18n.smart(r.value, lang)} {unit}".strip(),
-                period=i18n.period(r.period, ind.grain, lang), above=i18n.smart(rule.above, lang))))
+            items.append(
+                Item(
+                    "threshold",
+                    "alert",
+                    t(
+                        key,
+                        name=name,
+                        ward=where,
+                        value=f"{i18n.smart(r.value, lang)} {unit}".strip(),
+                        period=i18n.period(r.period, ind.grain, lang),
+                        above=i18n.smart(rule.above, lang),
+                    ),
+                )
+            )
     if rules.stale_sources:
         for s in sources:
             if s["enabled"] and s["freshness"] in LATE_STATES:
@@ -104,7 +133,16 @@ def attention(
         off = off.assign(_r=off["status"].map(rank)).sort_values(["_r", "sector", "code"])
         for r in off.itertuples():
             name = i18n.name(r, lang)
-            items.append(Item("off_target", "alert" if r.status == "missed" else "warn",
-                              t("kiosk.off_target", name=name, status=t("status." + r.status).lower(),
-                                value=f"{i18n.smart(r.value, lang)} {i18n.unit(r.unit, lang)}".strip())))
+            items.append(
+                Item(
+                    "off_target",
+                    "alert" if r.status == "missed" else "warn",
+                    t(
+                        "kiosk.off_target",
+                        name=name,
+                        status=t("status." + r.status).lower(),
+                        value=f"{i18n.smart(r.value, lang)} {i18n.unit(r.unit, lang)}".strip(),
+                    ),
+                )
+            )
     return items

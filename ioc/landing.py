@@ -8,6 +8,7 @@ ingest calls it before publishing a snapshot, so no published load rests on a pa
 could take. The note is written last, so a file without one is incomplete and is never matched as an
 earlier identical payload.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -16,10 +17,11 @@ import os
 import shutil
 import threading
 import time
+from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
-from typing import BinaryIO, Callable, Optional
+from typing import BinaryIO
 
 from ioc.disk import fsync_dir, fsync_file
 
@@ -27,7 +29,7 @@ from ioc.disk import fsync_dir, fsync_file
 @dataclass
 class Landed:
     path: Path
-    digest: "Future[str]"  # the SHA-256, computed beside the write; `sha256` waits for it
+    digest: Future[str]  # the SHA-256, computed beside the write; `sha256` waits for it
     size: int
     reused: bool  # identical bytes were already landed: the earlier file is referenced, not rewritten
 
@@ -36,8 +38,8 @@ class Landed:
         return self.digest.result()
 
 
-def utc_stamp(now: Optional[dt.datetime] = None) -> str:
-    now = now or dt.datetime.now(dt.timezone.utc)
+def utc_stamp(now: dt.datetime | None = None) -> str:
+    now = now or dt.datetime.now(dt.UTC)
     return now.strftime("%Y%m%dT%H%M%S%fZ")
 
 
@@ -46,7 +48,7 @@ class Landing:
         self.root = Path(root)
         self._pending: list[Future] = []
         self._lock = threading.Lock()
-        self._pools: Optional[tuple[ThreadPoolExecutor, ThreadPoolExecutor]] = None  # hashing, sealing
+        self._pools: tuple[ThreadPoolExecutor, ThreadPoolExecutor] | None = None  # hashing, sealing
         # fsyncs wait while this is clear: a big payload's fsync holds the disk's journal, and the small
         # commits that open a snapshot would wait behind it (20 ms); see hold()
         self._may_seal = threading.Event()
@@ -63,8 +65,15 @@ class Landing:
         """Write a payload under landing/<source>/, hashing it beside the write (both leave Python's lock).
         Hashed first only if an earlier payload is as long, and so may hold the same bytes, which are then
         not written again; else this returns once the file is named, its checksum maybe still running."""
-        return self._keep(source, ext, stamp, part, len(data), self._workers()[0].submit(_sha256, data),
-                          lambda tmp: tmp.write_bytes(data))
+        return self._keep(
+            source,
+            ext,
+            stamp,
+            part,
+            len(data),
+            self._workers()[0].submit(_sha256, data),
+            lambda tmp: tmp.write_bytes(data),
+        )
 
     def save_file(self, source: str, file: Path, ext: str, stamp: str, part: str = "") -> Landed:
         """`save` for a payload that is a local file: copied in the kernel (its bytes never pass through
@@ -73,7 +82,7 @@ class Landing:
         folder.mkdir(parents=True, exist_ok=True)
         tmp = folder / f".{stamp}{'-' + part if part else ''}.{ext}.copy.tmp"
         shutil.copyfile(file, tmp)
-        fh = open(tmp, "rb")  # hashed through this handle, whatever the copy is named by then
+        fh = open(tmp, "rb")  # noqa: SIM115 - hashed (and closed) through this handle, whatever the copy's name
         size = os.fstat(fh.fileno()).st_size
         hashing = self._workers()[0].submit(_sha256_file, fh)
         landed = self._keep(source, ext, stamp, part, size, hashing, lambda t: tmp.replace(t))
@@ -84,12 +93,22 @@ class Landing:
     def _workers(self) -> tuple[ThreadPoolExecutor, ThreadPoolExecutor]:
         with self._lock:
             if self._pools is None:
-                self._pools = (ThreadPoolExecutor(max_workers=1, thread_name_prefix="landing-hash"),
-                               ThreadPoolExecutor(max_workers=1, thread_name_prefix="landing-sync"))
+                self._pools = (
+                    ThreadPoolExecutor(max_workers=1, thread_name_prefix="landing-hash"),
+                    ThreadPoolExecutor(max_workers=1, thread_name_prefix="landing-sync"),
+                )
             return self._pools
 
-    def _keep(self, source: str, ext: str, stamp: str, part: str, size: int, hashing: "Future[str]",
-              write: Callable[[Path], object]) -> Landed:
+    def _keep(
+        self,
+        source: str,
+        ext: str,
+        stamp: str,
+        part: str,
+        size: int,
+        hashing: Future[str],
+        write: Callable[[Path], object],
+    ) -> Landed:
         """Name a payload of `size` bytes in the landing zone (`write` puts its bytes at a path), unless an
         earlier payload of the source holds the same bytes."""
         folder = self.root / source
@@ -136,7 +155,7 @@ class Landing:
         paths = [n.with_name(n.name[: -len(".sha256")]) for n in notes]
         return [p for p in paths if p.exists()]
 
-    def find(self, source: str, digest: str) -> Optional[Path]:
+    def find(self, source: str, digest: str) -> Path | None:
         """The newest landed file of a source with these bytes (checked by its .sha256 note)."""
         for path in self._recent(source):
             try:
@@ -147,11 +166,13 @@ class Landing:
                 return path
         return None
 
-    def prune(self, source: str, keep_days: int, now: Optional[dt.datetime] = None) -> int:
+    def prune(self, source: str, keep_days: int, now: dt.datetime | None = None) -> int:
         """Delete payloads older than keep_days (the retention setting); never the newest one."""
-        now = now or dt.datetime.now(dt.timezone.utc)
+        now = now or dt.datetime.now(dt.UTC)
         cutoff = (now - dt.timedelta(days=keep_days)).timestamp()
-        files = sorted(p for p in (self.root / source).glob("*") if not p.name.endswith(".sha256") and not p.name.startswith("."))
+        files = sorted(
+            p for p in (self.root / source).glob("*") if not p.name.endswith(".sha256") and not p.name.startswith(".")
+        )
         gone = 0
         for p in files[:-1]:
             if p.stat().st_mtime < cutoff:
@@ -170,7 +191,7 @@ def _sha256_file(fh: BinaryIO) -> str:
         return hashlib.file_digest(fh, "sha256").hexdigest()
 
 
-def _seal(path: Path, hashing: "Future[str]", may: threading.Event) -> None:
+def _seal(path: Path, hashing: Future[str], may: threading.Event) -> None:
     """Make a landed payload durable, then write its checksum note (and make that durable too)."""
     may.wait()
     fsync_file(path)

@@ -1,10 +1,11 @@
 """The config's shared building blocks (names, columns, a source's common keys, connector options): a leaf
 module that connectors and the config model both import, so neither imports the other's internals."""
+
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import Any, Literal, Optional
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
 
@@ -33,7 +34,7 @@ class Names(Model):
         """The name in `lang`, else the Vietnamese one."""
         return (self.en or self.vi) if lang == "en" else self.vi
 
-    def format(self, **kw: Any) -> "Names":
+    def format(self, **kw: Any) -> Names:
         """Both names with their `{placeholders}` filled."""
         return Names(vi=self.vi.format(**kw), en=(self.en or self.vi).format(**kw))
 
@@ -43,8 +44,8 @@ class TextFormat:
     """How numbers and dates are written in a payload's text cells, as the contract reads them."""
 
     decimal: str = "."
-    thousands: Optional[str] = None
-    date_format: Optional[str] = None
+    thousands: str | None = None
+    date_format: str | None = None
 
 
 class ConnectorOptions(Model):
@@ -60,19 +61,19 @@ class Column(Model):
         "text", description="Type the value must cast to; a value that does not is a reject."
     )
     required: bool = Field(False, description="An empty value is a reject; a payload without the column fails.")
-    min: Optional[float] = Field(None, description="Smallest allowed value (numbers).")
-    max: Optional[float] = Field(None, description="Largest allowed value (numbers).")
-    values: Optional[list[Any]] = Field(None, description="The only allowed values.")
-    values_from: Optional[Literal["wards"]] = Field(
+    min: float | None = Field(None, description="Smallest allowed value (numbers).")
+    max: float | None = Field(None, description="Largest allowed value (numbers).")
+    values: list[Any] | None = Field(None, description="The only allowed values.")
+    values_from: Literal["wards"] | None = Field(
         None, description="The only allowed values are the codes of `wards` (instead of listing them in `values`)."
     )
-    label: Optional[Names] = Field(
+    label: Names | None = Field(
         None, description="The column's name on pages, in charts and in exports (else taken from `description`)."
     )
     description: str = Field("", description="What the column holds (shown in the catalog).")
 
     @model_validator(mode="after")
-    def _one_list(self) -> "Column":
+    def _one_list(self) -> Column:
         if self.values is not None and self.values_from is not None:
             raise ValueError("give `values` or `values_from`, not both")
         return self
@@ -87,25 +88,28 @@ class Source(Model):
     )
     table: str = Field(description="Warehouse table the rows load into (`<sector>_<thing>`).")
     description: str = Field("", description="What the source is, for the catalog.")
-    path: Optional[str] = Field(None, description="File path (relative to the config file).")
-    url: Optional[str] = Field(None, description="URL to fetch.")
+    path: str | None = Field(None, description="File path (relative to the config file).")
+    url: str | None = Field(None, description="URL to fetch.")
     mode: Literal["replace", "append", "upsert"] = Field(
         "replace", description="replace the table, append rows, or upsert on `key`."
     )
-    key: list[str] = Field(default_factory=list, description="Columns that identify a row; repeats in one payload are rejects.")
-    schedule: Optional[str] = Field(None, description="Cron expression in city time (`0 * * * *`); none = on demand only.")
+    key: list[str] = Field(
+        default_factory=list, description="Columns that identify a row; repeats in one payload are rejects."
+    )
+    schedule: str | None = Field(None, description="Cron expression in city time (`0 * * * *`); none = on demand only.")
     enabled: bool = Field(True, description="A disabled source is never run by the scheduler or --all.")
-    format: Optional[str] = Field(
+    format: str | None = Field(
         None, description="Name of an entry of `formats` whose options this source starts from (its own `options` win)."
     )
     rename: dict[str, str] = Field(default_factory=dict, description="Header text → column name.")
     columns: dict[str, Column] = Field(default_factory=dict, description="The column contract.")
-    conditions: dict[str, "Condition"] = Field(
+    conditions: dict[str, Condition] = Field(
         default_factory=dict, description="Named conditions on the table's rows (late, open), for measures and pages."
     )
-    options: ConnectorOptions = Field(default_factory=ConnectorOptions,
-                                      description="Connector options (see each connector below).")
-    transform: Optional[str] = Field(
+    options: ConnectorOptions = Field(
+        default_factory=ConnectorOptions, description="Connector options (see each connector below)."
+    )
+    transform: str | None = Field(
         None, description="A DuckDB SELECT over `raw` (the parsed rows) shaping them before the contract."
     )
     sample: bool = Field(False, description="The data is embedded sample data (marked as such in the UI).")
@@ -127,12 +131,14 @@ class Source(Model):
     def _idents(cls, v: dict, info: ValidationInfo) -> dict:
         for name in v:
             if not re.match(IDENT, name):
-                raise ValueError(f"{(info.field_name or '').rstrip('s')} name {name!r}: expected a snake_case identifier")
+                raise ValueError(
+                    f"{(info.field_name or '').rstrip('s')} name {name!r}: expected a snake_case identifier"
+                )
         return v
 
     @field_validator("schedule")
     @classmethod
-    def _cron(cls, v: Optional[str]) -> Optional[str]:
+    def _cron(cls, v: str | None) -> str | None:
         if v is None:
             return v
         try:
@@ -142,7 +148,7 @@ class Source(Model):
         return v
 
     @model_validator(mode="after")
-    def _key(self) -> "Source":
+    def _key(self) -> Source:
         if self.mode == "upsert" and not self.key:
             raise ValueError("mode upsert needs `key`")
         return self

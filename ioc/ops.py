@@ -1,12 +1,14 @@
-"""The operational store: ingest runs, landed payloads, saved explorer views (later alerts, outbox, audit) in SQLite (WAL)."""
+"""The operational store in SQLite (WAL): ingest runs, landed payloads, saved explorer views."""
+
 from __future__ import annotations
 
 import json
 import sqlite3
 import time
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, Iterator, Optional, Sequence
+from typing import Any
 
 from ioc.errors import IOCError, NameTaken
 
@@ -49,8 +51,22 @@ CREATE TABLE IF NOT EXISTS saved_views (
 """
 
 RUN_COLUMNS = (
-    "id", "source", "started_at", "finished_at", "status", "rows_read", "rows_loaded", "rejects", "dropped",
-    "seconds", "checksum", "fingerprint", "landing", "snapshot_id", "error", "notes",
+    "id",
+    "source",
+    "started_at",
+    "finished_at",
+    "status",
+    "rows_read",
+    "rows_loaded",
+    "rejects",
+    "dropped",
+    "seconds",
+    "checksum",
+    "fingerprint",
+    "landing",
+    "snapshot_id",
+    "error",
+    "notes",
 )
 
 
@@ -80,10 +96,13 @@ class OpsStore:
             cur = con.execute("INSERT INTO runs(source, started_at) VALUES (?, ?)", (source, time.time()))
             return int(cur.lastrowid)
 
-    def finish_run(self, run_id: int, status: str, payloads: Sequence[tuple[str, str, str, int]] = (),
-                   **fields: Any) -> None:
+    def finish_run(
+        self, run_id: int, status: str, payloads: Sequence[tuple[str, str, str, int]] = (), **fields: Any
+    ) -> None:
         """Record a run's outcome, and the payloads it landed: (source, path, sha256, bytes) each."""
-        fields = {k: (json.dumps(v, ensure_ascii=False) if k == "notes" and v is not None else v) for k, v in fields.items()}
+        fields = {
+            k: (json.dumps(v, ensure_ascii=False) if k == "notes" and v is not None else v) for k, v in fields.items()
+        }
         bad = set(fields) - set(RUN_COLUMNS)
         if bad:
             raise ValueError(f"unknown run fields {bad}")
@@ -96,8 +115,10 @@ class OpsStore:
                 f"UPDATE runs SET status = ?, finished_at = ?, seconds = ?{', ' + cols if cols else ''} WHERE id = ?",
                 (status, now, round(now - started, 3), *fields.values(), run_id),
             )
-            con.executemany("INSERT INTO payloads(run_id, source, path, sha256, bytes, fetched_at) VALUES (?, ?, ?, ?, ?, ?)",
-                            [(run_id, *p, now) for p in payloads])
+            con.executemany(
+                "INSERT INTO payloads(run_id, source, path, sha256, bytes, fetched_at) VALUES (?, ?, ?, ?, ?, ?)",
+                [(run_id, *p, now) for p in payloads],
+            )
             con.execute("COMMIT")
 
     def set_snapshot(self, run_ids: list[int], snapshot_id: str) -> None:
@@ -118,12 +139,10 @@ class OpsStore:
     def last_runs(self) -> dict[str, dict]:
         """The latest run of each source."""
         with self._connect() as con:
-            rows = con.execute(
-                "SELECT * FROM runs WHERE id IN (SELECT max(id) FROM runs GROUP BY source)"
-            ).fetchall()
+            rows = con.execute("SELECT * FROM runs WHERE id IN (SELECT max(id) FROM runs GROUP BY source)").fetchall()
         return {r["source"]: dict(r) for r in rows}
 
-    def last_good(self, source: str) -> Optional[dict]:
+    def last_good(self, source: str) -> dict | None:
         """The latest run that loaded data (ok) or found it unchanged."""
         with self._connect() as con:
             row = con.execute(
@@ -153,8 +172,9 @@ class OpsStore:
             raise IOCError("a saved view needs a name")
         try:
             with self._connect() as con:
-                cur = con.execute("INSERT INTO saved_views(name, query, created_at) VALUES (?, ?, ?)",
-                                  (name, query, time.time()))
+                cur = con.execute(
+                    "INSERT INTO saved_views(name, query, created_at) VALUES (?, ?, ?)", (name, query, time.time())
+                )
                 return int(cur.lastrowid)
         except sqlite3.IntegrityError as exc:
             raise NameTaken(name) from exc

@@ -1,11 +1,13 @@
 """Read-only queries on the current snapshot in a sandbox: no files, no network, no settings, a time limit."""
+
 from __future__ import annotations
 
 import re
 import threading
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Any, Iterator, Optional, Sequence
+from typing import Any
 
 import duckdb
 import pandas as pd
@@ -69,7 +71,7 @@ class Result:
 
 
 def run_readonly(
-    cfg: Config, query: str, timeout: float = DEFAULT_TIMEOUT, limit: Optional[int] = None
+    cfg: Config, query: str, timeout: float = DEFAULT_TIMEOUT, limit: int | None = None
 ) -> tuple[list[str], list[tuple[Any, ...]]]:
     """(column names, rows) of a query on the current snapshot; QueryError with DuckDB's message."""
     res = run(cfg, query, timeout=timeout, limit=limit)
@@ -77,8 +79,11 @@ def run_readonly(
 
 
 def run(
-    cfg: Config, query: str, params: Optional[Sequence[Any]] = None, timeout: float = DEFAULT_TIMEOUT,
-    limit: Optional[int] = None,
+    cfg: Config,
+    query: str,
+    params: Sequence[Any] | None = None,
+    timeout: float = DEFAULT_TIMEOUT,
+    limit: int | None = None,
 ) -> Result:
     """The first `limit` rows (all without one) of a query on the current snapshot; QueryError on failure."""
     with session(cfg, timeout) as con:
@@ -94,10 +99,13 @@ def run(
 
 @contextmanager
 def stream(
-    cfg: Config, query: str, params: Optional[Sequence[Any]] = None, timeout: float = DEFAULT_TIMEOUT,
+    cfg: Config,
+    query: str,
+    params: Sequence[Any] | None = None,
+    timeout: float = DEFAULT_TIMEOUT,
     rows: int = 50_000,
 ) -> Iterator[pa.RecordBatchReader]:
-    """Every row of a query as an Arrow reader fetching `rows` at a time from the sandbox (exports: no display limit)."""
+    """Every row of a query as an Arrow reader fetching `rows` at a time from the sandbox (exports: no limit)."""
     with session(cfg, timeout) as con:
         rel = con.sql(query, params=list(params) if params else None)  # a relation streams; execute() would copy
         if rel is None:  # a statement without a result
@@ -109,16 +117,53 @@ def stream(
 # --------------------------------------------------------------------------- a fast pre-check for the console
 
 REFUSED_KEYWORDS = {
-    "COPY": "copy", "EXPORT": "export", "IMPORT": "export", "ATTACH": "attach", "DETACH": "attach",
-    "INSTALL": "install", "LOAD": "load", "FORCE": "install", "SET": "set", "RESET": "set", "USE": "set",
-    "INSERT": "write", "UPDATE": "write", "DELETE": "write", "CREATE": "write", "DROP": "write", "ALTER": "write",
-    "TRUNCATE": "write", "MERGE": "write", "UPSERT": "write", "REPLACE": "write", "CHECKPOINT": "write",
-    "VACUUM": "write", "ANALYZE": "write", "COMMENT": "write", "BEGIN": "write", "COMMIT": "write",
-    "ROLLBACK": "write", "ABORT": "write", "START": "write", "CALL": "call",
+    "COPY": "copy",
+    "EXPORT": "export",
+    "IMPORT": "export",
+    "ATTACH": "attach",
+    "DETACH": "attach",
+    "INSTALL": "install",
+    "LOAD": "load",
+    "FORCE": "install",
+    "SET": "set",
+    "RESET": "set",
+    "USE": "set",
+    "INSERT": "write",
+    "UPDATE": "write",
+    "DELETE": "write",
+    "CREATE": "write",
+    "DROP": "write",
+    "ALTER": "write",
+    "TRUNCATE": "write",
+    "MERGE": "write",
+    "UPSERT": "write",
+    "REPLACE": "write",
+    "CHECKPOINT": "write",
+    "VACUUM": "write",
+    "ANALYZE": "write",
+    "COMMENT": "write",
+    "BEGIN": "write",
+    "COMMIT": "write",
+    "ROLLBACK": "write",
+    "ABORT": "write",
+    "START": "write",
+    "CALL": "call",
 }
 # PRAGMAs that only read (the rest change settings)
-READ_PRAGMAS = {"table_info", "show_tables", "show_tables_expanded", "database_list", "database_size", "show",
-                "storage_info", "version", "platform", "functions", "collations", "metadata_info"}
+READ_PRAGMAS = {
+    "table_info",
+    "show_tables",
+    "show_tables_expanded",
+    "database_list",
+    "database_size",
+    "show",
+    "storage_info",
+    "version",
+    "platform",
+    "functions",
+    "collations",
+    "metadata_info",
+}
 FILE_FUNCTIONS = re.compile(
     r"\b(read_\w+|\w+_scan|glob|sniff_csv|parquet_\w+|iceberg_\w+|delta_\w+|query_table)\s*\(", re.IGNORECASE
 )
@@ -131,7 +176,7 @@ def _code_only(query: str) -> str:
     return re.sub(r"'(?:[^']|'')*'", "''", q)
 
 
-def refusal(query: str) -> Optional[str]:
+def refusal(query: str) -> str | None:
     """Why the console refuses a query before running it, as a kind (copy, export, attach, install, load, set,
     pragma, write, call, file), or None. A courtesy only: the sandbox connection's settings are the real guard."""
     code = _code_only(query)

@@ -4,14 +4,16 @@ Cron jobs only queue their source; one worker thread drains the queue after a sh
 and ingests what it collected. One worker means one run of a source at a time; a source queued again
 while waiting is queued once; missed runs coalesce into one.
 """
+
 from __future__ import annotations
 
 import logging
 import threading
 import time
-from typing import Callable, Optional
+from collections.abc import Callable
 
 from apscheduler.schedulers.background import BackgroundScheduler
+
 from ioc.config import Config
 from ioc.errors import IOCError
 from ioc.freshness import cron_trigger
@@ -20,7 +22,7 @@ log = logging.getLogger("ioc.scheduler")
 
 
 class Scheduler:
-    def __init__(self, cfg: Config, ingest_fn: Optional[Callable[[list[str]], object]] = None):
+    def __init__(self, cfg: Config, ingest_fn: Callable[[list[str]], object] | None = None):
         self.cfg = cfg
         self._ingest = ingest_fn or self._default_ingest
         self._pending: list[str] = []
@@ -38,11 +40,17 @@ class Scheduler:
     def jobs(self) -> dict[str, str]:
         return {n: s.schedule for n, s in self.cfg.sources.items() if s.enabled and s.schedule}
 
-    def start(self) -> "Scheduler":
+    def start(self) -> Scheduler:
         for name, cron in self.jobs().items():
             self._aps.add_job(
-                self.enqueue, cron_trigger(cron, self.cfg.city.timezone), args=[name],
-                id=name, name=name, coalesce=True, max_instances=1, misfire_grace_time=3600,
+                self.enqueue,
+                cron_trigger(cron, self.cfg.city.timezone),
+                args=[name],
+                id=name,
+                name=name,
+                coalesce=True,
+                max_instances=1,
+                misfire_grace_time=3600,
             )
         self._aps.start()
         self._worker.start()

@@ -2,10 +2,11 @@
 time series, maps of places and registers. The queries (ioc/queries/: breakdowns, series, places,
 registers) and the drawing (ioc/ui/sector.py) are the mechanism; which table, column and measure, the
 sector's declaration."""
+
 from __future__ import annotations
 
 import re
-from typing import Literal, Optional
+from typing import Literal
 
 from pydantic import ConfigDict, Field, field_validator, model_validator
 
@@ -35,9 +36,11 @@ class Breakdown(View):
     """One measure broken down by a column: late dossiers by agency, open reports by category."""
 
     dims: list[str] = Field(min_length=1, description="Columns to break it down by (the first is the default).")
-    measure: str = Field(description="A SQL aggregate over the table's rows (`count(*) FILTER (WHERE {late})`); "
-                                     "`{name}` is a condition of the table (`sources.NAME.conditions`).")
-    date: Optional[str] = Field(None, description="The column the page's period filters; none = every row counts.")
+    measure: str = Field(
+        description="A SQL aggregate over the table's rows (`count(*) FILTER (WHERE {late})`); "
+        "`{name}` is a condition of the table (`sources.NAME.conditions`)."
+    )
+    date: str | None = Field(None, description="The column the page's period filters; none = every row counts.")
     unit: str = Field("", description="Unit of the measure, in Vietnamese as indicators write it (hồ sơ, %).")
 
 
@@ -68,21 +71,24 @@ class Series(View):
     date: str = Field(description="The column the page's period filters and the grain truncates.")
     measures: list[Measure] = Field(min_length=1, description="The measures, one line each.")
     grain: Literal["day", "week", "month", "quarter", "year"] = Field("month", description="Period of a point.")
-    by: Optional[str] = Field(None, description="One line per value of this column (then exactly one measure).")
+    by: str | None = Field(None, description="One line per value of this column (then exactly one measure).")
     unit: str = Field("", description="Unit of the values, in Vietnamese as indicators write it.")
     kind: Literal["line", "yoy", "heat", "change"] = Field(
-        "line", description="line; yoy: each month of this year beside last year's; heat: `by` × period; "
-                            "change: the latest value against the one before and four before.")
-    threshold: Optional[str] = Field(
-        None, description="An indicator whose alert threshold (kiosk.attention) is drawn as a rule.")
-    order: Optional[str] = Field(None, description="A column the values of `by` are listed by (else by name).")
-    names: Optional[NameLookup] = Field(None, description="`by` is a code, shown by this table's name for it.")
-    better: Optional[Literal["higher", "lower"]] = Field(None, description="How a heat map colours its cells.")
-    mid: Optional[float] = Field(None, description="A heat map diverges around this value (an index at 100).")
+        "line",
+        description="line; yoy: each month of this year beside last year's; heat: `by` × period; "
+        "change: the latest value against the one before and four before.",
+    )
+    threshold: str | None = Field(
+        None, description="An indicator whose alert threshold (kiosk.attention) is drawn as a rule."
+    )
+    order: str | None = Field(None, description="A column the values of `by` are listed by (else by name).")
+    names: NameLookup | None = Field(None, description="`by` is a code, shown by this table's name for it.")
+    better: Literal["higher", "lower"] | None = Field(None, description="How a heat map colours its cells.")
+    mid: float | None = Field(None, description="A heat map diverges around this value (an index at 100).")
     zero: bool = Field(True, description="The value axis starts at zero (false for indexes, rates and scores).")
 
     @model_validator(mode="after")
-    def _by_one(self) -> "Series":
+    def _by_one(self) -> Series:
         if self.by and len(self.measures) != 1:
             raise ValueError("`by` takes exactly one measure")
         return self
@@ -93,10 +99,10 @@ class Places(View):
 
     name: str = Field(description="Column naming a place (shown on hover).")
     category: str = Field(description="Column the map colours by.")
-    date: Optional[str] = Field(None, description="Column the page's period filters; none = a register of places.")
-    weight: Optional[str] = Field(None, description="SQL over the table's columns sizing a point (deaths * 3 + injuries).")
+    date: str | None = Field(None, description="Column the page's period filters; none = a register of places.")
+    weight: str | None = Field(None, description="SQL over the table's columns sizing a point (deaths * 3 + injuries).")
     polygon: bool = Field(False, description="`geometry` holds GeoJSON polygons (zoning plans), not lat/lon points.")
-    detail: Optional[str] = Field(None, description="A column shown on hover after the category.")
+    detail: str | None = Field(None, description="A column shown on hover after the category.")
     by_period: bool = Field(True, description="The page's period filters `date`; false: every place shows.")
 
 
@@ -105,7 +111,7 @@ class Register(View):
 
     columns: list[str] = Field(min_length=1, description="The columns shown, in order.")
     order: str = Field(description="Column to sort by, largest or latest first.")
-    date: Optional[str] = Field(None, description="Column the page's period filters; none = every row.")
+    date: str | None = Field(None, description="Column the page's period filters; none = every row.")
 
 
 CONDITION = re.compile(r"\{([a-z_][a-z0-9_]*)\}")
@@ -114,6 +120,7 @@ CONDITION = re.compile(r"\{([a-z_][a-z0-9_]*)\}")
 def expand(sql: str, conditions: dict[str, str], where: str) -> str:
     """`sql` with each `{name}` replaced by that condition's SQL (itself expanded), in parentheses.
     Raises ValueError naming an unknown condition or a condition that names itself."""
+
     def sub(text: str, seen: tuple[str, ...]) -> str:
         def one(m: re.Match) -> str:
             name = m.group(1)
@@ -122,6 +129,8 @@ def expand(sql: str, conditions: dict[str, str], where: str) -> str:
             if name not in conditions:
                 known = ", ".join(sorted(conditions)) or "none"
                 raise ValueError(f"{where}: unknown condition {{{name}}} (the table's conditions: {known})")
-            return "(" + sub(conditions[name], seen + (name,)) + ")"
+            return "(" + sub(conditions[name], (*seen, name)) + ")"
+
         return CONDITION.sub(one, text)
+
     return sub(sql, ())

@@ -4,6 +4,7 @@ Readers open the snapshot the pointer names, read-only; they never see a half-bu
 fight a writer's lock. Builds are serialised by a lock file, so two ingests never build from the same
 snapshot at once. A killed build leaves a `.building` file that the next build removes.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -11,11 +12,11 @@ import fcntl
 import os
 import shutil
 import time
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, Iterator, Optional
 
 import duckdb
 import pyarrow as pa
@@ -54,7 +55,7 @@ class Warehouse:
         self.keep = keep
 
     # ------------------------------------------------------------------ reading
-    def current_id(self) -> Optional[str]:
+    def current_id(self) -> str | None:
         try:
             sid = (self.dir / POINTER).read_text().strip()
         except FileNotFoundError:
@@ -70,7 +71,7 @@ class Warehouse:
             raise NoSnapshotError(f"no snapshot published yet in {self.dir}; run `python -m ioc ingest --all`")
         return self.path_of(sid)
 
-    def connect(self, sid: Optional[str] = None) -> duckdb.DuckDBPyConnection:
+    def connect(self, sid: str | None = None) -> duckdb.DuckDBPyConnection:
         """A read-only connection to a snapshot (the current one by default)."""
         path = self.path_of(sid) if sid else self.current_path()
         return duckdb.connect(str(path), read_only=True)
@@ -81,7 +82,7 @@ class Warehouse:
         for p in sorted(self.dir.glob(f"*{SUFFIX}")):
             sid = p.name[: -len(SUFFIX)]
             st = p.stat()
-            out.append(SnapshotInfo(sid, p, st.st_size, dt.datetime.fromtimestamp(st.st_mtime, dt.timezone.utc), sid == cur))
+            out.append(SnapshotInfo(sid, p, st.st_size, dt.datetime.fromtimestamp(st.st_mtime, dt.UTC), sid == cur))
         return out
 
     # ------------------------------------------------------------------ writing
@@ -97,14 +98,14 @@ class Warehouse:
                     break
                 except BlockingIOError:
                     if time.monotonic() > deadline:
-                        raise LockTimeout(f"another ingest holds {self.dir / LOCK} for over {timeout:g} s")
+                        raise LockTimeout(f"another ingest holds {self.dir / LOCK} for over {timeout:g} s") from None
                     time.sleep(0.2)
             yield
         finally:
             os.close(fd)  # closing releases the lock; so does the death of the process
 
     def _new_id(self) -> str:
-        now = dt.datetime.now(dt.timezone.utc)
+        now = dt.datetime.now(dt.UTC)
         sid = now.strftime("%Y%m%dT%H%M%S%fZ")
         existing = {p.name[: -len(SUFFIX)] for p in self.dir.glob(f"*{SUFFIX}")}
         while sid in existing or sid <= (self.current_id() or ""):
@@ -113,7 +114,7 @@ class Warehouse:
         return sid
 
     @contextmanager
-    def build(self, on_locked: Optional[Callable[[], None]] = None) -> Iterator["Build"]:
+    def build(self, on_locked: Callable[[], None] | None = None) -> Iterator[Build]:
         """Lock, copy the current snapshot to a new file, yield it for loading; publish on success.
 
         `on_locked` runs under the lock, beside the copy and the opening of the new file (which leave
@@ -213,9 +214,11 @@ SYSTEM_TABLES = {
 
 
 def has_table(con: duckdb.DuckDBPyConnection, name: str) -> bool:
-    return bool(con.execute(
-        "SELECT count(*) FROM information_schema.tables WHERE table_name = ? AND table_schema = 'main'", [name]
-    ).fetchone()[0])
+    return bool(
+        con.execute(
+            "SELECT count(*) FROM information_schema.tables WHERE table_name = ? AND table_schema = 'main'", [name]
+        ).fetchone()[0]
+    )
 
 
 @dataclass
@@ -238,8 +241,10 @@ class Build:
             con.execute(ddl)
         con.execute("ALTER TABLE _lineage ADD COLUMN IF NOT EXISTS fingerprint VARCHAR")
         con.execute("COMMIT")
-        return {(t, s): (c, fp) for t, s, c, fp in
-                con.execute("SELECT table_name, source, checksum, fingerprint FROM _lineage").fetchall()}
+        return {
+            (t, s): (c, fp)
+            for t, s, c, fp in con.execute("SELECT table_name, source, checksum, fingerprint FROM _lineage").fetchall()
+        }
 
     def replaces(self, src: Source) -> bool:
         """Whether a load replaces the table (mode replace, or its first load) rather than adding to it."""
@@ -282,15 +287,18 @@ class Build:
         if not rejects:  # no run joins the ones kept: nothing falls out
             return
         con = self.con
-        tbl = pa.table({
-            "row_number": pa.array([r[0] for r in rejects], pa.int64()),
-            "column_name": pa.array([r[1] for r in rejects], pa.string()),
-            "value": pa.array([None if r[2] is None else str(r[2])[:500] for r in rejects], pa.string()),
-            "reason": pa.array([r[3] for r in rejects], pa.string()),
-        })
+        tbl = pa.table(
+            {
+                "row_number": pa.array([r[0] for r in rejects], pa.int64()),
+                "column_name": pa.array([r[1] for r in rejects], pa.string()),
+                "value": pa.array([None if r[2] is None else str(r[2])[:500] for r in rejects], pa.string()),
+                "reason": pa.array([r[3] for r in rejects], pa.string()),
+            }
+        )
         con.register("_rej", tbl)
         con.execute(
-            "INSERT INTO _rejects SELECT ?, ?, row_number, column_name, value, reason, timezone('UTC', now()) FROM _rej",
+            "INSERT INTO _rejects "
+            "SELECT ?, ?, row_number, column_name, value, reason, timezone('UTC', now()) FROM _rej",
             [source, run_id],
         )
         con.unregister("_rej")
@@ -307,7 +315,18 @@ class Build:
             "INSERT OR REPLACE INTO _lineage (table_name, source, connector, sector, location, mode, last_good_load, "
             "run_id, checksum, landing, rows, fingerprint) "
             "VALUES (?, ?, ?, ?, ?, ?, timezone('UTC', now()), ?, ?, ?, ?, ?)",
-            [src.table, src.name, src.connector, src.sector, src.location, src.mode, run_id, checksum, landing,
-             rows, fingerprint],
+            [
+                src.table,
+                src.name,
+                src.connector,
+                src.sector,
+                src.location,
+                src.mode,
+                run_id,
+                checksum,
+                landing,
+                rows,
+                fingerprint,
+            ],
         )
         return rows

@@ -1,4 +1,5 @@
 """Environment: air stations on the ward map coloured by VN_AQI, trends against QCVN limits, daily AQI."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -32,14 +33,30 @@ with ui.section():
     default_period = (max(first_day, last_day - dt.timedelta(days=29)), last_day)
 
     f1, f2, f3, f4 = st.columns([3, 1.3, 2, 1.3])
-    picked = state.bound(f1.multiselect, t("env.stations"), "st", [], list(names), format_func=names.get,
-                         placeholder=t("env.all_stations"), dump=",".join,
-                         parse=lambda v: [c for c in v.split(",") if c in names] or None)
-    pollutant = state.bound(f2.selectbox, t("env.pollutant"), "pol", "pm25", aqi.POLLUTANTS,
-                            format_func=lambda p: t("pollutant." + p))
+    picked = state.bound(
+        f1.multiselect,
+        t("env.stations"),
+        "st",
+        [],
+        list(names),
+        format_func=names.get,
+        placeholder=t("env.all_stations"),
+        dump=",".join,
+        parse=lambda v: [c for c in v.split(",") if c in names] or None,
+    )
+    pollutant = state.bound(
+        f2.selectbox, t("env.pollutant"), "pol", "pm25", aqi.POLLUTANTS, format_func=lambda p: t("pollutant." + p)
+    )
     start, end = ui.period_filter(f3, t("env.period"), first_day, last_day, default_period)
-    grain = state.bound(f4.segmented_control, t("env.grain"), "grain", "day", ["day", "hour"], required=True,
-                        format_func=lambda g: t("env.grain_" + g))
+    grain = state.bound(
+        f4.segmented_control,
+        t("env.grain"),
+        "grain",
+        "day",
+        ["day", "hour"],
+        required=True,
+        format_func=lambda g: t("env.grain_" + g),
+    )
     codes = tuple(picked) or None
     limits = aqi.QCVN_LIMITS[pollutant]
     day_avg = "24h" if "24h" in limits else next(iter(limits))
@@ -60,16 +77,33 @@ with ui.section():
         age = pd.Timestamp(state.now()) - ts
         if age > pd.Timedelta(hours=3):  # the "latest hour" may be days old: say so
             sub += " · ⚠ " + t("env.aqi_stale", days=i18n.num(age.total_seconds() / 86400, lang, 0))
-        cards.append(ui.kpi(t("env.aqi_now"), f"{i18n.num(w['aqi'], lang)} · {t('aqi_band.' + band_key)}",
-                            sub, accent=colour, text_colour="#111" if band_key in ("good", "moderate", "poor") else "#fff"))
+        cards.append(
+            ui.kpi(
+                t("env.aqi_now"),
+                f"{i18n.num(w['aqi'], lang)} · {t('aqi_band.' + band_key)}",
+                sub,
+                accent=colour,
+                text_colour="#111" if band_key in ("good", "moderate", "poor") else "#fff",
+            )
+        )
     n_over = int(exc["days_over"].sum()) if not exc.empty else 0
-    cards.append(ui.kpi(t("env.days_over", pollutant=t("pollutant." + pollutant)), i18n.num(n_over, lang),
-                        t("env.days_over_help", limit=i18n.num(limits[day_avg], lang)),
-                        accent=ui.colour("bad") if n_over else ui.colour("good"), text_colour="#fff"))
+    cards.append(
+        ui.kpi(
+            t("env.days_over", pollutant=t("pollutant." + pollutant)),
+            i18n.num(n_over, lang),
+            t("env.days_over_help", limit=i18n.num(limits[day_avg], lang)),
+            accent=ui.colour("bad") if n_over else ui.colour("good"),
+            text_colour="#fff",
+        )
+    )
     mean = (exc["mean"] * exc["days"]).sum() / exc["days"].sum() if not exc.empty and exc["days"].sum() else None
-    cards.append(ui.kpi(t("env.period_mean", pollutant=t("pollutant." + pollutant)),
-                        f"{i18n.num(mean, lang, 1)} µg/m³",
-                        t("env.limit_label", avg=t("avg." + day_avg), limit=i18n.num(limits[day_avg], lang))))
+    cards.append(
+        ui.kpi(
+            t("env.period_mean", pollutant=t("pollutant." + pollutant)),
+            f"{i18n.num(mean, lang, 1)} µg/m³",
+            t("env.limit_label", avg=t("avg." + day_avg), limit=i18n.num(limits[day_avg], lang)),
+        )
+    )
     ui.html_row(cards)
 
 with ui.section(t("env.map_title")):
@@ -77,7 +111,8 @@ with ui.section(t("env.map_title")):
     pts = latest.copy()
     pts["ward"] = i18n.name(pts, lang, "ward")
     pts["info"] = [
-        f"{r.ward} · VN_AQI {i18n.num(r.aqi, lang)} ({t('aqi_band.' + r.band)}) · PM2.5 {i18n.num(r.pm25_now, lang, 1)} µg/m³"
+        f"{r.ward} · VN_AQI {i18n.num(r.aqi, lang)} ({t('aqi_band.' + r.band)}) · "
+        f"PM2.5 {i18n.num(r.pm25_now, lang, 1)} µg/m³"
         for r in pts.itertuples()
     ]
     pts["fill"] = [aqi.rgb(c, 235) for c in pts["colour"]]
@@ -89,16 +124,35 @@ with ui.section(t("env.map_title")):
         maps.ward_layer(feats, pickable=True),
         # names under the centroids' markers, and clear of any station drawn elsewhere (about 12 px across)
         maps.ward_labels(wards, lang, offset=22, avoid=maps.marker_boxes(pts[["lon", "lat"]].values.tolist(), 12)),
-        pdk.Layer("ScatterplotLayer", pts[["station_code", "name", "info", "fill", "lon", "lat", "aqi_text"]],
-                  id="stations", get_position=["lon", "lat"], get_fill_color="fill", get_radius=420,
-                  radius_min_pixels=11, radius_max_pixels=40, stroked=True, get_line_color=[20, 20, 20, 255],
-                  line_width_min_pixels=1.5, pickable=True),
-        maps.text_layer(pts.assign(position=[[float(a), float(b)] for a, b in zip(pts["lon"], pts["lat"])]),
-                        "aqi-values", size=14, colour=[0, 0, 0, 255], text="aqi_text"),
+        pdk.Layer(
+            "ScatterplotLayer",
+            pts[["station_code", "name", "info", "fill", "lon", "lat", "aqi_text"]],
+            id="stations",
+            get_position=["lon", "lat"],
+            get_fill_color="fill",
+            get_radius=420,
+            radius_min_pixels=11,
+            radius_max_pixels=40,
+            stroked=True,
+            get_line_color=[20, 20, 20, 255],
+            line_width_min_pixels=1.5,
+            pickable=True,
+        ),
+        maps.text_layer(
+            pts.assign(position=[[float(a), float(b)] for a, b in zip(pts["lon"], pts["lat"])]),
+            "aqi-values",
+            size=14,
+            colour=[0, 0, 0, 255],
+            text="aqi_text",
+        ),
     ]
     st.pydeck_chart(maps.deck(layers, wards, "<b>{name}</b><br/>{info}", cfg.maps.tile_url), height=480)
-    ui.legend([(t("aqi_band." + key), colour, "#111" if key in ("good", "moderate", "poor") else "#fff")
-               for _, key, colour in aqi.BANDS])
+    ui.legend(
+        [
+            (t("aqi_band." + key), colour, "#111" if key in ("good", "moderate", "poor") else "#fff")
+            for _, key, colour in aqi.BANDS
+        ]
+    )
 
 MAX_LINES = 10  # stations drawn one line each; more are drawn as their median and highest value
 
@@ -123,14 +177,28 @@ with ui.section():
         else:
             data["station"] = data["station_code"].map(names).fillna(data["station_code"])
         title = t("env.trend_title", pollutant=t("pollutant." + pollutant), grain=t("env.grain_" + shown_grain).lower())
-        st.altair_chart(charts.time_lines(
-            data, x="t", y="value", series="station", title=title, x_title=t("env.time"),
-            y_title=t("env.concentration"), series_title=t("env.station"), lang=lang, hourly=grain == "hour",
-            limit=float(limits[avg]), limit_label=t("env.limit_label", avg=t("avg." + avg), limit=i18n.num(limits[avg], lang)),
-        ), width="stretch")
+        st.altair_chart(
+            charts.time_lines(
+                data,
+                x="t",
+                y="value",
+                series="station",
+                title=title,
+                x_title=t("env.time"),
+                y_title=t("env.concentration"),
+                series_title=t("env.station"),
+                lang=lang,
+                hourly=grain == "hour",
+                limit=float(limits[avg]),
+                limit_label=t("env.limit_label", avg=t("avg." + avg), limit=i18n.num(limits[avg], lang)),
+            ),
+            width="stretch",
+        )
         ui.keep(title, data[["station", "t", "value"]])
         if data["value"].max() < 0.2 * limits[avg]:
-            st.caption(t("env.limit_far", limit=t("env.limit_label", avg=t("avg." + avg), limit=i18n.num(limits[avg], lang))))
+            st.caption(
+                t("env.limit_far", limit=t("env.limit_label", avg=t("avg." + avg), limit=i18n.num(limits[avg], lang)))
+            )
 
 with ui.section():
     daily = state.query(qe.daily_aqi, start, end, codes)
@@ -142,26 +210,46 @@ with ui.section():
         order = [key for _, key, _ in aqi.BANDS] + ["none"]
         labels = {k: t("aqi_band." + k) for k in order}
         colours = {key: colour for _, key, colour in aqi.BANDS} | {"none": aqi.band(None)[1]}
-        st.altair_chart(charts.stacked_bands(
-            counts, y="station", count="days", band="band", order=order, labels=labels, colours=colours,
-            title=t("env.aqi_days_title"), y_title=t("env.station"), x_title=t("env.days"), lang=lang,
-        ), width="stretch")
+        st.altair_chart(
+            charts.stacked_bands(
+                counts,
+                y="station",
+                count="days",
+                band="band",
+                order=order,
+                labels=labels,
+                colours=colours,
+                title=t("env.aqi_days_title"),
+                y_title=t("env.station"),
+                x_title=t("env.days"),
+                lang=lang,
+            ),
+            width="stretch",
+        )
 
         st.subheader(t("env.table_title"))
         unit = " (µg/m³)"
-        table = pd.DataFrame({
-            t("env.date"): pd.to_datetime(daily["date"]),
-            t("env.station"): daily["station"],
-            t("env.aqi"): daily["aqi"].round().astype("Int64"),
-            t("env.band"): [t("aqi_band." + b) for b in daily["band"]],
-            **{t("pollutant." + p) + unit: daily[p].round(1) for p in aqi.POLLUTANTS},
-        }).iloc[::-1]
+        table = pd.DataFrame(
+            {
+                t("env.date"): pd.to_datetime(daily["date"]),
+                t("env.station"): daily["station"],
+                t("env.aqi"): daily["aqi"].round().astype("Int64"),
+                t("env.band"): [t("aqi_band." + b) for b in daily["band"]],
+                **{t("pollutant." + p) + unit: daily[p].round(1) for p in aqi.POLLUTANTS},
+            }
+        ).iloc[::-1]
         st.dataframe(
-            table, hide_index=True, width="stretch", height=360,
+            table,
+            hide_index=True,
+            width="stretch",
+            height=360,
             column_config={
                 t("env.date"): st.column_config.DateColumn(format="DD/MM/YYYY"),
                 t("env.band"): st.column_config.TextColumn(width="small"),
-                **{t("pollutant." + p) + unit: st.column_config.NumberColumn(format="localized") for p in aqi.POLLUTANTS},
+                **{
+                    t("pollutant." + p) + unit: st.column_config.NumberColumn(format="localized")
+                    for p in aqi.POLLUTANTS
+                },
             },
         )
         export = table.assign(**{t("env.date"): [i18n.date(d) for d in table[t("env.date")]]})

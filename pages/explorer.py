@@ -1,4 +1,5 @@
 """Explorer: slice any table without code (filters, groups, time grain, measures); the slice lives in the URL."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -13,8 +14,8 @@ from ioc.explore import Measure, Spec
 from ioc.ops import OpsStore
 from ioc.queries import catalog as qc
 from ioc.queries import reference as qr
-from ioc.ui import state, tables
 from ioc.ui import components as ui
+from ioc.ui import state, tables
 
 cfg = state.config()
 lang = state.lang()
@@ -52,8 +53,12 @@ spec = None
 with ui.section():
     names = state.query(qc.table_names)
     default_table = "admin_dossiers" if "admin_dossiers" in names else names[0]
-    table = st.selectbox(t("explorer.table"), names, on_change=_forget_slice,
-                         key=state.url_key("t", default_table, lambda v: v if v in names else None))
+    table = st.selectbox(
+        t("explorer.table"),
+        names,
+        on_change=_forget_slice,
+        key=state.url_key("t", default_table, lambda v: v if v in names else None),
+    )
     cols = state.query(explore.columns, table)
     label_of = exports.labels(cfg, table)
     base = explore.from_params({k: st.query_params.get_all(k) for k in URL_KEYS}, cols, table)
@@ -74,40 +79,75 @@ with ui.section():
         if kinds.get(column) == "date":
             return i18n.date(raw)
         return raw
+
     date_cols = [c for c, k in kinds.items() if k == "date"]
     measure_codes = ["count"] + [f"{fn}:{c}" for c, k in kinds.items() for fn in explore.MEASURES_BY_KIND[k]]
 
     c1, c2, c3, c4 = st.columns([3, 1.4, 2, 3])
-    groups = c1.multiselect(t("explorer.group"), list(cols), format_func=col_label, max_selections=explore.MAX_GROUPS,
-                            placeholder=t("explorer.group_none"), key=_seed("x_groups", list(base.groups)))
-    grain = c2.selectbox(t("explorer.grain"), ["", *explore.GRAINS], disabled=not date_cols,
-                         format_func=lambda g: t(f"explorer.grains.{g or 'none'}"),
-                         key=_seed("x_grain", base.grain or ""))
-    grain_col = c3.selectbox(t("explorer.grain_column"), date_cols or [""], format_func=col_label,
-                             disabled=not grain, key=_seed("x_grain_col", base.grain_column or (date_cols or [""])[0]))
-    measures = c4.multiselect(t("explorer.measures"), measure_codes, format_func=measure_label,
-                              key=_seed("x_measures", [m.code for m in base.measures]))
+    groups = c1.multiselect(
+        t("explorer.group"),
+        list(cols),
+        format_func=col_label,
+        max_selections=explore.MAX_GROUPS,
+        placeholder=t("explorer.group_none"),
+        key=_seed("x_groups", list(base.groups)),
+    )
+    grain = c2.selectbox(
+        t("explorer.grain"),
+        ["", *explore.GRAINS],
+        disabled=not date_cols,
+        format_func=lambda g: t(f"explorer.grains.{g or 'none'}"),
+        key=_seed("x_grain", base.grain or ""),
+    )
+    grain_col = c3.selectbox(
+        t("explorer.grain_column"),
+        date_cols or [""],
+        format_func=col_label,
+        disabled=not grain,
+        key=_seed("x_grain_col", base.grain_column or (date_cols or [""])[0]),
+    )
+    measures = c4.multiselect(
+        t("explorer.measures"),
+        measure_codes,
+        format_func=measure_label,
+        key=_seed("x_measures", [m.code for m in base.measures]),
+    )
 
     # filters: a list of URL-form codes (column:op:values), added one at a time below
     _seed("x_filters", [":".join([f.column, f.op, "|".join(f.values)]) for f in base.filters])
-    with st.expander(t("explorer.filters", n=len(st.session_state["x_filters"])),
-                     expanded=bool(st.session_state["x_filters"])):
+    with st.expander(
+        t("explorer.filters", n=len(st.session_state["x_filters"])), expanded=bool(st.session_state["x_filters"])
+    ):
         for i, code in enumerate(list(st.session_state["x_filters"])):
             f = explore.filter_from(code)
             shown = " | ".join(value_text(f.column, v) for v in f.values)
-            st.button(f"✕  {col_label(f.column)} {t('explorer.op.' + f.op)} {shown}", key=f"x_rm_{i}_{code}",
-                      on_click=lambda c=code: st.session_state["x_filters"].remove(c), type="tertiary")
+            st.button(
+                f"✕  {col_label(f.column)} {t('explorer.op.' + f.op)} {shown}",
+                key=f"x_rm_{i}_{code}",
+                on_click=lambda c=code: st.session_state["x_filters"].remove(c),
+                type="tertiary",
+            )
         a1, a2, a3, a4 = st.columns([2.2, 1.4, 3, 1], vertical_alignment="bottom")
         fcol = a1.selectbox(t("explorer.filter_column"), list(cols), format_func=col_label, key="x_fcol")
         fkind = kinds[fcol]
-        fop = a2.selectbox(t("explorer.filter_op"), explore.OPS_BY_KIND[fkind],
-                           format_func=lambda o: t("explorer.op." + o), key=f"x_fop_{fkind}")
+        fop = a2.selectbox(
+            t("explorer.filter_op"),
+            explore.OPS_BY_KIND[fkind],
+            format_func=lambda o: t("explorer.op." + o),
+            key=f"x_fop_{fkind}",
+        )
         values: list[str] = []
         if fop in ("empty", "notempty"):
             a3.caption(" ")
         elif fkind == "bool":
-            values = [a3.selectbox(t("explorer.filter_value"), ["true", "false"], key="x_fv_bool",
-                                   format_func=lambda v: t("analyst.yes") if v == "true" else t("analyst.no"))]
+            values = [
+                a3.selectbox(
+                    t("explorer.filter_value"),
+                    ["true", "false"],
+                    key="x_fv_bool",
+                    format_func=lambda v: t("analyst.yes") if v == "true" else t("analyst.no"),
+                )
+            ]
         elif fkind == "date":
             if fop == "between":
                 picked = a3.date_input(t("explorer.filter_value"), value=(), format="DD/MM/YYYY", key=f"x_fv_d2_{fcol}")
@@ -124,14 +164,21 @@ with ui.section():
             known = state.query(explore.distinct_values, table, fcol) if fop in ("eq", "ne", "in") else []
             fmt = lambda v: tables.cell_text(v, lang)  # noqa: E731
             if known and fop == "in":
-                values = [str(v) for v in a3.multiselect(t("explorer.filter_value"), known, format_func=fmt,
-                                                         key=f"x_fv_in_{fcol}")]
+                values = [
+                    str(v)
+                    for v in a3.multiselect(t("explorer.filter_value"), known, format_func=fmt, key=f"x_fv_in_{fcol}")
+                ]
             elif known:
                 values = [str(a3.selectbox(t("explorer.filter_value"), known, format_func=fmt, key=f"x_fv_one_{fcol}"))]
             else:
-                typed = a3.text_input(t("explorer.filter_value"), key=f"x_fv_text_{fcol}",
-                                      placeholder=t("explorer.in_help") if fop == "in" else "")
-                values = [v.strip() for v in typed.split(";") if v.strip()] if fop == "in" else ([typed] if typed else [])
+                typed = a3.text_input(
+                    t("explorer.filter_value"),
+                    key=f"x_fv_text_{fcol}",
+                    placeholder=t("explorer.in_help") if fop == "in" else "",
+                )
+                values = (
+                    [v.strip() for v in typed.split(";") if v.strip()] if fop == "in" else ([typed] if typed else [])
+                )
         new = ":".join([fcol, fop, "|".join(values)])
         ready = fop in ("empty", "notempty") or bool(values)
         if a4.button(t("explorer.filter_add"), disabled=not ready, key="x_fadd"):
@@ -186,30 +233,62 @@ if spec is not None:
         elif kind == "number":
             tables.big_numbers([(labels[m.alias], tables.cell_text(df[m.alias].iloc[0], lang)) for m in spec.measures])
         elif kind == "map":
-            st.pydeck_chart(tables.ward_map(df, wards, value=first, value_title=labels[first], lang=lang,
-                                            tile_url=cfg.maps.tile_url), height=480, width="stretch")
-            st.caption(t("explorer.map_legend", measure=labels[first], lo=tables.cell_text(df[first].min(), lang),
-                         hi=tables.cell_text(df[first].max(), lang)))
+            st.pydeck_chart(
+                tables.ward_map(
+                    df, wards, value=first, value_title=labels[first], lang=lang, tile_url=cfg.maps.tile_url
+                ),
+                height=480,
+                width="stretch",
+            )
+            st.caption(
+                t(
+                    "explorer.map_legend",
+                    measure=labels[first],
+                    lo=tables.cell_text(df[first].min(), lang),
+                    hi=tables.cell_text(df[first].max(), lang),
+                )
+            )
         else:
             plot = df.copy()
             for g in spec.groups:
                 plot[g] = plot[g].map(ward_name).fillna(plot[g]) if g == explore.WARD else plot[g].astype(str)
             if kind == "line":
                 series = spec.groups[0] if spec.groups else None
-                chart = tables.line(plot, x=spec.grain_alias, y=first, series=series, x_title=labels[spec.grain_alias],
-                                    y_title=labels[first], series_title=labels.get(series, ""), lang=lang)
+                chart = tables.line(
+                    plot,
+                    x=spec.grain_alias,
+                    y=first,
+                    series=series,
+                    x_title=labels[spec.grain_alias],
+                    y_title=labels[first],
+                    series_title=labels.get(series, ""),
+                    lang=lang,
+                )
             else:
                 colour = spec.groups[1] if len(spec.groups) > 1 else None
-                chart = tables.bars(plot, x=first, y=spec.groups[0], colour=colour, x_title=labels[first],
-                                    y_title=labels[spec.groups[0]], colour_title=labels.get(colour, ""), lang=lang)
+                chart = tables.bars(
+                    plot,
+                    x=first,
+                    y=spec.groups[0],
+                    colour=colour,
+                    x_title=labels[first],
+                    y_title=labels[spec.groups[0]],
+                    colour_title=labels.get(colour, ""),
+                    lang=lang,
+                )
             st.altair_chart(chart, width="stretch")
 
-        st.caption(t("explorer.rows", n=i18n.num(len(df), lang)) + (" · " + t("analyst.truncated", n=i18n.num(limit, lang))
-                                                                 if truncated else ""))
+        st.caption(
+            t("explorer.rows", n=i18n.num(len(df), lang))
+            + (" · " + t("analyst.truncated", n=i18n.num(limit, lang)) if truncated else "")
+        )
         tables.show(view, labels, height=min(420, 38 + 35 * max(1, len(view))))
         export_labels = {**label_of, **labels}
-        tables.downloads(lambda fmt: exports.export_query(cfg, sql, params, fmt, export_labels),
-                         f"{table}_{dt.date.today():%Y%m%d}", key="x_dl")
+        tables.downloads(
+            lambda fmt: exports.export_query(cfg, sql, params, fmt, export_labels),
+            f"{table}_{dt.date.today():%Y%m%d}",
+            key="x_dl",
+        )
         with st.expander(t("explorer.sql")):
             st.code(sql + (f"\n-- {t('explorer.params')}: {params}" if params else ""), language="sql")
 
@@ -221,14 +300,29 @@ if spec is not None and not df.empty:
             st.caption(t("explorer.compare_none"))
         else:
             k1, k2, k3, k4 = st.columns([1.4, 2, 2, 2])
-            mode = k1.segmented_control(t("explorer.compare_by"), modes, required=True, key="x_cmp_mode",
-                                        default=modes[0], format_func=lambda m: t(f"explorer.compare_{m}")) or modes[0]
-            measure = k2.selectbox(t("explorer.compare_measure"), [m.alias for m in spec.measures],
-                                   format_func=labels.get, key="x_cmp_measure")
+            mode = (
+                k1.segmented_control(
+                    t("explorer.compare_by"),
+                    modes,
+                    required=True,
+                    key="x_cmp_mode",
+                    default=modes[0],
+                    format_func=lambda m: t(f"explorer.compare_{m}"),
+                )
+                or modes[0]
+            )
+            measure = k2.selectbox(
+                t("explorer.compare_measure"),
+                [m.alias for m in spec.measures],
+                format_func=labels.get,
+                key="x_cmp_measure",
+            )
             if mode == "period":
                 periods = sorted(df[spec.grain_alias].dropna().unique())
                 fmt = lambda v: i18n.period(pd.Timestamp(v), spec.grain, lang)  # noqa: E731
-                a = k3.selectbox(t("explorer.side_a"), periods, index=max(0, len(periods) - 2), format_func=fmt, key="x_cmp_pa")
+                a = k3.selectbox(
+                    t("explorer.side_a"), periods, index=max(0, len(periods) - 2), format_func=fmt, key="x_cmp_pa"
+                )
                 b = k4.selectbox(t("explorer.side_b"), periods, index=len(periods) - 1, format_func=fmt, key="x_cmp_pb")
                 source, key, by, names = df, spec.grain_alias, list(spec.groups), (fmt(a), fmt(b))
             else:
@@ -237,13 +331,22 @@ if spec is not None and not df.empty:
                 b = k4.selectbox(t("explorer.side_b"), codes, index=1, format_func=ward_name.get, key="x_cmp_wb")
                 cspec = spec if explore.WARD in spec.groups else explore.compare_spec(spec, explore.WARD, a, b)
                 source = df if cspec is spec else tables.sandboxed(*explore.build_query(cspec, cols), limit)[0]
-                key, by, names = explore.WARD, [k for k in cspec.keys if k != explore.WARD], (ward_name[a], ward_name[b])
+                key, by, names = (
+                    explore.WARD,
+                    [k for k in cspec.keys if k != explore.WARD],
+                    (ward_name[a], ward_name[b]),
+                )
             cmp = explore.compare_frame(source, key, measure, a, b, by)
             if len(cmp) == 1:
                 r = cmp.iloc[0]
-                tables.big_numbers([(names[0], tables.cell_text(r["a"], lang)), (names[1], tables.cell_text(r["b"], lang)),
-                                    (t("explorer.diff"), tables.cell_text(r["diff"], lang)),
-                                    (t("explorer.pct"), i18n.pct(r["pct"], lang, 1, signed=True))])
+                tables.big_numbers(
+                    [
+                        (names[0], tables.cell_text(r["a"], lang)),
+                        (names[1], tables.cell_text(r["b"], lang)),
+                        (t("explorer.diff"), tables.cell_text(r["diff"], lang)),
+                        (t("explorer.pct"), i18n.pct(r["pct"], lang, 1, signed=True)),
+                    ]
+                )
             else:
                 if spec.grain_alias in by:
                     cmp[spec.grain_alias] = [i18n.period(v, spec.grain, lang) for v in cmp[spec.grain_alias]]
@@ -251,8 +354,11 @@ if spec is not None and not df.empty:
                     if g == explore.WARD:
                         cmp[g] = cmp[g].map(ward_name).fillna(cmp[g])
                 cmp["pct"] = [i18n.pct(v, lang, 1, signed=True) for v in cmp["pct"]]
-                tables.show(cmp, {**labels, "a": names[0], "b": names[1], "diff": t("explorer.diff"),
-                                  "pct": t("explorer.pct")}, height=min(420, 38 + 35 * len(cmp)))
+                tables.show(
+                    cmp,
+                    {**labels, "a": names[0], "b": names[1], "diff": t("explorer.diff"), "pct": t("explorer.pct")},
+                    height=min(420, 38 + 35 * len(cmp)),
+                )
 
 # --------------------------------------------------------------------------- saved views
 with ui.section(t("explorer.views")):
@@ -272,8 +378,20 @@ with ui.section(t("explorer.views")):
         st.caption(t("explorer.views_none"))
     for v in views:
         r1, r2, r3 = st.columns([4, 2, 1], vertical_alignment="center")
-        r1.button(f"↗ {v['name']}", key=f"x_view_{v['id']}", on_click=_open_view, args=(v["query"],), type="tertiary",
-                  help=v["query"])
+        r1.button(
+            f"↗ {v['name']}",
+            key=f"x_view_{v['id']}",
+            on_click=_open_view,
+            args=(v["query"],),
+            type="tertiary",
+            help=v["query"],
+        )
         r2.caption(i18n.datetime(pd.Timestamp(v["created_at"], unit="s", tz="UTC").tz_convert(cfg.city.timezone)))
-        r3.button("✕", key=f"x_view_del_{v['id']}", on_click=ops.delete_view, args=(v["id"],), type="tertiary",
-                  help=t("explorer.view_delete"))
+        r3.button(
+            "✕",
+            key=f"x_view_del_{v['id']}",
+            on_click=ops.delete_view,
+            args=(v["id"],),
+            type="tertiary",
+            help=t("explorer.view_delete"),
+        )

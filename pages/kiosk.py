@@ -1,5 +1,6 @@
 """The video wall (`/?kiosk=NAME`): the wall's playlist placed by wall-clock time, redrawn when the panel,
 the snapshot or the attention strip changes; nothing interactive."""
+
 from __future__ import annotations
 
 import hmac
@@ -23,7 +24,11 @@ wall = cfg.kiosk.walls.get(name)
 
 if wall is None:
     walls = ", ".join(cfg.kiosk.walls)
-    ui.message(t("kiosk.unknown_wall", name=name) + " " + (t("kiosk.walls_available", walls=walls) if walls else t("kiosk.no_walls")))
+    ui.message(
+        t("kiosk.unknown_wall", name=name)
+        + " "
+        + (t("kiosk.walls_available", walls=walls) if walls else t("kiosk.no_walls"))
+    )
     st.stop()
 if wall.token and not hmac.compare_digest(st.query_params.get("token", "").encode(), wall.token.encode()):
     ui.message(t("kiosk.token_needed"))
@@ -43,11 +48,14 @@ def attention() -> list[kiosk.Item]:
     rules = cfg.kiosk.attention
     try:
         return kiosk.attention(
-            cfg, lang, stations=state.query(qe.latest_aqi),
+            cfg,
+            lang,
+            stations=state.query(qe.latest_aqi),
             hits=[(r, state.query(qk.over_threshold, r.indicator, r.above, r.scope)) for r in rules.thresholds],
-            indicators=state.query(qi.summary, today=state.today()), sources=state.source_status()["sources"],
+            indicators=state.query(qi.summary, today=state.today()),
+            sources=state.source_status()["sources"],
         )
-    except Exception:  # noqa: BLE001 - never "all clear" when the strip could not be worked out
+    except Exception:
         if state.snapshot_path() is None:
             return [kiosk.Item("stale", "warn", t("app.no_snapshot"))]
         if not st.session_state.get("kiosk_attention_logged"):  # once per wall, not every tick

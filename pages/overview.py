@@ -1,4 +1,5 @@
 """Overview: a tile per sector from the indicator layer, the wards on a map, and data freshness."""
+
 from __future__ import annotations
 
 import pandas as pd
@@ -6,8 +7,8 @@ import streamlit as st
 
 from ioc import i18n
 from ioc.queries import indicators as qi
-from ioc.ui import state, wards
 from ioc.ui import components as ui
+from ioc.ui import state, wards
 from ioc.ui.ward_link import open_ward_profile
 
 cfg = state.config()
@@ -33,12 +34,13 @@ with ui.section(t("overview.map_title")):
     if options.empty:
         st.info(t("app.empty"))
     else:
-        names = {r.code: f"{sector_names.get(r.sector, r.sector)} · {i18n.name(r, lang)}"
-                 for r in options.itertuples()}
+        names = {r.code: f"{sector_names.get(r.sector, r.sector)} · {i18n.name(r, lang)}" for r in options.itertuples()}
         codes = list(names)
         code = state.bound(st.selectbox, t("overview.map_indicator"), "ind", codes[0], codes, format_func=names.get)
         ind = next(i for i in cfg.indicators if i.code == code)
-        wards.ward_block(ind, names[code], key="overview", on_pick=open_ward_profile)  # a click opens the ward's profile
+        wards.ward_block(
+            ind, names[code], key="overview", on_pick=open_ward_profile
+        )  # a click opens the ward's profile
 
 with ui.section(t("freshness.title")):
     rows = []
@@ -47,13 +49,15 @@ with ui.section(t("freshness.title")):
             continue
         key = "failed" if s["status"] == "failed" and s["freshness"] != "fresh" else s["freshness"]
         last = pd.Timestamp(s["last_good"]).tz_convert(cfg.city.timezone) if s["last_good"] else None
-        rows.append({
-            t("freshness.sector"): sector_names.get(s["sector"], s["sector"]),
-            t("freshness.source"): cfg.sources[s["source"]].description or s["source"],
-            t("freshness.status"): ("✓ " if key == "fresh" else "⚠ ") + t("freshness." + key),
-            t("freshness.last_good"): i18n.datetime(last) if last is not None else "–",
-            t("freshness.rows"): i18n.num(s["rows"], lang) if s["rows"] is not None else "–",
-            t("freshness.rejects"): i18n.num(s["rejects"], lang) if s["rejects"] is not None else "–",
-            t("freshness.error"): s["error"] or "",
-        })
+        rows.append(
+            {
+                t("freshness.sector"): sector_names.get(s["sector"], s["sector"]),
+                t("freshness.source"): cfg.sources[s["source"]].description or s["source"],
+                t("freshness.status"): ("✓ " if key == "fresh" else "⚠ ") + t("freshness." + key),
+                t("freshness.last_good"): i18n.datetime(last) if last is not None else "–",
+                t("freshness.rows"): i18n.num(s["rows"], lang) if s["rows"] is not None else "–",
+                t("freshness.rejects"): i18n.num(s["rejects"], lang) if s["rejects"] is not None else "–",
+                t("freshness.error"): s["error"] or "",
+            }
+        )
     st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch")

@@ -1,5 +1,6 @@
 """Public results of citizen reports: what the city did with what people reported, by ward, and one report
 followed by its code. Open to anyone (no sign-in); it shows nothing a citizen's app does not."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -14,8 +15,9 @@ from ioc.ui import components as ui
 from ioc.ui.theme import COLOURS
 
 cfg, lang, t = state.config(), state.lang(), state.t
-ui.page_header(t("public.title"), t("public.subtitle"),
-               sources=[n for n, s in cfg.sources.items() if s.table == public.TABLE])
+ui.page_header(
+    t("public.title"), t("public.subtitle"), sources=[n for n, s in cfg.sources.items() if s.table == public.TABLE]
+)
 try:
     rules = public.Rules.of(cfg)
 except KeyError as exc:  # a config whose report table declares no `open` and `late`
@@ -24,53 +26,100 @@ except KeyError as exc:  # a config whose report table declares no `open` and `l
 ward_names = {"": t("public.city")} | cfg.ward_names(lang)
 
 with ui.section(t("public.lookup_title")):
-    code = state.bound(st.text_input, t("public.lookup_label"), "ma", "", placeholder="PA-2026-001943",
-                       parse=lambda v: v.strip()[:40], clean=str.strip)
+    code = state.bound(
+        st.text_input,
+        t("public.lookup_label"),
+        "ma",
+        "",
+        placeholder="PA-2026-001943",
+        parse=lambda v: v.strip()[:40],
+        clean=str.strip,
+    )
     if code:
         found = state.query(public.report, rules, code)
         if found is None:
             st.warning(t("public.not_found", code=code))
         else:
             answered = pd.notna(found["resolved_at"])
-            verdict = (t("public.on_time") if answered and not found["late"] else t("public.late") if found["late"]
-                       else t("public.in_progress"))
-            ui.html_row([
-                ui.kpi(t("public.status"), str(found["status"]), verdict,
-                       accent=COLOURS["bad"] if found["late"] else COLOURS["good"], text_colour="#fff"),
-                ui.kpi(t("public.what"), str(found["category"]), str(found["title"])),
-                ui.kpi(t("public.where"), str(i18n.name(found, lang, "ward") or ""),
-                       t("public.handled_by", agency=found["agency"])),
-                ui.kpi(t("public.when"), i18n.date(found["created_at"]),
-                       t("public.due", date=i18n.date(found["due_at"])) + (" · " + t("public.answered", date=i18n.date(
-                           found["resolved_at"])) if answered else "")),
-            ])
+            verdict = (
+                t("public.on_time")
+                if answered and not found["late"]
+                else t("public.late")
+                if found["late"]
+                else t("public.in_progress")
+            )
+            ui.html_row(
+                [
+                    ui.kpi(
+                        t("public.status"),
+                        str(found["status"]),
+                        verdict,
+                        accent=COLOURS["bad"] if found["late"] else COLOURS["good"],
+                        text_colour="#fff",
+                    ),
+                    ui.kpi(t("public.what"), str(found["category"]), str(found["title"])),
+                    ui.kpi(
+                        t("public.where"),
+                        str(i18n.name(found, lang, "ward") or ""),
+                        t("public.handled_by", agency=found["agency"]),
+                    ),
+                    ui.kpi(
+                        t("public.when"),
+                        i18n.date(found["created_at"]),
+                        t("public.due", date=i18n.date(found["due_at"]))
+                        + (" · " + t("public.answered", date=i18n.date(found["resolved_at"])) if answered else ""),
+                    ),
+                ]
+            )
 
 with ui.section():
     end = state.query(public.as_of) or state.today()
     c1, c2 = st.columns([2, 3])
     ward = state.bound(c1.selectbox, t("public.ward"), "ward", "", list(ward_names), format_func=ward_names.get)
-    days = state.bound(c2.segmented_control, t("public.window"), "days", 30, [30, 90, 365], required=True,
-                       format_func=lambda d: t("public.days", n=d), parse=lambda v: int(v) if int(v) in (30, 90, 365) else None)
+    days = state.bound(
+        c2.segmented_control,
+        t("public.window"),
+        "days",
+        30,
+        [30, 90, 365],
+        required=True,
+        format_func=lambda d: t("public.days", n=d),
+        parse=lambda v: int(v) if int(v) in (30, 90, 365) else None,
+    )
     start = end - dt.timedelta(days=days - 1)
     where = ward_names[ward]
 
 with ui.section(t("public.results_title", where=where, start=i18n.date(start), end=i18n.date(end))):
     r = state.query(public.results, rules, ward or None, start, end)
-    ui.html_row([
-        ui.kpi(t("public.received"), i18n.num(r["received"], lang)),
-        ui.kpi(t("public.resolved"), i18n.num(r["resolved"], lang), t("public.open", n=i18n.num(r["open"], lang))),
-        ui.kpi(t("public.on_time_pct"), f"{i18n.num(r['on_time_pct'], lang, 1)} %", t("public.on_time_help")),
-        ui.kpi(t("public.median_days"), i18n.num(r["median_days"], lang, 1), t("public.days_unit")),
-        ui.kpi(t("public.satisfaction"), i18n.num(r["satisfaction"], lang, 1), t("public.satisfaction_help")),
-    ])
+    ui.html_row(
+        [
+            ui.kpi(t("public.received"), i18n.num(r["received"], lang)),
+            ui.kpi(t("public.resolved"), i18n.num(r["resolved"], lang), t("public.open", n=i18n.num(r["open"], lang))),
+            ui.kpi(t("public.on_time_pct"), f"{i18n.num(r['on_time_pct'], lang, 1)} %", t("public.on_time_help")),
+            ui.kpi(t("public.median_days"), i18n.num(r["median_days"], lang, 1), t("public.days_unit")),
+            ui.kpi(t("public.satisfaction"), i18n.num(r["satisfaction"], lang, 1), t("public.satisfaction_help")),
+        ]
+    )
 
 if not ward:
     with ui.section(t("public.by_ward_title")):
         bw = state.query(public.by_ward, rules, start, end).dropna(subset=["on_time_pct"])
-        bw = bw.assign(ward=i18n.name(bw, lang),
-                       colour=[COLOURS["good"] if v >= 90 else COLOURS["bad"] for v in bw["on_time_pct"]])
-        st.altair_chart(charts.ranked_bars(bw, x="on_time_pct", y="ward", colour="colour", title=t("public.on_time_pct"),
-                                           x_title="%", y_title=t("public.ward"), lang=lang), width="stretch")
+        bw = bw.assign(
+            ward=i18n.name(bw, lang), colour=[COLOURS["good"] if v >= 90 else COLOURS["bad"] for v in bw["on_time_pct"]]
+        )
+        st.altair_chart(
+            charts.ranked_bars(
+                bw,
+                x="on_time_pct",
+                y="ward",
+                colour="colour",
+                title=t("public.on_time_pct"),
+                x_title="%",
+                y_title=t("public.ward"),
+                lang=lang,
+            ),
+            width="stretch",
+        )
         ui.keep(t("public.by_ward_title"), bw[["ward", "received", "on_time_pct", "open"]])
 
 with ui.section(t("public.latest_title", where=where)):
@@ -78,18 +127,22 @@ with ui.section(t("public.latest_title", where=where)):
     if latest.empty:
         st.info(t("app.empty"))
     else:
-        table = pd.DataFrame({
-            t("public.col_code"): latest["report_id"],
-            t("public.col_received"): [i18n.date(v) for v in latest["created_at"]],
-            t("public.col_category"): latest["category"],
-            t("public.col_title"): latest["title"],
-            t("public.col_ward"): i18n.name(latest, lang, "ward"),
-            t("public.col_agency"): latest["agency"],
-            t("public.col_status"): latest["status"],
-            t("public.col_answered"): [i18n.date(v) for v in latest["resolved_at"]],
-            t("public.col_on_time"): [t("public.yes") if v else t("public.no") for v in latest["on_time"]],
-        })
+        table = pd.DataFrame(
+            {
+                t("public.col_code"): latest["report_id"],
+                t("public.col_received"): [i18n.date(v) for v in latest["created_at"]],
+                t("public.col_category"): latest["category"],
+                t("public.col_title"): latest["title"],
+                t("public.col_ward"): i18n.name(latest, lang, "ward"),
+                t("public.col_agency"): latest["agency"],
+                t("public.col_status"): latest["status"],
+                t("public.col_answered"): [i18n.date(v) for v in latest["resolved_at"]],
+                t("public.col_on_time"): [t("public.yes") if v else t("public.no") for v in latest["on_time"]],
+            }
+        )
         st.dataframe(table, hide_index=True, width="stretch", height=420)
-        ui.download_csv(table, f"phan_anh_{ward or 'city'}_{end}", key="dl_public", title=t("public.latest_title", where=where))
+        ui.download_csv(
+            table, f"phan_anh_{ward or 'city'}_{end}", key="dl_public", title=t("public.latest_title", where=where)
+        )
 
 ui.page_xlsx(f"phan_anh_{ward or 'city'}_{end}")

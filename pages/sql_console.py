@@ -1,4 +1,5 @@
 """SQL console: read-only queries on the current snapshot in the sandbox, with the tables beside the editor."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -8,8 +9,8 @@ import streamlit as st
 from ioc import exports, i18n, sandbox
 from ioc.errors import QueryError, QueryTimeout
 from ioc.queries import catalog as qc
-from ioc.ui import state, tables
 from ioc.ui import components as ui
+from ioc.ui import state, tables
 
 cfg = state.config()
 lang = state.lang()
@@ -23,8 +24,14 @@ def _reload(query: str) -> None:
     st.session_state["sql"] = query
 
 
-ui.page_header(t("console.title"), t("console.subtitle", s=i18n.num(cfg.analyst.sql_timeout_seconds, lang),
-                                     n=i18n.num(cfg.analyst.display_rows, lang)))
+ui.page_header(
+    t("console.title"),
+    t(
+        "console.subtitle",
+        s=i18n.num(cfg.analyst.sql_timeout_seconds, lang),
+        n=i18n.num(cfg.analyst.display_rows, lang),
+    ),
+)
 st.session_state.setdefault(HISTORY, [])
 left, right = st.columns([3, 1.2])
 
@@ -35,10 +42,19 @@ with right, ui.section(t("console.tables")):
             with st.expander(table):
                 part = cols[cols["table_name"] == table]
                 # column names can be a department's header text: escaped before they meet HTML
-                st.markdown("\n".join(f"- <code>{ui.esc(c)}</code> <span style='color:#666'>{ui.esc(ty.lower())}</span>"
-                                      for c, ty in zip(part["column_name"], part["data_type"])), unsafe_allow_html=True)
-                st.page_link("pages/catalog.py", label=t("console.in_catalog"), query_params={"table": table},
-                             icon=":material/dataset:")
+                st.markdown(
+                    "\n".join(
+                        f"- <code>{ui.esc(c)}</code> <span style='color:#666'>{ui.esc(ty.lower())}</span>"
+                        for c, ty in zip(part["column_name"], part["data_type"])
+                    ),
+                    unsafe_allow_html=True,
+                )
+                st.page_link(
+                    "pages/catalog.py",
+                    label=t("console.in_catalog"),
+                    query_params={"table": table},
+                    icon=":material/dataset:",
+                )
 
 with left:
     st.session_state.setdefault("sql", EXAMPLE)
@@ -52,7 +68,9 @@ with left:
             with ui.section():
                 started = dt.datetime.now()
                 try:
-                    res = sandbox.run(cfg, query, timeout=cfg.analyst.sql_timeout_seconds, limit=cfg.analyst.display_rows)
+                    res = sandbox.run(
+                        cfg, query, timeout=cfg.analyst.sql_timeout_seconds, limit=cfg.analyst.display_rows
+                    )
                 except QueryTimeout:
                     st.error(t("console.timeout", s=i18n.num(cfg.analyst.sql_timeout_seconds, lang)))
                     res = None
@@ -73,13 +91,22 @@ with left:
                         st.caption(note)
                         tables.show(df, height=min(520, 38 + 35 * max(1, len(df))))
                         labels = exports.labels(cfg)
-                        tables.downloads(lambda fmt, q=query: exports.export_query(cfg, q, None, fmt, labels),
-                                         f"ket_qua_{dt.date.today():%Y%m%d}", key="sql_dl")
+                        tables.downloads(
+                            lambda fmt, q=query: exports.export_query(cfg, q, None, fmt, labels),
+                            f"ket_qua_{dt.date.today():%Y%m%d}",
+                            key="sql_dl",
+                        )
 
     st.subheader(t("console.history"))
     if not st.session_state[HISTORY]:
         st.caption(t("console.history_none"))
     for i, q in enumerate(st.session_state[HISTORY]):
         one_line = " ".join(q.split())
-        st.button(f"↺ {one_line[:110]}{'…' if len(one_line) > 110 else ''}", key=f"sql_hist_{i}", on_click=_reload,
-                  args=(q,), type="tertiary", help=q)
+        st.button(
+            f"↺ {one_line[:110]}{'…' if len(one_line) > 110 else ''}",
+            key=f"sql_hist_{i}",
+            on_click=_reload,
+            args=(q,),
+            type="tertiary",
+            help=q,
+        )

@@ -1,7 +1,8 @@
 """Fixtures shared by the test suite."""
+
 from __future__ import annotations
 
-from typing import Iterator
+from collections.abc import Iterator
 
 import pytest
 

@@ -1,13 +1,15 @@
 """Shared test helpers: a scripted HTTP server on 127.0.0.1, a recording sleep, and source/context builders."""
+
 from __future__ import annotations
 
 import json
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from typing import Any, Callable, Optional, Union
+from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 import pyarrow as pa
@@ -56,7 +58,7 @@ class Request:
     headers: dict[str, str]
     body: bytes
 
-    def arg(self, name: str) -> Optional[str]:
+    def arg(self, name: str) -> str | None:
         values = self.query.get(name)
         return values[0] if values else None
 
@@ -64,7 +66,7 @@ class Request:
         return parse_qs(self.body.decode("utf-8"))
 
 
-Script = Union[Reply, Callable[[Request], Reply]]
+Script = Reply | Callable[[Request], Reply]
 
 
 class _Server(ThreadingHTTPServer):
@@ -84,7 +86,7 @@ class ScriptedServer:
         # a short poll interval: shutdown waits for the next poll
         self._thread = threading.Thread(target=self._httpd.serve_forever, args=(0.01,), daemon=True)
 
-    def start(self) -> "ScriptedServer":
+    def start(self) -> ScriptedServer:
         self._thread.start()
         return self
 
@@ -158,14 +160,14 @@ def source(connector: str, **kw: Any) -> Source:
     return src
 
 
-def context(base_dir: Path, sleeps: Optional[Sleeps] = None, **kw: Any) -> FetchContext:
+def context(base_dir: Path, sleeps: Sleeps | None = None, **kw: Any) -> FetchContext:
     kw.setdefault("env", {})
     return FetchContext(base_dir=base_dir, sleep=sleeps if sleeps is not None else Sleeps(), **kw)
 
 
 def run(conn: Connector, src: Source, options: dict, ctx: FetchContext) -> Parsed:
     """Fetch and parse a source with a connector, as the ingest would."""
-    opts = conn.Options.model_validate(options)
+    opts = conn.options_model.model_validate(options)
     return conn.parse(src, opts, conn.fetch(src, opts, ctx))
 
 
@@ -177,7 +179,13 @@ def col(table: pa.Table, name: str) -> list:
 
 ROOT = Path(__file__).resolve().parents[1]
 WARDS = [
-    {"code": "25741", "name": {"vi": "Hiệp Thành", "en": "Hiep Thanh"}, "lat": 10.998, "lon": 106.660, "population": 30000},
+    {
+        "code": "25741",
+        "name": {"vi": "Hiệp Thành", "en": "Hiep Thanh"},
+        "lat": 10.998,
+        "lon": 106.660,
+        "population": 30000,
+    },
     {"code": "25744", "name": {"vi": "Phú Lợi", "en": "Phu Loi"}, "lat": 10.990, "lon": 106.680},
     {"code": "25747", "name": {"vi": "Phú Cường", "en": "Phu Cuong"}, "lat": 10.981, "lon": 106.653},
 ]
@@ -188,14 +196,14 @@ BASE_CONFIG = {
 }
 
 
-def config_doc(sources: Optional[dict] = None, **top: Any) -> dict:
+def config_doc(sources: dict | None = None, **top: Any) -> dict:
     """A valid config document (three wards, sectors env and admin) with these sources and top-level keys."""
     import copy
 
     return {**copy.deepcopy(BASE_CONFIG), "sources": copy.deepcopy(sources or {}), **copy.deepcopy(top)}
 
 
-def write_config(folder: Path, sources: Optional[dict] = None, name: str = "config.yaml", **top: Any) -> Path:
+def write_config(folder: Path, sources: dict | None = None, name: str = "config.yaml", **top: Any) -> Path:
     """config_doc(...) written as YAML into folder; returns its path."""
     import yaml
 
@@ -213,16 +221,22 @@ def ioc_env(**extra: str) -> dict[str, str]:
     return {**env, "PYTHONPATH": str(ROOT), **extra}
 
 
-def cli(*args: str, cwd: Optional[Path] = None, env: Optional[dict] = None, timeout: float = 120):
+def cli(*args: str, cwd: Path | None = None, env: dict | None = None, timeout: float = 120):
     """`python -m ioc ARGS` in a real subprocess, with ioc_env() and `env`; text output."""
     import subprocess
     import sys
 
-    return subprocess.run([sys.executable, "-m", "ioc", *args], cwd=cwd or ROOT, env=ioc_env(**(env or {})),
-                          capture_output=True, text=True, timeout=timeout)
+    return subprocess.run(
+        [sys.executable, "-m", "ioc", *args],
+        cwd=cwd or ROOT,
+        env=ioc_env(**(env or {})),
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )
 
 
-def snapshot_rows(cfg: Any, sql: str, params: Optional[list] = None) -> list[tuple]:
+def snapshot_rows(cfg: Any, sql: str, params: list | None = None) -> list[tuple]:
     """Rows of a query on the current snapshot of a Config."""
     from ioc.warehouse import Warehouse
 
@@ -231,7 +245,7 @@ def snapshot_rows(cfg: Any, sql: str, params: Optional[list] = None) -> list[tup
 
 
 def contract_rows(
-    src: Source, table: pa.Table, options: Optional[dict] = None, timezone: str = "UTC"
+    src: Source, table: pa.Table, options: dict | None = None, timezone: str = "UTC"
 ) -> tuple[list[dict], list[tuple]]:
     """(good rows as dicts, rejects as (row, column, value, reason)) of parsed rows under the source's contract."""
     import duckdb
@@ -242,7 +256,7 @@ def contract_rows(
         con.register("raw", table)
         from connectors import REGISTRY
 
-        opts = src.options if options is None else REGISTRY[src.connector].Options.model_validate(options)
+        opts = src.options if options is None else REGISTRY[src.connector].options_model.model_validate(options)
         res = check(con, src, "raw", opts.text_format(), timezone)
         cur = con.execute(res.good, res.params)
         names = [d[0] for d in cur.description]

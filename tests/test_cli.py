@@ -1,4 +1,5 @@
 """`python -m ioc`: exit codes, status and freshness, and a SQL prompt that reads and nothing else."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -46,7 +47,9 @@ def test_validate_exit_codes(tmp_path):
 def test_ingest_succeeds_with_rejects(loaded):
     runs = json.loads(cli("status", "--json", "--config", str(loaded)).stdout)["sources"]
     assert [(s["source"], s["status"], s["rows"], s["rejects"]) for s in runs] == [
-        ("air", "ok", 2, 1), ("noise", "never", None, None)]
+        ("air", "ok", 2, 1),
+        ("noise", "never", None, None),
+    ]
 
 
 def test_ingest_fails_naming_the_source_and_why(tmp_path):
@@ -59,11 +62,14 @@ def test_ingest_fails_naming_the_source_and_why(tmp_path):
     assert "snapshot " in done.stdout and "published" in done.stdout
 
 
-@pytest.mark.parametrize("args, message", [
-    (["nope", "air"], "error: unknown source(s): nope; known: air, noise\n"),
-    ([], "error: name the sources to ingest, or --all\n"),
-    (["--all", "air"], "error: give --all or source names, not both\n"),
-])
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (["nope", "air"], "error: unknown source(s): nope; known: air, noise\n"),
+        ([], "error: name the sources to ingest, or --all\n"),
+        (["--all", "air"], "error: give --all or source names, not both\n"),
+    ],
+)
 def test_ingest_usage_errors(loaded, capsys, args, message):
     assert main(["ingest", *args, "--config", str(loaded)]) == 1
     assert capsys.readouterr().err == message
@@ -76,12 +82,32 @@ def test_status_json(loaded):
     assert set(st) == {"snapshot", "sources"}
     assert set(st["snapshot"]) == {"id", "created"} and st["snapshot"]["id"]
     air, noise = st["sources"]
-    assert set(air) == {"source", "sector", "table", "connector", "enabled", "schedule", "last_run", "status", "rows",
-                        "rejects", "last_good", "freshness", "expected_by", "error"}
+    assert set(air) == {
+        "source",
+        "sector",
+        "table",
+        "connector",
+        "enabled",
+        "schedule",
+        "last_run",
+        "status",
+        "rows",
+        "rejects",
+        "last_good",
+        "freshness",
+        "expected_by",
+        "error",
+    }
     assert (air["status"], air["freshness"], air["error"]) == ("ok", "fresh", None)
     assert dt.datetime.fromisoformat(air["last_good"]).tzinfo is not None
     assert {k: noise[k] for k in ("status", "freshness", "last_run", "last_good", "rows", "enabled")} == {
-        "status": "never", "freshness": "never", "last_run": None, "last_good": None, "rows": None, "enabled": False}
+        "status": "never",
+        "freshness": "never",
+        "last_run": None,
+        "last_good": None,
+        "rows": None,
+        "enabled": False,
+    }
 
 
 def test_status_table(loaded):
@@ -93,7 +119,7 @@ def test_status_table(loaded):
     assert lines[4].split() == ["noise", "never", "-", "-", "-", "never"]
 
 
-UTC = dt.timezone.utc
+UTC = dt.UTC
 
 
 def at(*args: int) -> dt.datetime:
@@ -212,7 +238,7 @@ def test_the_sandbox_opens_beside_a_plain_reader_in_the_same_process(tmp_path):
     try:
         sandbox = connect(str(path))
         assert sandbox.execute("SELECT x FROM t").fetchall() == [(1,)]
-        with pytest.raises(duckdb.Error, match="disabled|Permission"):
+        with pytest.raises(duckdb.Error, match=r"disabled|Permission"):
             sandbox.execute("SELECT * FROM read_csv('/etc/passwd')")
         sandbox.close()
     finally:

@@ -1,4 +1,5 @@
 """Config: a valid file passes; each kind of mistake is one line naming its dotted key; paths resolve as documented."""
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -79,25 +80,46 @@ def test_project_config_validates():
 
 
 BAD = [
-    ("column-type", "sources.air.columns.pm25.type", "float",
-     "sources.air.columns.pm25.type: expected one of 'text', 'integer', 'double', 'date', 'timestamp', 'boolean', "
-     "got 'float'"),
+    (
+        "column-type",
+        "sources.air.columns.pm25.type",
+        "float",
+        "sources.air.columns.pm25.type: expected one of 'text', 'integer', 'double', 'date', 'timestamp', 'boolean', "
+        "got 'float'",
+    ),
     ("unknown-top", "colour", "blue", "colour: unknown key"),
     ("unknown-nested", "sources.air.columns.pm25.unit", "µg", "sources.air.columns.pm25.unit: unknown key"),
     ("unknown-in-source", "sources.air.sheet", 1, "sources.air.sheet: unknown key"),
-    ("connector", "sources.air.connector", "xls",
-     "sources.air.connector: expected one of ckan, csv, excel, geojson, json_api, open_meteo, overpass, got 'xls'"),
+    (
+        "connector",
+        "sources.air.connector",
+        "xls",
+        "sources.air.connector: expected one of ckan, csv, excel, geojson, json_api, open_meteo, overpass, got 'xls'",
+    ),
     ("option-value", "sources.air.options.decimal", ";", "sources.air.options.decimal: expected `.` or `,`"),
     ("option-unknown", "sources.air.options.delimeter", ";", "sources.air.options.delimeter: unknown key"),
-    ("option-regex", "sources.air.options.drop_rows_matching", "^(Tổng",
-     "sources.air.options.drop_rows_matching: not a regular expression"),
+    (
+        "option-regex",
+        "sources.air.options.drop_rows_matching",
+        "^(Tổng",
+        "sources.air.options.drop_rows_matching: not a regular expression",
+    ),
     ("upsert-without-key", "sources.air.key", [], "sources.air: mode upsert needs `key`"),
     ("key-not-declared", "sources.air.key", ["ward_code", "hour"], "sources.air.key: 'hour' is not a declared column"),
-    ("mode", "sources.air.mode", "merge", "sources.air.mode: expected one of 'replace', 'append', 'upsert', got 'merge'"),
+    (
+        "mode",
+        "sources.air.mode",
+        "merge",
+        "sources.air.mode: expected one of 'replace', 'append', 'upsert', got 'merge'",
+    ),
     ("cron", "sources.air.schedule", "0 25 * * *", "sources.air.schedule: not a cron expression"),
     ("cron-words", "sources.air.schedule", "every hour", "sources.air.schedule: not a cron expression"),
-    ("cron-weekday", "sources.air.schedule", "0 6 * * 8",
-     "sources.air.schedule: not a cron expression (day of week '8': expected numbers 0-7 (0 and 7 are Sunday))"),
+    (
+        "cron-weekday",
+        "sources.air.schedule",
+        "0 6 * * 8",
+        "sources.air.schedule: not a cron expression (day of week '8': expected numbers 0-7 (0 and 7 are Sunday))",
+    ),
     ("timezone", "city.timezone", "Asia/Thu_Dau_Mot", "city.timezone: unknown time zone 'Asia/Thu_Dau_Mot'"),
     ("duplicate-wards", "wards.1.code", "25741", "wards: duplicate codes ['25741']"),
     ("no-wards", "wards", [], "wards: List should have at least 1 item"),
@@ -107,15 +129,32 @@ BAD = [
     ("column-name", "sources.air.columns", {"PM 2.5": {}}, "sources.air.columns: column name 'PM 2.5'"),
     ("no-location", "sources.air.path", DELETE, "sources.air: give `path` or `url`"),
     ("unknown-sector", "sources.air.sector", "health", "sources.air.sector: unknown sector 'health' (see `sectors`)"),
-    ("indicator-both-ways", "indicators.0.table", "env_air_daily",
-     "indicators.0: give exactly one of `sql` or `table`"),
+    (
+        "indicator-both-ways",
+        "indicators.0.table",
+        "env_air_daily",
+        "indicators.0: give exactly one of `sql` or `table`",
+    ),
     ("indicator-sector", "indicators.0.sector", "health", "indicators.0.sector: unknown sector 'health'"),
     ("keep", "snapshots.keep", 0, "snapshots.keep: Input should be greater than or equal to 1"),
-    ("format-unknown", "sources.air.format", "office", "sources.air.format: unknown format 'office' (see `formats`: none)"),
-    ("values-twice", "sources.air.columns.ward_code", {"values": ["25741"], "values_from": "wards"},
-     "sources.air.columns.ward_code: give `values` or `values_from`, not both"),
-    ("values-from-what", "sources.air.columns.ward_code.values_from", "streets",
-     "sources.air.columns.ward_code.values_from: expected one of 'wards', got 'streets'"),
+    (
+        "format-unknown",
+        "sources.air.format",
+        "office",
+        "sources.air.format: unknown format 'office' (see `formats`: none)",
+    ),
+    (
+        "values-twice",
+        "sources.air.columns.ward_code",
+        {"values": ["25741"], "values_from": "wards"},
+        "sources.air.columns.ward_code: give `values` or `values_from`, not both",
+    ),
+    (
+        "values-from-what",
+        "sources.air.columns.ward_code.values_from",
+        "streets",
+        "sources.air.columns.ward_code.values_from: expected one of 'wards', got 'streets'",
+    ),
     ("source-sector-missing", "sources.air.sector", DELETE, "sources.air.sector: required key is missing"),
     ("duplicate-sectors", "sectors.1.code", "env", "sectors: duplicate codes ['env']"),
 ]
@@ -131,8 +170,12 @@ def test_each_mistake_is_one_line_naming_its_key(tmp_path, capsys, dotted, value
 
 def test_every_problem_is_listed_by_the_real_command(tmp_path):
     doc = valid_doc()
-    for dotted, value in [("colour", "blue"), ("sources.air.columns.pm25.type", "float"), ("wards.2.code", "25744"),
-                          ("sources.air.options.decimal", ";")]:
+    for dotted, value in [
+        ("colour", "blue"),
+        ("sources.air.columns.pm25.type", "float"),
+        ("wards.2.code", "25744"),
+        ("sources.air.options.decimal", ";"),
+    ]:
         set_at(doc, dotted, value)
     path = tmp_path / "config.yaml"
     path.write_text(yaml.safe_dump(doc, allow_unicode=True), encoding="utf-8")
@@ -171,7 +214,9 @@ def test_config_flag_beats_environment_beats_working_directory(tmp_path):
     from_env = write_config(tmp_path / "env", {"air": AIR})
     flagged = write_config(tmp_path / "flag", {"air": AIR, "air2": {**AIR, "table": "env_air2"}})
     env = {"IOC_CONFIG": str(from_env)}
-    assert cli("validate", "--config", str(flagged), cwd=here.parent, env=env).stdout.startswith(f"{flagged}: OK (2 sources")
+    assert cli("validate", "--config", str(flagged), cwd=here.parent, env=env).stdout.startswith(
+        f"{flagged}: OK (2 sources"
+    )
     assert cli("validate", cwd=here.parent, env=env).stdout.startswith(f"{from_env}: OK (1 sources")
     assert cli("validate", cwd=here.parent).stdout.startswith(f"{here}: OK (0 sources")
 
@@ -201,9 +246,12 @@ def test_relative_paths_resolve_against_the_config_folder(tmp_path):
 
 def test_a_sector_file_is_read_and_its_problems_named_by_sector_and_file(tmp_path, capsys):
     (tmp_path / "sectors").mkdir()
-    sector = {"code": "water", "name": {"vi": "Cấp nước"},
-              "sources": {"air": {**{k: v for k, v in AIR.items() if k != "sector"}, "table": "water_air"}},
-              "indicators": [{**{k: v for k, v in PM25.items() if k != "sector"}, "code": "WATER_X"}]}
+    sector = {
+        "code": "water",
+        "name": {"vi": "Cấp nước"},
+        "sources": {"air": {**{k: v for k, v in AIR.items() if k != "sector"}, "table": "water_air"}},
+        "indicators": [{**{k: v for k, v in PM25.items() if k != "sector"}, "code": "WATER_X"}],
+    }
     (tmp_path / "sectors" / "water.yaml").write_text(yaml.safe_dump(sector, allow_unicode=True), encoding="utf-8")
     doc = config_doc(sectors=[*config_doc()["sectors"], "sectors/water.yaml"])
     code, err, path = validate(tmp_path, doc, capsys)
@@ -215,21 +263,29 @@ def test_a_sector_file_is_read_and_its_problems_named_by_sector_and_file(tmp_pat
     sector["sources"]["air"]["sector"] = "env"
     (tmp_path / "sectors" / "water.yaml").write_text(yaml.safe_dump(sector, allow_unicode=True), encoding="utf-8")
     code, err, _ = validate(tmp_path, doc, capsys)
-    assert code == 2 and err == [f"{path}: sectors.water.sources.air.mode: expected one of 'replace', 'append', "
-                                 "'upsert', got 'merge' (in sectors/water.yaml)"]
+    assert code == 2 and err == [
+        f"{path}: sectors.water.sources.air.mode: expected one of 'replace', 'append', "
+        "'upsert', got 'merge' (in sectors/water.yaml)"
+    ]
     sector["sources"]["air"]["mode"] = "upsert"
     (tmp_path / "sectors" / "water.yaml").write_text(yaml.safe_dump(sector, allow_unicode=True), encoding="utf-8")
     code, err, _ = validate(tmp_path, doc, capsys)
-    assert code == 2 and err == [f"{path}: sectors.water.sources.air.sector: 'env' inside sector 'water'; leave it "
-                                 "out (in sectors/water.yaml)"]
+    assert code == 2 and err == [
+        f"{path}: sectors.water.sources.air.sector: 'env' inside sector 'water'; leave it out (in sectors/water.yaml)"
+    ]
     code, err, _ = validate(tmp_path, config_doc(sectors=["sectors/nope.yaml"]), capsys)
-    assert code == 2 and err[0].startswith(f"{path}: sectors.0 (sectors/nope.yaml): (file): not found; paths in "
-                                           "`sectors` are relative to the config file")
+    assert code == 2 and err[0].startswith(
+        f"{path}: sectors.0 (sectors/nope.yaml): (file): not found; paths in `sectors` are relative to the config file"
+    )
 
 
 def test_values_from_wards_and_a_format_fill_in_what_the_source_leaves_out(tmp_path):
-    air = {**AIR, "format": "report", "options": {"decimal": "."},
-           "columns": {**AIR["columns"], "ward_code": {"required": True, "values_from": "wards"}}}
+    air = {
+        **AIR,
+        "format": "report",
+        "options": {"decimal": "."},
+        "columns": {**AIR["columns"], "ward_code": {"required": True, "values_from": "wards"}},
+    }
     doc = config_doc({"air": air}, formats={"report": {"decimal": ",", "thousands": ".", "header_rows": 2}})
     cfg = load_config(write_config(tmp_path, doc["sources"], formats=doc["formats"]))
     src = cfg.sources["air"]

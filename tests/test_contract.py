@@ -1,4 +1,5 @@
 """The column contract: each rule as a table of cases, keys, and payloads that miss columns."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -123,19 +124,33 @@ def test_every_broken_rule_of_a_row_is_a_reject_and_good_rows_go_on():
 
 KEYS = [
     # key, rows (ward_code, day, value), rows kept (their values), rejects
-    (["ward_code"], [("25741", "d1", "1"), ("25744", "d1", "2"), ("25741", "d2", "3"), ("25741", "d3", "4")],
-     ["1", "2"],
-     [(4, "ward_code", "25741", "key: repeats ward_code of row 2"),
-      (5, "ward_code", "25741", "key: repeats ward_code of row 2")]),
-    (["ward_code", "day"], [("25741", "d1", "1"), ("25741", "d2", "2"), ("25741", "d1", "3")],
-     ["1", "2"],
-     [(4, "ward_code+day", "25741 / d1", "key: repeats ward_code+day of row 2")]),
-    (["ward_code"], [(None, "d1", "1"), ("25741", "d1", "2"), (None, "d2", "3")],
-     ["2"],
-     [(2, "ward_code", None, "key: empty"), (4, "ward_code", None, "key: empty")]),
-    (["ward_code", "day"], [("25741", None, "1"), ("25741", "d1", "2")],
-     ["2"],
-     [(2, "ward_code+day", None, "key: empty")]),
+    (
+        ["ward_code"],
+        [("25741", "d1", "1"), ("25744", "d1", "2"), ("25741", "d2", "3"), ("25741", "d3", "4")],
+        ["1", "2"],
+        [
+            (4, "ward_code", "25741", "key: repeats ward_code of row 2"),
+            (5, "ward_code", "25741", "key: repeats ward_code of row 2"),
+        ],
+    ),
+    (
+        ["ward_code", "day"],
+        [("25741", "d1", "1"), ("25741", "d2", "2"), ("25741", "d1", "3")],
+        ["1", "2"],
+        [(4, "ward_code+day", "25741 / d1", "key: repeats ward_code+day of row 2")],
+    ),
+    (
+        ["ward_code"],
+        [(None, "d1", "1"), ("25741", "d1", "2"), (None, "d2", "3")],
+        ["2"],
+        [(2, "ward_code", None, "key: empty"), (4, "ward_code", None, "key: empty")],
+    ),
+    (
+        ["ward_code", "day"],
+        [("25741", None, "1"), ("25741", "d1", "2")],
+        ["2"],
+        [(2, "ward_code+day", None, "key: empty")],
+    ),
 ]
 
 

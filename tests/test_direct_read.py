@@ -5,11 +5,11 @@ see is compared: the table with its column types, the rejects, and the run's cou
 also says whether the direct read must have been kept (a clean file) or handed over to the general path (a
 file with something only the general path can report), so the fast path cannot silently stop working.
 """
+
 from __future__ import annotations
 
 import time
 from pathlib import Path
-from typing import Optional
 
 import pytest
 
@@ -31,8 +31,10 @@ COLUMNS = {
 
 
 def rows(n: int, start: int = 0) -> str:
-    return "".join(f"ST{i % 7},2574{i % 10},2026-01-01 {i % 24:02d}:{i % 60:02d}:00,{i % 50}.5,{i}\n"
-                   for i in range(start, start + n))
+    return "".join(
+        f"ST{i % 7},2574{i % 10},2026-01-01 {i % 24:02d}:{i % 60:02d}:00,{i % 50}.5,{i}\n"
+        for i in range(start, start + n)
+    )
 
 
 def run(folder: Path, text, source: dict, direct: bool, monkeypatch) -> dict:
@@ -55,17 +57,21 @@ def run(folder: Path, text, source: dict, direct: bool, monkeypatch) -> dict:
         "direct": [any(DIRECT in n for n in r.notes) for r in results],
     }
     if any(r.status == "ok" for r in results):
-        out["types"] = snapshot_rows(cfg, "SELECT column_name, data_type FROM information_schema.columns "
-                                          "WHERE table_name = 't' ORDER BY ordinal_position")
+        out["types"] = snapshot_rows(
+            cfg,
+            "SELECT column_name, data_type FROM information_schema.columns "
+            "WHERE table_name = 't' ORDER BY ordinal_position",
+        )
         # as a set: rows the general path read again are stored after the others, not in file order
         out["table"] = snapshot_rows(cfg, "SELECT * FROM t ORDER BY ALL")
-        out["rejects"] = snapshot_rows(cfg, "SELECT row_number, column_name, value, reason FROM _rejects "
-                                            "ORDER BY run_id, row_number, column_name")
+        out["rejects"] = snapshot_rows(
+            cfg, "SELECT row_number, column_name, value, reason FROM _rejects ORDER BY run_id, row_number, column_name"
+        )
     out["ok"] = last.status == "ok"
     return out
 
 
-def same_either_way(tmp_path, monkeypatch, text, source: Optional[dict] = None) -> dict:
+def same_either_way(tmp_path, monkeypatch, text, source: dict | None = None) -> dict:
     fast = run(tmp_path / "direct", text, source or {}, True, monkeypatch)
     slow = run(tmp_path / "general", text, source or {}, False, monkeypatch)
     assert not any(slow["direct"])
@@ -76,32 +82,41 @@ def same_either_way(tmp_path, monkeypatch, text, source: Optional[dict] = None) 
 CLEAN = {
     "plain": (HEAD + rows(300), {}),
     "windows line ends and a BOM": (("\ufeff" + HEAD + rows(50)).replace("\n", "\r\n"), {}),
-    "title rows above the header, no newline at the end": (
-        "Báo cáo quan trắc\n\n" + HEAD + rows(20).rstrip("\n"), {}),
+    "title rows above the header, no newline at the end": ("Báo cáo quan trắc\n\n" + HEAD + rows(20).rstrip("\n"), {}),
     "padded text, an integer written 12.0, empty cells": (
-        HEAD + "  ST1 ,25741,2026-01-01 01:00:00,1.5,12.0\nST2,,2026-01-01 02:00:00,,\n", {}),
+        HEAD + "  ST1 ,25741,2026-01-01 01:00:00,1.5,12.0\nST2,,2026-01-01 02:00:00,,\n",
+        {},
+    ),
     "semicolons and decimal commas with a date format": (
         "station;ward;ts;pm25;n\n" + "".join(f"ST{i};25741;0{i}/02/2026;{i},5;{i}\n" for i in range(1, 9)),
-        {"options": {"decimal": ",", "date_format": "%d/%m/%Y"}}),
+        {"options": {"decimal": ",", "date_format": "%d/%m/%Y"}},
+    ),
     "thousands separators": (
         "station;ward;ts;pm25;n\nST1;25741;2026-02-01;234,5;12.000\nST2;25741;2026-02-02;7,25;3.456.789\n",
-        {"options": {"decimal": ",", "thousands": "."}}),
+        {"options": {"decimal": ",", "thousands": "."}},
+    ),
     "missing-value words": (
         HEAD + "ST1, - ,2026-01-01 01:00:00,-,1\nST2,n/a,2026-01-01 02:00:00,n/a,2\n",
-        {"options": {"na_values": ["-", "n/a"]}}),
+        {"options": {"na_values": ["-", "n/a"]}},
+    ),
     "a stray quote inside a cell": (HEAD + rows(3) + 'ST1,25"741,2026-01-01 00:00:00,1,1\n', {}),
     "timestamps with a UTC offset, typed as the contract types them": (
-        HEAD + "ST1,25741,2026-01-01T08:30:00+07:00,1,1\nST2,25741,2026-01-01T01:30:00Z,2,2\n", {}),
+        HEAD + "ST1,25741,2026-01-01T08:30:00+07:00,1,1\nST2,25741,2026-01-01T01:30:00Z,2,2\n",
+        {},
+    ),
     "a boolean, a date and an undeclared column": (
         "station,ts,ok,day,note\nST1,2026-01-01 00:00,có,2026-01-01,x\nST2,2026-01-02 00:00,không,2026-01-02,\n",
-        {"columns": {"station": {}, "ts": {"type": "timestamp"}, "ok": {"type": "boolean"}, "day": {"type": "date"}}}),
+        {"columns": {"station": {}, "ts": {"type": "timestamp"}, "ok": {"type": "boolean"}, "day": {"type": "date"}}},
+    ),
     "an optional declared column absent from the file": (
-        "station,ts\nST1,2026-01-01 00:00\n", {"columns": {"station": {}, "ts": {"type": "timestamp"},
-                                                          "pm25": {"type": "double"}}}),
+        "station,ts\nST1,2026-01-01 00:00\n",
+        {"columns": {"station": {}, "ts": {"type": "timestamp"}, "pm25": {"type": "double"}}},
+    ),
     "a key that does not repeat": (HEAD + rows(40), {"mode": "upsert", "key": ["station", "ts"]}),
     "timestamps in the source's date format": (
         "station;ts\nST1;05/02/2026\nST2;06/02/2026\n",
-        {"columns": {"station": {}, "ts": {"type": "timestamp"}}, "options": {"date_format": "%d/%m/%Y"}}),
+        {"columns": {"station": {}, "ts": {"type": "timestamp"}}, "options": {"date_format": "%d/%m/%Y"}},
+    ),
     "only a header": (HEAD, {}),
 }
 
@@ -119,46 +134,75 @@ PROBLEM_ROWS = {
     "a row with fewer cells than the header": (HEAD + rows(5) + "ST1,25741,2026-01-01 00:00:00\n" + rows(2, 5), {}),
     "a number that is not one": (HEAD + rows(5) + "ST1,25741,2026-01-01 00:00:00,nhiều,1\n", {}),
     "two bad cells in one row, and bad rows side by side": (
-        HEAD + rows(3) + "ST1,25741,2026-01-01 00:00:00,nhiều,x\nST2,25741,hôm qua,-1,1\n" + rows(3, 3), {}),
+        HEAD + rows(3) + "ST1,25741,2026-01-01 00:00:00,nhiều,x\nST2,25741,hôm qua,-1,1\n" + rows(3, 3),
+        {},
+    ),
     "an integer written 12.5": (HEAD + rows(5) + "ST1,25741,2026-01-01 00:00:00,1,12.5\n", {}),
     "integers too big for one, and the smallest there is": (
-        HEAD + rows(3) + "ST1,25741,2026-01-01 00:00:00,1,12345678901234567890\n"
-        + "ST2,25741,2026-01-01 00:00:00,1,-9223372036854775807\n", {"columns": COLUMNS | {"n": {"type": "integer"}}}),
+        HEAD
+        + rows(3)
+        + "ST1,25741,2026-01-01 00:00:00,1,12345678901234567890\n"
+        + "ST2,25741,2026-01-01 00:00:00,1,-9223372036854775807\n",
+        {"columns": COLUMNS | {"n": {"type": "integer"}}},
+    ),
     "a value below its minimum": (HEAD + rows(5) + "ST1,25741,2026-01-01 00:00:00,-3,1\n", {}),
     "a required cell empty": (HEAD + rows(5) + ",25741,2026-01-01 00:00:00,3,1\n", {}),
     "a timestamp with an offset after the sampled rows": (
-        HEAD + rows(150) + "ST1,25741,2026-01-01T08:30:00+00:00,1,1\n", {}),
+        HEAD + rows(150) + "ST1,25741,2026-01-01T08:30:00+00:00,1,1\n",
+        {},
+    ),
     "a date the reader refuses but the contract reads": (
         "station,day\n" + "".join(f"ST{i},2026-01-0{i}\n" for i in range(1, 8)) + "ST9,2026-01-08 07:30\n",
-        {"columns": {"station": {}, "day": {"type": "date"}}}),
-    "a value outside its list": (HEAD + rows(5) + "ST9,25741,2026-01-01 00:00:00,1,1\n",
-                                 {"columns": COLUMNS | {"station": {"values": [f"ST{i}" for i in range(7)]}}}),
-    "an empty key": (HEAD + rows(5) + "ST1,25741,,1,1\n",
-                     {"mode": "upsert", "key": ["station", "ts"], "columns": COLUMNS | {"ts": {"type": "timestamp"}}}),
+        {"columns": {"station": {}, "day": {"type": "date"}}},
+    ),
+    "a value outside its list": (
+        HEAD + rows(5) + "ST9,25741,2026-01-01 00:00:00,1,1\n",
+        {"columns": COLUMNS | {"station": {"values": [f"ST{i}" for i in range(7)]}}},
+    ),
+    "an empty key": (
+        HEAD + rows(5) + "ST1,25741,,1,1\n",
+        {"mode": "upsert", "key": ["station", "ts"], "columns": COLUMNS | {"ts": {"type": "timestamp"}}},
+    ),
     "a missing-value word with spaces in a number column": (
-        HEAD + "ST1,25741,2026-01-01 01:00:00, - ,1\n", {"options": {"na_values": ["-"]}}),
+        HEAD + "ST1,25741,2026-01-01 01:00:00, - ,1\n",
+        {"options": {"na_values": ["-"]}},
+    ),
     "the last line bad, without a line end": (HEAD + rows(4) + "ST1,25741,2026-01-01 00:00:00,-3,1", {}),
     "a decimal point in a decimal-comma file": (
         "station;ward;ts;pm25;n\nST1;25741;2026-02-01;2,5;1\nST2;25741;2026-02-02;1.234;3\n",
-        {"options": {"decimal": ","}}),
+        {"options": {"decimal": ","}},
+    ),
     "title rows above the header and a bad row": ("Báo cáo\n\n" + HEAD + rows(4) + "ST1,,,1,1\n" + rows(2, 4), {}),
     "a blank line in the body": (HEAD + rows(5) + "\n" + rows(5, 5), {}),
     "a blank line at the end": (HEAD + rows(5) + "\n", {}),
     "blank lines, then bad rows, in windows line ends": (
-        (HEAD + rows(3) + "\n\n" + rows(2, 3) + "ST1,25741,2026-01-01 00:00:00,-3,1\n\n"
-         + "Ghi chú: số liệu sơ bộ,,,,\n" + rows(2, 5)).replace("\n", "\r\n"), {}),
+        (
+            HEAD
+            + rows(3)
+            + "\n\n"
+            + rows(2, 3)
+            + "ST1,25741,2026-01-01 00:00:00,-3,1\n\n"
+            + "Ghi chú: số liệu sơ bộ,,,,\n"
+            + rows(2, 5)
+        ).replace("\n", "\r\n"),
+        {},
+    ),
     "a repeated key": (HEAD + rows(5) + rows(1), {"mode": "upsert", "key": ["station", "ts"]}),
     # text is stored as read; a cell with spaces around it is trimmed, then checked, by the general path
     "a required text cell of spaces only": (HEAD + rows(3) + "   ,25741,2026-01-01 00:00:00,3,1\n", {}),
     "a text cell outside its list once trimmed, another inside": (
         HEAD + " ST1,25741,2026-01-01 00:00:00,1,1\nST9 ,25741,2026-01-01 00:00:00,1,1\n",
-        {"columns": COLUMNS | {"station": {"values": [f"ST{i}" for i in range(7)]}}}),
+        {"columns": COLUMNS | {"station": {"values": [f"ST{i}" for i in range(7)]}}},
+    ),
     "a title row padded with spaces": (HEAD + rows(3) + "Ghi chú ,  ,,,\n" + rows(2, 3), {}),
     "a missing-value word with spaces in a text column": (
-        HEAD + rows(2) + "ST1, n/a ,2026-01-01 01:00:00,1,1\n", {"options": {"na_values": ["n/a"]}}),
+        HEAD + rows(2) + "ST1, n/a ,2026-01-01 01:00:00,1,1\n",
+        {"options": {"na_values": ["n/a"]}},
+    ),
     "a key three times, one of them bad": (
         HEAD + rows(3) + "ST1,25741,2026-01-01 01:01:00,-1,1\n" + rows(2, 1) + rows(2, 6),
-        {"mode": "upsert", "key": ["station", "ts"]}),
+        {"mode": "upsert", "key": ["station", "ts"]},
+    ),
 }
 
 
@@ -175,9 +219,13 @@ WHOLE = {
     "a cell with a line break": (HEAD + rows(3) + 'ST1,"257\n41",2026-01-01 00:00:00,1,1\n', {}),
     # a row read again repeats a key of a row read directly: which came first is the general path's to say
     "a key that repeats once its spaces are trimmed": (
-        HEAD + rows(5) + " ST0 ,25740,2026-01-01 00:00:00,1,1\n", {"mode": "upsert", "key": ["station", "ts"]}),
-    "a tenth of the rows to report": (HEAD + "".join(f"ST1,25741,2026-01-01 00:00:00,{-i},1\n" for i in range(1, 1200))
-                                      + rows(9000), {}),
+        HEAD + rows(5) + " ST0 ,25740,2026-01-01 00:00:00,1,1\n",
+        {"mode": "upsert", "key": ["station", "ts"]},
+    ),
+    "a tenth of the rows to report": (
+        HEAD + "".join(f"ST1,25741,2026-01-01 00:00:00,{-i},1\n" for i in range(1, 1200)) + rows(9000),
+        {},
+    ),
 }
 
 
@@ -198,8 +246,12 @@ def test_a_payload_missing_a_required_column_fails_with_the_same_message(tmp_pat
 def test_appending_and_upserting_directly_add_to_the_table_as_the_general_path_does(tmp_path, monkeypatch):
     got = same_either_way(tmp_path / "append", monkeypatch, [HEAD + rows(10), HEAD + rows(10, 10)], {"mode": "append"})
     assert all(got["direct"]) and len(got["table"]) == 20
-    got = same_either_way(tmp_path / "upsert", monkeypatch, [HEAD + rows(10), HEAD + rows(10, 5)],
-                          {"mode": "upsert", "key": ["station", "ts"]})
+    got = same_either_way(
+        tmp_path / "upsert",
+        monkeypatch,
+        [HEAD + rows(10), HEAD + rows(10, 5)],
+        {"mode": "upsert", "key": ["station", "ts"]},
+    )
     assert all(got["direct"]) and len(got["table"]) == 15
 
 
@@ -217,8 +269,11 @@ def test_a_load_failing_after_the_direct_read_keeps_the_earlier_rows(tmp_path, m
 
     folder = tmp_path / "t"
     folder.mkdir()
-    cfg = load_config(write_config(folder, {"s": {"connector": "csv", "sector": "env", "table": "t",
-                                                  "path": "in.csv", "columns": COLUMNS}}))
+    cfg = load_config(
+        write_config(
+            folder, {"s": {"connector": "csv", "sector": "env", "table": "t", "path": "in.csv", "columns": COLUMNS}}
+        )
+    )
     (folder / "in.csv").write_text(HEAD + rows(10), encoding="utf-8")
     assert ingest(cfg, ["s"]).results[0].status == "ok"
     (folder / "in.csv").write_text(HEAD + rows(3, 100), encoding="utf-8")
@@ -248,7 +303,8 @@ def test_every_sample_csv_source_loads_the_same_either_way(tmp_path, monkeypatch
             "runs": [(r.source, r.status, r.rows_loaded, r.rejects, r.dropped) for r in res.results],
             "tables": {t: snapshot_rows(cfg, f"SELECT * FROM {t} ORDER BY ALL") for t in tables},
             "rejects": snapshot_rows(
-                cfg, "SELECT source, row_number, column_name, value, reason FROM _rejects ORDER BY ALL"),
+                cfg, "SELECT source, row_number, column_name, value, reason FROM _rejects ORDER BY ALL"
+            ),
             "direct": [r.source for r in res.results if any(DIRECT in n for n in r.notes)],
         }
         # only now: the data dir comes from IOC_DATA_DIR each time it is asked for
@@ -271,8 +327,11 @@ def test_a_payload_read_before_its_checksum_is_known_is_still_told_unchanged(tmp
 
     folder = tmp_path / "t"
     folder.mkdir()
-    cfg = load_config(write_config(folder, {"s": {"connector": "csv", "sector": "env", "table": "t",
-                                                  "path": "in.csv", "columns": COLUMNS}}))
+    cfg = load_config(
+        write_config(
+            folder, {"s": {"connector": "csv", "sector": "env", "table": "t", "path": "in.csv", "columns": COLUMNS}}
+        )
+    )
     (folder / "in.csv").write_text(HEAD + rows(10), encoding="utf-8")
     first = ingest(cfg, ["s"])
     assert first.results[0].status == "ok"
@@ -280,10 +339,12 @@ def test_a_payload_read_before_its_checksum_is_known_is_still_told_unchanged(tmp
     import ioc.landing as landing_module
 
     monkeypatch.setattr(Landing, "_recent", lambda self, source: [])  # no earlier payload to compare lengths with
+
     def late(hash_of):
         def hashing(payload):  # the checksum is still being computed when the fetch asks for it
             time.sleep(0.5)
             return hash_of(payload)
+
         return hashing
 
     reads = []

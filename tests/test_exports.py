@@ -1,4 +1,5 @@
 """Exports: CSV with a BOM, XLSX with a bold header, Parquet with machine names; all rows streamed from the sandbox."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -15,14 +16,16 @@ from ioc.config import load_config
 from ioc.errors import QueryError
 from tests.helpers import ROOT
 
-TABLE = pa.table({
-    "ward_code": ["25747", "25741", None],
-    "agency": ["UBND phường Phú Cường", "Chi nhánh Văn phòng Đăng ký đất đai", "Đội, \"quận\"; 3"],
-    "received": [1234, 5, None],
-    "rate": [98.5, None, 0.25],
-    "day": [dt.date(2026, 11, 25), dt.date(2026, 1, 2), None],
-    "online": [True, False, None],
-})
+TABLE = pa.table(
+    {
+        "ward_code": ["25747", "25741", None],
+        "agency": ["UBND phường Phú Cường", "Chi nhánh Văn phòng Đăng ký đất đai", 'Đội, "quận"; 3'],
+        "received": [1234, 5, None],
+        "rate": [98.5, None, 0.25],
+        "day": [dt.date(2026, 11, 25), dt.date(2026, 1, 2), None],
+        "online": [True, False, None],
+    }
+)
 LABELS = {"agency": "Cơ quan giải quyết", "online": "Nộp trực tuyến"}
 
 
@@ -76,11 +79,18 @@ def test_labels_come_from_short_column_descriptions():
     assert exports.labels(cfg, "env_water_quality")["wqi"] == "Chỉ số chất lượng nước"  # cut before "(VN_WQI)"
 
 
-@pytest.mark.parametrize("description, label", [
-    ("Phường của người nộp", "Phường của người nộp"), ("Mã phường; 718 = các cơ quan cấp thành phố", "Mã phường"),
-    ("Giờ đo, giờ Việt Nam (bắt đầu giờ)", "Giờ đo"), ("triệu đồng", None), ("PM2.5, µg/m³", None), ("", None),
-    ("Một mô tả rất dài không phải là một nhãn cột ngắn gọn chút nào", None),
-])
+@pytest.mark.parametrize(
+    "description, label",
+    [
+        ("Phường của người nộp", "Phường của người nộp"),
+        ("Mã phường; 718 = các cơ quan cấp thành phố", "Mã phường"),
+        ("Giờ đo, giờ Việt Nam (bắt đầu giờ)", "Giờ đo"),
+        ("triệu đồng", None),
+        ("PM2.5, µg/m³", None),
+        ("", None),
+        ("Một mô tả rất dài không phải là một nhãn cột ngắn gọn chút nào", None),
+    ],
+)
 def test_label_of_a_description(description, label):
     assert exports._label(description) == label
 

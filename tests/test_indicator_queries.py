@@ -1,4 +1,5 @@
 """The indicator layer's queries: status against targets and ceilings, and small counts of people masked."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -11,11 +12,15 @@ from ioc.warehouse import Warehouse
 from tests.test_ingest import AIR, setup
 
 HOUSEHOLDS = {
-    "code": "POOR_HH", "sector": "env", "name": {"vi": "Hộ nghèo"}, "unit": "hộ", "direction": "lower",
+    "code": "POOR_HH",
+    "sector": "env",
+    "name": {"vi": "Hộ nghèo"},
+    "unit": "hộ",
+    "direction": "lower",
     "mask_below": 5,
     # per ward: a count of readings standing in for a count of households; city: their sum
     "sql": "SELECT ward_code, DATE '2025-06-01' AS period, count(*) * CASE ward_code WHEN '25741' THEN 2 ELSE 7 END "
-           "AS value FROM env_air GROUP BY ward_code UNION ALL SELECT NULL, DATE '2025-06-01', 9",
+    "AS value FROM env_air GROUP BY ward_code UNION ALL SELECT NULL, DATE '2025-06-01', 9",
 }
 CSV = "Mã phường,Ngày,PM2.5\n25741,2025-06-01,20\n25744,2025-06-01,30\n"
 
@@ -40,22 +45,31 @@ def test_small_counts_are_masked_in_every_query(con):
     assert ward["masked"].tolist() == [True] and ward["value"].isna().all()
 
 
-@pytest.mark.parametrize("direction, aggregate, ytd, periods, value, expected", [
-    ("higher", "sum", 120.0, 12, 10.0, "met"),
-    ("higher", "sum", 40.0, 6, 10.0, "behind"),   # half the year gone, under half the target
-    ("higher", "sum", 70.0, 6, 10.0, "on_track"),
-    ("lower", "sum", 130.0, 12, 10.0, "missed"),  # a ceiling passed
-    ("lower", "sum", 70.0, 6, 10.0, "at_risk"),   # on course to pass it
-    ("lower", "sum", 40.0, 6, 10.0, "within"),
-    ("higher", "last", None, 6, 99.0, "met"),
-    ("lower", "last", None, 6, 30.0, "missed"),
-])
+@pytest.mark.parametrize(
+    "direction, aggregate, ytd, periods, value, expected",
+    [
+        ("higher", "sum", 120.0, 12, 10.0, "met"),
+        ("higher", "sum", 40.0, 6, 10.0, "behind"),  # half the year gone, under half the target
+        ("higher", "sum", 70.0, 6, 10.0, "on_track"),
+        ("lower", "sum", 130.0, 12, 10.0, "missed"),  # a ceiling passed
+        ("lower", "sum", 70.0, 6, 10.0, "at_risk"),  # on course to pass it
+        ("lower", "sum", 40.0, 6, 10.0, "within"),
+        ("higher", "last", None, 6, 99.0, "met"),
+        ("lower", "last", None, 6, 30.0, "missed"),
+    ],
+)
 def test_status_reads_targets_and_ceilings(direction, aggregate, ytd, periods, value, expected):
     from types import SimpleNamespace
 
-    row = SimpleNamespace(target_year=100.0 if aggregate == "sum" else 25.0 if direction == "lower" else 98.0,
-                          value=value, target_aggregate=aggregate, ytd=ytd, grain="month", ytd_periods=periods,
-                          direction=direction)
+    row = SimpleNamespace(
+        target_year=100.0 if aggregate == "sum" else 25.0 if direction == "lower" else 98.0,
+        value=value,
+        target_aggregate=aggregate,
+        ytd=ytd,
+        grain="month",
+        ytd_periods=periods,
+        direction=direction,
+    )
     assert qi._status(row) == expected
 
 
@@ -67,8 +81,10 @@ def test_air_summary_is_the_median_and_highest_station_at_each_hour(tmp_path):
     from ioc.queries import environment as qe
 
     con = duckdb.connect(str(tmp_path / "w.duckdb"))
-    con.execute("CREATE TABLE env_air_hourly (station_code VARCHAR, ts TIMESTAMP, pm25 DOUBLE, pm10 DOUBLE, no2 DOUBLE,"
-                " so2 DOUBLE, co DOUBLE, o3 DOUBLE)")
+    con.execute(
+        "CREATE TABLE env_air_hourly (station_code VARCHAR, ts TIMESTAMP, pm25 DOUBLE, pm10 DOUBLE, no2 DOUBLE,"
+        " so2 DOUBLE, co DOUBLE, o3 DOUBLE)"
+    )
     con.execute("""INSERT INTO env_air_hourly (station_code, ts, pm25) VALUES
         ('A', '2026-10-01 00:00', 10), ('B', '2026-10-01 00:00', 20), ('C', '2026-10-01 00:00', 60),
         ('A', '2026-10-01 01:00', 5), ('B', '2026-10-01 01:00', NULL), ('C', '2026-10-01 01:00', 7)""")

@@ -1,4 +1,5 @@
 """Ingest: load modes, sources failing alone, unchanged payloads, the landing zone, system tables, indicators."""
+
 from __future__ import annotations
 
 import hashlib
@@ -20,8 +21,11 @@ AIR = {
     "table": "env_air",
     "path": "air.csv",
     "rename": {"Mã phường": "ward_code", "Ngày": "day", "PM2.5": "pm25"},
-    "columns": {"ward_code": {"required": True}, "day": {"type": "date", "required": True},
-                "pm25": {"type": "double", "min": 0}},
+    "columns": {
+        "ward_code": {"required": True},
+        "day": {"type": "date", "required": True},
+        "pm25": {"type": "double", "min": 0},
+    },
 }
 WIDE = {
     "connector": "csv",
@@ -29,7 +33,7 @@ WIDE = {
     "table": "admin_dossiers",
     "path": "wide.csv",
     "transform": "SELECT _row, ward_code, CAST(right(year, 4) AS INTEGER) AS year, n "
-                 "FROM (UNPIVOT raw ON y2022, y2023 INTO NAME year VALUE n)",
+    "FROM (UNPIVOT raw ON y2022, y2023 INTO NAME year VALUE n)",
     "columns": {"ward_code": {"required": True}, "year": {"type": "integer"}, "n": {"type": "integer"}},
 }
 PM25 = {
@@ -60,11 +64,14 @@ def snapshot_ids(cfg: Config) -> list[str]:
 D1, D2 = "2025-06-01", "2025-06-02"
 
 
-@pytest.mark.parametrize("mode, key, expected", [
-    ("replace", [], [("25741", D1, 22.0), ("25741", D2, 40.0)]),
-    ("append", [], [("25741", D1, 20.0), ("25741", D1, 22.0), ("25741", D2, 40.0), ("25744", D1, 30.0)]),
-    ("upsert", ["ward_code", "day"], [("25741", D1, 22.0), ("25741", D2, 40.0), ("25744", D1, 30.0)]),
-])
+@pytest.mark.parametrize(
+    "mode, key, expected",
+    [
+        ("replace", [], [("25741", D1, 22.0), ("25741", D2, 40.0)]),
+        ("append", [], [("25741", D1, 20.0), ("25741", D1, 22.0), ("25741", D2, 40.0), ("25744", D1, 30.0)]),
+        ("upsert", ["ward_code", "day"], [("25741", D1, 22.0), ("25741", D2, 40.0), ("25744", D1, 30.0)]),
+    ],
+)
 def test_load_modes(tmp_path, mode, key, expected):
     cfg = setup(tmp_path, {"air": {**AIR, "mode": mode, "key": key}}, {"air.csv": AIR_V1})
     assert [r.status for r in ingest(cfg).results] == ["ok"]
@@ -79,17 +86,23 @@ def test_append_takes_a_new_column(tmp_path):
     ingest(cfg)
     (tmp_path / "air.csv").write_text("Mã phường,Ngày,PM2.5,Trạm\n25741,2025-06-02,40,S1\n", encoding="utf-8")
     ingest(cfg)
-    got = snapshot_rows(cfg, "SELECT ward_code, pm25, \"Trạm\" FROM env_air ORDER BY pm25")
+    got = snapshot_rows(cfg, 'SELECT ward_code, pm25, "Trạm" FROM env_air ORDER BY pm25')
     assert got == [("25741", 20.0, None), ("25744", 30.0, None), ("25741", 40.0, "S1")]
 
 
 FAILURES = [
     ("fetch", lambda d: (d / "air.csv").unlink(), "air.csv: No such file or directory"),
-    ("required column", lambda d: (d / "air.csv").write_text("Mã phường,PM2.5\n25741,3\n"),
-     "the payload lacks required column(s) day; it has: ward_code, pm25"),
+    (
+        "required column",
+        lambda d: (d / "air.csv").write_text("Mã phường,PM2.5\n25741,3\n"),
+        "the payload lacks required column(s) day; it has: ward_code, pm25",
+    ),
     ("parse", lambda d: (d / "air.csv").write_bytes(b""), "no rows: the payload is empty"),
-    ("load", lambda d: (d / "air.csv").write_text("Mã phường,Ngày,PM2.5,Trạm\n25741,2025-06-02,4,S1\n"),
-     "load failed: "),
+    (
+        "load",
+        lambda d: (d / "air.csv").write_text("Mã phường,Ngày,PM2.5,Trạm\n25741,2025-06-02,4,S1\n"),
+        "load failed: ",
+    ),
 ]
 
 
@@ -114,7 +127,9 @@ def test_a_failing_source_keeps_its_rows_and_the_others_load(tmp_path, break_it,
     assert runs["air"]["status"] == "failed" and error in runs["air"]["error"]
     # the failed run is in the snapshot's _runs, and its payload left no rejects there
     assert snapshot_rows(cfg, "SELECT status FROM _runs WHERE source = 'air' ORDER BY run_id") == [("ok",), ("failed",)]
-    assert snapshot_rows(cfg, "SELECT DISTINCT run_id FROM _rejects WHERE source = 'air'") == [(first.results[0].run_id,)]
+    assert snapshot_rows(cfg, "SELECT DISTINCT run_id FROM _rejects WHERE source = 'air'") == [
+        (first.results[0].run_id,)
+    ]
 
 
 def test_an_unchanged_payload_makes_no_snapshot_and_a_changed_config_rereads_it(tmp_path):
@@ -172,7 +187,9 @@ def test_a_local_file_is_copied_into_landing_and_read_from_the_copy(tmp_path, mo
     res = ingest(cfg).results[0]
     assert (res.status, res.rows_loaded, res.rejects) == ("ok", 2, 0)
     assert snapshot_rows(cfg, "SELECT ward_code, CAST(day AS VARCHAR), pm25 FROM env_air ORDER BY ALL") == [
-        ("25741", D1, 22.0), ("25741", D2, 40.0)]
+        ("25741", D1, 22.0),
+        ("25741", D2, 40.0),
+    ]
     assert whole_reads == []
     (landed,) = [p for p in (cfg.data_path / "landing" / "air").iterdir() if p.suffix == ".csv"]
     assert landed.read_text(encoding="utf-8") == AIR_V2
@@ -180,24 +197,33 @@ def test_a_local_file_is_copied_into_landing_and_read_from_the_copy(tmp_path, mo
     assert snapshot_rows(cfg, "SELECT landing FROM _lineage") == [(str(landed),)]
     with sqlite3.connect(cfg.data_path / "ops.sqlite") as ops:
         assert ops.execute("SELECT sha256, bytes FROM payloads WHERE run_id = ?", [res.run_id]).fetchall() == [
-            (digest, len(AIR_V2.encode()))]
+            (digest, len(AIR_V2.encode()))
+        ]
 
 
 def test_system_and_reference_tables_are_in_every_snapshot(tmp_path):
     cfg = setup(tmp_path, {"air": AIR}, {"air.csv": AIR_V1}, indicators=[PM25])
     run_id = ingest(cfg).results[0].run_id
     assert snapshot_rows(cfg, "SELECT run_id, source, status, rows_loaded, rejects FROM _runs") == [
-        (run_id, "air", "ok", 2, 1)]
+        (run_id, "air", "ok", 2, 1)
+    ]
     assert snapshot_rows(cfg, "SELECT source, run_id, row_number, column_name, value, reason FROM _rejects") == [
-        ("air", run_id, 4, "pm25", "-1", "min: below 0")]
+        ("air", run_id, 4, "pm25", "-1", "min: below 0")
+    ]
     assert snapshot_rows(cfg, "SELECT table_name, source, connector, sector, mode, run_id, rows FROM _lineage") == [
-        ("env_air", "air", "csv", "env", "replace", run_id, 2)]
+        ("env_air", "air", "csv", "env", "replace", run_id, 2)
+    ]
     assert snapshot_rows(cfg, "SELECT ward_code, name_vi, population FROM dim_ward ORDER BY 1") == [
-        ("25741", "Hiệp Thành", 30000), ("25744", "Phú Lợi", None), ("25747", "Phú Cường", None)]
+        ("25741", "Hiệp Thành", 30000),
+        ("25744", "Phú Lợi", None),
+        ("25747", "Phú Cường", None),
+    ]
     assert snapshot_rows(cfg, "SELECT code, sector, name_vi, status FROM indicator") == [
-        ("ENV_PM25", "env", "Bụi PM2.5", "ok")]
+        ("ENV_PM25", "env", "Bụi PM2.5", "ok")
+    ]
     assert snapshot_rows(cfg, "SELECT code, ward_code, CAST(period AS VARCHAR), value FROM indicator_value") == [
-        ("ENV_PM25", None, D1, 25.0)]
+        ("ENV_PM25", None, D1, 25.0)
+    ]
 
 
 def test_a_transform_unpivots_a_wide_table(tmp_path):
@@ -237,9 +263,12 @@ def test_an_indicator_failing_in_the_first_snapshot_has_no_values_and_says_why(t
     cfg = setup(tmp_path, {"air": AIR}, {"air.csv": AIR_V1}, indicators=[broken, good])
     assert ingest(cfg).snapshot_id is not None
     assert snapshot_rows(cfg, "SELECT code, status FROM indicator ORDER BY code") == [
-        ("ENV_PM25", "failed"), ("ENV_PM25_OK", "ok")]
+        ("ENV_PM25", "failed"),
+        ("ENV_PM25_OK", "ok"),
+    ]
     assert snapshot_rows(cfg, "SELECT code, CAST(period AS VARCHAR), value FROM indicator_value") == [
-        ("ENV_PM25_OK", D1, 25.0)]
+        ("ENV_PM25_OK", D1, 25.0)
+    ]
 
 
 def test_snapshots_keep_the_newest_n_and_the_current_one(tmp_path):
@@ -272,7 +301,10 @@ def test_a_load_that_never_reached_a_snapshot_is_read_again(tmp_path):
     assert snapshot_rows(cfg, "SELECT max(pm25) FROM env_air") == [(40.0,)]
     runs = OpsStore(cfg.data_path / "ops.sqlite").runs()
     assert [(r["status"], r["snapshot_id"]) for r in runs] == [
-        ("ok", again.snapshot_id), ("interrupted", None), ("ok", snapshot_ids(cfg)[0])]
+        ("ok", again.snapshot_id),
+        ("interrupted", None),
+        ("ok", snapshot_ids(cfg)[0]),
+    ]
     assert runs[1]["error"] == "the ingest stopped before its snapshot was published"
 
 
@@ -312,8 +344,11 @@ def test_the_search_index_is_redone_only_for_the_tables_a_run_loaded(tmp_path):
     (tmp_path / "air.csv").write_text(AIR_V1.replace("25744", "25750"), encoding="utf-8")
     (tmp_path / "other.csv").write_text(AIR_V1.replace("25744", "25760"), encoding="utf-8")
     ingest(cfg, ["air"])  # other.csv changed too, but is not loaded: its table and values stay
-    stored = snapshot_rows(cfg, f"SELECT table_name, value FROM {qc.SEARCH_INDEX} "
-                                "WHERE column_name = 'ward_code' AND table_name LIKE 'env_%' ORDER BY ALL")
+    stored = snapshot_rows(
+        cfg,
+        f"SELECT table_name, value FROM {qc.SEARCH_INDEX} "
+        "WHERE column_name = 'ward_code' AND table_name LIKE 'env_%' ORDER BY ALL",
+    )
     assert ("env_air", "25750") in stored and ("env_air", "25744") not in stored
     assert ("env_other", "25744") in stored and ("env_other", "25760") not in stored
     with Warehouse(cfg.data_path / "warehouse").connect() as con:
@@ -367,7 +402,9 @@ def test_rejects_are_kept_for_the_last_runs_that_had_any(tmp_path, monkeypatch):
     (tmp_path / "air.csv").write_text(AIR_V2, encoding="utf-8")
     assert ingest(cfg).results[0].rejects == 0
     assert snapshot_rows(cfg, "SELECT run_id, value FROM _rejects ORDER BY run_id") == [
-        (runs[1], "-2"), (runs[2], "-3")]
+        (runs[1], "-2"),
+        (runs[2], "-3"),
+    ]
 
 
 def test_a_snapshot_that_cannot_be_opened_fails_the_runs_it_started(tmp_path, monkeypatch):

@@ -1,4 +1,5 @@
 """Layers stay apart: the core never imports streamlit, pages never import connectors, every connector is registered."""
+
 from __future__ import annotations
 
 import ast
@@ -69,7 +70,7 @@ def test_a_connector_has_options_fetch_parse_and_a_docstring(name):
     assert (module.__doc__ or "").strip(), f"connectors/{name}.py has no docstring"
     conn = connectors.REGISTRY[name]
     assert isinstance(conn, Connector) and conn.summary
-    assert issubclass(conn.Options, ConnectorOptions)
+    assert issubclass(conn.options_model, ConnectorOptions)
     assert list(inspect.signature(conn.fetch).parameters) == ["src", "opts", "ctx"]
     assert list(inspect.signature(conn.parse).parameters) == ["src", "opts", "payloads"]
     if isinstance(conn, DirectReader):  # a declared capability, with both of its methods

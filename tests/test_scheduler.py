@@ -1,11 +1,12 @@
 """The scheduler's queue and worker, with a fake ingest: batches, repeats, crashes; cron read as standard cron."""
+
 from __future__ import annotations
 
 import datetime as dt
 import logging
 import threading
 import time
-from typing import Callable, Iterator
+from collections.abc import Callable, Iterator
 
 import pytest
 
@@ -108,8 +109,10 @@ def test_the_worker_survives_a_failing_and_a_crashing_ingest(scheduler, caplog):
             fake.wait()
     assert fake.batches == [["air"], ["noise"], ["water"]]
     errors = [(r.levelname, r.getMessage()) for r in caplog.records if r.levelno >= logging.ERROR]
-    assert errors == [("ERROR", "ingest of air failed: another ingest holds the lock"),
-                      ("ERROR", "ingest of noise crashed")]
+    assert errors == [
+        ("ERROR", "ingest of air failed: another ingest holds the lock"),
+        ("ERROR", "ingest of noise crashed"),
+    ]
 
 
 def test_cron_weekdays_are_read_as_cron_numbers_them():

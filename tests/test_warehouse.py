@@ -1,4 +1,5 @@
 """Snapshots between processes: readers during a publish, ingests killed with SIGKILL, concurrent ingests, rollback."""
+
 from __future__ import annotations
 
 import json
@@ -23,8 +24,12 @@ AIR = {
     "sector": "env",
     "table": "env_air",
     "path": "air.csv",
-    "columns": {"id": {"type": "integer", "required": True}, "ward_code": {"required": True},
-                "pm25": {"type": "double", "min": 0}, "batch": {"type": "integer"}},
+    "columns": {
+        "id": {"type": "integer", "required": True},
+        "ward_code": {"required": True},
+        "pm25": {"type": "double", "min": 0},
+        "batch": {"type": "integer"},
+    },
 }
 WARDS = ("25741", "25744", "25747")
 
@@ -72,8 +77,13 @@ def test_a_reader_process_never_fails_during_a_publish(tmp_path):
     cfg = air_config(tmp_path)
     ingest(cfg)
     stop = tmp_path / "stop"
-    reader = subprocess.Popen([sys.executable, "-c", READER, str(cfg.data_path / "warehouse"), str(stop)],
-                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=ioc_env())
+    reader = subprocess.Popen(
+        [sys.executable, "-c", READER, str(cfg.data_path / "warehouse"), str(stop)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=ioc_env(),
+    )
     try:
         seen = [json.loads(reader.stdout.readline())]  # the reader is reading before the publish starts
         write_air(tmp_path, batch=2)
@@ -162,9 +172,16 @@ def test_concurrent_ingests_wait_for_each_other(tmp_path):
     (tmp_path / "copy.csv").write_text((tmp_path / "air.csv").read_text().replace(",2\n", ",3\n"), encoding="utf-8")
     wh = Warehouse(cfg.data_path / "warehouse")
     with wh.lock():  # both start while a build is running, so both wait and then race for the lock
-        procs = [subprocess.Popen([sys.executable, "-m", "ioc", "ingest", name, "--config", str(cfg.path)],
-                                  stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=ioc_env())
-                 for name in ("air", "copy")]
+        procs = [
+            subprocess.Popen(
+                [sys.executable, "-m", "ioc", "ingest", name, "--config", str(cfg.path)],
+                stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE,
+                text=True,
+                env=ioc_env(),
+            )
+            for name in ("air", "copy")
+        ]
         deadline = time.monotonic() + 30
         while not all(waits_for_lock(p.pid, wh) for p in procs) and time.monotonic() < deadline:
             time.sleep(0.05)
@@ -189,7 +206,10 @@ def test_snapshots_list_and_rollback(tmp_path):
     done = cli("snapshots", "--rollback", first, "--config", str(cfg.path))
     assert (done.returncode, done.stdout) == (0, f"current snapshot is now {first}\n")
     assert batches(cfg) == [(1, 3)]
-    assert cli("sql", "SELECT max(batch) FROM env_air", "--format", "csv", "--config", str(cfg.path)).stdout == "max(batch)\n1\n"
+    assert (
+        cli("sql", "SELECT max(batch) FROM env_air", "--format", "csv", "--config", str(cfg.path)).stdout
+        == "max(batch)\n1\n"
+    )
     unknown = cli("snapshots", "--rollback", "20990101T000000000000Z", "--config", str(cfg.path))
     assert unknown.returncode == 1
     assert unknown.stderr == f"error: snapshot 20990101T000000000000Z not found; known: {first}, {second}\n"
@@ -205,10 +225,9 @@ def test_a_build_that_raises_publishes_nothing(tmp_path):
     cfg = air_config(tmp_path)
     sid = ingest(cfg).snapshot_id
     wh = Warehouse(cfg.data_path / "warehouse")
-    with pytest.raises(RuntimeError):
-        with wh.build() as b:
-            b.con.execute("DELETE FROM env_air")
-            raise RuntimeError("power cut")
+    with pytest.raises(RuntimeError), wh.build() as b:
+        b.con.execute("DELETE FROM env_air")
+        raise RuntimeError("power cut")
     assert wh.current_id() == sid
     assert [s.id for s in wh.snapshots()] == [sid]
     assert leftovers(cfg) == []
@@ -225,9 +244,8 @@ def test_retention_keeps_the_newest_snapshots_and_a_failed_build_never_the_curre
             b.con.execute(f"CREATE OR REPLACE TABLE t AS SELECT {i} AS i")
         published.append(b.id)
         assert [s.id for s in wh.snapshots()] == published[-3:]
-    with pytest.raises(RuntimeError):
-        with wh.build() as b:
-            raise RuntimeError("a load failed")
+    with pytest.raises(RuntimeError), wh.build() as b:
+        raise RuntimeError("a load failed")
     assert wh.current_id() == published[-1]
     assert [s.id for s in wh.snapshots()] == published[-2:]
     with wh.connect() as con:

@@ -1,7 +1,6 @@
 """The data catalog: the snapshot's tables, their rows, lineage, rejects, and per-column profiles."""
-from __future__ import annotations
 
-from typing import Optional
+from __future__ import annotations
 
 import duckdb
 import pandas as pd
@@ -13,66 +12,86 @@ from ioc.warehouse import ident
 __all__ = ["SYSTEM_TABLES", "all_tables", "table_names"]
 SAMPLE_ROWS = 2000  # examples come from a repeatable sample, so big tables stay fast
 
+
 def tables(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
     """One row per table: table_name, rows (exact), columns."""
     names = table_names(con)
     if not names:
         return pd.DataFrame({"table_name": [], "rows": [], "columns": []})
     counts = " UNION ALL ".join(f"SELECT ? AS table_name, count(*) AS rows FROM {ident(n)}" for n in names)
-    df = frame(con, f"""
+    df = frame(
+        con,
+        f"""
         WITH c AS ({counts})
         SELECT c.table_name, c.rows, (SELECT count(*) FROM information_schema.columns i
                                       WHERE i.table_name = c.table_name AND i.table_schema = 'main') AS columns
         FROM c
-    """, names)
+    """,
+        names,
+    )
     return df.set_index("table_name").loc[names].reset_index()
 
 
 def all_columns(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
     """table_name, column_name, data_type of every table (for search and the console's list)."""
-    return frame(con, """
+    return frame(
+        con,
+        """
         SELECT table_name, column_name, data_type FROM information_schema.columns
         WHERE table_schema = 'main' ORDER BY table_name, ordinal_position
-    """)
+    """,
+    )
 
 
 def lineage(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
     """Where each table's rows came from: source, connector, location, last good load (UTC), run id, rows."""
-    return frame(con, """
+    return frame(
+        con,
+        """
         SELECT table_name, source, connector, sector, location, mode, last_good_load, run_id, rows
         FROM _lineage ORDER BY table_name, source
-    """)
+    """,
+    )
 
 
 def reject_counts(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
     """Rejects of each source's latest loaded run (the run whose rows the table holds)."""
-    return frame(con, """
+    return frame(
+        con,
+        """
         SELECT l.table_name, l.source, l.run_id, count(r.source) AS rejects
         FROM _lineage l LEFT JOIN _rejects r ON r.source = l.source AND r.run_id = l.run_id
         GROUP BY ALL ORDER BY l.table_name, l.source
-    """)
+    """,
+    )
 
 
 def rejects(con: duckdb.DuckDBPyConnection, source: str, run_id: int, limit: int = 1000) -> pd.DataFrame:
     """The rejected rows of one run: row number in the department's file, column, value and reason."""
-    return frame(con, """
+    return frame(
+        con,
+        """
         SELECT row_number, column_name, value, reason FROM _rejects
         WHERE source = ? AND run_id = ? ORDER BY row_number, column_name LIMIT ?
-    """, [source, run_id, limit])
+    """,
+        [source, run_id, limit],
+    )
 
 
 def profile(con: duckdb.DuckDBPyConnection, table: str) -> pd.DataFrame:
     """Per column: name, type, null share (0–1), approximate distinct count, and up to 3 example values."""
-    cols = frame(con, """
+    cols = frame(
+        con,
+        """
         SELECT column_name, data_type FROM information_schema.columns
         WHERE table_name = ? AND table_schema = 'main' ORDER BY ordinal_position
-    """, [table])
+    """,
+        [table],
+    )
     if cols.empty:
         return cols.assign(null_share=[], distinct=[], examples=[])
     t = ident(table)
-    stats = ", ".join(
-        f"count(*) - count({ident(c)}), approx_count_distinct({ident(c)})" for c in cols["column_name"]
-    )
+    stats = ", ".join(f"count(*) - count({ident(c)}), approx_count_distinct({ident(c)})" for c in cols["column_name"])
     total, *flat = con.execute(f"SELECT count(*), {stats} FROM {t}").fetchone()
     examples = ", ".join(
         f"list(DISTINCT {ident(c)}) FILTER (WHERE {ident(c)} IS NOT NULL)" for c in cols["column_name"]
@@ -95,7 +114,7 @@ def text_values(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
     return _text_values(con)
 
 
-def _text_values(con: duckdb.DuckDBPyConnection, only: Optional[list[str]] = None) -> pd.DataFrame:
+def _text_values(con: duckdb.DuckDBPyConnection, only: list[str] | None = None) -> pd.DataFrame:
     q = text_values_sql(con, only)
     if q is None:
         return pd.DataFrame({"table_name": [], "column_name": [], "value": []})

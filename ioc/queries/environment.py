@@ -1,8 +1,9 @@
 """Air quality: stations, hourly and daily concentrations, VN_AQI and days over the QCVN limits."""
+
 from __future__ import annotations
 
 import datetime as dt
-from typing import Optional, Sequence
+from collections.abc import Sequence
 
 import duckdb
 import numpy as np
@@ -22,10 +23,13 @@ def _pollutant(p: str) -> str:
 
 
 def stations(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
-    return frame(con, f"""
+    return frame(
+        con,
+        f"""
         SELECT s.station_code, s.name, s.ward_code, w.name_vi AS ward_vi, w.name_en AS ward_en, s.lat, s.lon, s.kind
         FROM {STATIONS} s LEFT JOIN dim_ward w USING (ward_code) ORDER BY s.station_code
-    """)
+    """,
+    )
 
 
 def data_range(con: duckdb.DuckDBPyConnection) -> dict:
@@ -37,13 +41,16 @@ def data_range(con: duckdb.DuckDBPyConnection) -> dict:
 
 def latest_aqi(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
     """Per station: the hourly VN_AQI at the latest hour of the network (NowCast for PM), and the values behind it."""
-    raw = frame(con, f"""
+    raw = frame(
+        con,
+        f"""
         WITH last AS (SELECT max(ts) AS ts FROM {HOURLY})
         SELECT h.station_code, h.ts, h.pm25, h.pm10, h.no2, h.so2, h.co, h.o3
         FROM {HOURLY} h, last
         WHERE h.ts > last.ts - INTERVAL 12 HOUR AND h.ts <= last.ts
         ORDER BY h.station_code, h.ts DESC
-    """)
+    """,
+    )
     st = stations(con)
     if raw.empty:
         return st.assign(ts=pd.NaT, aqi=np.nan, band="none", colour=aqi.band(None)[1], pm25=np.nan, dominant=None)
@@ -58,8 +65,18 @@ def latest_aqi(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
         value = aqi.aqi(values)[0]
         dominant = max((p for p in subs if not np.isnan(subs[p])), key=lambda p: subs[p], default=None)
         key, colour = aqi.band(value)
-        rows.append({"station_code": code, "ts": last_ts, "aqi": value, "band": key, "colour": colour,
-                     "pm25_now": g["pm25"].iloc[0], "pm25_nowcast": values["pm25"][0], "dominant": dominant})
+        rows.append(
+            {
+                "station_code": code,
+                "ts": last_ts,
+                "aqi": value,
+                "band": key,
+                "colour": colour,
+                "pm25_now": g["pm25"].iloc[0],
+                "pm25_nowcast": values["pm25"][0],
+                "dominant": dominant,
+            }
+        )
     out = st.merge(pd.DataFrame(rows), on="station_code", how="left")
     out["band"] = out["band"].fillna("none")
     out["colour"] = out["colour"].fillna(aqi.band(None)[1])
@@ -69,25 +86,38 @@ def latest_aqi(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
 GRAINS = {"week", "month"}
 
 
-def _series_sql(pollutant: str, grain: str, start: dt.date, end: dt.date,
-                station_codes: Optional[Sequence[str]]) -> tuple[str, list]:
+def _series_sql(
+    pollutant: str, grain: str, start: dt.date, end: dt.date, station_codes: Sequence[str] | None
+) -> tuple[str, list]:
     col = _pollutant(pollutant)
     codes = list(station_codes) if station_codes else None
     stations = "(CAST(? AS VARCHAR[]) IS NULL OR list_contains(CAST(? AS VARCHAR[]), station_code))"
     if grain in GRAINS:
-        return (f"""SELECT station_code, CAST(date_trunc(?, date) AS TIMESTAMP) AS t, avg({col}) AS value
+        return (
+            f"""SELECT station_code, CAST(date_trunc(?, date) AS TIMESTAMP) AS t, avg({col}) AS value
                     FROM {DAILY} WHERE date >= ? AND date <= ? AND {stations} GROUP BY ALL""",
-                [grain, start, end, codes, codes])
+            [grain, start, end, codes, codes],
+        )
     if grain == "hour":
-        return (f"""SELECT station_code, ts AS t, {col} AS value FROM {HOURLY}
-                    WHERE ts >= ? AND ts < ? + INTERVAL 1 DAY AND {stations}""", [start, end, codes, codes])
-    return (f"""SELECT station_code, CAST(date AS TIMESTAMP) AS t, {col} AS value FROM {DAILY}
-                WHERE date >= ? AND date <= ? AND {stations}""", [start, end, codes, codes])
+        return (
+            f"""SELECT station_code, ts AS t, {col} AS value FROM {HOURLY}
+                    WHERE ts >= ? AND ts < ? + INTERVAL 1 DAY AND {stations}""",
+            [start, end, codes, codes],
+        )
+    return (
+        f"""SELECT station_code, CAST(date AS TIMESTAMP) AS t, {col} AS value FROM {DAILY}
+                WHERE date >= ? AND date <= ? AND {stations}""",
+        [start, end, codes, codes],
+    )
 
 
 def series(
-    con: duckdb.DuckDBPyConnection, pollutant: str, grain: str, start: dt.date, end: dt.date,
-    station_codes: Optional[Sequence[str]] = None,
+    con: duckdb.DuckDBPyConnection,
+    pollutant: str,
+    grain: str,
+    start: dt.date,
+    end: dt.date,
+    station_codes: Sequence[str] | None = None,
 ) -> pd.DataFrame:
     """Concentration of one pollutant per station and hour ('hour'), day ('day'), or the mean of the
     daily means per week or month ('week', 'month'), µg/m³."""
@@ -96,32 +126,44 @@ def series(
 
 
 def series_summary(
-    con: duckdb.DuckDBPyConnection, pollutant: str, grain: str, start: dt.date, end: dt.date,
-    station_codes: Optional[Sequence[str]] = None,
+    con: duckdb.DuckDBPyConnection,
+    pollutant: str,
+    grain: str,
+    start: dt.date,
+    end: dt.date,
+    station_codes: Sequence[str] | None = None,
 ) -> pd.DataFrame:
     """The stations' median and highest value at each time (series 'median' | 'max'), for when there are
     too many stations to draw a line each; `stations` is how many had a value then."""
     sql, params = _series_sql(pollutant, grain, start, end, station_codes)
-    return frame(con, f"""
+    return frame(
+        con,
+        f"""
         WITH s AS ({sql})
         SELECT t, 'median' AS series, median(value) AS value, count(value) AS stations FROM s GROUP BY t
         UNION ALL
         SELECT t, 'max' AS series, max(value) AS value, count(value) AS stations FROM s GROUP BY t
         ORDER BY series DESC, t
-    """, params)
+    """,
+        params,
+    )
 
 
 def daily_aqi(
-    con: duckdb.DuckDBPyConnection, start: dt.date, end: dt.date, station_codes: Optional[Sequence[str]] = None
+    con: duckdb.DuckDBPyConnection, start: dt.date, end: dt.date, station_codes: Sequence[str] | None = None
 ) -> pd.DataFrame:
     """Daily VN_AQI per station from 24-hour means, with its band and the dominant pollutant."""
     codes = list(station_codes) if station_codes else None
-    df = frame(con, f"""
+    df = frame(
+        con,
+        f"""
         SELECT station_code, date, pm25, pm10, no2, so2, co, o3 FROM {DAILY}
         WHERE date >= ? AND date <= ?
           AND (CAST(? AS VARCHAR[]) IS NULL OR list_contains(CAST(? AS VARCHAR[]), station_code))
         ORDER BY date, station_code
-    """, [start, end, codes, codes])
+    """,
+        [start, end, codes, codes],
+    )
     if df.empty:
         return df.assign(aqi=[], band=[], colour=[])
     df["aqi"] = aqi.aqi({p: df[p].to_numpy(dtype=float) for p in aqi.POLLUTANTS})
@@ -132,17 +174,25 @@ def daily_aqi(
 
 
 def exceedances(
-    con: duckdb.DuckDBPyConnection, pollutant: str, limit: float, start: dt.date, end: dt.date,
-    station_codes: Optional[Sequence[str]] = None,
+    con: duckdb.DuckDBPyConnection,
+    pollutant: str,
+    limit: float,
+    start: dt.date,
+    end: dt.date,
+    station_codes: Sequence[str] | None = None,
 ) -> pd.DataFrame:
     """Per station: days with data, days whose 24-hour mean is over the limit, and the period mean."""
     col = _pollutant(pollutant)
     codes = list(station_codes) if station_codes else None
-    return frame(con, f"""
+    return frame(
+        con,
+        f"""
         SELECT station_code, count({col}) AS days, count(*) FILTER (WHERE {col} > ?) AS days_over,
                avg({col}) AS mean, max({col}) AS max
         FROM {DAILY}
         WHERE date >= ? AND date <= ?
           AND (CAST(? AS VARCHAR[]) IS NULL OR list_contains(CAST(? AS VARCHAR[]), station_code))
         GROUP BY station_code ORDER BY station_code
-    """, [limit, start, end, codes, codes])
+    """,
+        [limit, start, end, codes, codes],
+    )

@@ -1,9 +1,10 @@
 """The indicator layer: latest value, change, target and status of each indicator, city-wide or per ward."""
+
 from __future__ import annotations
 
 import datetime as dt
 import json
-from typing import Optional, Sequence
+from collections.abc import Sequence
 
 import duckdb
 import pandas as pd
@@ -55,8 +56,9 @@ def _masks(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
     return dict(rows)
 
 
-def mask(df: pd.DataFrame, masks: dict[str, int], columns: Sequence[str] = ("value",), code: Optional[str] = None
-         ) -> pd.DataFrame:
+def mask(
+    df: pd.DataFrame, masks: dict[str, int], columns: Sequence[str] = ("value",), code: str | None = None
+) -> pd.DataFrame:
     """Blank counts from 1 to mask_below − 1 (Nghị định 13/2023) and flag them in `masked` (→ "<N" on screen).
 
     `code` names the indicator when the frame has no `code` column."""
@@ -73,7 +75,7 @@ def mask(df: pd.DataFrame, masks: dict[str, int], columns: Sequence[str] = ("val
     return out
 
 
-def periods_behind(period, grain: str, today: dt.date) -> Optional[int]:
+def periods_behind(period, grain: str, today: dt.date) -> int | None:
     """Whole periods between the latest value and the last complete period before today (0 = up to date)."""
     if period is None or pd.isna(period):
         return None
@@ -91,10 +93,10 @@ def periods_behind(period, grain: str, today: dt.date) -> Optional[int]:
 
 def summary(
     con: duckdb.DuckDBPyConnection,
-    codes: Optional[Sequence[str]] = None,
-    ward: Optional[str] = None,
-    headline: Optional[bool] = None,
-    today: Optional[dt.date] = None,
+    codes: Sequence[str] | None = None,
+    ward: str | None = None,
+    headline: bool | None = None,
+    today: dt.date | None = None,
 ) -> pd.DataFrame:
     """One row per indicator: latest period and value, previous and last-year values, target and status.
 
@@ -121,7 +123,7 @@ def summary(
     return df
 
 
-def _target(targets_json: str, default: Optional[float], period) -> Optional[float]:
+def _target(targets_json: str, default: float | None, period) -> float | None:
     if period is None or pd.isna(period):
         return default if default is not None and not pd.isna(default) else None
     year = pd.Timestamp(period).year
@@ -162,7 +164,7 @@ def _status(r) -> str:
     return "within" if compare <= r.target_year else "missed"
 
 
-def meets(value: Optional[float], target: Optional[float], direction: str) -> Optional[bool]:
+def meets(value: float | None, target: float | None, direction: str) -> bool | None:
     """Whether one value satisfies a target (None when either is missing)."""
     if value is None or target is None or pd.isna(value) or pd.isna(target):
         return None
@@ -171,50 +173,80 @@ def meets(value: Optional[float], target: Optional[float], direction: str) -> Op
 
 def ward_latest(con: duckdb.DuckDBPyConnection, code: str) -> pd.DataFrame:
     """Each ward's value of an indicator in the latest period that has ward values (small counts masked)."""
-    return mask(frame(con, """
+    return mask(
+        frame(
+            con,
+            """
         WITH w AS (SELECT * FROM indicator_value WHERE code = ? AND ward_code IS NOT NULL),
         p AS (SELECT max(period) AS period FROM w)
         SELECT d.ward_code, d.name_vi, d.name_en, w.period, w.value
         FROM dim_ward d LEFT JOIN w ON w.ward_code = d.ward_code AND w.period = (SELECT period FROM p)
         ORDER BY d.ward_code
-    """, [code]), _masks(con), code=code)
+    """,
+            [code],
+        ),
+        _masks(con),
+        code=code,
+    )
 
 
 def with_ward_values(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
     """Indicators that have per-ward values (for maps), with names."""
-    return frame(con, """
+    return frame(
+        con,
+        """
         SELECT i.code, i.sector, i.name_vi, i.name_en, i.unit, i.direction
-        FROM indicator i WHERE EXISTS (SELECT 1 FROM indicator_value v WHERE v.code = i.code AND v.ward_code IS NOT NULL)
+        FROM indicator i
+        WHERE EXISTS (SELECT 1 FROM indicator_value v WHERE v.code = i.code AND v.ward_code IS NOT NULL)
         ORDER BY i.headline DESC, i.sector, i.code
-    """)
+    """,
+    )
 
 
-def series(con: duckdb.DuckDBPyConnection, code: str, ward: Optional[str] = None, since: Optional[dt.date] = None) -> pd.DataFrame:
+def series(
+    con: duckdb.DuckDBPyConnection, code: str, ward: str | None = None, since: dt.date | None = None
+) -> pd.DataFrame:
     """An indicator's values over time (city-wide unless a ward is given; small counts masked)."""
-    return mask(frame(con, """
+    return mask(
+        frame(
+            con,
+            """
         SELECT period, value FROM indicator_value
         WHERE code = ? AND ward_code IS NOT DISTINCT FROM ? AND (CAST(? AS DATE) IS NULL OR period >= ?)
         ORDER BY period
-    """, [code, ward, since, since]), _masks(con), code=code)
+    """,
+            [code, ward, since, since],
+        ),
+        _masks(con),
+        code=code,
+    )
 
 
 def values(
-    con: duckdb.DuckDBPyConnection, codes: Sequence[str], ward: Optional[str], start: dt.date, end: dt.date
+    con: duckdb.DuckDBPyConnection, codes: Sequence[str], ward: str | None, start: dt.date, end: dt.date
 ) -> pd.DataFrame:
     """Values of several indicators for one ward (or the city) between two dates, long format (small counts masked)."""
-    return mask(frame(con, """
+    return mask(
+        frame(
+            con,
+            """
         SELECT v.code, i.name_vi, i.name_en, i.unit, i.grain, v.period, v.value
         FROM indicator_value v JOIN indicator i USING (code)
         WHERE list_contains(CAST(? AS VARCHAR[]), v.code) AND v.ward_code IS NOT DISTINCT FROM ?
           AND v.period >= ? AND v.period <= ?
         ORDER BY v.code, v.period
-    """, [list(codes), ward, start, end]), _masks(con))
+    """,
+            [list(codes), ward, start, end],
+        ),
+        _masks(con),
+    )
 
 
 def period_range(con: duckdb.DuckDBPyConnection, codes: Sequence[str]) -> tuple:
     """First day of the first period and last day of the last period of these indicators' values (October's
     monthly value covers the whole of October, so a page's default period runs to 31/10, not 01/10)."""
-    return con.execute("""
+    return con.execute(
+        """
         SELECT min(v.period), max(CAST(v.period + CASE i.grain WHEN 'year' THEN INTERVAL 1 YEAR
                                                              WHEN 'quarter' THEN INTERVAL 3 MONTH
                                                              WHEN 'month' THEN INTERVAL 1 MONTH
@@ -222,4 +254,6 @@ def period_range(con: duckdb.DuckDBPyConnection, codes: Sequence[str]) -> tuple:
                                                              ELSE INTERVAL 1 DAY END - INTERVAL 1 DAY AS DATE))
         FROM indicator_value v JOIN indicator i USING (code)
         WHERE list_contains(CAST(? AS VARCHAR[]), v.code)
-    """, [list(codes)]).fetchone()
+    """,
+        [list(codes)],
+    ).fetchone()

@@ -1,4 +1,5 @@
 """Queries of the video wall: indicator values over a threshold (the attention strip)."""
+
 from __future__ import annotations
 
 import duckdb
@@ -11,11 +12,15 @@ def over_threshold(con: duckdb.DuckDBPyConnection, code: str, above: float, scop
     """The latest city value (scope 'city') or each ward's value in the latest period with ward values
     (scope 'wards') of an indicator, where it is over `above`; worst first. Columns ward_code, name_vi,
     name_en, period, value."""
-    return frame(con, """
+    return frame(
+        con,
+        """
         WITH v AS (SELECT ward_code, period, value FROM indicator_value
                    WHERE code = $code AND (ward_code IS NULL) = ($scope = 'city'))
         SELECT v.ward_code, d.name_vi, d.name_en, v.period, v.value
         FROM v LEFT JOIN dim_ward d USING (ward_code)
         WHERE v.period = (SELECT max(period) FROM v) AND v.value > $above
         ORDER BY v.value DESC, v.ward_code
-    """, {"code": code, "scope": scope, "above": above})
+    """,
+        {"code": code, "scope": scope, "above": above},
+    )

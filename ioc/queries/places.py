@@ -1,9 +1,9 @@
 """Places a sector has on the map (accidents, reports, schools, facilities, hotels, sights, plans):
 declared in the sector (ioc.views.Places), read by one query."""
+
 from __future__ import annotations
 
 import datetime as dt
-from typing import Optional
 
 import duckdb
 import pandas as pd
@@ -13,8 +13,14 @@ from ioc.views import Places
 from ioc.warehouse import ident
 
 
-def _scope(con: duckdb.DuckDBPyConnection, spec: Places, ward: Optional[str], start: Optional[dt.date],
-           end: Optional[dt.date], cat: Category) -> tuple[dict, str, list]:
+def _scope(
+    con: duckdb.DuckDBPyConnection,
+    spec: Places,
+    ward: str | None,
+    start: dt.date | None,
+    end: dt.date | None,
+    cat: Category,
+) -> tuple[dict, str, list]:
     """The declared table's expressions and the FROM … WHERE that every query on its places shares."""
 
     def col(name: str) -> str:  # the place table's own column (dim_ward has lat, lon and geometry too)
@@ -22,11 +28,14 @@ def _scope(con: duckdb.DuckDBPyConnection, spec: Places, ward: Optional[str], st
 
     lat, lon = (col("centroid_lat"), col("centroid_lon")) if spec.polygon else (col("lat"), col("lon"))
     e = {
-        "name": f"CAST({col(spec.name)} AS VARCHAR)", "category": f"CAST({col(spec.category)} AS VARCHAR)",
+        "name": f"CAST({col(spec.name)} AS VARCHAR)",
+        "category": f"CAST({col(spec.category)} AS VARCHAR)",
         "day": f"CAST({col(spec.date)} AS DATE)" if spec.date else "CAST(NULL AS DATE)",
         "weight": f"CAST({spec.weight or '1'} AS DOUBLE)",
         "detail": f"CAST({col(spec.detail)} AS VARCHAR)" if spec.detail else "CAST(NULL AS VARCHAR)",
-        "lat": lat, "lon": lon, "geometry": col("geometry") if spec.polygon else "CAST(NULL AS VARCHAR)",
+        "lat": lat,
+        "lon": lon,
+        "geometry": col("geometry") if spec.polygon else "CAST(NULL AS VARCHAR)",
     }
     cat_sql, cat_params = category_clause(con, spec.table, cat, alias="x.")
     day = e["day"]
@@ -40,42 +49,65 @@ def _scope(con: duckdb.DuckDBPyConnection, spec: Places, ward: Optional[str], st
 
 
 def points(
-    con: duckdb.DuckDBPyConnection, spec: Places, ward: Optional[str], start: Optional[dt.date],
-    end: Optional[dt.date], limit: int = 5000, cat: Category = None,
+    con: duckdb.DuckDBPyConnection,
+    spec: Places,
+    ward: str | None,
+    start: dt.date | None,
+    end: dt.date | None,
+    limit: int = 5000,
+    cat: Category = None,
 ) -> pd.DataFrame:
     """The newest `limit` places of one declared table (lat, lon, name, category, ward, date, weight, geometry);
     how many there are in all is `counts`, and where they are when too many to draw one by one, `grid`."""
     e, where, params = _scope(con, spec, ward, start, end, cat)
-    return frame(con, f"""
+    return frame(
+        con,
+        f"""
         SELECT {e["name"]} AS name, {e["category"]} AS category, x.ward_code, w.name_vi AS ward_vi,
                w.name_en AS ward_en, {e["day"]} AS day, {e["weight"]} AS weight, {e["detail"]} AS detail,
                {e["lat"]} AS lat, {e["lon"]} AS lon, {e["geometry"]} AS geometry
         {where}
         ORDER BY day DESC NULLS LAST
         LIMIT ?
-    """, [*params, limit])
+    """,
+        [*params, limit],
+    )
 
 
 def counts(
-    con: duckdb.DuckDBPyConnection, spec: Places, ward: Optional[str], start: Optional[dt.date],
-    end: Optional[dt.date], cat: Category = None,
+    con: duckdb.DuckDBPyConnection,
+    spec: Places,
+    ward: str | None,
+    start: dt.date | None,
+    end: dt.date | None,
+    cat: Category = None,
 ) -> pd.DataFrame:
     """How many places of each category (all of them, however many the map draws), most first."""
     e, where, params = _scope(con, spec, ward, start, end, cat)
-    return frame(con, f"SELECT {e['category']} AS category, count(*) AS n {where} GROUP BY 1 ORDER BY 2 DESC, 1",
-                 params)
+    return frame(
+        con, f"SELECT {e['category']} AS category, count(*) AS n {where} GROUP BY 1 ORDER BY 2 DESC, 1", params
+    )
 
 
 def grid(
-    con: duckdb.DuckDBPyConnection, spec: Places, ward: Optional[str], start: Optional[dt.date],
-    end: Optional[dt.date], cat: Category = None, cell: float = 0.0025,
+    con: duckdb.DuckDBPyConnection,
+    spec: Places,
+    ward: str | None,
+    start: dt.date | None,
+    end: dt.date | None,
+    cat: Category = None,
+    cell: float = 0.0025,
 ) -> pd.DataFrame:
     """The places counted per square cell of `cell` degrees (0.0025° ≈ 275 m here), with the cell's centre,
     its most frequent category and its weight: a density map when there are too many to draw one by one."""
     e, where, params = _scope(con, spec, ward, start, end, cat)
-    return frame(con, f"""
+    return frame(
+        con,
+        f"""
         SELECT (floor({e["lat"]} / ?) + 0.5) * ? AS lat, (floor({e["lon"]} / ?) + 0.5) * ? AS lon,
                count(*) AS n, sum({e["weight"]}) AS weight, mode({e["category"]}) AS top_category
         {where}
         GROUP BY 1, 2 ORDER BY n DESC
-    """, [cell, cell, cell, cell, *params])
+    """,
+        [cell, cell, cell, cell, *params],
+    )

@@ -1,9 +1,9 @@
 """Registers a sector's page lists in full (investment projects, industrial parks, science projects):
 declared in the sector (ioc.views.Register), read by one query, filtered like the rest of the page."""
+
 from __future__ import annotations
 
 import datetime as dt
-from typing import Optional
 
 import duckdb
 import pandas as pd
@@ -14,8 +14,13 @@ from ioc.warehouse import ident
 
 
 def rows(
-    con: duckdb.DuckDBPyConnection, spec: Register, ward: Optional[str], start: Optional[dt.date], end: Optional[dt.date],
-    cat: Category = None, limit: int = 2000,
+    con: duckdb.DuckDBPyConnection,
+    spec: Register,
+    ward: str | None,
+    start: dt.date | None,
+    end: dt.date | None,
+    cat: Category = None,
+    limit: int = 2000,
 ) -> pd.DataFrame:
     """The register's rows in the page's ward and category (and period, when it has a date), newest first."""
     cols = [c for c in spec.columns if has_column(con, spec.table, c)]
@@ -23,8 +28,12 @@ def rows(
     period_sql, params = (f"CAST({ident(spec.date)} AS DATE) BETWEEN ? AND ?", [start, end]) if dated else ("TRUE", [])
     ward_sql, ward_params = ward_clause(con, spec.table, ward)
     cat_sql, cat_params = category_clause(con, spec.table, cat)
-    return frame(con, f"""
+    return frame(
+        con,
+        f"""
         SELECT {", ".join(ident(c) for c in cols)} FROM {ident(spec.table)}
         WHERE {period_sql} {ward_sql} {cat_sql}
         ORDER BY {ident(spec.order)} DESC NULLS LAST LIMIT ?
-    """, [*params, *ward_params, *cat_params, limit])
+    """,
+        [*params, *ward_params, *cat_params, limit],
+    )

@@ -4,10 +4,10 @@ week, CPI by group, essential goods' prices): declared in the sector (ioc.views.
 A series has either several measures (one line each) or one measure broken down `by` a column (one line
 per value). The page's period filters `date`; its ward filter applies when the table has `ward_code`.
 """
+
 from __future__ import annotations
 
 import datetime as dt
-from typing import Optional
 
 import duckdb
 import pandas as pd
@@ -16,8 +16,13 @@ from ioc.queries import Category, category_clause, frame, ward_clause
 from ioc.views import Series
 from ioc.warehouse import ident
 
+
 def series(
-    con: duckdb.DuckDBPyConnection, spec: Series, ward: Optional[str], start: dt.date, end: dt.date,
+    con: duckdb.DuckDBPyConnection,
+    spec: Series,
+    ward: str | None,
+    start: dt.date,
+    end: dt.date,
     cat: Category = None,
 ) -> pd.DataFrame:
     """Long frame (period, series, value): one row per period and measure (or value of `by`).
@@ -38,17 +43,21 @@ def series(
         label = f"CAST({ident(spec.by)} AS VARCHAR)" if spec.by else "CAST(? AS VARCHAR)"
         if spec.names:  # a park's name for its code; the code itself when the register lacks it
             table, key_col, name_col = (ident(x) for x in (spec.names.table, spec.names.key, spec.names.name))
-            label = (f"coalesce((SELECT min({name_col}) FROM {table} n WHERE CAST(n.{key_col} AS VARCHAR) = "
-                     f"CAST(x.{ident(spec.by)} AS VARCHAR)), CAST(x.{ident(spec.by)} AS VARCHAR))")
+            label = (
+                f"coalesce((SELECT min({name_col}) FROM {table} n WHERE CAST(n.{key_col} AS VARCHAR) = "
+                f"CAST(x.{ident(spec.by)} AS VARCHAR)), CAST(x.{ident(spec.by)} AS VARCHAR))"
+            )
         # series listed as declared, or the values of `by` by their order column or name
         order = (f"CAST(min({ident(spec.order)}) AS VARCHAR)" if spec.order else label) if spec.by else f"'{i:03d}'"
         trunc = f"date_trunc('{spec.grain}', {day})"
         # whole periods: a week surveyed on Wednesday belongs to a period that ends on the Monday it starts
-        parts.append(f"SELECT CAST({trunc} AS DATE) AS period, {label} AS series, CAST({agg} AS DOUBLE) AS value, "
-                     f"{order} AS ord FROM {ident(spec.table)} AS x "
-                     f"WHERE {trunc} >= date_trunc('{spec.grain}', CAST(? AS DATE)) "
-                     f"AND {trunc} <= date_trunc('{spec.grain}', CAST(? AS DATE)) "
-                     f"{ward_sql} {cat_sql} GROUP BY ALL")
+        parts.append(
+            f"SELECT CAST({trunc} AS DATE) AS period, {label} AS series, CAST({agg} AS DOUBLE) AS value, "
+            f"{order} AS ord FROM {ident(spec.table)} AS x "
+            f"WHERE {trunc} >= date_trunc('{spec.grain}', CAST(? AS DATE)) "
+            f"AND {trunc} <= date_trunc('{spec.grain}', CAST(? AS DATE)) "
+            f"{ward_sql} {cat_sql} GROUP BY ALL"
+        )
         params += ([] if spec.by else [name]) + [start, end] + ward_params + cat_params
     return frame(con, " UNION ALL ".join(parts) + " ORDER BY ord, period", params)
 
@@ -60,8 +69,18 @@ def with_change(df: pd.DataFrame) -> pd.DataFrame:
         vals = g["value"].tolist()
         last, prev = vals[-1], (vals[-2] if len(vals) > 1 else None)
         back = vals[-5] if len(vals) > 4 else None
-        rows.append({"series": name, "period": g["period"].iloc[-1], "value": last, "prev": prev,
-                     "change_pct": 100.0 * (last - prev) / prev if prev else None,
-                     "back4": back, "change4_pct": 100.0 * (last - back) / back if back else None})
+        rows.append(
+            {
+                "series": name,
+                "period": g["period"].iloc[-1],
+                "value": last,
+                "prev": prev,
+                "change_pct": 100.0 * (last - prev) / prev if prev else None,
+                "back4": back,
+                "change4_pct": 100.0 * (last - back) / back if back else None,
+            }
+        )
     out = pd.DataFrame(rows, columns=["series", "period", "value", "prev", "change_pct", "back4", "change4_pct"])
-    return out.sort_values("change_pct", ascending=False, na_position="last", key=lambda s: s.abs()).reset_index(drop=True)
+    return out.sort_values("change_pct", ascending=False, na_position="last", key=lambda s: s.abs()).reset_index(
+        drop=True
+    )

@@ -1,9 +1,9 @@
 """One ward across the sectors: its indicators against the city's and ranked among the wards, its citizen
 reports, traffic accidents, schools and air. A function whose table is missing returns an empty frame."""
+
 from __future__ import annotations
 
 import datetime as dt
-from typing import Optional
 
 import duckdb
 import numpy as np
@@ -67,7 +67,7 @@ def indicators(con: duckdb.DuckDBPyConnection, ward: str) -> pd.DataFrame:
     return df
 
 
-def _as_of(con: duckdb.DuckDBPyConnection, table: str, column: str, now: dt.datetime) -> Optional[dt.datetime]:
+def _as_of(con: duckdb.DuckDBPyConnection, table: str, column: str, now: dt.datetime) -> dt.datetime | None:
     """The table's latest time, no later than now (a feed that stopped still shows its last month)."""
     last = con.execute(f"SELECT max({column}) FROM {table} WHERE {column} <= ?", [now]).fetchone()[0]
     if last is None:
@@ -85,7 +85,9 @@ def reports(con: duckdb.DuckDBPyConnection, rules: Rules, ward: str, now: dt.dat
     if end is None:
         end = now
     start = end.date() - dt.timedelta(days=days - 1)
-    df = frame(con, f"""
+    df = frame(
+        con,
+        f"""
         SELECT count(*) FILTER (WHERE ward_code = $ward) AS received,
                count(*) FILTER (WHERE ward_code = $ward AND ({rules.open})) AS open,
                count(*) FILTER (WHERE ward_code = $ward AND ({rules.late})) AS overdue,
@@ -94,22 +96,29 @@ def reports(con: duckdb.DuckDBPyConnection, rules: Rules, ward: str, now: dt.dat
                count(*) FILTER (WHERE {rules.late}) AS city_overdue
         FROM {REPORTS}
         WHERE created_at >= $start AND created_at <= $end
-    """, {"ward": ward, "start": start, "end": end})
+    """,
+        {"ward": ward, "start": start, "end": end},
+    )
     return df.assign(start=start, end=end.date())
 
 
-def latest_reports(con: duckdb.DuckDBPyConnection, rules: Rules, ward: str, now: dt.datetime, limit: int = 8
-                   ) -> pd.DataFrame:
+def latest_reports(
+    con: duckdb.DuckDBPyConnection, rules: Rules, ward: str, now: dt.datetime, limit: int = 8
+) -> pd.DataFrame:
     """The ward's latest reports (up to now): when, what, category, status, due and whether overdue."""
     if not has_table(con, REPORTS):
         return pd.DataFrame()
-    return frame(con, f"""
+    return frame(
+        con,
+        f"""
         SELECT created_at, title, category, status, due_at, resolved_at, coalesce(({rules.late}), false) AS overdue
         FROM {REPORTS}
         WHERE ward_code = ? AND created_at <= ?
         ORDER BY created_at DESC
         LIMIT ?
-    """, [ward, now, limit])
+    """,
+        [ward, now, limit],
+    )
 
 
 def accidents(con: duckdb.DuckDBPyConnection, ward: str, today: dt.date) -> pd.DataFrame:
@@ -126,7 +135,9 @@ def accidents(con: duckdb.DuckDBPyConnection, ward: str, today: dt.date) -> pd.D
         prev_end = end.replace(year=end.year - 1, day=28)
     rows = []
     for start, stop in ((dt.date(end.year, 1, 1), end), (dt.date(end.year - 1, 1, 1), prev_end)):
-        r = frame(con, f"""
+        r = frame(
+            con,
+            f"""
             SELECT count(*) FILTER (WHERE ward_code = $ward) AS cases,
                    coalesce(sum(deaths) FILTER (WHERE ward_code = $ward), 0) AS deaths,
                    coalesce(sum(injuries) FILTER (WHERE ward_code = $ward), 0) AS injuries,
@@ -134,7 +145,9 @@ def accidents(con: duckdb.DuckDBPyConnection, ward: str, today: dt.date) -> pd.D
                    coalesce(sum(injuries), 0) AS city_injuries
             FROM {ACCIDENTS}
             WHERE CAST(occurred_on AS DATE) >= $start AND CAST(occurred_on AS DATE) <= $stop
-        """, {"ward": ward, "start": start, "stop": stop})
+        """,
+            {"ward": ward, "start": start, "stop": stop},
+        )
         rows.append(r.assign(year=start.year, start=start, end=stop))
     return pd.concat(rows, ignore_index=True)
 
@@ -143,13 +156,17 @@ def accident_points(con: duckdb.DuckDBPyConnection, ward: str, start: dt.date, e
     """The ward's accidents between two days with a position: where, when, cause, deaths and injuries."""
     if not has_table(con, ACCIDENTS):
         return pd.DataFrame()
-    return frame(con, f"""
+    return frame(
+        con,
+        f"""
         SELECT CAST(occurred_on AS DATE) AS day, location, cause, deaths, injuries, lat, lon
         FROM {ACCIDENTS}
         WHERE ward_code = ? AND CAST(occurred_on AS DATE) >= ? AND CAST(occurred_on AS DATE) <= ?
           AND lat IS NOT NULL AND lon IS NOT NULL
         ORDER BY day DESC
-    """, [ward, start, end])
+    """,
+        [ward, start, end],
+    )
 
 
 def schools(con: duckdb.DuckDBPyConnection, ward: str) -> pd.DataFrame:
@@ -158,7 +175,9 @@ def schools(con: duckdb.DuckDBPyConnection, ward: str) -> pd.DataFrame:
     there is no school table."""
     if not has_table(con, SCHOOLS):
         return pd.DataFrame()
-    return frame(con, f"""
+    return frame(
+        con,
+        f"""
         WITH s AS (SELECT * FROM {SCHOOLS} WHERE school_year = (SELECT max(school_year) FROM {SCHOOLS}))
         SELECT level, any_value(school_year) AS school_year,
                count(*) FILTER (WHERE ward_code = $ward) AS schools,
@@ -171,14 +190,15 @@ def schools(con: duckdb.DuckDBPyConnection, ward: str) -> pd.DataFrame:
         FROM s
         GROUP BY GROUPING SETS ((level), ())
         ORDER BY level NULLS FIRST
-    """, {"ward": ward})
+    """,
+        {"ward": ward},
+    )
 
 
 def _km(lat1: float, lon1: float, lat2: np.ndarray, lon2: np.ndarray) -> np.ndarray:
     """Great-circle distance in km."""
     p1, p2 = np.radians(lat1), np.radians(lat2)
-    a = (np.sin((p2 - p1) / 2) ** 2
-         + np.cos(p1) * np.cos(p2) * np.sin(np.radians(lon2 - lon1) / 2) ** 2)
+    a = np.sin((p2 - p1) / 2) ** 2 + np.cos(p1) * np.cos(p2) * np.sin(np.radians(lon2 - lon1) / 2) ** 2
     return 6371.0 * 2 * np.arcsin(np.sqrt(a))
 
 
@@ -197,8 +217,9 @@ def air(con: duckdb.DuckDBPyConnection, ward: str) -> pd.DataFrame:
     if st.empty:
         return st
     st["in_ward"] = st["ward_code"] == ward
-    st["distance_km"] = _km(centre[0], centre[1], st["lat"].to_numpy(float), st["lon"].to_numpy(float)) if centre \
-        else np.nan
+    st["distance_km"] = (
+        _km(centre[0], centre[1], st["lat"].to_numpy(float), st["lon"].to_numpy(float)) if centre else np.nan
+    )
     out = st[st["in_ward"]]
     if out["aqi"].isna().all():  # no station here, or none with a latest value: the nearest that has one
         others = st[~st["in_ward"]].sort_values("distance_km")

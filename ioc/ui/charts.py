@@ -1,8 +1,8 @@
 """Chart builders: each returns an alt.Chart with the theme, Vietnamese labels and number formats."""
+
 from __future__ import annotations
 
 import functools
-from typing import Optional
 
 import altair as alt
 import pandas as pd
@@ -30,46 +30,95 @@ def unchecked(chart: alt.TopLevelMixin) -> alt.TopLevelMixin:
 
 
 def time_lines(
-    df: pd.DataFrame, *, x: str, y: str, series: str, title: str, x_title: str, y_title: str, series_title: str,
-    lang: str, hourly: bool = False, limit: Optional[float] = None, limit_label: str = "", y_format: str = ",.0f",
+    df: pd.DataFrame,
+    *,
+    x: str,
+    y: str,
+    series: str,
+    title: str,
+    x_title: str,
+    y_title: str,
+    series_title: str,
+    lang: str,
+    hourly: bool = False,
+    limit: float | None = None,
+    limit_label: str = "",
+    y_format: str = ",.0f",
     zero: bool = True,
 ) -> alt.Chart:
     """One line per series over time, with an optional limit drawn as a red rule."""
     time_fmt = "%H:%M %d/%m/%Y" if hourly else "%d/%m/%Y"
     span_days = (pd.to_datetime(df[x]).max() - pd.to_datetime(df[x]).min()).days if len(df) else 0
     axis_fmt = "%H:%M %d/%m" if hourly and span_days <= 3 else ("%d/%m" if span_days <= 180 else "%m/%Y")
-    base = alt.Chart(df).mark_line(strokeWidth=1.6, point=not hourly and len(df) <= 400).encode(
-        x=alt.X(f"{x}:T", title=x_title, axis=alt.Axis(format=axis_fmt, labelOverlap=True)),
-        y=alt.Y(f"{y}:Q", title=y_title, axis=alt.Axis(format=y_format), scale=alt.Scale(zero=zero)),
-        color=alt.Color(f"{series}:N", title=series_title, legend=alt.Legend(columns=2, labelLimit=360),
-                        sort=list(dict.fromkeys(df[series]))),  # as given, not alphabetical
-        tooltip=[alt.Tooltip(f"{series}:N", title=series_title), alt.Tooltip(f"{x}:T", title=x_title, format=time_fmt),
-                 alt.Tooltip(f"{y}:Q", title=y_title, format=",.1f")],
+    base = (
+        alt.Chart(df)
+        .mark_line(strokeWidth=1.6, point=not hourly and len(df) <= 400)
+        .encode(
+            x=alt.X(f"{x}:T", title=x_title, axis=alt.Axis(format=axis_fmt, labelOverlap=True)),
+            y=alt.Y(f"{y}:Q", title=y_title, axis=alt.Axis(format=y_format), scale=alt.Scale(zero=zero)),
+            color=alt.Color(
+                f"{series}:N",
+                title=series_title,
+                legend=alt.Legend(columns=2, labelLimit=360),
+                sort=list(dict.fromkeys(df[series])),
+            ),  # as given, not alphabetical
+            tooltip=[
+                alt.Tooltip(f"{series}:N", title=series_title),
+                alt.Tooltip(f"{x}:T", title=x_title, format=time_fmt),
+                alt.Tooltip(f"{y}:Q", title=y_title, format=",.1f"),
+            ],
+        )
     )
     layers = [base]
     if limit is not None and len(df) and df[y].max() >= 0.2 * limit:  # a far limit would flatten the data
         rule_df = pd.DataFrame({"limit": [limit], "label": [limit_label]})
-        rule = alt.Chart(rule_df).mark_rule(color=COLOURS["limit"], strokeDash=[6, 4], strokeWidth=2).encode(y="limit:Q")
-        text = alt.Chart(rule_df).mark_text(align="left", dx=4, dy=-7, color=COLOURS["limit"], fontWeight="bold").encode(
-            y="limit:Q", x=alt.value(0), text="label:N")
+        rule = (
+            alt.Chart(rule_df).mark_rule(color=COLOURS["limit"], strokeDash=[6, 4], strokeWidth=2).encode(y="limit:Q")
+        )
+        text = (
+            alt.Chart(rule_df)
+            .mark_text(align="left", dx=4, dy=-7, color=COLOURS["limit"], fontWeight="bold")
+            .encode(y="limit:Q", x=alt.value(0), text="label:N")
+        )
         layers += [rule, text]
     return finish(alt.layer(*layers).properties(title=title), lang)
 
 
 def stacked_bands(
-    df: pd.DataFrame, *, y: str, count: str, band: str, order: list[str], labels: dict[str, str], colours: dict[str, str],
-    title: str, y_title: str, x_title: str, lang: str,
+    df: pd.DataFrame,
+    *,
+    y: str,
+    count: str,
+    band: str,
+    order: list[str],
+    labels: dict[str, str],
+    colours: dict[str, str],
+    title: str,
+    y_title: str,
+    x_title: str,
+    lang: str,
 ) -> alt.Chart:
     """Horizontal stacked bars of counts per category, coloured by an ordered scale (AQI bands)."""
     df = df.assign(_label=df[band].map(labels), _order=df[band].map({b: i for i, b in enumerate(order)}))
-    chart = alt.Chart(df).mark_bar().encode(
-        y=alt.Y(f"{y}:N", title=None, sort=None, axis=alt.Axis(labelLimit=320, labelOverlap=False)),
-        x=alt.X(f"sum({count}):Q", title=x_title, axis=alt.Axis(format=",.0f", tickMinStep=1)),
-        color=alt.Color("_label:N", title=None, sort=[labels[b] for b in order],
-                        scale=alt.Scale(domain=[labels[b] for b in order], range=[colours[b] for b in order])),
-        order=alt.Order("_order:Q"),
-        tooltip=[alt.Tooltip(f"{y}:N", title=y_title), alt.Tooltip("_label:N", title=""),
-                 alt.Tooltip(f"sum({count}):Q", title=x_title, format=",.0f")],
+    chart = (
+        alt.Chart(df)
+        .mark_bar()
+        .encode(
+            y=alt.Y(f"{y}:N", title=None, sort=None, axis=alt.Axis(labelLimit=320, labelOverlap=False)),
+            x=alt.X(f"sum({count}):Q", title=x_title, axis=alt.Axis(format=",.0f", tickMinStep=1)),
+            color=alt.Color(
+                "_label:N",
+                title=None,
+                sort=[labels[b] for b in order],
+                scale=alt.Scale(domain=[labels[b] for b in order], range=[colours[b] for b in order]),
+            ),
+            order=alt.Order("_order:Q"),
+            tooltip=[
+                alt.Tooltip(f"{y}:N", title=y_title),
+                alt.Tooltip("_label:N", title=""),
+                alt.Tooltip(f"sum({count}):Q", title=x_title, format=",.0f"),
+            ],
+        )
     )
     return finish(chart.properties(title=title), lang, height=max(160, 34 * df[y].nunique() + 60))
 
@@ -77,7 +126,7 @@ def stacked_bands(
 PICK = "pick"  # the name of a chart's click selection (st.altair_chart(on_select=...) reports it)
 
 
-def picked(event, field: str) -> Optional[str]:
+def picked(event, field: str) -> str | None:
     """The value of `field` in the bar a user clicked, from st.altair_chart's selection event."""
     points = ((event or {}).get("selection") or {}).get(PICK) or []
     value = points[0].get(field) if points and isinstance(points[0], dict) else None
@@ -85,17 +134,32 @@ def picked(event, field: str) -> Optional[str]:
 
 
 def ranked_bars(
-    df: pd.DataFrame, *, x: str, y: str, colour: str, title: str, x_title: str, y_title: str, lang: str,
-    select: Optional[str] = None,
+    df: pd.DataFrame,
+    *,
+    x: str,
+    y: str,
+    colour: str,
+    title: str,
+    x_title: str,
+    y_title: str,
+    lang: str,
+    select: str | None = None,
 ) -> alt.Chart:
     """Horizontal bars in the order given, each in its own colour (the map's, so both read alike).
 
     With `select` (a column of df), a click on a bar selects its value of that column (see `picked`)."""
-    chart = alt.Chart(df).mark_bar(cursor="pointer" if select else "default").encode(
-        y=alt.Y(f"{y}:N", title=None, sort=None, axis=alt.Axis(labelLimit=220, labelOverlap=False)),
-        x=alt.X(f"{x}:Q", title=x_title, axis=alt.Axis(format=",.4~f")),
-        color=alt.Color(f"{colour}:N", scale=None, legend=None),
-        tooltip=[alt.Tooltip(f"{y}:N", title=y_title), alt.Tooltip(f"{x}:Q", title=x_title or title, format=",.2~f")],
+    chart = (
+        alt.Chart(df)
+        .mark_bar(cursor="pointer" if select else "default")
+        .encode(
+            y=alt.Y(f"{y}:N", title=None, sort=None, axis=alt.Axis(labelLimit=220, labelOverlap=False)),
+            x=alt.X(f"{x}:Q", title=x_title, axis=alt.Axis(format=",.4~f")),
+            color=alt.Color(f"{colour}:N", scale=None, legend=None),
+            tooltip=[
+                alt.Tooltip(f"{y}:N", title=y_title),
+                alt.Tooltip(f"{x}:Q", title=x_title or title, format=",.2~f"),
+            ],
+        )
     )
     if select:
         chart = chart.add_params(alt.selection_point(name=PICK, fields=[select], on="click", clear="dblclick"))
@@ -104,37 +168,72 @@ def ranked_bars(
 
 def year_over_year(df: pd.DataFrame, *, title: str, y_title: str, lang: str, month_names: list[str]) -> alt.Chart:
     """Months of this year beside the same months of last year: one bar per month and year."""
-    df = df.assign(year=pd.to_datetime(df["period"]).dt.year.astype(str),
-                   month=[month_names[m - 1] for m in pd.to_datetime(df["period"]).dt.month])
+    df = df.assign(
+        year=pd.to_datetime(df["period"]).dt.year.astype(str),
+        month=[month_names[m - 1] for m in pd.to_datetime(df["period"]).dt.month],
+    )
     years = sorted(df["year"].unique())
-    colours = ["#9EB7CF", COLOURS["accent"]][-len(years):] if len(years) <= 2 else None
-    chart = alt.Chart(df).mark_bar().encode(
-        x=alt.X("month:N", title=None, sort=month_names, axis=alt.Axis(labelAngle=0)),
-        xOffset=alt.XOffset("year:N", sort=years),
-        y=alt.Y("value:Q", title=y_title, axis=alt.Axis(format=",.4~f", tickMinStep=1)),
-        color=alt.Color("year:N", title=None, sort=years,
-                        scale=alt.Scale(domain=years, range=colours) if colours else alt.Undefined),
-        tooltip=[alt.Tooltip("year:N", title=""), alt.Tooltip("month:N", title=""),
-                 alt.Tooltip("value:Q", title=y_title, format=",.2~f")],
+    colours = ["#9EB7CF", COLOURS["accent"]][-len(years) :] if len(years) <= 2 else None
+    chart = (
+        alt.Chart(df)
+        .mark_bar()
+        .encode(
+            x=alt.X("month:N", title=None, sort=month_names, axis=alt.Axis(labelAngle=0)),
+            xOffset=alt.XOffset("year:N", sort=years),
+            y=alt.Y("value:Q", title=y_title, axis=alt.Axis(format=",.4~f", tickMinStep=1)),
+            color=alt.Color(
+                "year:N",
+                title=None,
+                sort=years,
+                scale=alt.Scale(domain=years, range=colours) if colours else alt.Undefined,
+            ),
+            tooltip=[
+                alt.Tooltip("year:N", title=""),
+                alt.Tooltip("month:N", title=""),
+                alt.Tooltip("value:Q", title=y_title, format=",.2~f"),
+            ],
+        )
     )
     return finish(chart.properties(title=title), lang)
 
 
-def heatmap(df: pd.DataFrame, *, title: str, y_title: str, value_title: str, lang: str, period_label,
-            scheme: str = "blues", mid: Optional[float] = None, reverse: bool = False) -> alt.Chart:
+def heatmap(
+    df: pd.DataFrame,
+    *,
+    title: str,
+    y_title: str,
+    value_title: str,
+    lang: str,
+    period_label,
+    scheme: str = "blues",
+    mid: float | None = None,
+    reverse: bool = False,
+) -> alt.Chart:
     """Rows (a category) by periods, each cell coloured by its value; diverging around `mid` when given (an
     index at 100). `period_label(date)` writes a period as the page does (11/2026, 43/2026)."""
     order = sorted(df["period"].unique())
     labels = {p: period_label(p) for p in order}
     df = df.assign(label=df["period"].map(labels))
-    chart = alt.Chart(df).mark_rect(stroke="white", strokeWidth=0.5).encode(
-        x=alt.X("label:O", title=None, sort=[labels[p] for p in order], axis=alt.Axis(labelAngle=-45, labelOverlap=True)),
-        y=alt.Y("series:N", title=None, sort=None, axis=alt.Axis(labelLimit=320)),
-        color=alt.Color("value:Q", title=value_title, legend=alt.Legend(format=",.4~f"),
-                        scale=alt.Scale(scheme=scheme, reverse=reverse,
-                                        **({"domainMid": mid} if mid is not None else {}))),
-        tooltip=[alt.Tooltip("series:N", title=y_title), alt.Tooltip("label:O", title=""),
-                 alt.Tooltip("value:Q", title=value_title, format=",.2~f")],
+    chart = (
+        alt.Chart(df)
+        .mark_rect(stroke="white", strokeWidth=0.5)
+        .encode(
+            x=alt.X(
+                "label:O", title=None, sort=[labels[p] for p in order], axis=alt.Axis(labelAngle=-45, labelOverlap=True)
+            ),
+            y=alt.Y("series:N", title=None, sort=None, axis=alt.Axis(labelLimit=320)),
+            color=alt.Color(
+                "value:Q",
+                title=value_title,
+                legend=alt.Legend(format=",.4~f"),
+                scale=alt.Scale(scheme=scheme, reverse=reverse, **({"domainMid": mid} if mid is not None else {})),
+            ),
+            tooltip=[
+                alt.Tooltip("series:N", title=y_title),
+                alt.Tooltip("label:O", title=""),
+                alt.Tooltip("value:Q", title=value_title, format=",.2~f"),
+            ],
+        )
     )
     return finish(chart.properties(title=title), lang, height=max(160, 26 * df["series"].nunique() + 40))
 
@@ -146,24 +245,37 @@ def progress_bars(df: pd.DataFrame, *, title: str, x_title: str, expected_title:
     bars = base.mark_bar().encode(
         x=alt.X("progress:Q", title=x_title, axis=alt.Axis(format=",.0f"), scale=alt.Scale(domainMin=0)),
         color=alt.Color("colour:N", scale=None, legend=None),
-        tooltip=[alt.Tooltip("label:N", title=""), alt.Tooltip("progress:Q", title=x_title, format=",.1f"),
-                 alt.Tooltip("expected:Q", title=expected_title, format=",.1f")],
+        tooltip=[
+            alt.Tooltip("label:N", title=""),
+            alt.Tooltip("progress:Q", title=x_title, format=",.1f"),
+            alt.Tooltip("expected:Q", title=expected_title, format=",.1f"),
+        ],
     )
     ticks = base.mark_tick(color="#111", thickness=3, size=22).encode(x="expected:Q")
     full = alt.Chart(pd.DataFrame({"x": [100]})).mark_rule(color=COLOURS["neutral"], strokeDash=[4, 3]).encode(x="x:Q")
-    return finish(alt.layer(bars, ticks, full).properties(title=alt.TitleParams(title, fontSize=13)), lang,
-                  height=max(120, 34 * len(df) + 30))
+    return finish(
+        alt.layer(bars, ticks, full).properties(title=alt.TitleParams(title, fontSize=13)),
+        lang,
+        height=max(120, 34 * len(df) + 30),
+    )
 
 
 def grouped_bars(df: pd.DataFrame, *, x: str, y: str, series: str, y_title: str, lang: str) -> alt.Chart:
     """Bars side by side per x (a year), one per series: for a few yearly values, where a line says little."""
     order = list(dict.fromkeys(df[x]))
-    chart = alt.Chart(df).mark_bar().encode(
-        x=alt.X(f"{x}:N", title=None, sort=order, axis=alt.Axis(labelAngle=0)),
-        xOffset=alt.XOffset(f"{series}:N", sort=None),
-        y=alt.Y(f"{y}:Q", title=y_title, axis=alt.Axis(format=",.4~f")),
-        color=alt.Color(f"{series}:N", title=None, sort=None, legend=alt.Legend(columns=2, labelLimit=360)),
-        tooltip=[alt.Tooltip(f"{series}:N", title=""), alt.Tooltip(f"{x}:N", title=""),
-                 alt.Tooltip(f"{y}:Q", title=y_title, format=",.2~f")],
+    chart = (
+        alt.Chart(df)
+        .mark_bar()
+        .encode(
+            x=alt.X(f"{x}:N", title=None, sort=order, axis=alt.Axis(labelAngle=0)),
+            xOffset=alt.XOffset(f"{series}:N", sort=None),
+            y=alt.Y(f"{y}:Q", title=y_title, axis=alt.Axis(format=",.4~f")),
+            color=alt.Color(f"{series}:N", title=None, sort=None, legend=alt.Legend(columns=2, labelLimit=360)),
+            tooltip=[
+                alt.Tooltip(f"{series}:N", title=""),
+                alt.Tooltip(f"{x}:N", title=""),
+                alt.Tooltip(f"{y}:Q", title=y_title, format=",.2~f"),
+            ],
+        )
     )
     return finish(chart, lang)

@@ -1,10 +1,11 @@
 """Page building blocks: header, error boundary, KPI tiles, freshness badges, downloads."""
+
 from __future__ import annotations
 
 import datetime as dt
 import html
+from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Iterator, Optional
 
 import pandas as pd
 import streamlit as st
@@ -16,8 +17,15 @@ from ioc.ui import state
 from ioc.ui.tables import catalog_link
 from ioc.ui.theme import COLOURS, CSS
 
-STATUS_CLASS = {"met": "good", "on_track": "good", "within": "good", "behind": "bad", "at_risk": "bad",
-                "missed": "bad", "none": "neutral"}
+STATUS_CLASS = {
+    "met": "good",
+    "on_track": "good",
+    "within": "good",
+    "behind": "bad",
+    "at_risk": "bad",
+    "missed": "bad",
+    "none": "neutral",
+}
 
 
 def masked_text(row) -> str:
@@ -33,7 +41,7 @@ def setup_page() -> None:
     st.markdown(CSS, unsafe_allow_html=True)  # static CSS only, no data
 
 
-def page_header(title: str, subtitle: str = "", sources: Optional[list[str]] = None) -> None:
+def page_header(title: str, subtitle: str = "", sources: list[str] | None = None) -> None:
     """Title, subtitle, the snapshot's time and the sample-data mark when any shown source is sample data."""
     setup_page()
     st.session_state[PAGE_FRAMES] = {}  # this run's tables, for page_xlsx()
@@ -41,8 +49,10 @@ def page_header(title: str, subtitle: str = "", sources: Optional[list[str]] = N
     shown = [cfg.sources[s] for s in (sources or cfg.sources) if s in cfg.sources]
     badges = []
     if any(s.sample for s in shown):
-        badges.append(f'<span class="ioc-sample" title="{esc(state.t("app.sample_help"))}">'
-                      f'{esc(state.t("app.sample_badge"))}</span>')
+        badges.append(
+            f'<span class="ioc-sample" title="{esc(state.t("app.sample_help"))}">'
+            f"{esc(state.t('app.sample_badge'))}</span>"
+        )
     ts = state.snapshot_time()
     if ts is not None:
         local = ts.tz_convert(cfg.city.timezone)
@@ -55,7 +65,7 @@ def page_header(title: str, subtitle: str = "", sources: Optional[list[str]] = N
 
 
 @contextmanager
-def section(title: Optional[str] = None) -> Iterator[None]:
+def section(title: str | None = None) -> Iterator[None]:
     """An error boundary: a failing query shows a calm message and the rest of the page still draws."""
     if title:
         st.subheader(title)
@@ -67,7 +77,7 @@ def section(title: Optional[str] = None) -> Iterator[None]:
         st.info(state.t("app.no_snapshot"))
     except IOCError as exc:
         st.warning(state.t("app.error_section", message=str(exc)))
-    except Exception as exc:  # noqa: BLE001 - the page must never show a traceback
+    except Exception as exc:
         st.warning(state.t("app.error_section", message=f"{exc.__class__.__name__}: {exc}"))
 
 
@@ -81,10 +91,14 @@ def tile_html(row: pd.Series, lang: str, sector_name: str) -> str:
     period = i18n.period(row["period"], row["grain"], lang) if has_value else ""
     status = row.get("status") or "none"
     cls = STATUS_CLASS.get(status, "neutral")
-    parts = [f'<div class="ioc-tile ioc-{cls}">', f'<div class="ioc-tile-sector">{esc(sector_name)}</div>',
-             f'<div class="ioc-tile-name">{esc(name)}</div>',
-             f'<div class="ioc-tile-value">{esc(value)}<span class="ioc-unit"> {esc(unit) if has_value else ""}</span></div>',
-             f'<div class="ioc-tile-period">{esc(period)}</div>']
+    parts = [
+        f'<div class="ioc-tile ioc-{cls}">',
+        f'<div class="ioc-tile-sector">{esc(sector_name)}</div>',
+        f'<div class="ioc-tile-name">{esc(name)}</div>',
+        f'<div class="ioc-tile-value">{esc(value)}'
+        f'<span class="ioc-unit"> {esc(unit) if has_value else ""}</span></div>',
+        f'<div class="ioc-tile-period">{esc(period)}</div>',
+    ]
     comparisons = [("change", "tile.vs_prev")]
     if row["grain"] != "year":  # for a yearly figure the previous period is last year: say it once
         comparisons.append(("yoy", "tile.vs_last_year"))
@@ -95,25 +109,32 @@ def tile_html(row: pd.Series, lang: str, sector_name: str) -> str:
             good = (ch > 0) == (row["direction"] == "higher") if abs(ch) >= 0.05 else None
             dcls = "flat" if good is None else ("up-good" if good else "up-bad")
             arrow = "▲" if ch > 0.05 else ("▼" if ch < -0.05 else "▶")
-            shown = (state.t("tile.points", n=i18n.num(ch, lang, 1, signed=True)) if pp is not None and pd.notna(pp)
-                     else i18n.pct(ch, lang, 1, signed=True))
-            parts.append(f'<div class="ioc-tile-delta ioc-{dcls}">{arrow} {esc(shown)} '
-                         f'<span>{esc(state.t(label if row["grain"] != "year" else "tile.vs_last_year"))}</span></div>')
+            shown = (
+                state.t("tile.points", n=i18n.num(ch, lang, 1, signed=True))
+                if pp is not None and pd.notna(pp)
+                else i18n.pct(ch, lang, 1, signed=True)
+            )
+            parts.append(
+                f'<div class="ioc-tile-delta ioc-{dcls}">{arrow} {esc(shown)} '
+                f"<span>{esc(state.t(label if row['grain'] != 'year' else 'tile.vs_last_year'))}</span></div>"
+            )
     target = row.get("target_year")
     if target is not None and pd.notna(target):
         year = pd.Timestamp(row["period"]).year if has_value else ""
         line = state.t("tile.target", year=year, target=f"{i18n.smart(target, lang)} {unit}".strip())
         if row.get("progress") is not None and pd.notna(row.get("progress")):
             key = "tile.progress" if row["direction"] == "higher" else "tile.used"
-            line += " · " + state.t(key, ytd=f"{i18n.smart(row['ytd'], lang)} {unit}".strip(),
-                                    progress=i18n.pct(row["progress"], lang, 0))
+            line += " · " + state.t(
+                key, ytd=f"{i18n.smart(row['ytd'], lang)} {unit}".strip(), progress=i18n.pct(row["progress"], lang, 0)
+            )
         elif row.get("target_aggregate") == "mean" and pd.notna(row.get("ytd")):
             line += " · " + state.t("tile.ytd_mean", value=f"{i18n.smart(row['ytd'], lang)} {unit}".strip())
         parts.append(f'<div class="ioc-tile-target">{esc(line)}</div>')
     parts.append(f'<div class="ioc-tile-status ioc-chip-{cls}">{esc(state.t("status." + status))}</div>')
     behind = row.get("behind")
     if behind is not None and pd.notna(behind) and behind >= 1:
-        parts.append(f'<div class="ioc-tile-stale">⚠ {esc(state.t("tile.stale", n=int(behind), unit=state.t("grain_unit." + row["grain"])))}</div>')
+        stale = state.t("tile.stale", n=int(behind), unit=state.t("grain_unit." + row["grain"]))
+        parts.append(f'<div class="ioc-tile-stale">⚠ {esc(stale)}</div>')
     parts.append("</div>")
     return "".join(parts)
 
@@ -138,13 +159,19 @@ def freshness_badges(source_names: list[str]) -> None:
         when = "–"
         if s["last_good"]:
             when = i18n.datetime(pd.Timestamp(s["last_good"]).tz_convert(cfg.city.timezone))
-        label = state.t("freshness.badge", source=cfg.sources[name].label,
-                        state=state.t("freshness." + state_key).lower(), time=when)
+        label = state.t(
+            "freshness.badge",
+            source=cfg.sources[name].label,
+            state=state.t("freshness." + state_key).lower(),
+            time=when,
+        )
         cls = "good" if state_key == "fresh" else ("neutral" if state_key == "manual" else "bad")
         title = s["error"] or ""
         href = catalog_link(cfg.sources[name].table)  # the catalog says what is behind the badge
-        out.append(f'<a class="ioc-fresh ioc-chip-{cls}" href="{esc(href)}" target="_self" title="{esc(title)}">'
-                   f'{"●" if cls == "good" else "⚠"} {esc(label)}</a>')
+        out.append(
+            f'<a class="ioc-fresh ioc-chip-{cls}" href="{esc(href)}" target="_self" title="{esc(title)}">'
+            f"{'●' if cls == 'good' else '⚠'} {esc(label)}</a>"
+        )
     if out:
         st.markdown('<div class="ioc-fresh-row">' + "".join(out) + "</div>", unsafe_allow_html=True)
 
@@ -165,8 +192,13 @@ def page_xlsx(name: str, key: str = "dl_page") -> None:
     if not frames:
         return
     st.session_state[PAGE_XLSX] = frames  # what the button writes when clicked (and what tests read)
-    st.download_button(state.t("app.download_page"), lambda: xlsx_bytes(frames), file_name=f"{name}.xlsx", key=key,
-                       mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+    st.download_button(
+        state.t("app.download_page"),
+        lambda: xlsx_bytes(frames),
+        file_name=f"{name}.xlsx",
+        key=key,
+        mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    )
 
 
 def xlsx_bytes(frames: dict[str, pd.DataFrame]) -> bytes:
@@ -180,7 +212,7 @@ def xlsx_bytes(frames: dict[str, pd.DataFrame]) -> bytes:
     wb = Workbook(write_only=True)
     used: set[str] = set()
     for title, df in frames.items():
-        sheet = "".join(c for c in title if c not in '[]:*?/\\')[:31] or "Sheet"
+        sheet = "".join(c for c in title if c not in "[]:*?/\\")[:31] or "Sheet"
         while sheet in used:
             sheet = sheet[:28] + f"_{len(used)}"
         used.add(sheet)
@@ -192,14 +224,20 @@ def xlsx_bytes(frames: dict[str, pd.DataFrame]) -> bytes:
             head.append(cell)
         ws.append(head)
         for row in df.itertuples(index=False):
-            ws.append([None if (v is None or (isinstance(v, float) and v != v)) else
-                       (v.to_pydatetime() if hasattr(v, "to_pydatetime") else v) for v in row])
+            ws.append(
+                [
+                    None
+                    if (v is None or (isinstance(v, float) and v != v))
+                    else (v.to_pydatetime() if hasattr(v, "to_pydatetime") else v)
+                    for v in row
+                ]
+            )
     buf = io.BytesIO()
     wb.save(buf)
     return buf.getvalue()
 
 
-def download_csv(df: pd.DataFrame, name: str, key: str, title: Optional[str] = None) -> None:
+def download_csv(df: pd.DataFrame, name: str, key: str, title: str | None = None) -> None:
     """CSV as the user's Excel reads it: in Vietnamese, `;` between fields and `,` in numbers; UTF-8 with BOM.
     The table also goes into the page's XLSX (under `title`, else the file name)."""
     keep(title or name, df)
@@ -212,13 +250,18 @@ def colour(name: str) -> str:
     return COLOURS[name]
 
 
-def kpi(label: str, value: str, sub: str = "", accent: Optional[str] = None, text_colour: str = "#111") -> str:
+def kpi(label: str, value: str, sub: str = "", accent: str | None = None, text_colour: str = "#111") -> str:
     """A small figure card; accent colours its left edge and, for AQI, its value chip."""
     style = f' style="border-left-color:{esc(accent)}"' if accent else ""
-    chip = (f'<span class="ioc-kpi-chip" style="background:{esc(accent)};color:{esc(text_colour)}">{esc(value)}</span>'
-            if accent else esc(value))
-    return (f'<div class="ioc-kpi"{style}><div class="ioc-kpi-label">{esc(label)}</div>'
-            f'<div class="ioc-kpi-value">{chip}</div><div class="ioc-kpi-sub">{esc(sub)}</div></div>')
+    chip = (
+        f'<span class="ioc-kpi-chip" style="background:{esc(accent)};color:{esc(text_colour)}">{esc(value)}</span>'
+        if accent
+        else esc(value)
+    )
+    return (
+        f'<div class="ioc-kpi"{style}><div class="ioc-kpi-label">{esc(label)}</div>'
+        f'<div class="ioc-kpi-value">{chip}</div><div class="ioc-kpi-sub">{esc(sub)}</div></div>'
+    )
 
 
 def html_row(cards: list[str]) -> None:
@@ -229,22 +272,35 @@ def html_row(cards: list[str]) -> None:
 
 def legend(items: list[tuple[str, str, str]]) -> None:
     """(label, background, text colour) chips in one line."""
-    chips = "".join(f'<span style="background:{esc(bg)};color:{esc(fg)}">{esc(label)}</span>' for label, bg, fg in items)
+    chips = "".join(
+        f'<span style="background:{esc(bg)};color:{esc(fg)}">{esc(label)}</span>' for label, bg, fg in items
+    )
     st.markdown(f'<div class="ioc-legend">{chips}</div>', unsafe_allow_html=True)
 
 
-def period_filter(container, label: str, first: dt.date, last: dt.date, default: tuple[dt.date, dt.date],
-                  key: str = "period") -> tuple[dt.date, dt.date]:
+def period_filter(
+    container, label: str, first: dt.date, last: dt.date, default: tuple[dt.date, dt.date], key: str = "period"
+) -> tuple[dt.date, dt.date]:
     """A page's period: a date range within the data's first and last day, bound to ?period=A..B (ISO
     dates); a bookmarked range is clipped to what the data covers."""
-    def parse(text: str) -> Optional[tuple[dt.date, dt.date]]:
+
+    def parse(text: str) -> tuple[dt.date, dt.date] | None:
         a, b = (dt.date.fromisoformat(x) for x in text.split(".."))
         a, b = max(a, first), min(b, last)
         return (a, b) if a <= b else None
 
-    return state.bound(container.date_input, label, key, default, parse=parse,
-                       clean=lambda v: date_bounds(v, default), dump=lambda p: f"{p[0].isoformat()}..{p[1].isoformat()}",
-                       min_value=first, max_value=last, format="DD/MM/YYYY")
+    return state.bound(
+        container.date_input,
+        label,
+        key,
+        default,
+        parse=parse,
+        clean=lambda v: date_bounds(v, default),
+        dump=lambda p: f"{p[0].isoformat()}..{p[1].isoformat()}",
+        min_value=first,
+        max_value=last,
+        format="DD/MM/YYYY",
+    )
 
 
 def date_bounds(value, default: tuple):

@@ -1,9 +1,9 @@
 """The video wall's look and panels: a dark theme scaled to the screen, the clock, the connection watch, and
 one panel builder per kind (overview, any sector from the indicator layer, air)."""
+
 from __future__ import annotations
 
 import json
-from typing import Optional
 
 import altair as alt
 import pandas as pd
@@ -164,11 +164,13 @@ def chrome(cfg: Config, lang: str, title: str, now: float, sample: bool, slot: S
     city = cfg.city.name.get(lang)
     clock = _clock_text(cfg, lang, now)
     badge = f'<span class="ioc-k-sample">{esc(t("app.sample_badge"))}</span>' if sample else ""
-    head = (f'<div class="ioc-k"><div class="ioc-k-head" data-rendered="{now:.0f}" data-slot="{slot.cycle}:{slot.index}" '
-            f'data-offline="{esc(t("kiosk.offline"))}" data-offline-help="{esc(t("kiosk.offline_help"))}">'
-            f'<span class="ioc-k-city">{esc(city)}</span><span class="ioc-k-title">{esc(title)}</span>{badge}'
-            f'<span class="ioc-k-clock" data-tz="{esc(cfg.city.timezone)}" data-days="{esc(t("kiosk.weekdays"))}">'
-            f'{esc(clock)}</span></div></div>')
+    head = (
+        f'<div class="ioc-k"><div class="ioc-k-head" data-rendered="{now:.0f}" data-slot="{slot.cycle}:{slot.index}" '
+        f'data-offline="{esc(t("kiosk.offline"))}" data-offline-help="{esc(t("kiosk.offline_help"))}">'
+        f'<span class="ioc-k-city">{esc(city)}</span><span class="ioc-k-title">{esc(title)}</span>{badge}'
+        f'<span class="ioc-k-clock" data-tz="{esc(cfg.city.timezone)}" data-days="{esc(t("kiosk.weekdays"))}">'
+        f"{esc(clock)}</span></div></div>"
+    )
     st.html(CSS + head + SCRIPT, unsafe_allow_javascript=True)
 
 
@@ -186,12 +188,14 @@ def message(text: str) -> None:
     st.html(CSS + f'<div class="ioc-k"><div class="ioc-k-note">{esc(text)}</div></div>')
 
 
-def footer(items: list[Item], max_items: int, slot: Slot, n_panels: int, now: float, snapshot: Optional[str]) -> None:
+def footer(items: list[Item], max_items: int, slot: Slot, n_panels: int, now: float, snapshot: str | None) -> None:
     """The attention strip, the page counter, the data's time and a bar filling until the next panel."""
     t = state.t
     fitting = fit(items, max_items)
-    shown = [f'<span class="ioc-k-item ioc-k-{i.level}">{"⚠" if i.level == "alert" else "●"} {esc(i.text)}</span>'
-             for i in fitting]
+    shown = [
+        f'<span class="ioc-k-item ioc-k-{i.level}">{"⚠" if i.level == "alert" else "●"} {esc(i.text)}</span>'
+        for i in fitting
+    ]
     if len(items) > len(fitting):
         shown.append(f'<span class="ioc-k-item ioc-k-more">{esc(t("kiosk.more", n=len(items) - len(fitting)))}</span>')
     if not items:
@@ -201,11 +205,14 @@ def footer(items: list[Item], max_items: int, slot: Slot, n_panels: int, now: fl
     if not slot.pinned:
         length = slot.end - slot.start
         done = min(1.0, max(0.0, (now - slot.start) / length))
-        bar = (f'<div class="ioc-k-bar"><div style="--dur:{max(0.1, slot.end - now):.2f}s;--from:{done:.3f}">'
-               f'</div></div>')
-    st.html(f'<div class="ioc-k"><div class="ioc-k-foot"><div class="ioc-k-strip">'
-            f'<span class="ioc-k-strip-title">{esc(t("kiosk.attention"))}</span>{"".join(shown)}</div>'
-            f'<div class="ioc-k-meta"><span>{esc(page)}</span><span>{esc(snapshot or "")}</span></div>{bar}</div></div>')
+        bar = (
+            f'<div class="ioc-k-bar"><div style="--dur:{max(0.1, slot.end - now):.2f}s;--from:{done:.3f}"></div></div>'
+        )
+    st.html(
+        f'<div class="ioc-k"><div class="ioc-k-foot"><div class="ioc-k-strip">'
+        f'<span class="ioc-k-strip-title">{esc(t("kiosk.attention"))}</span>{"".join(shown)}</div>'
+        f'<div class="ioc-k-meta"><span>{esc(page)}</span><span>{esc(snapshot or "")}</span></div>{bar}</div></div>'
+    )
 
 
 # Two lines of the strip hold about this many characters (the font scales with the width, so at any size)
@@ -238,17 +245,24 @@ def panel_title(cfg: Config, panel: KioskPanel, lang: str) -> str:
 def _tiles(df: pd.DataFrame, cfg: Config, lang: str, cols: int, big: bool = False, kind: str = "") -> str:
     names = cfg.sector_names(lang)
     cards = "".join(tile_html(r, lang, names.get(r["sector"], r["sector"])) for _, r in df.iterrows())
-    return (f'<div class="ioc-k ioc-k-fill{" ioc-k-big" if big else ""} {kind}"><div class="ioc-grid" style="--cols:{cols}">'
-            f'{cards}</div></div>')
+    return (
+        f'<div class="ioc-k ioc-k-fill{" ioc-k-big" if big else ""} {kind}"><div class="ioc-grid" style="--cols:{cols}">'
+        f"{cards}</div></div>"
+    )
 
 
 # Which of the right column's map and chart a panel shows; the other is hidden, not dropped. With "none"
 # the left column takes the whole width.
-HIDE = {"map": ".st-key-ioc-kchart", "chart": ".st-key-ioc-kmap",
-        "none": ".st-key-ioc-kmap, .st-key-ioc-kchart, [data-testid='stHorizontalBlock']:has(.st-key-ioc-kmap) "
-                "> [data-testid='stColumn']:last-child"}
-WIDE = ("[data-testid='stHorizontalBlock']:has(.st-key-ioc-kmap) > [data-testid='stColumn']:first-child "
-        "{flex: 1 1 100% !important; width: 100% !important; max-width: none !important;}")
+HIDE = {
+    "map": ".st-key-ioc-kchart",
+    "chart": ".st-key-ioc-kmap",
+    "none": ".st-key-ioc-kmap, .st-key-ioc-kchart, [data-testid='stHorizontalBlock']:has(.st-key-ioc-kmap) "
+    "> [data-testid='stColumn']:last-child",
+}
+WIDE = (
+    "[data-testid='stHorizontalBlock']:has(.st-key-ioc-kmap) > [data-testid='stColumn']:first-child "
+    "{flex: 1 1 100% !important; width: 100% !important; max-width: none !important;}"
+)
 
 
 def layout(left: str, caption: str, deck: pdk.Deck, chart: alt.Chart, show: str, below: str = "") -> None:
@@ -311,10 +325,23 @@ def ward_map(cfg: Config, ind, lang: str) -> tuple[str, pdk.Deck]:
         fills = maps.scale_colours(values["value"], ind.direction == "higher")
     fill = {c: rgb if rgb is maps.NONE_RGB else [*rgb[:3], 215] for c, rgb in zip(values["ward_code"], fills)}
     when = i18n.period(period.iloc[0], ind.grain, lang) if not period.empty else "–"
-    caption = state.t("kiosk.map_title", name=ind.name.get(lang), period=when) + (f" ({i18n.unit(ind.unit, lang)})" if ind.unit else "")
-    layers = [maps.ward_layer(maps.ward_features(wards, lang, fill=fill), pickable=False),
-              maps.text_layer(maps.placed(_labels(wards, lang, dict(zip(values["ward_code"], values["value"]))), 19,
-                                          zoom=ZOOM, bounds=maps.extent(wards)), "ward-values", size=19, offset="offset")]
+    caption = state.t("kiosk.map_title", name=ind.name.get(lang), period=when) + (
+        f" ({i18n.unit(ind.unit, lang)})" if ind.unit else ""
+    )
+    layers = [
+        maps.ward_layer(maps.ward_features(wards, lang, fill=fill), pickable=False),
+        maps.text_layer(
+            maps.placed(
+                _labels(wards, lang, dict(zip(values["ward_code"], values["value"]))),
+                19,
+                zoom=ZOOM,
+                bounds=maps.extent(wards),
+            ),
+            "ward-values",
+            size=19,
+            offset="offset",
+        ),
+    ]
     return caption, _deck(layers, wards, cfg)
 
 
@@ -329,7 +356,7 @@ def _no_chart() -> alt.Chart:
     return alt.Chart(pd.DataFrame({"x": [0]})).mark_point(opacity=0).encode(x="x:Q").properties(height=10)
 
 
-def _labels(wards: pd.DataFrame, lang: str, values: Optional[dict] = None) -> pd.DataFrame:
+def _labels(wards: pd.DataFrame, lang: str, values: dict | None = None) -> pd.DataFrame:
     """Ward names at their centroids, with the ward's value on a second line when values are given."""
     names = [i18n.name(w, lang) for w in wards.itertuples()]
     if values is not None:
@@ -343,35 +370,49 @@ def _deck(layers: list, wards: pd.DataFrame, cfg: Config) -> pdk.Deck:
     box = maps.extent(wards)
     if box:
         west, south, east, north = box
-        deck.initial_view_state = pdk.ViewState(longitude=(west + east) / 2, latitude=(south + north) / 2,
-                                                zoom=ZOOM, pitch=0)
+        deck.initial_view_state = pdk.ViewState(
+            longitude=(west + east) / 2, latitude=(south + north) / 2, zoom=ZOOM, pitch=0
+        )
     deck._tooltip = False  # nothing to hover on a wall
     return deck
 
 
-def trend(ind, lang: str, ward: Optional[str]) -> tuple[str, alt.Chart]:
+def trend(ind, lang: str, ward: str | None) -> tuple[str, alt.Chart]:
     """The indicator's last 24 periods as a line, with its target as a dashed rule."""
     df = state.query(qi.series, ind.code, ward).tail(24)
-    caption = state.t("kiosk.trend_title", name=ind.name.get(lang)) + (f" ({i18n.unit(ind.unit, lang)})" if ind.unit else "")
+    caption = state.t("kiosk.trend_title", name=ind.name.get(lang)) + (
+        f" ({i18n.unit(ind.unit, lang)})" if ind.unit else ""
+    )
     if df.empty:
         return caption + " · " + state.t("kiosk.no_value"), _no_chart()
     fmt = {"month": "%m/%Y", "quarter": "%m/%Y", "year": "%Y"}.get(ind.grain, "%d/%m")
-    line = alt.Chart(df).mark_line(color="#4FA3FF", strokeWidth=4, point=alt.OverlayMarkDef(size=90, color="#4FA3FF")).encode(
-        x=alt.X("period:T", title=None, axis=alt.Axis(format=fmt, labelOverlap=True)),
-        y=alt.Y("value:Q", title=None, axis=alt.Axis(format=",.4~f"), scale=alt.Scale(zero=False)),
+    line = (
+        alt.Chart(df)
+        .mark_line(color="#4FA3FF", strokeWidth=4, point=alt.OverlayMarkDef(size=90, color="#4FA3FF"))
+        .encode(
+            x=alt.X("period:T", title=None, axis=alt.Axis(format=fmt, labelOverlap=True)),
+            y=alt.Y("value:Q", title=None, axis=alt.Axis(format=",.4~f"), scale=alt.Scale(zero=False)),
+        )
     )
     layers = [line]
     target = ind.target_for(pd.Timestamp(df["period"].iloc[-1]).year)
     if target is not None and ind.target_aggregate != "sum":
-        layers.append(alt.Chart(pd.DataFrame({"y": [target]})).mark_rule(color="#FFD54F", strokeDash=[10, 6],
-                                                                          strokeWidth=3).encode(y="y:Q"))
+        layers.append(
+            alt.Chart(pd.DataFrame({"y": [target]}))
+            .mark_rule(color="#FFD54F", strokeDash=[10, 6], strokeWidth=3)
+            .encode(y="y:Q")
+        )
     from ioc.ui.theme import VEGA_LOCALE
 
-    chart = (alt.layer(*layers).properties(height=560, background="transparent")
-             .configure(locale=VEGA_LOCALE.get(lang, VEGA_LOCALE["vi"]))
-             .configure_view(stroke=None)
-             .configure_axis(labelFontSize=20, labelColor="#DCE6F2", gridColor="#23344D", domainColor="#4A5D78",
-                             tickColor="#4A5D78"))
+    chart = (
+        alt.layer(*layers)
+        .properties(height=560, background="transparent")
+        .configure(locale=VEGA_LOCALE.get(lang, VEGA_LOCALE["vi"]))
+        .configure_view(stroke=None)
+        .configure_axis(
+            labelFontSize=20, labelColor="#DCE6F2", gridColor="#23344D", domainColor="#4A5D78", tickColor="#4A5D78"
+        )
+    )
     return caption, chart
 
 
@@ -386,29 +427,56 @@ def air(cfg: Config, lang: str) -> None:
     )
     layers = [
         maps.ward_layer(maps.ward_features(wards, lang), pickable=False),
-        maps.text_layer(maps.placed(_labels(wards, lang), 16, 40, ZOOM, maps.extent(wards),
-                                    avoid=maps.marker_boxes(pts[["lon", "lat"]].values.tolist(), 24, ZOOM)),
-                        "ward-names", size=16, offset="offset"),
-        pdk.Layer("ScatterplotLayer", pts[["fill", "lon", "lat"]], id="stations", get_position=["lon", "lat"],
-                  get_fill_color="fill", get_radius=520, radius_min_pixels=24, radius_max_pixels=60, stroked=True,
-                  get_line_color=[10, 10, 10, 255], line_width_min_pixels=2),
+        maps.text_layer(
+            maps.placed(
+                _labels(wards, lang),
+                16,
+                40,
+                ZOOM,
+                maps.extent(wards),
+                avoid=maps.marker_boxes(pts[["lon", "lat"]].values.tolist(), 24, ZOOM),
+            ),
+            "ward-names",
+            size=16,
+            offset="offset",
+        ),
+        pdk.Layer(
+            "ScatterplotLayer",
+            pts[["fill", "lon", "lat"]],
+            id="stations",
+            get_position=["lon", "lat"],
+            get_fill_color="fill",
+            get_radius=520,
+            radius_min_pixels=24,
+            radius_max_pixels=60,
+            stroked=True,
+            get_line_color=[10, 10, 10, 255],
+            line_width_min_pixels=2,
+        ),
         maps.text_layer(pts[["aqi_text", "position"]], "aqi-values", size=22, colour=[0, 0, 0, 255], text="aqi_text"),
     ]
-    legend = '<div class="ioc-k-legend">' + "".join(
-        f'<span style="background:{c};color:{_ink(k)}">{esc(state.t("aqi_band." + k))} (≤ {hi})</span>'
-        for hi, k, c in aqi.BANDS) + "</div>"
+    legend = (
+        '<div class="ioc-k-legend">'
+        + "".join(
+            f'<span style="background:{c};color:{_ink(k)}">{esc(state.t("aqi_band." + k))} (≤ {hi})</span>'
+            for hi, k, c in aqi.BANDS
+        )
+        + "</div>"
+    )
     ranked = latest.sort_values("aqi", ascending=False, na_position="last")
     ts = latest["ts"].dropna()
     when = i18n.datetime(pd.Timestamp(ts.max())) if not ts.empty else "–"
     rows = "".join(
         f'<div class="ioc-k-station"><span class="ioc-k-aqi" style="background:{r.colour};color:{_ink(r.band)}">'
         f'{esc(i18n.num(r.aqi, lang))}</span><span class="ioc-k-band">{esc(state.t("aqi_band." + r.band))}</span>'
-        f'<b>{esc(r.name)}<br/><small>{esc(i18n.name(r, lang, "ward"))}</small></b></div>'
-        for r in ranked.itertuples())
-    stations = (f'<div class="ioc-k"><div class="ioc-k-caption">{esc(state.t("kiosk.stations_title"))}</div>'
-                f'<div class="ioc-k-stations">{rows}</div></div>')
-    layout(stations, state.t("kiosk.map_aqi", time=when), _deck(layers, wards, cfg),
-           _no_chart(), "map", below=legend)
+        f"<b>{esc(r.name)}<br/><small>{esc(i18n.name(r, lang, 'ward'))}</small></b></div>"
+        for r in ranked.itertuples()
+    )
+    stations = (
+        f'<div class="ioc-k"><div class="ioc-k-caption">{esc(state.t("kiosk.stations_title"))}</div>'
+        f'<div class="ioc-k-stations">{rows}</div></div>'
+    )
+    layout(stations, state.t("kiosk.map_aqi", time=when), _deck(layers, wards, cfg), _no_chart(), "map", below=legend)
 
 
 def _ink(band: str) -> str:
@@ -416,7 +484,11 @@ def _ink(band: str) -> str:
     return "#111" if band in ("good", "moderate", "poor", "none") else "#fff"
 
 
-PANELS = {"overview": lambda cfg, p, lang: overview(cfg, lang), "sector": sector, "air": lambda cfg, p, lang: air(cfg, lang)}
+PANELS = {
+    "overview": lambda cfg, p, lang: overview(cfg, lang),
+    "sector": sector,
+    "air": lambda cfg, p, lang: air(cfg, lang),
+}
 
 
 def draw(cfg: Config, panel: KioskPanel, lang: str) -> None:

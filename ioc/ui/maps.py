@@ -1,8 +1,9 @@
 """Map builders: ward polygons drawn without any tile server (STACK_NOTES: map_provider=None), plus layers."""
+
 from __future__ import annotations
 
 import json
-from typing import Optional, Sequence
+from collections.abc import Sequence
 
 import numpy as np
 import pandas as pd
@@ -11,24 +12,29 @@ import pydeck as pdk
 from ioc import i18n
 from ioc.ui.theme import COLOURS
 
-
 ZOOM = 11.05  # the maps' opening zoom
 
 
-def view(wards: pd.DataFrame, zoom: Optional[float] = None) -> pdk.ViewState:
+def view(wards: pd.DataFrame, zoom: float | None = None) -> pdk.ViewState:
     zoom = ZOOM if zoom is None else zoom
     return pdk.ViewState(latitude=float(wards["lat"].mean()), longitude=float(wards["lon"].mean()), zoom=zoom, pitch=0)
 
 
-def ward_features(wards: pd.DataFrame, lang: str, fill: Optional[dict[str, list[int]]] = None,
-                  extra: Optional[dict[str, dict]] = None) -> dict:
+def ward_features(
+    wards: pd.DataFrame, lang: str, fill: dict[str, list[int]] | None = None, extra: dict[str, dict] | None = None
+) -> dict:
     """The wards as a FeatureCollection whose properties carry name, fill colour and tooltip lines."""
     feats = []
     for w in wards.itertuples():
         if not w.geometry:
             continue
         name = i18n.name(w, lang)
-        props = {"code": w.ward_code, "name": name, "fill": (fill or {}).get(w.ward_code, COLOURS["ward_fill"]), "info": ""}
+        props = {
+            "code": w.ward_code,
+            "name": name,
+            "fill": (fill or {}).get(w.ward_code, COLOURS["ward_fill"]),
+            "info": "",
+        }
         props.update((extra or {}).get(w.ward_code, {}))
         feats.append({"type": "Feature", "geometry": json.loads(w.geometry), "properties": props})
     return {"type": "FeatureCollection", "features": feats}
@@ -36,9 +42,17 @@ def ward_features(wards: pd.DataFrame, lang: str, fill: Optional[dict[str, list[
 
 def ward_layer(features: dict, pickable: bool = True, layer_id: str = "wards") -> pdk.Layer:
     return pdk.Layer(
-        "GeoJsonLayer", features, id=layer_id, pickable=pickable, stroked=True, filled=True,
-        get_fill_color="properties.fill", get_line_color=COLOURS["ward_line"], line_width_min_pixels=1.2,
-        auto_highlight=True, highlight_color=[255, 255, 255, 90],
+        "GeoJsonLayer",
+        features,
+        id=layer_id,
+        pickable=pickable,
+        stroked=True,
+        filled=True,
+        get_fill_color="properties.fill",
+        get_line_color=COLOURS["ward_line"],
+        line_width_min_pixels=1.2,
+        auto_highlight=True,
+        highlight_color=[255, 255, 255, 90],
     )
 
 
@@ -46,19 +60,33 @@ def ward_labels(wards: pd.DataFrame, lang: str, offset: int = 0, avoid: Sequence
     """Ward names at their centroids; offset (pixels, downwards) keeps them clear of markers drawn there.
     Names that would overlap each other or the boxes to avoid (marker_boxes) at the opening zoom are set
     apart (declutter)."""
-    df = pd.DataFrame({
-        "name": [i18n.name(w, lang) for w in wards.itertuples()],
-        "position": [[float(w.lon), float(w.lat)] for w in wards.itertuples()],
-    })
-    return text_layer(placed(df, 12, offset, bounds=extent(wards), avoid=avoid), "ward-names", size=12,
-                      colour=[25, 35, 45, 255], offset="offset")
+    df = pd.DataFrame(
+        {
+            "name": [i18n.name(w, lang) for w in wards.itertuples()],
+            "position": [[float(w.lon), float(w.lat)] for w in wards.itertuples()],
+        }
+    )
+    return text_layer(
+        placed(df, 12, offset, bounds=extent(wards), avoid=avoid),
+        "ward-names",
+        size=12,
+        colour=[25, 35, 45, 255],
+        offset="offset",
+    )
 
 
-def placed(labels: pd.DataFrame, size: int, offset: int = 0, zoom: float = ZOOM,
-           bounds: Optional[tuple[float, float, float, float]] = None, avoid: Sequence[tuple] = ()) -> pd.DataFrame:
+def placed(
+    labels: pd.DataFrame,
+    size: int,
+    offset: int = 0,
+    zoom: float = ZOOM,
+    bounds: tuple[float, float, float, float] | None = None,
+    avoid: Sequence[tuple] = (),
+) -> pd.DataFrame:
     """Labels (name, position) with each one's pixel offset (declutter), for text_layer(offset="offset")."""
-    return labels.assign(offset=declutter(list(labels["name"]), list(labels["position"]), size, offset, zoom, bounds,
-                                          avoid))
+    return labels.assign(
+        offset=declutter(list(labels["name"]), list(labels["position"]), size, offset, zoom, bounds, avoid)
+    )
 
 
 def marker_boxes(positions: Sequence[Sequence[float]], radius: float, zoom: float = ZOOM) -> list[tuple]:
@@ -70,7 +98,7 @@ def marker_boxes(positions: Sequence[Sequence[float]], radius: float, zoom: floa
     return boxes
 
 
-def extent(wards: pd.DataFrame) -> Optional[tuple[float, float, float, float]]:
+def extent(wards: pd.DataFrame) -> tuple[float, float, float, float] | None:
     """(west, south, east, north) of the wards' polygons; None without any."""
     geometries = wards["geometry"].dropna() if "geometry" in wards else []
     points = [pt for g in geometries for pt in points_of(json.loads(g)["coordinates"])]
@@ -91,7 +119,7 @@ def label_box(name: str, position: list[float], size: int, offset: list[float], 
     """The screen box (pixels, at that zoom) a label centred at position, moved by offset, takes up: Web
     Mercator with deck.gl's 512-pixel world at zoom 0, about 0.62 em a character (DejaVu Sans bold), 1.3 em
     a line (a label may have several)."""
-    scale = 512 * 2 ** zoom
+    scale = 512 * 2**zoom
     lon, lat = position
     sin = np.sin(np.radians(lat))
     x = (lon + 180) / 360 * scale + offset[0]
@@ -110,29 +138,57 @@ def overlap(a: tuple, b: tuple) -> bool:
     return a[0] < b[2] and b[0] < a[2] and a[1] < b[3] and b[1] < a[3]
 
 
-def declutter(names: list[str], positions: list[list[float]], size: int, offset: int = 0, zoom: float = ZOOM,
-              bounds: Optional[tuple[float, float, float, float]] = None,
-              avoid: Sequence[tuple] = ()) -> list[list[float]]:
+def declutter(
+    names: list[str],
+    positions: list[list[float]],
+    size: int,
+    offset: int = 0,
+    zoom: float = ZOOM,
+    bounds: tuple[float, float, float, float] | None = None,
+    avoid: Sequence[tuple] = (),
+) -> list[list[float]]:
     """Pixel offsets for labels, in order: each stays where it is unless it would overlap one placed before
     it or a box to avoid (a marker), then it moves by its height down or up, by half its width aside, both, or
     twice its height: the first of these that is clear and, given the wards' bounds (west, south, east,
     north), not past their upper or lower edge, where the map ends."""
-    inside = (lambda box: True)
+
+    def inside(box):
+        return True
+
     if bounds is not None:
         west, south, east, north = bounds
         # (x, y) of the north-west and south-east corners: a label of no size is a point
         edge = label_box("", [west, north], 0, [0, 0], zoom)[:2] + label_box("", [east, south], 0, [0, 0], zoom)[:2]
-        inside = (lambda box: box[1] >= edge[1] and box[3] <= edge[3])  # above and below: the map's height
+
+        def inside(box):
+            return box[1] >= edge[1] and box[3] <= edge[3]  # above and below: the map's height
+
     taken: list[tuple] = list(avoid)
     out = []
     for name, position in zip(names, positions):
         w, h = label_size(name, size)
-        moves = [(0, 0), (0, h), (0, -h), (-w / 2, 0), (w / 2, 0), (-w / 2, h), (w / 2, h), (-w / 2, -h),
-                 (w / 2, -h), (0, 2 * h), (0, -2 * h)]
-        clear = [(dx, dy) for dx, dy in moves
-                 if not any(overlap(label_box(name, position, size, [dx, offset + dy], zoom), o) for o in taken)]
-        dx, dy = next((m for m in clear if inside(label_box(name, position, size, [m[0], offset + m[1]], zoom))),
-                      clear[0] if clear else (0, 0))  # else past the edge, or left where it was
+        moves = [
+            (0, 0),
+            (0, h),
+            (0, -h),
+            (-w / 2, 0),
+            (w / 2, 0),
+            (-w / 2, h),
+            (w / 2, h),
+            (-w / 2, -h),
+            (w / 2, -h),
+            (0, 2 * h),
+            (0, -2 * h),
+        ]
+        clear = [
+            (dx, dy)
+            for dx, dy in moves
+            if not any(overlap(label_box(name, position, size, [dx, offset + dy], zoom), o) for o in taken)
+        ]
+        dx, dy = next(
+            (m for m in clear if inside(label_box(name, position, size, [m[0], offset + m[1]], zoom))),
+            clear[0] if clear else (0, 0),
+        )  # else past the edge, or left where it was
         taken.append(label_box(name, position, size, [dx, offset + dy], zoom))
         out.append([dx, offset + dy])
     return out
@@ -141,30 +197,52 @@ def declutter(names: list[str], positions: list[list[float]], size: int, offset:
 _VI_LOWER = "àáảãạăằắẳẵặâầấẩẫậèéẻẽẹêềếểễệìíỉĩịòóỏõọôồốổỗộơờớởỡợùúủũụưừứửữựỳýỷỹỵđ"
 # Every character a label here may use: deck.gl draws only the characters of its font atlas, and its
 # 'auto' set proved unreliable across layers sharing an atlas (Phú drawn as "Phu").
-CHARACTER_SET = "".join(sorted(
-    {chr(c) for c in range(32, 127)} - {"'", '"', "`"} | set(_VI_LOWER) | set(_VI_LOWER.upper()) | set("–·³µ°±≤≥")
-))
+CHARACTER_SET = "".join(
+    sorted(
+        {chr(c) for c in range(32, 127)} - {"'", '"', "`"} | set(_VI_LOWER) | set(_VI_LOWER.upper()) | set("–·³µ°±≤≥")
+    )
+)
 
 
-def text_layer(df: pd.DataFrame, layer_id: str, size: int = 13, colour: Optional[list[int]] = None,
-               text: str = "name", position: str = "position", offset: "int | str" = 0) -> pdk.Layer:
+def text_layer(
+    df: pd.DataFrame,
+    layer_id: str,
+    size: int = 13,
+    colour: list[int] | None = None,
+    text: str = "name",
+    position: str = "position",
+    offset: int | str = 0,
+) -> pdk.Layer:
     """Labels with a white halo, in Vietnamese (deck.gl's default character set is ASCII only). Strings
     are quoted whole: pydeck reads any other string as a JavaScript expression. `offset`: pixels down, or
     the column holding each label's [x, y] pixel offset."""
-    return pdk.Layer("TextLayer", df, id=layer_id, get_position=position, get_text=text, get_size=size,
-                     get_color=colour or [25, 35, 45, 255], character_set=f"'{CHARACTER_SET}'",
-                     get_pixel_offset=[0, offset] if isinstance(offset, int) else offset,
-                     font_family='"DejaVu Sans, Noto Sans, Arial, sans-serif"', font_weight=600, pickable=False,
-                     font_settings={"sdf": True, "fontSize": 64, "buffer": 6}, outline_width=2,
-                     outline_color=[255, 255, 255, 255])
+    return pdk.Layer(
+        "TextLayer",
+        df,
+        id=layer_id,
+        get_position=position,
+        get_text=text,
+        get_size=size,
+        get_color=colour or [25, 35, 45, 255],
+        character_set=f"'{CHARACTER_SET}'",
+        get_pixel_offset=[0, offset] if isinstance(offset, int) else offset,
+        font_family='"DejaVu Sans, Noto Sans, Arial, sans-serif"',
+        font_weight=600,
+        pickable=False,
+        font_settings={"sdf": True, "fontSize": 64, "buffer": 6},
+        outline_width=2,
+        outline_color=[255, 255, 255, 255],
+    )
 
 
-def deck(layers: list[pdk.Layer], wards: pd.DataFrame, tooltip_html: str, tile_url: Optional[str] = None) -> pdk.Deck:
+def deck(layers: list[pdk.Layer], wards: pd.DataFrame, tooltip_html: str, tile_url: str | None = None) -> pdk.Deck:
     """A deck over the wards; with no tile URL nothing is fetched from the internet."""
     if tile_url:
-        layers = [pdk.Layer("TileLayer", data=tile_url, id="basemap", min_zoom=0, max_zoom=19, tile_size=256)] + layers
+        layers = [pdk.Layer("TileLayer", data=tile_url, id="basemap", min_zoom=0, max_zoom=19, tile_size=256), *layers]
     return pdk.Deck(
-        layers=layers, initial_view_state=view(wards), map_provider=None,
+        layers=layers,
+        initial_view_state=view(wards),
+        map_provider=None,
         tooltip={"html": tooltip_html, "style": {"backgroundColor": "#1f2a36", "color": "white", "fontSize": "13px"}},
     )
 

@@ -1,9 +1,10 @@
 """A sector's page from the indicator layer: its tiles, an indicator's trend against target, the wards,
 and the values behind them. Every sector has one; a sector's own page adds what only it has."""
+
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
-from typing import Optional
 
 import altair as alt
 import pandas as pd
@@ -17,11 +18,10 @@ from ioc.queries import indicators as qi
 from ioc.queries import reference as qr
 from ioc.queries import series as qs
 from ioc.ui import charts, maps, state, wards
-from ioc.views import Breakdown, Places, Register, Series
 from ioc.ui import components as ui
 from ioc.ui.theme import COLOURS, VEGA_LOCALE
 from ioc.ui.ward_link import ward_profile_link
-
+from ioc.views import Breakdown, Places, Register, Series
 
 WARD_PICK = "_ward_pick"  # a ward clicked on a map or bar, applied to the ward box before it is drawn
 
@@ -59,7 +59,7 @@ def _category(sector: Sector):
     return None
 
 
-def _set_category(column: str, value: Optional[str]) -> None:
+def _set_category(column: str, value: str | None) -> None:
     raw = f"{column}:{value}" if value else ""
     if (st.session_state.get(CAT_KEY) or "") != raw:
         st.session_state[CAT_KEY] = raw
@@ -108,10 +108,8 @@ def render(code: str) -> None:
         # the indicator layer (tiles, trend, wards) is city- or ward-wide; the category narrows what follows it
         scope = f"{where} · {cat[1]}" if cat else where
         if ward:  # the ward across every sector, as its chairman brings it to a meeting
-            try:
+            with contextlib.suppress(StreamlitAPIException):  # an app without the ward page (a test harness)
                 ward_profile_link(ward)
-            except StreamlitAPIException:  # an app without the ward page in its navigation (a test harness)
-                pass
 
     with ui.section(t("sector.tiles_title", where=where)):
         tiles = state.query(qi.summary, codes=tuple(codes), ward=ward or None, today=state.today())
@@ -126,7 +124,12 @@ def render(code: str) -> None:
         else:
             target = ind.target_for(end.year) if ind.target_aggregate != "sum" else None
             st.altair_chart(_trend(series, title, unit, ind.grain, target, lang), width="stretch")
-            ui.keep(title, series[["period", "value"]].rename(columns={"period": t("sector.period_col"), "value": unit or "value"}))
+            ui.keep(
+                title,
+                series[["period", "value"]].rename(
+                    columns={"period": t("sector.period_col"), "value": unit or "value"}
+                ),
+            )
 
     with ui.section(t("sector.wards_title", name=ind_names[code])):
         if state.query(qi.ward_latest, code)["value"].notna().any():
@@ -166,49 +169,73 @@ def render(code: str) -> None:
         if long.empty:
             st.info(t("app.empty"))
         else:
-            long["label"] = [f"{ind_names[c]} ({i18n.unit(u, lang)})" if u else ind_names[c]
-                             for c, u in zip(long["code"], long["unit"])]
+            long["label"] = [
+                f"{ind_names[c]} ({i18n.unit(u, lang)})" if u else ind_names[c]
+                for c, u in zip(long["code"], long["unit"])
+            ]
             numeric = not long["masked"].any()
             if not numeric:  # small counts of people read "<5" here and in the download, never the number
-                long["value"] = [ui.masked_text(r) if r["masked"] else i18n.smart(r["value"], lang)
-                                 for _, r in long.iterrows()]
+                long["value"] = [
+                    ui.masked_text(r) if r["masked"] else i18n.smart(r["value"], lang) for _, r in long.iterrows()
+                ]
             if numeric:
                 long["value"] = pd.to_numeric(long["value"], errors="coerce")
             table = long.pivot_table(index="period", columns="label", values="value", aggfunc="first")
             table = table.sort_index(ascending=False).reset_index()
             table.insert(0, t("sector.period_col"), [i18n.date(d) for d in table.pop("period")])
-            st.dataframe(table, hide_index=True, width="stretch", height=360,
-                         column_config={c: st.column_config.NumberColumn(format="localized")
-                                        for c in table.columns[1:]} if numeric else None)
-            ui.download_csv(table, f"{code}_{ward or 'city'}_{start}_{end}", key=f"dl_{code}",
-                            title=t("sector.table_title", where=where))
+            st.dataframe(
+                table,
+                hide_index=True,
+                width="stretch",
+                height=360,
+                column_config={c: st.column_config.NumberColumn(format="localized") for c in table.columns[1:]}
+                if numeric
+                else None,
+            )
+            ui.download_csv(
+                table,
+                f"{code}_{ward or 'city'}_{start}_{end}",
+                key=f"dl_{code}",
+                title=t("sector.table_title", where=where),
+            )
 
     ui.page_xlsx(f"{code}_{ward or 'city'}_{start}_{end}")
 
 
 def _trend(df: pd.DataFrame, title: str, unit: str, grain: str, target, lang: str) -> alt.Chart:
     fmt = {"year": "%Y", "quarter": "%m/%Y", "month": "%m/%Y"}.get(grain, "%d/%m/%Y")
-    line = alt.Chart(df).mark_line(point=len(df) <= 120, strokeWidth=2, color=COLOURS["accent"]).encode(
-        # a yearly value gets one tick a year, not a year label under every month
-        x=alt.X("period:T", title=None, axis=alt.Axis(format=fmt, labelOverlap=True,
-                                                      tickCount="year" if grain == "year" else alt.Undefined)),
-        y=alt.Y("value:Q", title=unit, axis=alt.Axis(format=",.4~f"), scale=alt.Scale(zero=False)),
-        tooltip=[alt.Tooltip("period:T", title="", format=fmt), alt.Tooltip("value:Q", title=unit, format=",.2~f")],
+    line = (
+        alt.Chart(df)
+        .mark_line(point=len(df) <= 120, strokeWidth=2, color=COLOURS["accent"])
+        .encode(
+            # a yearly value gets one tick a year, not a year label under every month
+            x=alt.X(
+                "period:T",
+                title=None,
+                axis=alt.Axis(format=fmt, labelOverlap=True, tickCount="year" if grain == "year" else alt.Undefined),
+            ),
+            y=alt.Y("value:Q", title=unit, axis=alt.Axis(format=",.4~f"), scale=alt.Scale(zero=False)),
+            tooltip=[alt.Tooltip("period:T", title="", format=fmt), alt.Tooltip("value:Q", title=unit, format=",.2~f")],
+        )
     )
     layers = [line]
     if target is not None:
-        rule_df = pd.DataFrame({"target": [target], "label": [state.t("sector.target_line",
-                                                                     value=f"{i18n.smart(target, lang)} {unit}")]})
-        layers.append(alt.Chart(rule_df).mark_rule(color=COLOURS["good"], strokeDash=[6, 4], strokeWidth=2)
-                      .encode(y="target:Q"))
-        layers.append(alt.Chart(rule_df).mark_text(align="left", dx=4, dy=-7, color=COLOURS["good"], fontWeight="bold")
-                      .encode(y="target:Q", x=alt.value(0), text="label:N"))
+        rule_df = pd.DataFrame(
+            {"target": [target], "label": [state.t("sector.target_line", value=f"{i18n.smart(target, lang)} {unit}")]}
+        )
+        layers.append(
+            alt.Chart(rule_df).mark_rule(color=COLOURS["good"], strokeDash=[6, 4], strokeWidth=2).encode(y="target:Q")
+        )
+        layers.append(
+            alt.Chart(rule_df)
+            .mark_text(align="left", dx=4, dy=-7, color=COLOURS["good"], fontWeight="bold")
+            .encode(y="target:Q", x=alt.value(0), text="label:N")
+        )
     return charts.finish(alt.layer(*layers).properties(title=title), lang)
 
 
 PLACES_DRAWN = 5000  # more places than this are drawn as counts per cell, not one by one
-PALETTE = ["#1F77B4", "#FF7F0E", "#2CA02C", "#D62728", "#9467BD", "#8C564B", "#E377C2", "#7F7F7F", "#BCBD22",
-           "#17BECF"]
+PALETTE = ["#1F77B4", "#FF7F0E", "#2CA02C", "#D62728", "#9467BD", "#8C564B", "#E377C2", "#7F7F7F", "#BCBD22", "#17BECF"]
 
 
 def _places(vid: str, spec: Places, ward, start: dt.date, end: dt.date, cat) -> None:
@@ -231,52 +258,118 @@ def _places(vid: str, spec: Places, ward, start: dt.date, end: dt.date, cat) -> 
     dense = total > PLACES_DRAWN and not spec.polygon
     if dense:  # too many to draw one by one (and to send): counted per cell in DuckDB
         pts = state.query(places.grid, *scope, cat=cat)
-        pts = pts.assign(name=[t("places.cell", n=i18n.num(n, lang)) for n in pts["n"]],
-                         info=[t("places.cell_top", category=c) for c in pts["top_category"]],
-                         fill=[rgb(colour.get(c, "#9E9E9E"), 210) for c in pts["top_category"]])
+        pts = pts.assign(
+            name=[t("places.cell", n=i18n.num(n, lang)) for n in pts["n"]],
+            info=[t("places.cell_top", category=c) for c in pts["top_category"]],
+            fill=[rgb(colour.get(c, "#9E9E9E"), 210) for c in pts["top_category"]],
+        )
     else:
         pts = state.query(places.points, *scope, limit=PLACES_DRAWN, cat=cat)
         pts = pts.assign(
             fill=[rgb(colour.get(c, "#9E9E9E"), 200) for c in pts["category"]],
-            info=[" · ".join(str(x) for x in (c, w or "", i18n.date(d) if pd.notna(d) else "", detail or "") if x)
-                  for c, w, d, detail in zip(pts["category"], i18n.name(pts, lang, "ward"), pts["day"], pts["detail"])],
+            info=[
+                " · ".join(str(x) for x in (c, w or "", i18n.date(d) if pd.notna(d) else "", detail or "") if x)
+                for c, w, d, detail in zip(pts["category"], i18n.name(pts, lang, "ward"), pts["day"], pts["detail"])
+            ],
         )
     wards_df = state.query(qr.wards)
-    layers = [maps.ward_layer(maps.ward_features(wards_df, lang), pickable=False, layer_id="wards-base"),
-              maps.ward_labels(wards_df, lang)]
+    layers = [
+        maps.ward_layer(maps.ward_features(wards_df, lang), pickable=False, layer_id="wards-base"),
+        maps.ward_labels(wards_df, lang),
+    ]
     if spec.polygon:
-        feats = {"type": "FeatureCollection", "features": [
-            {"type": "Feature", "geometry": json.loads(g), "properties": {"name": n, "info": i, "fill": f}}
-            for g, n, i, f in zip(pts["geometry"], pts["name"], pts["info"], pts["fill"]) if g]}
-        layers.append(pdk.Layer("GeoJsonLayer", feats, id="places", pickable=True, filled=True, stroked=True,
-                                get_fill_color="properties.fill", get_line_color=[40, 40, 40, 200],
-                                line_width_min_pixels=1))
+        feats = {
+            "type": "FeatureCollection",
+            "features": [
+                {"type": "Feature", "geometry": json.loads(g), "properties": {"name": n, "info": i, "fill": f}}
+                for g, n, i, f in zip(pts["geometry"], pts["name"], pts["info"], pts["fill"])
+                if g
+            ],
+        }
+        layers.append(
+            pdk.Layer(
+                "GeoJsonLayer",
+                feats,
+                id="places",
+                pickable=True,
+                filled=True,
+                stroked=True,
+                get_fill_color="properties.fill",
+                get_line_color=[40, 40, 40, 200],
+                line_width_min_pixels=1,
+            )
+        )
     elif dense:
         pts["radius"] = 40 + 110 * (pts["n"] / max(1, int(pts["n"].max()))) ** 0.5  # area grows with the count
         cols = ["name", "info", "fill", "lon", "lat", "radius"]
-        layers.append(pdk.Layer("ScatterplotLayer", pts[cols], id="places", get_position=["lon", "lat"],
-                                get_fill_color="fill", get_radius="radius",
-                                radius_min_pixels=2, radius_max_pixels=16, stroked=False, pickable=True))
+        layers.append(
+            pdk.Layer(
+                "ScatterplotLayer",
+                pts[cols],
+                id="places",
+                get_position=["lon", "lat"],
+                get_fill_color="fill",
+                get_radius="radius",
+                radius_min_pixels=2,
+                radius_max_pixels=16,
+                stroked=False,
+                pickable=True,
+            )
+        )
     else:
         cols = ["name", "info", "fill", "lon", "lat", "weight"]
-        layers.append(pdk.Layer("ScatterplotLayer", pts[cols], id="places", get_position=["lon", "lat"],
-                                get_fill_color="fill", get_radius="60 + 40 * weight" if spec.weight else 70,
-                                radius_min_pixels=3, radius_max_pixels=18, stroked=True,
-                                get_line_color=[255, 255, 255, 200], line_width_min_pixels=0.5, pickable=True))
+        layers.append(
+            pdk.Layer(
+                "ScatterplotLayer",
+                pts[cols],
+                id="places",
+                get_position=["lon", "lat"],
+                get_fill_color="fill",
+                get_radius="60 + 40 * weight" if spec.weight else 70,
+                radius_min_pixels=3,
+                radius_max_pixels=18,
+                stroked=True,
+                get_line_color=[255, 255, 255, 200],
+                line_width_min_pixels=0.5,
+                pickable=True,
+            )
+        )
     left, right = st.columns([3, 2])
     with left:
-        st.pydeck_chart(maps.deck(layers, wards_df, "<b>{name}</b><br/>{info}", state.config().maps.tile_url),
-                        height=460)
+        st.pydeck_chart(
+            maps.deck(layers, wards_df, "<b>{name}</b><br/>{info}", state.config().maps.tile_url), height=460
+        )
         st.caption(t("places.count_dense" if dense else "places.count", n=i18n.num(total, lang)))
-        ui.keep(_title(spec), pts[["lat", "lon", "n", "top_category"]] if dense
-                else pts[["name", "category", "ward_vi", "day", "lat", "lon"]])
+        ui.keep(
+            _title(spec),
+            pts[["lat", "lon", "n", "top_category"]]
+            if dense
+            else pts[["name", "category", "ward_vi", "day", "lat", "lon"]],
+        )
     with right:
-        bars = pd.DataFrame({"category": [str(c) for c in counts.index], "n": counts.values,
-                             "colour": [colour[c] for c in counts.index]})
-        event = st.altair_chart(charts.ranked_bars(bars, x="n", y="category", colour="colour",
-                                                   title=t("places.by_category"), x_title=t("places.number"),
-                                                   y_title="", lang=lang, select="category"),
-                                width="stretch", on_select="rerun", key=f"pick_{vid}")
+        bars = pd.DataFrame(
+            {
+                "category": [str(c) for c in counts.index],
+                "n": counts.values,
+                "colour": [colour[c] for c in counts.index],
+            }
+        )
+        event = st.altair_chart(
+            charts.ranked_bars(
+                bars,
+                x="n",
+                y="category",
+                colour="colour",
+                title=t("places.by_category"),
+                x_title=t("places.number"),
+                y_title="",
+                lang=lang,
+                select="category",
+            ),
+            width="stretch",
+            on_select="rerun",
+            key=f"pick_{vid}",
+        )
         value = state.fresh_pick(f"pick_{vid}", charts.picked(event, "category"))
         if value:
             _set_category(spec.category, value)
@@ -288,8 +381,15 @@ def _breakdown(vid: str, spec: Breakdown, ward, start: dt.date, end: dt.date, ca
     dims = list(spec.dims)
     dim = dims[0]
     if len(dims) > 1:
-        dim = state.bound(st.segmented_control, t("breakdown.by"), f"by_{vid}", dims[0], dims, required=True,
-                          format_func=lambda d: column_label(spec.table, d))
+        dim = state.bound(
+            st.segmented_control,
+            t("breakdown.by"),
+            f"by_{vid}",
+            dims[0],
+            dims,
+            required=True,
+            format_func=lambda d: column_label(spec.table, d),
+        )
     df = state.query(breakdowns.breakdown, spec, dim, ward, start, end, cat=cat)
     df = df.dropna(subset=["value"])
     if df.empty or not df["value"].any():
@@ -301,19 +401,41 @@ def _breakdown(vid: str, spec: Breakdown, ward, start: dt.date, end: dt.date, ca
     top = top.assign(colour=[COLOURS["accent"] if chosen in (None, v) else "#B0BEC5" for v in top["label"]])
     left, right = st.columns([3, 2])
     with left:
-        event = st.altair_chart(charts.ranked_bars(top, x="value", y="label", colour="colour",
-                                                   title=column_label(spec.table, dim), x_title=unit, y_title="",
-                                                   lang=lang, select="label"),
-                                width="stretch", on_select="rerun", key=f"pick_{vid}_{dim}")
+        event = st.altair_chart(
+            charts.ranked_bars(
+                top,
+                x="value",
+                y="label",
+                colour="colour",
+                title=column_label(spec.table, dim),
+                x_title=unit,
+                y_title="",
+                lang=lang,
+                select="label",
+            ),
+            width="stretch",
+            on_select="rerun",
+            key=f"pick_{vid}_{dim}",
+        )
         value = state.fresh_pick(f"pick_{vid}_{dim}", charts.picked(event, "label"))
         if value and value != "–":  # a click on a bar filters the whole page by it
             _set_category(dim, value)
         st.caption(t("sector.click_hint"))
     with right:
-        table = pd.DataFrame({column_label(spec.table, dim): df["label"], unit or t("breakdown.value"): df["value"],
-                              t("breakdown.rows"): df["rows"]})
-        st.dataframe(table, hide_index=True, width="stretch", height=min(420, 36 * len(table) + 40),
-                     column_config={table.columns[1]: st.column_config.NumberColumn(format="localized")})
+        table = pd.DataFrame(
+            {
+                column_label(spec.table, dim): df["label"],
+                unit or t("breakdown.value"): df["value"],
+                t("breakdown.rows"): df["rows"],
+            }
+        )
+        st.dataframe(
+            table,
+            hide_index=True,
+            width="stretch",
+            height=min(420, 36 * len(table) + 40),
+            column_config={table.columns[1]: st.column_config.NumberColumn(format="localized")},
+        )
         ui.download_csv(table, f"{vid}_{dim}_{start}_{end}", key=f"dl_{vid}", title=_title(spec))
 
 
@@ -321,14 +443,24 @@ def _progress(df: pd.DataFrame, names: dict[str, str]) -> None:
     """Indicators with a yearly total as target: the share reached so far against the share of the year gone."""
     t, lang = state.t, state.lang()
     per_year = [qi.PERIODS_PER_YEAR.get(g, 12) for g in df["grain"]]
-    out = pd.DataFrame({
-        "label": [names.get(c, c) for c in df["code"]],
-        "progress": df["progress"].astype(float).round(1),
-        "expected": [min(100.0, 100.0 * (n or 0) / p) for n, p in zip(df["ytd_periods"], per_year)],
-        "colour": [COLOURS["good"] if ui.STATUS_CLASS.get(s) == "good" else COLOURS["bad"] for s in df["status"]],
-    })
-    st.altair_chart(charts.progress_bars(out, title=t("sector.progress_chart"), x_title=t("sector.progress_axis"),
-                                         expected_title=t("sector.progress_expected"), lang=lang), width="stretch")
+    out = pd.DataFrame(
+        {
+            "label": [names.get(c, c) for c in df["code"]],
+            "progress": df["progress"].astype(float).round(1),
+            "expected": [min(100.0, 100.0 * (n or 0) / p) for n, p in zip(df["ytd_periods"], per_year)],
+            "colour": [COLOURS["good"] if ui.STATUS_CLASS.get(s) == "good" else COLOURS["bad"] for s in df["status"]],
+        }
+    )
+    st.altair_chart(
+        charts.progress_bars(
+            out,
+            title=t("sector.progress_chart"),
+            x_title=t("sector.progress_axis"),
+            expected_title=t("sector.progress_expected"),
+            lang=lang,
+        ),
+        width="stretch",
+    )
     st.caption(t("sector.progress_note"))
     ui.keep(t("sector.progress_chart"), out.drop(columns="colour"))
 
@@ -337,13 +469,19 @@ def _series_labels(spec: Series) -> dict[str, str]:
     return {m.name: m.label.get(state.lang()) for m in spec.measures}
 
 
-def _threshold(code: Optional[str], ward) -> Optional[float]:
+def _threshold(code: str | None, ward) -> float | None:
     """The alert threshold of an indicator (kiosk.attention.thresholds), for a ward or the city."""
     if not code:
         return None
     scope = "wards" if ward else "city"
-    return next((th.above for th in state.config().kiosk.attention.thresholds
-                 if th.indicator == code and th.scope == scope and th.above is not None), None)
+    return next(
+        (
+            th.above
+            for th in state.config().kiosk.attention.thresholds
+            if th.indicator == code and th.scope == scope and th.above is not None
+        ),
+        None,
+    )
 
 
 def _series(spec: Series, ward, start: dt.date, end: dt.date, cat) -> None:
@@ -370,18 +508,47 @@ def _series_chart(spec: Series, df: pd.DataFrame, unit: str, ward) -> alt.Chart:
     lang, t = state.lang(), state.t
     if spec.kind == "heat":
         # diverging around `mid` (red below for what should be high), else one hue: green, orange-red or blue
-        scheme = "redyellowgreen" if spec.mid is not None else {"higher": "greens", "lower": "orangered"}.get(
-            spec.better, "blues")
-        return charts.heatmap(df, title="", y_title=column_label(spec.table, spec.by), value_title=unit, lang=lang,
-                              period_label=lambda p: i18n.period(p, spec.grain, lang), scheme=scheme, mid=spec.mid,
-                              reverse=spec.mid is not None and spec.better == "lower")
+        scheme = (
+            "redyellowgreen"
+            if spec.mid is not None
+            else {"higher": "greens", "lower": "orangered"}.get(spec.better, "blues")
+        )
+        return charts.heatmap(
+            df,
+            title="",
+            y_title=column_label(spec.table, spec.by),
+            value_title=unit,
+            lang=lang,
+            period_label=lambda p: i18n.period(p, spec.grain, lang),
+            scheme=scheme,
+            mid=spec.mid,
+            reverse=spec.mid is not None and spec.better == "lower",
+        )
     if spec.grain == "year":  # a few school or calendar years: bars side by side read better than lines
-        return charts.grouped_bars(df.assign(year=[i18n.period(p, "year", lang) for p in df["period"]]),
-                                   x="year", y="value", series="series", y_title=unit, lang=lang)
+        return charts.grouped_bars(
+            df.assign(year=[i18n.period(p, "year", lang) for p in df["period"]]),
+            x="year",
+            y="value",
+            series="series",
+            y_title=unit,
+            lang=lang,
+        )
     limit = _threshold(spec.threshold, ward)
-    return charts.time_lines(df, x="period", y="value", series="series", title="", x_title="", y_title=unit,
-                             series_title="", lang=lang, limit=limit, y_format=",.4~f", zero=spec.zero,
-                             limit_label=t("series.threshold", value=i18n.smart(limit, lang)) if limit else "")
+    return charts.time_lines(
+        df,
+        x="period",
+        y="value",
+        series="series",
+        title="",
+        x_title="",
+        y_title=unit,
+        series_title="",
+        lang=lang,
+        limit=limit,
+        y_format=",.4~f",
+        zero=spec.zero,
+        limit_label=t("series.threshold", value=i18n.smart(limit, lang)) if limit else "",
+    )
 
 
 def _keep_wide(spec: Series, df: pd.DataFrame) -> None:
@@ -405,10 +572,17 @@ def _year_over_year(spec: Series, df: pd.DataFrame, unit: str) -> None:
         now = g.loc[(p.dt.year == this_year), "value"].sum()
         before = g.loc[(p.dt.year == this_year - 1) & (p.dt.month <= last_month), "value"].sum()
         with col:
-            st.altair_chart(charts.year_over_year(g, title=name, y_title=unit, lang=lang, month_names=months),
-                            width="stretch")
-            st.caption(t("series.ytd", month=i18n.period(dt.date(int(this_year), int(last_month), 1), "month", lang),
-                         value=i18n.num(now, lang), before=i18n.num(before, lang)))
+            st.altair_chart(
+                charts.year_over_year(g, title=name, y_title=unit, lang=lang, month_names=months), width="stretch"
+            )
+            st.caption(
+                t(
+                    "series.ytd",
+                    month=i18n.period(dt.date(int(this_year), int(last_month), 1), "month", lang),
+                    value=i18n.num(now, lang),
+                    before=i18n.num(before, lang),
+                )
+            )
     _keep_wide(spec, df)
 
 
@@ -419,24 +593,43 @@ def _change(spec: Series, df: pd.DataFrame, unit: str) -> None:
     if ch.empty:
         st.info(t("app.empty"))
         return
-    table = pd.DataFrame({
-        column_label(spec.table, spec.by): ch["series"],
-        t("series.latest", period=i18n.period(ch["period"].max(), spec.grain, lang), unit=unit): ch["value"],
-        t("series.change_prev"): ch["change_pct"].round(1),
-        t("series.change_4"): ch["change4_pct"].round(1),
-    })
+    table = pd.DataFrame(
+        {
+            column_label(spec.table, spec.by): ch["series"],
+            t("series.latest", period=i18n.period(ch["period"].max(), spec.grain, lang), unit=unit): ch["value"],
+            t("series.change_prev"): ch["change_pct"].round(1),
+            t("series.change_4"): ch["change4_pct"].round(1),
+        }
+    )
     left, right = st.columns([3, 2])
     with left:
-        st.dataframe(table, hide_index=True, width="stretch", height=min(600, 36 * len(table) + 40),
-                     column_config={c: st.column_config.NumberColumn(format="localized") for c in table.columns[1:]})
+        st.dataframe(
+            table,
+            hide_index=True,
+            width="stretch",
+            height=min(600, 36 * len(table) + 40),
+            column_config={c: st.column_config.NumberColumn(format="localized") for c in table.columns[1:]},
+        )
         ui.download_csv(table, f"{spec.key}_{ch['period'].max()}", key=f"dl_series_{spec.key}", title=_title(spec))
     with right:
         bars = ch.dropna(subset=["change_pct"]).assign(
-            colour=lambda d: [COLOURS["bad"] if v > 0 else COLOURS["good"] if v < 0 else COLOURS["neutral"]
-                              for v in d["change_pct"]])
-        st.altair_chart(charts.ranked_bars(bars, x="change_pct", y="series", colour="colour",
-                                           title=t("series.change_chart"), x_title="%", y_title="", lang=lang),
-                        width="stretch")
+            colour=lambda d: [
+                COLOURS["bad"] if v > 0 else COLOURS["good"] if v < 0 else COLOURS["neutral"] for v in d["change_pct"]
+            ]
+        )
+        st.altair_chart(
+            charts.ranked_bars(
+                bars,
+                x="change_pct",
+                y="series",
+                colour="colour",
+                title=t("series.change_chart"),
+                x_title="%",
+                y_title="",
+                lang=lang,
+            ),
+            width="stretch",
+        )
 
 
 def _register(vid: str, spec: Register, ward, start: dt.date, end: dt.date, cat) -> None:
@@ -451,9 +644,16 @@ def _register(vid: str, spec: Register, ward, start: dt.date, end: dt.date, cat)
             df[c] = [i18n.date(v) if pd.notna(v) else "" for v in df[c]]
     years = {c for c in df.columns if c.endswith("_year")}  # a year reads 2026, not 2.026
     table = df.rename(columns={c: column_label(spec.table, c) for c in df.columns})
-    st.dataframe(table, hide_index=True, width="stretch", height=min(480, 36 * len(table) + 40),
-                 column_config={label: st.column_config.NumberColumn(format="localized")
-                                for c, label, d in zip(df.columns, table.columns, df.dtypes)
-                                if pd.api.types.is_numeric_dtype(d) and c not in years})
+    st.dataframe(
+        table,
+        hide_index=True,
+        width="stretch",
+        height=min(480, 36 * len(table) + 40),
+        column_config={
+            label: st.column_config.NumberColumn(format="localized")
+            for c, label, d in zip(df.columns, table.columns, df.dtypes)
+            if pd.api.types.is_numeric_dtype(d) and c not in years
+        },
+    )
     st.caption(t("register.count", n=i18n.num(len(table), lang)))
     ui.download_csv(table, f"{vid}_{ward or 'city'}", key=f"dl_{vid}", title=_title(spec))

@@ -1,9 +1,11 @@
 """Per-session context for pages: config, language, the current snapshot and cached queries."""
+
 from __future__ import annotations
 
 import importlib
+from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any, Callable, Optional, Sequence
+from typing import Any
 
 import duckdb
 import pandas as pd
@@ -37,12 +39,12 @@ def t(key: str, **kw: Any) -> str:
     return i18n.t(key, lang(), **kw)
 
 
-def warehouse(cfg: Optional[Config] = None) -> Warehouse:
+def warehouse(cfg: Config | None = None) -> Warehouse:
     cfg = cfg or config()
     return Warehouse(cfg.data_path / "warehouse", cfg.snapshots.keep)
 
 
-def snapshot_path(cfg: Optional[Config] = None) -> Optional[Path]:
+def snapshot_path(cfg: Config | None = None) -> Path | None:
     """The current snapshot's file (its name carries the snapshot id), or None before the first load."""
     wh = warehouse(cfg)
     sid = wh.current_id()
@@ -92,7 +94,7 @@ def source_status() -> dict:
     return _status(str(cfg.path), cfg.path.stat().st_mtime if cfg.path else 0.0)
 
 
-def snapshot_time() -> Optional[pd.Timestamp]:
+def snapshot_time() -> pd.Timestamp | None:
     st_ = source_status()["snapshot"]
     return pd.Timestamp(st_["created"]) if st_["created"] else None
 
@@ -150,9 +152,18 @@ def to_url(key: str, value: Any, default: Any, dump: Callable[[Any], str] = str)
             st.query_params[key] = text
 
 
-def bound(widget: Callable[..., Any], label: str, key: str, default: Any, options: Optional[Sequence[Any]] = None, *,
-          parse: Optional[Callable[[str], Any]] = None, dump: Callable[[Any], str] = str,
-          clean: Optional[Callable[[Any], Any]] = None, **kwargs: Any) -> Any:
+def bound(
+    widget: Callable[..., Any],
+    label: str,
+    key: str,
+    default: Any,
+    options: Sequence[Any] | None = None,
+    *,
+    parse: Callable[[str], Any] | None = None,
+    dump: Callable[[Any], str] = str,
+    clean: Callable[[Any], Any] | None = None,
+    **kwargs: Any,
+) -> Any:
     """Draw `widget(label, [options,] ...)` with its value bound to the URL's ?key=, so the view can be
     bookmarked and survives a visit to another page; returns the value.
 
@@ -172,7 +183,7 @@ def bound(widget: Callable[..., Any], label: str, key: str, default: Any, option
     return value
 
 
-def fresh_pick(key: str, value: Optional[str]) -> Optional[str]:
+def fresh_pick(key: str, value: str | None) -> str | None:
     """A chart's click selection, once: the value when it differs from the last one seen for chart `key`,
     else None. A selection stays in its chart after the rerun it caused; acting on it again would undo
     what the user did since (another ward chosen in the box, the filter cleared)."""

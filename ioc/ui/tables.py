@@ -1,8 +1,9 @@
 """Result tables, exports and result charts for the analyst pages (catalog, explorer, SQL console)."""
+
 from __future__ import annotations
 
 import datetime as dt
-from typing import Callable, Mapping, Optional, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from urllib.parse import quote
 
 import altair as alt
@@ -62,22 +63,36 @@ def styled(df: pd.DataFrame, lang: str) -> Styler:
     return df.style.format(lambda v: cell_text(v, lang), na_rep="–")
 
 
-def show(df: pd.DataFrame, labels: Optional[Mapping[str, str]] = None, height: Optional[int] = None,
-         key: Optional[str] = None, **kwargs) -> object:
+def show(
+    df: pd.DataFrame,
+    labels: Mapping[str, str] | None = None,
+    height: int | None = None,
+    key: str | None = None,
+    **kwargs,
+) -> object:
     """A result as st.dataframe: labelled headers, Vietnamese number and date formats, no index."""
     shown = df.rename(columns=dict(labels or {}))
     shown = shown.loc[:, ~shown.columns.duplicated()]
-    return st.dataframe(styled(shown, state.lang()), hide_index=True, width="stretch",
-                        height=height or "auto", key=key, **kwargs)
+    return st.dataframe(
+        styled(shown, state.lang()), hide_index=True, width="stretch", height=height or "auto", key=key, **kwargs
+    )
 
 
 def downloads(make: Callable[[str], bytes], name: str, key: str) -> None:
     """CSV, XLSX and Parquet buttons; each file is built only when its button is pressed, from every row."""
     cols = st.columns([1] * len(exports.FORMATS) + [3])
     for col, (fmt, (ext, mime)) in zip(cols, exports.FORMATS.items()):
-        col.download_button(fmt.upper() if fmt != "parquet" else "Parquet", lambda fmt=fmt: make(fmt),
-                            file_name=f"{name}.{ext}", mime=mime, key=f"{key}_{fmt}", icon=":material/download:",
-                            on_click="ignore", help=state.t(f"analyst.download_{fmt}"), width="stretch")
+        col.download_button(
+            fmt.upper() if fmt != "parquet" else "Parquet",
+            lambda fmt=fmt: make(fmt),
+            file_name=f"{name}.{ext}",
+            mime=mime,
+            key=f"{key}_{fmt}",
+            icon=":material/download:",
+            on_click="ignore",
+            help=state.t(f"analyst.download_{fmt}"),
+            width="stretch",
+        )
 
 
 # --------------------------------------------------------------------------- result charts
@@ -88,8 +103,9 @@ def _top(df: pd.DataFrame, by: str, value: str, n: int) -> pd.DataFrame:
     return df[df[by].isin(keep)]
 
 
-def line(df: pd.DataFrame, *, x: str, y: str, series: Optional[str], x_title: str, y_title: str,
-         series_title: str, lang: str) -> alt.Chart:
+def line(
+    df: pd.DataFrame, *, x: str, y: str, series: str | None, x_title: str, y_title: str, series_title: str, lang: str
+) -> alt.Chart:
     """A measure over periods, one line per category of the first group (the largest few)."""
     if series:
         df = _top(df, series, y, MAX_SERIES)
@@ -97,7 +113,10 @@ def line(df: pd.DataFrame, *, x: str, y: str, series: Optional[str], x_title: st
         "x": alt.X(f"{x}:T", title=x_title, axis=alt.Axis(format="%m/%Y", labelOverlap=True)),
         "y": alt.Y(f"{y}:Q", title=y_title, axis=alt.Axis(format=",.4~f")),
         "tooltip": ([alt.Tooltip(f"{series}:N", title=series_title)] if series else [])
-        + [alt.Tooltip(f"{x}:T", title=x_title, format="%d/%m/%Y"), alt.Tooltip(f"{y}:Q", title=y_title, format=",.4~f")],
+        + [
+            alt.Tooltip(f"{x}:T", title=x_title, format="%d/%m/%Y"),
+            alt.Tooltip(f"{y}:Q", title=y_title, format=",.4~f"),
+        ],
     }
     if series:
         enc["color"] = alt.Color(f"{series}:N", title=series_title, legend=alt.Legend(columns=3, labelLimit=260))
@@ -105,8 +124,9 @@ def line(df: pd.DataFrame, *, x: str, y: str, series: Optional[str], x_title: st
     return finish(chart, lang, height=340)
 
 
-def bars(df: pd.DataFrame, *, x: str, y: str, colour: Optional[str], x_title: str, y_title: str,
-         colour_title: str, lang: str) -> alt.Chart:
+def bars(
+    df: pd.DataFrame, *, x: str, y: str, colour: str | None, x_title: str, y_title: str, colour_title: str, lang: str
+) -> alt.Chart:
     """Horizontal bars per category, largest first; a second group stacks in colours."""
     df = _top(df, y, x, MAX_BARS)
     order = df.groupby(y, dropna=False)[x].sum().sort_values(ascending=False).index.tolist()
@@ -117,14 +137,24 @@ def bars(df: pd.DataFrame, *, x: str, y: str, colour: Optional[str], x_title: st
         + ([alt.Tooltip(f"{colour}:N", title=colour_title)] if colour else [])
         + [alt.Tooltip(f"sum({x}):Q", title=x_title, format=",.4~f")],
     }
-    enc["color"] = (alt.Color(f"{colour}:N", title=colour_title, legend=alt.Legend(columns=3, labelLimit=260))
-                    if colour else alt.value(COLOURS["accent"]))
+    enc["color"] = (
+        alt.Color(f"{colour}:N", title=colour_title, legend=alt.Legend(columns=3, labelLimit=260))
+        if colour
+        else alt.value(COLOURS["accent"])
+    )
     chart = alt.Chart(df).mark_bar().encode(**enc)
     return finish(chart, lang, height=max(160, 24 * df[y].nunique() + 40))
 
 
-def ward_map(values: pd.DataFrame, wards: pd.DataFrame, *, value: str, value_title: str, lang: str,
-             tile_url: Optional[str] = None) -> pdk.Deck:
+def ward_map(
+    values: pd.DataFrame,
+    wards: pd.DataFrame,
+    *,
+    value: str,
+    value_title: str,
+    lang: str,
+    tile_url: str | None = None,
+) -> pdk.Deck:
     """Wards shaded light to dark blue by a measure (neutral: more is not better or worse here)."""
     v = values.set_index("ward_code")[value].astype(float)
     lo, hi = (v.min(), v.max()) if v.notna().any() else (0.0, 1.0)

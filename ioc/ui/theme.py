@@ -1,4 +1,5 @@
 """One theme: colours by meaning, the chart locale and the page CSS (static, no data in it)."""
+
 from __future__ import annotations
 
 COLOURS = {
@@ -16,7 +17,10 @@ VEGA_LOCALE = {
     "vi": {
         "number": {"decimal": ",", "thousands": ".", "grouping": [3], "currency": ["", " ₫"]},
         "time": {
-            "dateTime": "%A, %d/%m/%Y, %X", "date": "%d/%m/%Y", "time": "%H:%M:%S", "periods": ["SA", "CH"],
+            "dateTime": "%A, %d/%m/%Y, %X",
+            "date": "%d/%m/%Y",
+            "time": "%H:%M:%S",
+            "periods": ["SA", "CH"],
             "days": ["Chủ nhật", "Thứ hai", "Thứ ba", "Thứ tư", "Thứ năm", "Thứ sáu", "Thứ bảy"],
             "shortDays": ["CN", "T2", "T3", "T4", "T5", "T6", "T7"],
             "months": [f"Tháng {i}" for i in range(1, 13)],
@@ -26,11 +30,26 @@ VEGA_LOCALE = {
     "en": {
         "number": {"decimal": ".", "thousands": ",", "grouping": [3], "currency": ["", " VND"]},
         "time": {
-            "dateTime": "%a %d/%m/%Y %X", "date": "%d/%m/%Y", "time": "%H:%M:%S", "periods": ["AM", "PM"],
+            "dateTime": "%a %d/%m/%Y %X",
+            "date": "%d/%m/%Y",
+            "time": "%H:%M:%S",
+            "periods": ["AM", "PM"],
             "days": ["Sunday", "Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday"],
             "shortDays": ["Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"],
-            "months": ["January", "February", "March", "April", "May", "June", "July", "August", "September",
-                       "October", "November", "December"],
+            "months": [
+                "January",
+                "February",
+                "March",
+                "April",
+                "May",
+                "June",
+                "July",
+                "August",
+                "September",
+                "October",
+                "November",
+                "December",
+            ],
             "shortMonths": ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"],
         },
     },

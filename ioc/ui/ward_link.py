@@ -1,8 +1,8 @@
 """The way to a ward's profile from any page: a link, or a jump from a map's click handler."""
+
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Optional
 
 import streamlit as st
 
@@ -26,10 +26,14 @@ def ward_name(code: str) -> str:
     return state.config().ward_names(state.lang()).get(code, code)
 
 
-def ward_profile_link(code: str, label: Optional[str] = None) -> None:
+def ward_profile_link(code: str, label: str | None = None) -> None:
     """A link to the ward's profile page (`/ward?ward=<code>`)."""
-    st.page_link(WARD_PAGE, label=label or state.t("ward.open_profile", name=ward_name(code)),
-                 icon=":material/location_city:", query_params=_params(code))
+    st.page_link(
+        WARD_PAGE,
+        label=label or state.t("ward.open_profile", name=ward_name(code)),
+        icon=":material/location_city:",
+        query_params=_params(code),
+    )
 
 
 def open_ward_profile(code: str) -> None:
@@ -43,5 +47,8 @@ def open_ward_profile(code: str) -> None:
 def scroll_to_top() -> None:
     """After a jump, show the page from its top: Streamlit keeps the previous page's scroll position."""
     if st.session_state.pop(SCROLL_TOP, False):
-        st.html("<script>const m = window.document.querySelector('[data-testid=\"stMain\"]');"
-                " if (m) { m.scrollTo(0, 0); } window.scrollTo(0, 0);</script>", unsafe_allow_javascript=True)
+        st.html(
+            "<script>const m = window.document.querySelector('[data-testid=\"stMain\"]');"
+            " if (m) { m.scrollTo(0, 0); } window.scrollTo(0, 0);</script>",
+            unsafe_allow_javascript=True,
+        )

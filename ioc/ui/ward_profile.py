@@ -1,8 +1,7 @@
 """Builders of the ward profile: the city map with the ward, its accidents and air stations, the indicator
 cards by sector, and the summary figures."""
-from __future__ import annotations
 
-from typing import Optional
+from __future__ import annotations
 
 import pandas as pd
 import pydeck as pdk
@@ -53,15 +52,16 @@ def _num(value, lang: str) -> str:
     return i18n.smart(value, lang)
 
 
-def indicator_cards(df: pd.DataFrame, sector_order: list[str], sector_names: dict[str, str], lang: str, t
-                    ) -> str:
+def indicator_cards(df: pd.DataFrame, sector_order: list[str], sector_names: dict[str, str], lang: str, t) -> str:
     """One card per sector, a row per indicator: the ward's value (green/red against a level target),
     the city's, and the ward's rank. `df` comes from ioc.queries.ward.indicators."""
     order = {s: i for i, s in enumerate(sector_order)}
     cards = []
     for sector, g in sorted(df.groupby("sector", sort=False), key=lambda kv: order.get(kv[0], len(order))):
-        rows = [f'<tr><th></th><th>{esc(t("ward.col_ward"))}</th><th>{esc(t("ward.col_city"))}</th>'
-                f'<th>{esc(t("ward.col_rank"))}</th></tr>']
+        rows = [
+            f"<tr><th></th><th>{esc(t('ward.col_ward'))}</th><th>{esc(t('ward.col_city'))}</th>"
+            f"<th>{esc(t('ward.col_rank'))}</th></tr>"
+        ]
         for r in g.itertuples():
             name = i18n.name(r, lang)
             unit = i18n.unit(r.unit, lang)
@@ -76,19 +76,27 @@ def indicator_cards(df: pd.DataFrame, sector_order: list[str], sector_names: dic
             else:
                 cls = "good" if status else "bad"
                 mark = "✓" if status else "✗"
-                cell = (f'<span class="ioc-wchip ioc-chip-{cls}" title="{esc(t("ward.met" if status else "ward.not_met"))}">'
-                        f'{esc(value)} {mark}</span>')
+                cell = (
+                    f'<span class="ioc-wchip ioc-chip-{cls}" '
+                    f'title="{esc(t("ward.met" if status else "ward.not_met"))}">'
+                    f"{esc(value)} {mark}</span>"
+                )
             city = masked_text(r._asdict()) if r.city_masked else _num(r.city_value, lang)
             rank = t("ward.rank", rank=int(r.rank), n=int(r.ranked)) if pd.notna(r.rank) else "–"
-            rows.append(f'<tr><td><div class="ioc-wname">{esc(name)}</div><div class="ioc-wmeta">{esc(" · ".join(meta))}</div></td>'
-                        f'<td class="ioc-wnum ioc-wv">{cell}</td><td class="ioc-wnum ioc-wc">{esc(city)}</td>'
-                        f'<td class="ioc-wnum ioc-wr">{esc(rank)}</td></tr>')
-        cards.append(f'<div class="ioc-wsec"><div class="ioc-wsec-name">{esc(sector_names.get(sector, sector))}</div>'
-                     f'<table class="ioc-wtab">{"".join(rows)}</table></div>')
+            rows.append(
+                f'<tr><td><div class="ioc-wname">{esc(name)}</div>'
+                f'<div class="ioc-wmeta">{esc(" · ".join(meta))}</div></td>'
+                f'<td class="ioc-wnum ioc-wv">{cell}</td><td class="ioc-wnum ioc-wc">{esc(city)}</td>'
+                f'<td class="ioc-wnum ioc-wr">{esc(rank)}</td></tr>'
+            )
+        cards.append(
+            f'<div class="ioc-wsec"><div class="ioc-wsec-name">{esc(sector_names.get(sector, sector))}</div>'
+            f'<table class="ioc-wtab">{"".join(rows)}</table></div>'
+        )
     return f'<div class="ioc-wgrid">{"".join(cards)}</div>'
 
 
-def judge(r) -> Optional[bool]:
+def judge(r) -> bool | None:
     """Whether the ward's value meets the city's target, where the target is a level (a rate, a mean):
     a yearly total is the city's, not a ward's (as in ioc.ui.wards). None: not judged or no value."""
     from ioc.queries.indicators import meets
@@ -106,17 +114,19 @@ def judged_counts(df: pd.DataFrame) -> tuple[int, int]:
     return sum(judged), len(judged)
 
 
-def table(headers: list[str], rows: list[list], numeric: set[int], classes: Optional[list[dict[int, str]]] = None
-          ) -> str:
+def table(headers: list[str], rows: list[list], numeric: set[int], classes: list[dict[int, str]] | None = None) -> str:
     """A small table with the page's look: the `numeric` columns right-aligned (values already formatted);
     classes[i] gives extra CSS classes to cells of row i by column."""
-    head = "".join(f'<th style="text-align:{"right" if j in numeric else "left"}">{esc(h)}</th>'
-                   for j, h in enumerate(headers))
+    head = "".join(
+        f'<th style="text-align:{"right" if j in numeric else "left"}">{esc(h)}</th>' for j, h in enumerate(headers)
+    )
     body = []
     for i, row in enumerate(rows):
         extra = (classes or [{}] * len(rows))[i]
-        cells = "".join(f'<td class="{"ioc-wnum " if j in numeric else ""}{extra.get(j, "")}">{esc(v)}</td>'
-                        for j, v in enumerate(row))
+        cells = "".join(
+            f'<td class="{"ioc-wnum " if j in numeric else ""}{extra.get(j, "")}">{esc(v)}</td>'
+            for j, v in enumerate(row)
+        )
         body.append(f"<tr>{cells}</tr>")
     return f'<div class="ioc-wplain"><table class="ioc-wtab"><tr>{head}</tr>{"".join(body)}</table></div>'
 
@@ -128,43 +138,74 @@ def kpis(cards: list[str]) -> str:
 def summary_cards(population, area, ind, rep, acc, sch, air, now, lang: str, t) -> list[str]:
     """The ward at a glance, one card per block (the frames of ioc.queries.ward; None or empty: no data):
     population, targets met, overdue reports, accidents this year, schools, and the air."""
+
     def missing(label: str) -> str:
         return kpi(label, t("ward.kpi_none"), t("ward.kpi_none_sub"))
 
     cards = []
     if population:
-        cards.append(kpi(t("ward.kpi_population"), i18n.num(population, lang),
-                         t("ward.kpi_population_sub", area=i18n.num(area, lang, 1),
-                           density=i18n.num(population / area, lang)) if area else ""))
+        cards.append(
+            kpi(
+                t("ward.kpi_population"),
+                i18n.num(population, lang),
+                t("ward.kpi_population_sub", area=i18n.num(area, lang, 1), density=i18n.num(population / area, lang))
+                if area
+                else "",
+            )
+        )
     met, judged = judged_counts(ind) if ind is not None and not ind.empty else (0, 0)
-    cards.append(kpi(t("ward.kpi_targets"), t("ward.kpi_targets_value", met=met, judged=judged),
-                     t("ward.kpi_targets_sub")) if judged else missing(t("ward.kpi_targets")))
+    cards.append(
+        kpi(t("ward.kpi_targets"), t("ward.kpi_targets_value", met=met, judged=judged), t("ward.kpi_targets_sub"))
+        if judged
+        else missing(t("ward.kpi_targets"))
+    )
     if rep is not None and not rep.empty:
         r = rep.iloc[0]
-        cards.append(kpi(t("ward.kpi_reports"), i18n.num(r["overdue"], lang),
-                         t("ward.kpi_reports_sub", received=i18n.num(r["received"], lang),
-                           open=i18n.num(r["open"], lang))))
+        cards.append(
+            kpi(
+                t("ward.kpi_reports"),
+                i18n.num(r["overdue"], lang),
+                t("ward.kpi_reports_sub", received=i18n.num(r["received"], lang), open=i18n.num(r["open"], lang)),
+            )
+        )
     else:
         cards.append(missing(t("ward.kpi_reports")))
     if acc is not None and not acc.empty:
         a, b = acc.iloc[0], acc.iloc[1]
-        cards.append(kpi(t("ward.kpi_accidents", year=int(a["year"])),
-                         t("ward.kpi_accidents_value", cases=i18n.num(a["cases"], lang)),
-                         t("ward.kpi_accidents_sub", deaths=i18n.num(a["deaths"], lang),
-                           injuries=i18n.num(a["injuries"], lang), prev=int(b["year"]),
-                           prev_cases=i18n.num(b["cases"], lang))))
+        cards.append(
+            kpi(
+                t("ward.kpi_accidents", year=int(a["year"])),
+                t("ward.kpi_accidents_value", cases=i18n.num(a["cases"], lang)),
+                t(
+                    "ward.kpi_accidents_sub",
+                    deaths=i18n.num(a["deaths"], lang),
+                    injuries=i18n.num(a["injuries"], lang),
+                    prev=int(b["year"]),
+                    prev_cases=i18n.num(b["cases"], lang),
+                ),
+            )
+        )
     else:
         cards.append(missing(t("ward.kpi_accidents", year=now.year)))
     total = sch[sch["level"].isna()] if sch is not None and not sch.empty else None
     if total is not None and not total.empty and total.iloc[0]["schools"]:
         s = total.iloc[0]
-        cards.append(kpi(t("ward.kpi_schools"), i18n.num(s["schools"], lang),
-                         t("ward.kpi_schools_sub", pupils=i18n.num(s["pupils"], lang),
-                           ratio=i18n.num(s["pupils_per_teacher"], lang, 1))))
+        cards.append(
+            kpi(
+                t("ward.kpi_schools"),
+                i18n.num(s["schools"], lang),
+                t(
+                    "ward.kpi_schools_sub",
+                    pupils=i18n.num(s["pupils"], lang),
+                    ratio=i18n.num(s["pupils_per_teacher"], lang, 1),
+                ),
+            )
+        )
     else:
         cards.append(missing(t("ward.kpi_schools")))
-    worst = air.dropna(subset=["aqi"]).sort_values("aqi", ascending=False) if air is not None and not air.empty \
-        else None
+    worst = (
+        air.dropna(subset=["aqi"]).sort_values("aqi", ascending=False) if air is not None and not air.empty else None
+    )
     if worst is not None and not worst.empty:
         w = worst.iloc[0]
         band, colour = aqi.band(w["aqi"])
@@ -175,8 +216,9 @@ def summary_cards(population, area, ind, rep, acc, sch, air, now, lang: str, t) 
         age = pd.Timestamp(now) - ts
         if age > pd.Timedelta(hours=3):  # the network's latest hour may be days old: say so
             sub += " · ⚠ " + t("ward.aqi_stale", days=i18n.num(age.total_seconds() / 86400, lang))
-        cards.append(kpi(t("ward.kpi_air"), aqi_value(w["aqi"], lang, t), sub,
-                         accent=colour, text_colour=aqi_text_colour(band)))
+        cards.append(
+            kpi(t("ward.kpi_air"), aqi_value(w["aqi"], lang, t), sub, accent=colour, text_colour=aqi_text_colour(band))
+        )
     else:
         cards.append(missing(t("ward.kpi_air")))
     return cards
@@ -188,13 +230,20 @@ def aqi_text_colour(band: str) -> str:
 
 
 def aqi_value(value, lang: str, t) -> str:
-    """"35 · Tốt", or "Không có số liệu" when the station has no latest value."""
+    """ "35 · Tốt", or "Không có số liệu" when the station has no latest value."""
     band_key = aqi.band(value)[0]
     return t("aqi_band.none") if band_key == "none" else f"{i18n.num(value, lang)} · {t('aqi_band.' + band_key)}"
 
 
-def deck(wards: pd.DataFrame, ward: str, lang: str, t, accidents: pd.DataFrame, stations: pd.DataFrame,
-         tile_url: Optional[str] = None) -> pdk.Deck:
+def deck(
+    wards: pd.DataFrame,
+    ward: str,
+    lang: str,
+    t,
+    accidents: pd.DataFrame,
+    stations: pd.DataFrame,
+    tile_url: str | None = None,
+) -> pdk.Deck:
     """The city's wards with this one filled and outlined, its accidents (red, sized by harm) and the air
     stations (VN_AQI colours with the value). Every ward is pickable, to open its profile."""
     fill = {c: (WARD_RGB if c == ward else OTHER_RGB) for c in wards["ward_code"]}
@@ -203,41 +252,98 @@ def deck(wards: pd.DataFrame, ward: str, lang: str, t, accidents: pd.DataFrame, 
     mine = {"type": "FeatureCollection", "features": [f for f in feats["features"] if f["properties"]["code"] == ward]}
     layers = [
         maps.ward_layer(feats, pickable=True, layer_id="wards"),
-        pdk.Layer("GeoJsonLayer", mine, id="ward-selected", pickable=False, stroked=True, filled=False,
-                  get_line_color=[11, 79, 138, 255], line_width_min_pixels=3),
-        maps.text_layer(_labels(wards, ward, lang, selected=False, stations=stations), "ward-names", size=11,
-                        colour=[60, 70, 80, 255]),
+        pdk.Layer(
+            "GeoJsonLayer",
+            mine,
+            id="ward-selected",
+            pickable=False,
+            stroked=True,
+            filled=False,
+            get_line_color=[11, 79, 138, 255],
+            line_width_min_pixels=3,
+        ),
+        maps.text_layer(
+            _labels(wards, ward, lang, selected=False, stations=stations),
+            "ward-names",
+            size=11,
+            colour=[60, 70, 80, 255],
+        ),
         # below the centroid, clear of an air station drawn there
-        maps.text_layer(_labels(wards, ward, lang, selected=True), "ward-name", size=14,
-                        colour=[11, 50, 95, 255], offset=SELECTED_OFFSET),
+        maps.text_layer(
+            _labels(wards, ward, lang, selected=True),
+            "ward-name",
+            size=14,
+            colour=[11, 50, 95, 255],
+            offset=SELECTED_OFFSET,
+        ),
     ]
     if accidents is not None and not accidents.empty:
         pts = accidents.assign(
             name=accidents["location"].fillna(""),
-            info=[t("ward.accident_info", day=i18n.date(d), cause=c or "", deaths=i18n.num(dd, lang),
-                    injuries=i18n.num(i, lang))
-                  for d, c, dd, i in zip(accidents["day"], accidents["cause"], accidents["deaths"], accidents["injuries"])],
+            info=[
+                t(
+                    "ward.accident_info",
+                    day=i18n.date(d),
+                    cause=c or "",
+                    deaths=i18n.num(dd, lang),
+                    injuries=i18n.num(i, lang),
+                )
+                for d, c, dd, i in zip(accidents["day"], accidents["cause"], accidents["deaths"], accidents["injuries"])
+            ],
             weight=accidents["deaths"].fillna(0) * 3 + accidents["injuries"].fillna(0),
         )[["name", "info", "weight", "lon", "lat"]]
-        layers.append(pdk.Layer("ScatterplotLayer", pts, id="accidents", get_position=["lon", "lat"],
-                                get_fill_color=ACCIDENT_RGB, get_radius="60 + 30 * weight", radius_min_pixels=4,
-                                radius_max_pixels=14, stroked=True, get_line_color=[255, 255, 255, 230],
-                                line_width_min_pixels=1, pickable=True))
+        layers.append(
+            pdk.Layer(
+                "ScatterplotLayer",
+                pts,
+                id="accidents",
+                get_position=["lon", "lat"],
+                get_fill_color=ACCIDENT_RGB,
+                get_radius="60 + 30 * weight",
+                radius_min_pixels=4,
+                radius_max_pixels=14,
+                stroked=True,
+                get_line_color=[255, 255, 255, 230],
+                line_width_min_pixels=1,
+                pickable=True,
+            )
+        )
     if stations is not None and not stations.empty:
         st_ = stations.assign(
-            info=[t("ward.station_info", aqi=i18n.num(a, lang), band=t("aqi_band." + b),
-                    time=i18n.datetime(pd.Timestamp(ts)) if pd.notna(ts) else "–")
-                  for a, b, ts in zip(stations["aqi"], stations["band"], stations["ts"])],
+            info=[
+                t(
+                    "ward.station_info",
+                    aqi=i18n.num(a, lang),
+                    band=t("aqi_band." + b),
+                    time=i18n.datetime(pd.Timestamp(ts)) if pd.notna(ts) else "–",
+                )
+                for a, b, ts in zip(stations["aqi"], stations["band"], stations["ts"])
+            ],
             fill=[aqi.rgb(c, 240) for c in stations["colour"]],
             aqi_text=[i18n.num(v, lang) if pd.notna(v) else "" for v in stations["aqi"]],
             position=[[float(a), float(b)] for a, b in zip(stations["lon"], stations["lat"])],
         )
-        layers.append(pdk.Layer("ScatterplotLayer", st_[["name", "info", "fill", "lon", "lat"]], id="stations",
-                                get_position=["lon", "lat"], get_fill_color="fill", get_radius=300,
-                                radius_min_pixels=10, radius_max_pixels=30, stroked=True,
-                                get_line_color=[20, 20, 20, 255], line_width_min_pixels=1.5, pickable=True))
-        layers.append(maps.text_layer(st_[["aqi_text", "position"]], "aqi-values", size=12, colour=[0, 0, 0, 255],
-                                      text="aqi_text"))
+        layers.append(
+            pdk.Layer(
+                "ScatterplotLayer",
+                st_[["name", "info", "fill", "lon", "lat"]],
+                id="stations",
+                get_position=["lon", "lat"],
+                get_fill_color="fill",
+                get_radius=300,
+                radius_min_pixels=10,
+                radius_max_pixels=30,
+                stroked=True,
+                get_line_color=[20, 20, 20, 255],
+                line_width_min_pixels=1.5,
+                pickable=True,
+            )
+        )
+        layers.append(
+            maps.text_layer(
+                st_[["aqi_text", "position"]], "aqi-values", size=12, colour=[0, 0, 0, 255], text="aqi_text"
+            )
+        )
     out = maps.deck(layers, wards, "<b>{name}</b><br/>{info}", tile_url)
     out.initial_view_state = _view(feats, wards)
     return out
@@ -259,16 +365,18 @@ def _view(feats: dict, wards: pd.DataFrame) -> pdk.ViewState:
         walk(f["geometry"].get("coordinates"))
     if not lats:
         return maps.view(wards, zoom=ZOOM)
-    return pdk.ViewState(latitude=(min(lats) + max(lats)) / 2, longitude=(min(lons) + max(lons)) / 2, zoom=ZOOM,
-                         pitch=0)
+    return pdk.ViewState(
+        latitude=(min(lats) + max(lats)) / 2, longitude=(min(lons) + max(lons)) / 2, zoom=ZOOM, pitch=0
+    )
 
 
-def _labels(wards: pd.DataFrame, ward: str, lang: str, selected: bool,
-            stations: Optional[pd.DataFrame] = None) -> pd.DataFrame:
+def _labels(
+    wards: pd.DataFrame, ward: str, lang: str, selected: bool, stations: pd.DataFrame | None = None
+) -> pd.DataFrame:
     """Ward names at their centroids: this ward's alone, or the others' without those that would overlap a
     name already placed (this ward's first, drawn larger and lower) or an air station; a hidden name is
     still in the tooltip."""
-    px = 512 * 2 ** ZOOM / 360  # pixels per degree at the map's zoom (deck.gl's 512-pixel world)
+    px = 512 * 2**ZOOM / 360  # pixels per degree at the map's zoom (deck.gl's 512-pixel world)
     placed: list[tuple[float, float, float]] = []  # (lat, lon, half width in degrees)
     if stations is not None and not stations.empty:
         placed += [(float(a), float(b), 12 / px) for a, b in zip(stations["lat"], stations["lon"])]

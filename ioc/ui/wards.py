@@ -3,9 +3,10 @@
 Clicking a ward on the map or its bar calls `on_pick(ward_code)` during the page's run, after the page's
 own widgets exist: a page filtering itself by the ward sets it for the next run (see ioc.ui.sector).
 """
+
 from __future__ import annotations
 
-from typing import Callable, Optional
+from collections.abc import Callable
 
 import pandas as pd
 import streamlit as st
@@ -18,8 +19,9 @@ from ioc.ui import charts, maps, state
 from ioc.ui import components as ui
 
 
-def ward_block(ind: Indicator, title: str, key: str, on_pick: Optional[Callable[[str], None]] = None,
-               height: int = 460) -> pd.DataFrame:
+def ward_block(
+    ind: Indicator, title: str, key: str, on_pick: Callable[[str], None] | None = None, height: int = 460
+) -> pd.DataFrame:
     """Draw the block; returns the wards' values shown (for tables and downloads)."""
     cfg, lang, t = state.config(), state.lang(), state.t
     values = state.query(qi.ward_latest, ind.code)
@@ -37,47 +39,84 @@ def ward_block(ind: Indicator, title: str, key: str, on_pick: Optional[Callable[
     else:
         fills = maps.scale_colours(values["value"], ind.direction == "higher")
     fill = dict(zip(values["ward_code"], fills))
-    info = {r.ward_code: {"info": f"{ui.masked_text(r._asdict())} {unit}" if r.masked
-                          else f"{i18n.smart(r.value, lang)} {unit}".strip() if pd.notna(r.value)
-                          else t("overview.no_value")} for r in values.itertuples()}
+    info = {
+        r.ward_code: {
+            "info": f"{ui.masked_text(r._asdict())} {unit}"
+            if r.masked
+            else f"{i18n.smart(r.value, lang)} {unit}".strip()
+            if pd.notna(r.value)
+            else t("overview.no_value")
+        }
+        for r in values.itertuples()
+    }
     if not period.empty:
         st.caption(t("overview.map_period", period=i18n.period(period.iloc[0], ind.grain, lang)))
     left, right = st.columns([3, 2])
     with left:
         feats = maps.ward_features(wards, lang, fill=fill, extra=info)
-        deck = maps.deck([maps.ward_layer(feats), maps.ward_labels(wards, lang)], wards,
-                         "<b>{name}</b><br/>{info}", cfg.maps.tile_url)
+        deck = maps.deck(
+            [maps.ward_layer(feats), maps.ward_labels(wards, lang)],
+            wards,
+            "<b>{name}</b><br/>{info}",
+            cfg.maps.tile_url,
+        )
         if on_pick is None:
             st.pydeck_chart(deck, height=height)
         else:
-            event = st.pydeck_chart(deck, height=height, on_select="rerun", selection_mode="single-object",
-                                    key=f"{key}_map")
+            event = st.pydeck_chart(
+                deck, height=height, on_select="rerun", selection_mode="single-object", key=f"{key}_map"
+            )
             picked = (event.selection.get("objects", {}) if event else {}).get("wards") or []
             code = state.fresh_pick(f"{key}_map", (picked[0].get("properties") or {}).get("code") if picked else None)
             if code:
                 on_pick(code)
         if judged:
             shown_target = f"{i18n.smart(target, lang)} {unit}".strip()
-            ui.legend([(t("overview.legend_met", target=shown_target), maps.hex_of(maps.GOOD_RGB), "#fff"),
-                       (t("overview.legend_not_met", target=shown_target), maps.hex_of(maps.BAD_RGB), "#fff"),
-                       (t("overview.no_value"), maps.hex_of(maps.NONE_RGB), "#111")])
+            ui.legend(
+                [
+                    (t("overview.legend_met", target=shown_target), maps.hex_of(maps.GOOD_RGB), "#fff"),
+                    (t("overview.legend_not_met", target=shown_target), maps.hex_of(maps.BAD_RGB), "#fff"),
+                    (t("overview.no_value"), maps.hex_of(maps.NONE_RGB), "#111"),
+                ]
+            )
         else:
-            ui.legend([(t("overview.legend_best"), maps.hex_of(maps.GOOD_RGB), "#fff"),
-                       (t("overview.legend_worst"), maps.hex_of(maps.BAD_RGB), "#fff"),
-                       (t("overview.no_value"), maps.hex_of(maps.NONE_RGB), "#111")])
+            ui.legend(
+                [
+                    (t("overview.legend_best"), maps.hex_of(maps.GOOD_RGB), "#fff"),
+                    (t("overview.legend_worst"), maps.hex_of(maps.BAD_RGB), "#fff"),
+                    (t("overview.no_value"), maps.hex_of(maps.NONE_RGB), "#111"),
+                ]
+            )
         st.caption(t("overview.geometry_note"))
     with right:
-        ranked = values.assign(
-            ward=i18n.name(values, lang),
-            colour=[maps.hex_of(fill[c]) for c in values["ward_code"]],
-        ).dropna(subset=["value"]).sort_values("value", ascending=ind.direction != "higher")
-        chart = charts.ranked_bars(ranked, x="value", y="ward", colour="colour", title=title, x_title=unit,
-                                   y_title=t("overview.ward"), lang=lang, select="ward_code" if on_pick else None)
+        ranked = (
+            values.assign(
+                ward=i18n.name(values, lang),
+                colour=[maps.hex_of(fill[c]) for c in values["ward_code"]],
+            )
+            .dropna(subset=["value"])
+            .sort_values("value", ascending=ind.direction != "higher")
+        )
+        chart = charts.ranked_bars(
+            ranked,
+            x="value",
+            y="ward",
+            colour="colour",
+            title=title,
+            x_title=unit,
+            y_title=t("overview.ward"),
+            lang=lang,
+            select="ward_code" if on_pick else None,
+        )
         if on_pick is None:
             st.altair_chart(chart, width="stretch")
         else:  # a click on a ward's bar picks the ward, as a click on the map does
-            code = state.fresh_pick(f"{key}_bars", charts.picked(
-                st.altair_chart(chart, width="stretch", on_select="rerun", key=f"{key}_bars"), "ward_code"))
+            code = state.fresh_pick(
+                f"{key}_bars",
+                charts.picked(
+                    st.altair_chart(chart, width="stretch", on_select="rerun", key=f"{key}_bars"), "ward_code"
+                ),
+            )
             if code:
                 on_pick(code)
     shown = values.assign(value=[ui.masked_text(r) if r["masked"] else r["value"] for _, r in values.iterrows()])

@@ -1,4 +1,5 @@
 """ckan against a real HTTP server answering datastore_search in CKAN's shapes."""
+
 from __future__ import annotations
 
 import json
@@ -74,7 +75,9 @@ def test_a_portal_capping_the_page_size_still_reads_everything(http_server, tmp_
         return datastore(req)
 
     http_server.script(ACTION, capped)
-    parsed = run(CKAN, source("ckan", url=http_server.url()), {"resource_id": RESOURCE, "page_size": 100}, context(tmp_path))
+    parsed = run(
+        CKAN, source("ckan", url=http_server.url()), {"resource_id": RESOURCE, "page_size": 100}, context(tmp_path)
+    )
     assert [r.arg("offset") for r in http_server.requests] == ["0", "2", "4"]
     assert parsed.table.num_rows == 5
 
@@ -84,7 +87,7 @@ def test_a_portal_capping_the_page_size_still_reads_everything(http_server, tmp_
     [
         (200, 'CKAN refused the request: Not found: Resource "7f3c1c2e-0000-4000-8000-00000000beef" was not found.'),
         # real portals answer success: false with the error's HTTP status; the body is quoted in the message
-        (404, "HTTP 404 Not Found: {\"help\""),
+        (404, 'HTTP 404 Not Found: {"help"'),
     ],
 )
 def test_success_false_fails_with_ckans_message(http_server, tmp_path, status, words):

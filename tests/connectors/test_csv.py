@@ -1,4 +1,5 @@
 """csv against the shapes departments export: PX-Web, "Unicode text", cp1258, decimal commas, and broken rows."""
+
 from __future__ import annotations
 
 import csv as pycsv
@@ -36,12 +37,30 @@ def read_text(tmp_path: Path, text: str, options: dict | None = None, **kw) -> P
 def test_px_web_export(tmp_path):
     parsed = read("gso_population.csv", GSO_OPTIONS, rename=GSO_RENAME)
     assert parsed.table.to_pylist() == [
-        {"unit": "Phường Hiệp Thành", "male_2022": "15234", "female_2022": "15876", "male_2023": "15410",
-         "female_2023": "16020", "_row": 7},
-        {"unit": "Phường Phú Lợi", "male_2022": None, "female_2022": None, "male_2023": "14210",
-         "female_2023": "14870", "_row": 8},
-        {"unit": "Phường Định Hòa", "male_2022": "9876", "female_2022": "10012", "male_2023": None,
-         "female_2023": None, "_row": 10},
+        {
+            "unit": "Phường Hiệp Thành",
+            "male_2022": "15234",
+            "female_2022": "15876",
+            "male_2023": "15410",
+            "female_2023": "16020",
+            "_row": 7,
+        },
+        {
+            "unit": "Phường Phú Lợi",
+            "male_2022": None,
+            "female_2022": None,
+            "male_2023": "14210",
+            "female_2023": "14870",
+            "_row": 8,
+        },
+        {
+            "unit": "Phường Định Hòa",
+            "male_2022": "9876",
+            "female_2022": "10012",
+            "male_2023": None,
+            "female_2023": None,
+            "_row": 10,
+        },
     ]
     # two section rows, the totals row, the blank row and two footnotes
     assert (parsed.dropped, parsed.rejects) == (6, [])
@@ -64,7 +83,10 @@ def test_excel_unicode_text_export():
     assert col(parsed.table, "ward") == ["Hiệp Thành", "Phú Lợi", "Phú Cường, trung tâm"]
     good, rejects = contract_rows(src, parsed.table, {"date_format": "%d/%m/%Y"})
     assert [(g["dossiers"], g["received_on"].isoformat()) for g in good] == [
-        (120, "2025-06-05"), (87, "2025-06-06"), (45, "2025-06-07")]
+        (120, "2025-06-05"),
+        (87, "2025-06-06"),
+        (45, "2025-06-07"),
+    ]
     assert rejects == []
 
 
@@ -108,8 +130,12 @@ def test_an_empty_header_cell_is_named_by_its_position(tmp_path):
 
 def test_the_header_is_found_under_title_lines(tmp_path):
     titles = "UBND THÀNH PHỐ THỦ DẦU MỘT\nPHÒNG TÀI NGUYÊN VÀ MÔI TRƯỜNG\n\nBÁO CÁO QUAN TRẮC\nTháng 6/2025\n"
-    parsed = read_text(tmp_path, titles + "Trạm,Mã phường,PM2.5\nS1,25741,21.5\nS2,25744,30\n",
-                       rename={"Mã phường": "ward_code", "PM2.5": "pm25"}, columns={"ward_code": {}, "pm25": {}})
+    parsed = read_text(
+        tmp_path,
+        titles + "Trạm,Mã phường,PM2.5\nS1,25741,21.5\nS2,25744,30\n",
+        rename={"Mã phường": "ward_code", "PM2.5": "pm25"},
+        columns={"ward_code": {}, "pm25": {}},
+    )
     assert parsed.notes[0].startswith("header at row 6;")
     assert parsed.table.to_pylist() == [
         {"Trạm": "S1", "ward_code": "25741", "pm25": "21.5", "_row": 7},
@@ -151,14 +177,19 @@ def test_delimiter_detection_and_an_explicit_one(tmp_path):
     assert read_text(tmp_path, "ward|a|b\n25741|1,5|2\n").table.column_names == ["ward", "a", "b", "_row"]
     text = "ward;a,b\n25741;1,2\n"  # as many commas as semicolons: detection takes the comma
     assert read_text(tmp_path, text).table.column_names == ["ward;a", "b", "_row"]
-    assert read_text(tmp_path, text, {"delimiter": ";"}).table.to_pylist() == [{"ward": "25741", "a,b": "1,2", "_row": 2}]
+    assert read_text(tmp_path, text, {"delimiter": ";"}).table.to_pylist() == [
+        {"ward": "25741", "a,b": "1,2", "_row": 2}
+    ]
 
 
-@pytest.mark.parametrize("data, options, message", [
-    (b"", {}, "no rows: the payload is empty"),
-    (b"ward,a\n1,2\n", {"encoding": "latin-99"}, "cannot decode as latin-99"),
-    (b"\x81\x8d\x8f\x90\x9d" * 10, {}, "cannot tell the text encoding"),
-])
+@pytest.mark.parametrize(
+    "data, options, message",
+    [
+        (b"", {}, "no rows: the payload is empty"),
+        (b"ward,a\n1,2\n", {"encoding": "latin-99"}, "cannot decode as latin-99"),
+        (b"\x81\x8d\x8f\x90\x9d" * 10, {}, "cannot tell the text encoding"),
+    ],
+)
 def test_unreadable_payloads(tmp_path, data, options, message):
     (tmp_path / "in.csv").write_bytes(data)
     with pytest.raises(ParseError, match=message):
@@ -201,8 +232,10 @@ def reader_calls(monkeypatch) -> list[int]:
     return calls
 
 
-BIG = dict(rename={"Mã": "id", "Mã phường": "ward_code", "PM2.5": "pm25", "Ghi chú": "note"},
-           columns={"id": {}, "ward_code": {}, "pm25": {}, "note": {}})
+BIG = dict(
+    rename={"Mã": "id", "Mã phường": "ward_code", "PM2.5": "pm25", "Ghi chú": "note"},
+    columns={"id": {}, "ward_code": {}, "pm25": {}, "note": {}},
+)
 BIG_OPTIONS = {"na_values": [".."]}
 
 
@@ -210,8 +243,15 @@ def expected(rows: list[list[str]], first_row: int) -> list[dict]:
     out = []
     for i, r in enumerate(rows):
         if len(r) == 4:
-            out.append({"id": r[0], "ward_code": r[1], "pm25": None if r[2] == ".." else r[2], "note": r[3],
-                        "_row": first_row + i})
+            out.append(
+                {
+                    "id": r[0],
+                    "ward_code": r[1],
+                    "pm25": None if r[2] == ".." else r[2],
+                    "note": r[3],
+                    "_row": first_row + i,
+                }
+            )
     return out
 
 

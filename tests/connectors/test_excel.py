@@ -1,4 +1,5 @@
 """excel against a one-stop-shop report: title rows, merged headers and cells, numbers as text, totals, signatures."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -31,8 +32,14 @@ COLUMNS = {
     "late": {"type": "integer"},
     "on_time_pct": {"type": "double", "max": 100},
 }
-OPTIONS = {"sheet": "Hồ sơ T5", "header_rows": 2, "decimal": ",", "thousands": ".",
-           "date_format": "%d/%m/%Y", "drop_rows_matching": "^(Tổng cộng|Người lập)"}
+OPTIONS = {
+    "sheet": "Hồ sơ T5",
+    "header_rows": 2,
+    "decimal": ",",
+    "thousands": ".",
+    "date_format": "%d/%m/%Y",
+    "drop_rows_matching": "^(Tổng cộng|Người lập)",
+}
 
 
 def report(**options) -> tuple[Parsed, list[dict], list[tuple]]:
@@ -78,17 +85,21 @@ def test_without_date_format_only_real_date_cells_are_dates():
     parsed, good, rejects = report(date_format=None)
     assert col(parsed.table, "report_date") == ["05/06/2025", "2025-06-05", "05/06/2025", "2025-06-05"]
     assert [g["ward_code"] for g in good] == ["25744", "25741"]
-    assert rejects == [(7, "report_date", "05/06/2025", "type: expected date"),
-                       (9, "report_date", "05/06/2025", "type: expected date")]
+    assert rejects == [
+        (7, "report_date", "05/06/2025", "type: expected date"),
+        (9, "report_date", "05/06/2025", "type: expected date"),
+    ]
 
 
 def test_totals_and_signatures_stay_without_drop_rows_matching():
     parsed, good, rejects = report(drop_rows_matching=None)
     assert col(parsed.table, "field")[-2:] == ["Tổng cộng", "Người lập biểu"]
     assert parsed.dropped == 2
-    assert rejects == [(11, "ward_code", None, "required: missing"),
-                       (13, "late", "KT. CHỦ TỊCH", "type: expected integer"),
-                       (13, "ward_code", None, "required: missing")]
+    assert rejects == [
+        (11, "ward_code", None, "required: missing"),
+        (13, "late", "KT. CHỦ TỊCH", "type: expected integer"),
+        (13, "ward_code", None, "required: missing"),
+    ]
     assert len(good) == 4
 
 
@@ -98,10 +109,13 @@ def test_sheet_by_name_or_index(sheet):
     assert col(parsed.table, "ward_code") == ["25741", "25744", "25747", "25741"]
 
 
-@pytest.mark.parametrize("sheet, message", [
-    ("Hồ sơ T6", "sheet 'Hồ sơ T6' not found; the workbook has ['Ghi chú', 'Hồ sơ T5']"),
-    (5, "sheet 5 not found"),
-])
+@pytest.mark.parametrize(
+    "sheet, message",
+    [
+        ("Hồ sơ T6", "sheet 'Hồ sơ T6' not found; the workbook has ['Ghi chú', 'Hồ sơ T5']"),
+        (5, "sheet 5 not found"),
+    ],
+)
 def test_a_missing_sheet(sheet, message):
     with pytest.raises(ParseError, match=re.escape(message)):
         report(sheet=sheet)
@@ -122,8 +136,16 @@ def test_a_unit_row_above_a_merged_header_is_not_taken_for_it():
     ws = wb.active
     ws["A1"] = "BÁO CÁO HỒ SƠ THÁNG 5/2025"
     ws["G2"] = "Đơn vị tính: hồ sơ"  # right-aligned above the table, as reports do
-    for cell, text in {"A3": "Lĩnh vực", "B3": "Mã phường", "C3": "Ngày", "D3": "Tiếp nhận", "E3": "Trễ hạn",
-                       "F3": "Đúng hạn", "F4": "Số", "G4": "Tỷ lệ"}.items():
+    for cell, text in {
+        "A3": "Lĩnh vực",
+        "B3": "Mã phường",
+        "C3": "Ngày",
+        "D3": "Tiếp nhận",
+        "E3": "Trễ hạn",
+        "F3": "Đúng hạn",
+        "F4": "Số",
+        "G4": "Tỷ lệ",
+    }.items():
         ws[cell] = text
     for rng in ("A3:A4", "B3:B4", "C3:C4", "D3:D4", "E3:E4", "F3:G3"):
         ws.merge_cells(rng)
@@ -131,11 +153,26 @@ def test_a_unit_row_above_a_merged_header_is_not_taken_for_it():
         ws.cell(row=5, column=j, value=v)
     buf = BytesIO()
     wb.save(buf)
-    rename = {"Lĩnh vực": "field", "Mã phường": "ward_code", "Ngày": "day", "Tiếp nhận": "received",
-              "Trễ hạn": "late", "Đúng hạn Số": "on_time", "Đúng hạn Tỷ lệ": "on_time_pct"}
-    parsed = EXCEL.parse(source("excel", rename=rename), excel.Options(header_rows=2),
-                         [Payload(buf.getvalue(), "xlsx")])
+    rename = {
+        "Lĩnh vực": "field",
+        "Mã phường": "ward_code",
+        "Ngày": "day",
+        "Tiếp nhận": "received",
+        "Trễ hạn": "late",
+        "Đúng hạn Số": "on_time",
+        "Đúng hạn Tỷ lệ": "on_time_pct",
+    }
+    parsed = EXCEL.parse(
+        source("excel", rename=rename), excel.Options(header_rows=2), [Payload(buf.getvalue(), "xlsx")]
+    )
     assert parsed.notes == ["sheet 0: header at row 3"]
     assert {k: v for k, v in parsed.table.to_pylist()[0].items()} == {
-        "field": "Đất đai", "ward_code": "25741", "day": "05/06/2025", "received": "12", "late": "1",
-        "on_time": "11", "on_time_pct": "91,7", "_row": 5}
+        "field": "Đất đai",
+        "ward_code": "25741",
+        "day": "05/06/2025",
+        "received": "12",
+        "late": "1",
+        "on_time": "11",
+        "on_time_pct": "91,7",
+        "_row": 5,
+    }

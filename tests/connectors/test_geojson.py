@@ -1,4 +1,5 @@
 """geojson from a committed file and from a real HTTP server."""
+
 from __future__ import annotations
 
 import json
@@ -16,7 +17,15 @@ def test_features_become_rows_with_centroids():
     parsed = run(GEOJSON, source("geojson", path="wards.geojson"), {}, context(FIXTURES))
     t = parsed.table
     assert t.column_names == [
-        "code", "name", "population", "geometry", "geometry_type", "centroid_lat", "centroid_lon", "tags", "_row",
+        "code",
+        "name",
+        "population",
+        "geometry",
+        "geometry_type",
+        "centroid_lat",
+        "centroid_lon",
+        "tags",
+        "_row",
     ]
     assert col(t, "code") == ["19909", None, "19924"]
     assert col(t, "name") == ["Phú Hội", "Vĩnh Ninh", "Phước Vĩnh"]
@@ -46,8 +55,11 @@ def test_reads_from_a_url(http_server, tmp_path):
     "text, words",
     [
         ('{"type": "FeatureCollection", "features": [', "not valid JSON"),
-        ('{"type": "Feature", "properties": {}, "geometry": null}', "expected a GeoJSON FeatureCollection, got Feature"),
-        ('[1, 2]', "expected a GeoJSON FeatureCollection, got something else"),
+        (
+            '{"type": "Feature", "properties": {}, "geometry": null}',
+            "expected a GeoJSON FeatureCollection, got Feature",
+        ),
+        ("[1, 2]", "expected a GeoJSON FeatureCollection, got something else"),
         ('{"type": "FeatureCollection", "features": [{"type": "Point"}]}', "feature 1 is not a GeoJSON Feature"),
         (
             '{"type": "FeatureCollection", "features": [{"type": "Feature", "properties": {},'
@@ -65,7 +77,7 @@ def test_an_unreadable_file_names_it(tmp_path, text, words):
 
 
 def test_a_missing_file_is_a_fetch_error(tmp_path):
-    with pytest.raises(FetchError, match="nowhere.geojson"):
+    with pytest.raises(FetchError, match=r"nowhere\.geojson"):
         run(GEOJSON, source("geojson", path="nowhere.geojson"), {}, context(tmp_path))
 
 

@@ -1,4 +1,5 @@
 """json_api against a real HTTP server: the three pagination styles, loops, retries, error bodies, secrets, files."""
+
 from __future__ import annotations
 
 import pytest
@@ -21,7 +22,9 @@ def api(http_server, path="/items"):
 def test_page_pagination_reads_until_an_empty_page(http_server, tmp_path):
     pages = {1: [{"id": 1}, {"id": 2}], 2: [{"id": 3}], 3: []}
     http_server.script("/items", lambda req: Reply(pages[int(req.arg("p"))]))
-    opts = json_api.Options.model_validate({"pagination": {"page": {"param": "p", "size_param": "per_page", "size": 2}}})
+    opts = json_api.Options.model_validate(
+        {"pagination": {"page": {"param": "p", "size_param": "per_page", "size": 2}}}
+    )
     src = api(http_server)
     payloads = JSON_API.fetch(src, opts, context(tmp_path))
     parsed = JSON_API.parse(src, opts, payloads)
@@ -40,7 +43,10 @@ def test_offset_pagination_stops_at_a_short_page(http_server, tmp_path):
         return Reply({"data": {"items": rows[start : start + limit]}})
 
     http_server.script("/items", answer)
-    options = {"record_path": "data.items", "pagination": {"offset": {"param": "skip", "limit_param": "take", "limit": 2}}}
+    options = {
+        "record_path": "data.items",
+        "pagination": {"offset": {"param": "skip", "limit_param": "take", "limit": 2}},
+    }
     parsed = run(JSON_API, api(http_server), options, context(tmp_path))
     assert [r.arg("skip") for r in http_server.requests] == ["0", "2", "4"]
     assert col(parsed.table, "id") == [0, 1, 2, 3, 4]
@@ -71,7 +77,9 @@ def test_a_next_link_pointing_back_is_a_loop(http_server, tmp_path):
     }
     http_server.script("/items", lambda req: Reply(pages[req.arg("cursor")]))
     options = {"record_path": "items", "pagination": {"next_link": "next"}}
-    with pytest.raises(FetchError, match=r"pagination loop at http://127\.0\.0\.1:\d+/items: page 3 was already fetched"):
+    with pytest.raises(
+        FetchError, match=r"pagination loop at http://127\.0\.0\.1:\d+/items: page 3 was already fetched"
+    ):
         run(JSON_API, api(http_server), options, context(tmp_path))
     assert len(http_server.requests) == 2
 
@@ -185,7 +193,9 @@ def test_glob_files_are_read_in_natural_order(tmp_path):
 
 
 def test_a_single_file_path_is_one_payload(tmp_path):
-    parsed = run(JSON_API, source("json_api", path="json_api/page_2.json"), {"record_path": "data.items"}, context(FIXTURES))
+    parsed = run(
+        JSON_API, source("json_api", path="json_api/page_2.json"), {"record_path": "data.items"}, context(FIXTURES)
+    )
     assert col(parsed.table, "ward") == ['{"code": "19924", "name": "Phước Vĩnh"}']
 
 
@@ -224,7 +234,10 @@ def test_an_object_at_record_path_is_one_record(http_server, tmp_path):
     [
         ({"pagination": {"page": {"parma": "p"}}}, "pagination.page.parma: unknown key"),
         ({"pagination": {"page": {}, "next_link": "next"}}, "give exactly one of page, offset, next_link"),
-        ({"pagination": {"offset": {"limit": 0}}}, "pagination.offset.limit: Input should be greater than or equal to 1"),
+        (
+            {"pagination": {"offset": {"limit": 0}}},
+            "pagination.offset.limit: Input should be greater than or equal to 1",
+        ),
         ({"pagination": {"page": {"size": 50}}}, "give `size_param` and `size` together"),
         ({"max_pages": "many"}, "max_pages: Input should be a valid integer"),
     ],
@@ -243,7 +256,7 @@ PAGED = {
     "a column empty on the first page": [[{"v": None}, {"w": 1}], [{"v": 3}]],
     "nested values after numbers": [[{"v": 1}], [{"v": {"k": [1, 2]}}]],
     "an empty page between": [[{"v": 1}], [], [{"v": 2}]],
-    "a big whole number, then decimals": [[{"v": 2 ** 53 + 1}], [{"v": 0.5}]],
+    "a big whole number, then decimals": [[{"v": 2**53 + 1}], [{"v": 0.5}]],
     "no records at all": [[], []],
 }
 
@@ -261,6 +274,7 @@ def test_pages_become_the_table_all_their_records_make(case):
         def load():
             read.append(i)
             return pages[i]
+
         return load
 
     got = pages_to_table([page(i) for i in range(len(pages))])

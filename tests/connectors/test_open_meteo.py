@@ -1,4 +1,5 @@
 """open_meteo against a real HTTP server serving Open-Meteo's answer shapes."""
+
 from __future__ import annotations
 
 import json
@@ -23,13 +24,24 @@ def test_hourly_arrays_become_one_row_per_hour(http_server, tmp_path):
     src = source("open_meteo", url=http_server.url("/v1/forecast"))
     parsed = run(OPEN_METEO, src, {}, context(tmp_path, **HUE))
     (req,) = http_server.requests
-    assert (req.arg("latitude"), req.arg("longitude"), req.arg("timezone")) == ("16.4637", "107.5909", "Asia/Ho_Chi_Minh")
+    assert (req.arg("latitude"), req.arg("longitude"), req.arg("timezone")) == (
+        "16.4637",
+        "107.5909",
+        "Asia/Ho_Chi_Minh",
+    )
     assert req.arg("hourly") == "temperature_2m,relative_humidity_2m,precipitation,wind_speed_10m"
     assert (req.arg("past_days"), req.arg("forecast_days")) == ("2", "1")
     t = parsed.table
     assert t.num_rows == 6
     assert t.column_names == [
-        "time", "temperature_2m", "relative_humidity_2m", "precipitation", "wind_speed_10m", "latitude", "longitude", "_row",
+        "time",
+        "temperature_2m",
+        "relative_humidity_2m",
+        "precipitation",
+        "wind_speed_10m",
+        "latitude",
+        "longitude",
+        "_row",
     ]
     assert col(t, "time")[:2] == ["2026-11-20T00:00", "2026-11-20T01:00"]
     assert col(t, "precipitation") == [0.0, 0.3, 1.2, 4.8, 2.1, 0.0]
@@ -76,7 +88,9 @@ def test_a_broken_hourly_block_is_a_parse_error(http_server, tmp_path, hourly, w
 def test_replays_a_recorded_air_quality_answer(http_server, tmp_path):
     doc = json.loads(recorded("open_meteo/frenck_open_meteo_air_quality.json").read_text(encoding="utf-8"))
     http_server.script("/aq", Reply(doc))
-    parsed = run(OPEN_METEO, source("open_meteo", url=http_server.url("/aq")), {"endpoint": "air_quality"}, context(tmp_path))
+    parsed = run(
+        OPEN_METEO, source("open_meteo", url=http_server.url("/aq")), {"endpoint": "air_quality"}, context(tmp_path)
+    )
     assert parsed.table.num_rows == len(doc["hourly"]["time"])
     assert col(parsed.table, "pm2_5") == doc["hourly"]["pm2_5"]
     assert set(parsed.table.column_names) == set(doc["hourly"]) | {"latitude", "longitude", "_row"}

@@ -1,4 +1,5 @@
 """overpass against a real HTTP server serving Overpass API answers."""
+
 from __future__ import annotations
 
 import json
@@ -28,7 +29,16 @@ def test_nodes_and_ways_with_center_become_rows(http_server, tmp_path):
     assert req.form() == {"data": [QUERY]}
     t = parsed.table
     assert t.column_names == [
-        "osm_type", "osm_id", "lat", "lon", "name", "amenity", "name_en", "opening_hours", "tags", "_row",
+        "osm_type",
+        "osm_id",
+        "lat",
+        "lon",
+        "name",
+        "amenity",
+        "name_en",
+        "opening_hours",
+        "tags",
+        "_row",
     ]
     assert col(t, "osm_type") == ["node", "way", "relation"]
     assert col(t, "osm_id") == [2457112345, 187654321, 9876543]
@@ -37,14 +47,20 @@ def test_nodes_and_ways_with_center_become_rows(http_server, tmp_path):
     assert col(t, "name") == ["Bệnh viện Trung ương Huế", "Chợ Đông Ba", "Trường THPT Quốc Học"]
     assert col(t, "name_en") == ["Hue Central Hospital", None, None]
     assert col(t, "opening_hours") == [None, "05:00-19:00", None]
-    assert json.loads(col(t, "tags")[1]) == {"amenity": "marketplace", "name": "Chợ Đông Ba", "opening_hours": "05:00-19:00"}
+    assert json.loads(col(t, "tags")[1]) == {
+        "amenity": "marketplace",
+        "name": "Chợ Đông Ba",
+        "opening_hours": "05:00-19:00",
+    }
     assert col(t, "_row") == [1, 3, 4]
     assert parsed.dropped == 1
 
 
 def test_the_default_endpoint_can_be_replaced(http_server, tmp_path):
     http_server.script("/interpreter", answer("overpass_pois.json"))
-    parsed = run(OVERPASS, source("overpass"), {"query": QUERY, "endpoint": http_server.url("/interpreter")}, context(tmp_path))
+    parsed = run(
+        OVERPASS, source("overpass"), {"query": QUERY, "endpoint": http_server.url("/interpreter")}, context(tmp_path)
+    )
     assert col(parsed.table, "healthcare") == ["hospital", None, None]
     assert col(parsed.table, "addr_street") == ["Lê Lợi", None, None]
 
@@ -60,14 +76,18 @@ def test_the_default_endpoint_can_be_replaced(http_server, tmp_path):
 def test_a_runtime_error_remark_fails(http_server, tmp_path, body, line):
     http_server.script("/api/interpreter", Reply(body()))
     src = source("overpass", url=http_server.url("/api/interpreter"))
-    with pytest.raises(FetchError, match=rf'/api/interpreter: Overpass: runtime error: Query timed out in "query" at line {line}'):
+    with pytest.raises(
+        FetchError, match=rf'/api/interpreter: Overpass: runtime error: Query timed out in "query" at line {line}'
+    ):
         run(OVERPASS, src, {"query": QUERY}, context(tmp_path))
 
 
 def test_another_remark_is_a_note(http_server, tmp_path):
     body = {"elements": [], "remark": "runtime remark: Timeout while resolving areas."}
     http_server.script("/api/interpreter", Reply(body))
-    parsed = run(OVERPASS, source("overpass", url=http_server.url("/api/interpreter")), {"query": QUERY}, context(tmp_path))
+    parsed = run(
+        OVERPASS, source("overpass", url=http_server.url("/api/interpreter")), {"query": QUERY}, context(tmp_path)
+    )
     assert parsed.notes == ["Overpass: runtime remark: Timeout while resolving areas."]
     assert parsed.table.num_rows == 0
     assert "lat" in parsed.table.column_names
@@ -96,7 +116,9 @@ def test_bad_options(options, words):
 )
 def test_replays_recorded_answers(http_server, tmp_path, name, ids, lats, dropped):
     http_server.script("/api/interpreter", Reply(recorded(f"overpass/{name}").read_bytes()))
-    parsed = run(OVERPASS, source("overpass", url=http_server.url("/api/interpreter")), {"query": QUERY}, context(tmp_path))
+    parsed = run(
+        OVERPASS, source("overpass", url=http_server.url("/api/interpreter")), {"query": QUERY}, context(tmp_path)
+    )
     assert col(parsed.table, "osm_id") == ids
     assert col(parsed.table, "lat") == lats
     assert parsed.dropped == dropped

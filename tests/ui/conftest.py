@@ -1,4 +1,5 @@
 """Fixtures for page tests: the sample data ingested once into a temporary data dir, and a served app."""
+
 from __future__ import annotations
 
 import os
@@ -6,8 +7,8 @@ import socket
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Iterator
 
 import pytest
 import requests
@@ -48,9 +49,23 @@ def start_server(port: int, data: Path, log) -> subprocess.Popen:
     """`streamlit run server.py` on 127.0.0.1:port over a data dir, once it answers its health check."""
     env = dict(os.environ, IOC_DATA_DIR=str(data), IOC_CONFIG=str(ROOT / "config.yaml"))
     proc = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", "server.py", "--server.port", str(port),
-         "--server.address", "127.0.0.1", "--server.headless", "true"],
-        cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
+        [
+            sys.executable,
+            "-m",
+            "streamlit",
+            "run",
+            "server.py",
+            "--server.port",
+            str(port),
+            "--server.address",
+            "127.0.0.1",
+            "--server.headless",
+            "true",
+        ],
+        cwd=ROOT,
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
     )
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:

@@ -1,4 +1,5 @@
 """AppTest of the analyst pages on the sample data: catalog, explorer, SQL console."""
+
 from __future__ import annotations
 
 import json
@@ -39,21 +40,27 @@ def test_catalog_lists_every_table_with_facts_from_the_snapshot(sample_data: Pat
         rows = dict(con.execute("SELECT 'admin_dossiers', count(*) FROM admin_dossiers").fetchall())
         rejects = con.execute(
             "SELECT count(*) FROM _rejects r JOIN _lineage l ON r.source = l.source AND r.run_id = l.run_id "
-            "WHERE l.table_name = 'admin_dossiers'").fetchone()[0]
+            "WHERE l.table_name = 'admin_dossiers'"
+        ).fetchone()[0]
     tables = list(listing["Bảng"])
-    assert {"admin_dossiers", "dim_ward", "indicator", "indicator_value", "_runs", "_rejects", "_lineage"} <= set(tables)
+    assert {"admin_dossiers", "dim_ward", "indicator", "indicator_value", "_runs", "_rejects", "_lineage"} <= set(
+        tables
+    )
     row = listing[listing["Bảng"] == "admin_dossiers"].iloc[0]
     assert row["Số dòng"] == rows["admin_dossiers"] and row["Dòng bị loại"] == rejects
     assert row["Lĩnh vực"] == "Hành chính công" and row["Độ mới"] == "● Đúng hạn"
     assert row["Mô tả"].startswith("Hồ sơ thủ tục hành chính")
 
 
-@pytest.mark.parametrize("query, expected, first", [
-    ("phu cuong", {"dim_ward", "env_stations", "tourism_sights"}, None),
-    ("ho so", {"admin_dossiers"}, "admin_dossiers"),
-    ("Hồ sơ", {"admin_dossiers"}, "admin_dossiers"),
-    ("dossier", {"admin_dossiers", "admin_dossiers_monthly"}, "admin_dossiers"),
-])
+@pytest.mark.parametrize(
+    "query, expected, first",
+    [
+        ("phu cuong", {"dim_ward", "env_stations", "tourism_sights"}, None),
+        ("ho so", {"admin_dossiers"}, "admin_dossiers"),
+        ("Hồ sơ", {"admin_dossiers"}, "admin_dossiers"),
+        ("dossier", {"admin_dossiers", "admin_dossiers_monthly"}, "admin_dossiers"),
+    ],
+)
 def test_catalog_search_ignores_accents(query: str, expected: set, first) -> None:
     at = _page("pages/catalog.py", q=query)
     assert not at.exception, at.exception
@@ -78,8 +85,9 @@ def test_catalog_opens_a_table_from_the_url() -> None:
 
 
 def test_an_explorer_url_reproduces_the_view() -> None:
-    at = _page("pages/explorer.py", t="admin_dossiers", g="ward_code", tg="month:received_at", m="count",
-               f="online:eq:true")
+    at = _page(
+        "pages/explorer.py", t="admin_dossiers", g="ward_code", tg="month:received_at", m="count", f="online:eq:true"
+    )
     assert not at.exception, at.exception
     assert at.selectbox(key="t").value == "admin_dossiers"
     assert at.multiselect(key="x_groups").value == ["ward_code"]
@@ -92,8 +100,9 @@ def test_an_explorer_url_reproduces_the_view() -> None:
     cfg = load_config()
     with Warehouse(cfg.data_path / "warehouse").connect() as con:
         online = con.execute("SELECT count(*) FROM admin_dossiers WHERE online").fetchone()[0]
-        months = con.execute("SELECT count(DISTINCT (date_trunc('month', received_at), ward_code)) FROM admin_dossiers "
-                             "WHERE online").fetchone()[0]
+        months = con.execute(
+            "SELECT count(DISTINCT (date_trunc('month', received_at), ward_code)) FROM admin_dossiers WHERE online"
+        ).fetchone()[0]
     assert result["Số dòng"].sum() == online and len(result) == months
     assert result["Tháng"].iloc[0].startswith("Tháng ")
     chart = json.loads((_elements(at, "vega_lite_chart") or _elements(at, "arrow_vega_lite_chart"))[0].proto.spec)
@@ -106,7 +115,7 @@ def test_explorer_grouped_by_ward_draws_a_map_and_ungrouped_a_number() -> None:
     at = _page("pages/explorer.py", t="admin_dossiers", g="ward_code")
     assert not at.exception, at.exception
     deck = json.loads(_elements(at, "deck_gl_json_chart")[0].proto.json)
-    assert len(next(l for l in deck["layers"] if l["id"] == "wards")["data"]["features"]) == 14
+    assert len(next(layer for layer in deck["layers"] if layer["id"] == "wards")["data"]["features"]) == 14
     at = _page("pages/explorer.py", t="admin_dossiers", f="online:eq:false")
     assert at.metric[0].label == "Số dòng" and int(at.metric[0].value.replace(".", "")) > 1000
 
@@ -144,8 +153,11 @@ def test_console_runs_a_count_and_remembers_it() -> None:
 
 def test_console_shows_duckdb_errors_not_tracebacks() -> None:
     at = _page("pages/sql_console.py")
-    for query, words in [("SELECT * FROM nowhere", "Catalog Error"), ("SELECT * FROM read_text('/etc/hostname')", "tệp"),
-                         ("SELEC 1", "Parser Error")]:
+    for query, words in [
+        ("SELECT * FROM nowhere", "Catalog Error"),
+        ("SELECT * FROM read_text('/etc/hostname')", "tệp"),
+        ("SELEC 1", "Parser Error"),
+    ]:
         at.text_area(key="sql").input(query).run()
         at.button(key="sql_run").click().run()
         assert not at.exception, at.exception

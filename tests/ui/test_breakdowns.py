@@ -1,4 +1,5 @@
 """Declared breakdowns and places answer what the same question written by hand in SQL answers."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -34,9 +35,12 @@ def con():
 
 def test_late_dossiers_by_agency_equal_hand_sql(con):
     got = breakdowns.breakdown(con, view("admin", "breakdowns", "late"), "agency", "25747", START, END)
-    want = con.execute(f"""
+    want = con.execute(
+        f"""
         SELECT agency, count(*) FILTER (WHERE {CFG.condition("admin_dossiers", "late")}) FROM admin_dossiers
-        WHERE CAST(received_at AS DATE) BETWEEN ? AND ? AND ward_code = '25747' GROUP BY 1""", [START, END]).fetchall()
+        WHERE CAST(received_at AS DATE) BETWEEN ? AND ? AND ward_code = '25747' GROUP BY 1""",
+        [START, END],
+    ).fetchall()
     assert dict(zip(got["label"], got["value"])) == {a: v for a, v in want}
     assert got["value"].is_monotonic_decreasing
 
@@ -69,8 +73,9 @@ def test_every_declared_series_and_register_runs_with_its_texts(con):
         df = series.series(con, spec, "25747", START, END)
         assert not df.empty and df["value"].notna().any(), spec.key
         assert spec.title.vi and spec.title.en and (not spec.unit or spec.unit in units), spec.key
-        assert labelled(spec.table, spec.by) if spec.by else \
-            all(m.label.vi and m.label.en for m in spec.measures), spec.key
+        assert labelled(spec.table, spec.by) if spec.by else all(m.label.vi and m.label.en for m in spec.measures), (
+            spec.key
+        )
     for spec in every("registers"):
         df = registers.rows(con, spec, None, START, END)
         assert spec.title.en and all(labelled(spec.table, c) for c in df.columns), spec.key
@@ -85,8 +90,11 @@ def test_jobs_offered_against_sought_equal_hand_sql(con):
     from ioc.queries import series
 
     got = series.series(con, view("labour", "series", "jobs"), None, START, END)
-    want = con.execute("""SELECT date_trunc('month', period), sum(vacancies), sum(job_seekers) FROM labour_jobs_monthly
-                          WHERE period BETWEEN ? AND ? GROUP BY 1""", [START, END]).fetchall()
+    want = con.execute(
+        """SELECT date_trunc('month', period), sum(vacancies), sum(job_seekers) FROM labour_jobs_monthly
+                          WHERE period BETWEEN ? AND ? GROUP BY 1""",
+        [START, END],
+    ).fetchall()
     wide = got.pivot(index="period", columns="series", values="value")
     assert len(wide) == len(want) > 0
     for month, vacancies, seekers in want:
@@ -108,30 +116,39 @@ def test_a_category_filter_narrows_every_query_on_tables_with_that_column(con):
     weeks = breakdowns.breakdown(con, received, "agency", None, monday, sunday)
     flow = series.series(con, view("citizen", "series", "flow"), None, monday, sunday, cat=cat)
     assert flow.loc[flow["series"] == "received", "value"].sum() == weeks.set_index("label").loc[cat[1], "value"]
-    pts = places.points(con, view("citizen", "places", "reports"), None, START, END,
-                        cat=("category", by_cat["label"].iloc[0]))
+    pts = places.points(
+        con, view("citizen", "places", "reports"), None, START, END, cat=("category", by_cat["label"].iloc[0])
+    )
     assert set(pts["category"]) == {by_cat["label"].iloc[0]}
     # a table without the column is left as it is
     parks = view("industry", "registers", "parks")
-    assert len(registers.rows(con, parks, None, None, None, cat=cat)) == len(registers.rows(con, parks, None, None, None))
+    assert len(registers.rows(con, parks, None, None, None, cat=cat)) == len(
+        registers.rows(con, parks, None, None, None)
+    )
 
 
 def test_goods_prices_change_is_against_the_week_before(con):
     from ioc.queries import series
 
-    ch = series.with_change(series.series(con, view("prices", "series", "goods"), None, END - dt.timedelta(days=60), END))
+    ch = series.with_change(
+        series.series(con, view("prices", "series", "goods"), None, END - dt.timedelta(days=60), END)
+    )
     item = ch.iloc[0]
-    weeks = con.execute("""SELECT date_trunc('week', surveyed_on) w, avg(price_vnd) FROM prices_goods_weekly
+    weeks = con.execute(
+        """SELECT date_trunc('week', surveyed_on) w, avg(price_vnd) FROM prices_goods_weekly
                            WHERE item_name = ? AND surveyed_on <= ? GROUP BY 1 ORDER BY 1 DESC LIMIT 2""",
-                        [item["series"], END]).fetchall()
+        [item["series"], END],
+    ).fetchall()
     assert item["value"] == weeks[0][1] and item["prev"] == weeks[1][1]
     assert item["change_pct"] == pytest.approx(100 * (weeks[0][1] - weeks[1][1]) / weeks[1][1])
 
 
 def test_place_counts_and_grid_count_every_place_not_only_those_drawn(con):
     start = dt.date(2021, 1, 1)
-    total = con.execute("SELECT count(*) FROM citizen_reports WHERE lat IS NOT NULL AND CAST(created_at AS DATE) "
-                        "BETWEEN ? AND ?", [start, END]).fetchone()[0]
+    total = con.execute(
+        "SELECT count(*) FROM citizen_reports WHERE lat IS NOT NULL AND CAST(created_at AS DATE) BETWEEN ? AND ?",
+        [start, END],
+    ).fetchone()[0]
     assert total > 5000  # more than the map draws one by one
     reports = view("citizen", "places", "reports")
     counts = places.counts(con, reports, None, start, END)

@@ -1,4 +1,5 @@
 """The served app in headless Chromium: pages load without a traceback, charts and maps are drawn."""
+
 from __future__ import annotations
 
 import shutil
@@ -10,8 +11,16 @@ from tests.ui.conftest import ARTIFACTS
 pytestmark = pytest.mark.browser
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-        "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
 READY = """() => { const a = document.querySelector('[data-testid="stApp"]');
   return a && a.getAttribute('data-test-script-state') === 'notRunning'
     && !document.querySelector('[data-testid="stStatusWidget"]'); }"""
@@ -53,7 +62,9 @@ def _no_traceback(page) -> None:
 def test_page_draws_chart_and_map(page, served_app: str, path: str, name: str) -> None:
     _open(page, served_app + path)
     page.wait_for_selector('[data-testid="stDeckGlJsonChart"] canvas', timeout=60_000)
-    page.wait_for_selector('[data-testid="stVegaLiteChart"] svg, [data-testid="stVegaLiteChart"] canvas', timeout=60_000)
+    page.wait_for_selector(
+        '[data-testid="stVegaLiteChart"] svg, [data-testid="stVegaLiteChart"] canvas', timeout=60_000
+    )
     _no_traceback(page)
     nav = page.locator('[data-testid="stSidebarNav"]').inner_text()
     assert "Tổng quan" in nav and "Giám sát chất lượng môi trường" in nav, nav  # the sector's one name
@@ -63,7 +74,9 @@ def test_page_draws_chart_and_map(page, served_app: str, path: str, name: str) -
 
 def test_environment_filters_live_in_the_url(page, served_app: str) -> None:
     _open(page, served_app + "/environment?pol=pm10&grain=hour")
-    page.wait_for_selector('[data-testid="stVegaLiteChart"] svg, [data-testid="stVegaLiteChart"] canvas', timeout=60_000)
+    page.wait_for_selector(
+        '[data-testid="stVegaLiteChart"] svg, [data-testid="stVegaLiteChart"] canvas', timeout=60_000
+    )
     _no_traceback(page)
     assert "pol=pm10" in page.url and "grain=hour" in page.url
     assert "PM10" in page.inner_text("body")
@@ -80,7 +93,9 @@ def test_health_route_reports_the_snapshot(served_app: str) -> None:
 def test_explorer_url_draws_the_slice(page, served_app: str) -> None:
     query = "t=admin_dossiers&g=ward_code&tg=month:received_at&f=online:eq:true"
     _open(page, f"{served_app}/explorer?{query}")
-    page.wait_for_selector('[data-testid="stVegaLiteChart"] svg, [data-testid="stVegaLiteChart"] canvas', timeout=60_000)
+    page.wait_for_selector(
+        '[data-testid="stVegaLiteChart"] svg, [data-testid="stVegaLiteChart"] canvas', timeout=60_000
+    )
     _no_traceback(page)
     body = page.inner_text("body")
     assert "Nộp trực tuyến (online) = Có" in body and "Tháng" in body

@@ -1,5 +1,6 @@
 """Every chart builder's spec is valid Vega-Lite. The app skips Altair's schema validation at page run
 (charts.unchecked: ≈ 60 ms a page), so this is where a malformed chart is caught."""
+
 from __future__ import annotations
 
 import pandas as pd
@@ -14,27 +15,69 @@ LONG = pd.DataFrame({"period": MONTHS.repeat(2), "series": ["a", "b"] * 14, "val
 RANKED = pd.DataFrame({"label": ["x", "y"], "value": [3.0, 1.5], "colour": ["#111111", "#222222"], "code": ["1", "2"]})
 
 BUILDERS = {
-    "time_lines": lambda: charts.time_lines(LONG, x="period", y="value", series="series", title="t", x_title="",
-                                            y_title="u", series_title="", lang="vi", limit=20.0, limit_label="lim"),
+    "time_lines": lambda: charts.time_lines(
+        LONG,
+        x="period",
+        y="value",
+        series="series",
+        title="t",
+        x_title="",
+        y_title="u",
+        series_title="",
+        lang="vi",
+        limit=20.0,
+        limit_label="lim",
+    ),
     "stacked_bands": lambda: charts.stacked_bands(
-        pd.DataFrame({"st": ["s1", "s1"], "band": ["good", "poor"], "n": [3, 4]}), y="st", count="n", band="band",
-        order=["good", "poor"], labels={"good": "Tốt", "poor": "Kém"}, colours={"good": "#00e400", "poor": "#ff0000"},
-        title="t", y_title="", x_title="ngày", lang="vi"),
-    "ranked_bars": lambda: charts.ranked_bars(RANKED, x="value", y="label", colour="colour", title="t", x_title="u",
-                                              y_title="", lang="en", select="code"),
-    "year_over_year": lambda: charts.year_over_year(LONG, title="t", y_title="u", lang="vi",
-                                                    month_names=VEGA_LOCALE["vi"]["time"]["shortMonths"]),
-    "heatmap": lambda: charts.heatmap(LONG, title="", y_title="g", value_title="u", lang="vi", mid=100.0,
-                                      period_label=lambda p: i18n.period(p, "month", "vi"), scheme="redyellowgreen"),
+        pd.DataFrame({"st": ["s1", "s1"], "band": ["good", "poor"], "n": [3, 4]}),
+        y="st",
+        count="n",
+        band="band",
+        order=["good", "poor"],
+        labels={"good": "Tốt", "poor": "Kém"},
+        colours={"good": "#00e400", "poor": "#ff0000"},
+        title="t",
+        y_title="",
+        x_title="ngày",
+        lang="vi",
+    ),
+    "ranked_bars": lambda: charts.ranked_bars(
+        RANKED, x="value", y="label", colour="colour", title="t", x_title="u", y_title="", lang="en", select="code"
+    ),
+    "year_over_year": lambda: charts.year_over_year(
+        LONG, title="t", y_title="u", lang="vi", month_names=VEGA_LOCALE["vi"]["time"]["shortMonths"]
+    ),
+    "heatmap": lambda: charts.heatmap(
+        LONG,
+        title="",
+        y_title="g",
+        value_title="u",
+        lang="vi",
+        mid=100.0,
+        period_label=lambda p: i18n.period(p, "month", "vi"),
+        scheme="redyellowgreen",
+    ),
     "progress_bars": lambda: charts.progress_bars(
         pd.DataFrame({"label": ["a"], "progress": [55.0], "expected": [83.3], "colour": ["#1B7F3B"]}),
-        title="t", x_title="%", expected_title="e", lang="vi"),
-    "grouped_bars": lambda: charts.grouped_bars(LONG.assign(year=LONG["period"].dt.year.astype(str)), x="year",
-                                                y="value", series="series", y_title="u", lang="vi"),
-    "tables.line": lambda: tables.line(LONG, x="period", y="value", series="series", x_title="", y_title="u",
-                                       series_title="", lang="vi"),
-    "tables.bars": lambda: tables.bars(LONG, x="value", y="series", colour=None, x_title="u", y_title="",
-                                       colour_title="", lang="vi"),
+        title="t",
+        x_title="%",
+        expected_title="e",
+        lang="vi",
+    ),
+    "grouped_bars": lambda: charts.grouped_bars(
+        LONG.assign(year=LONG["period"].dt.year.astype(str)),
+        x="year",
+        y="value",
+        series="series",
+        y_title="u",
+        lang="vi",
+    ),
+    "tables.line": lambda: tables.line(
+        LONG, x="period", y="value", series="series", x_title="", y_title="u", series_title="", lang="vi"
+    ),
+    "tables.bars": lambda: tables.bars(
+        LONG, x="value", y="series", colour=None, x_title="u", y_title="", colour_title="", lang="vi"
+    ),
 }
 
 
@@ -44,4 +87,3 @@ def test_chart_spec_is_valid_vega_lite(name: str) -> None:
     spec = type(chart).to_dict(chart, True)  # with the schema validation the app skips
     assert spec["$schema"].startswith("https://vega.github.io/schema/vega-lite/")
     assert chart.to_dict() == spec  # what the page sends is the same spec, only unchecked
-

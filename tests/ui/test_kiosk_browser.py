@@ -1,5 +1,6 @@
 """The video wall in headless Chromium at 1920×1080: content only, the rotation keeps time, `&page=` pins,
 and a screenshot of every panel of the `main` wall goes to tests/artifacts/kiosk_<panel>.png."""
+
 from __future__ import annotations
 
 import time
@@ -12,12 +13,19 @@ from tests.ui.test_browser import READY, browser, page  # noqa: F401 - its Chrom
 
 pytestmark = pytest.mark.browser
 
-CHROME = ['[data-testid="stSidebar"]', '[data-testid="stSidebarNav"]', '[data-testid="stHeader"]',
-          '[data-testid="stToolbar"]', '[data-testid="stDecoration"]', '[data-testid="stMainMenu"]']
+CHROME = [
+    '[data-testid="stSidebar"]',
+    '[data-testid="stSidebarNav"]',
+    '[data-testid="stHeader"]',
+    '[data-testid="stToolbar"]',
+    '[data-testid="stDecoration"]',
+    '[data-testid="stMainMenu"]',
+]
 SLOT = "() => { const h = document.querySelector('.ioc-k-head'); return h ? h.dataset.slot : null; }"
 TITLE = "() => document.querySelector('.ioc-k-title').innerText"
 # the panel's map or chart is drawn (each panel keeps the other one hidden)
-DRAWN = """() => [...document.querySelectorAll('[data-testid="stDeckGlJsonChart"] canvas, [data-testid="stVegaLiteChart"] svg')]
+DRAWN = """() => [...document.querySelectorAll(
+    '[data-testid="stDeckGlJsonChart"] canvas, [data-testid="stVegaLiteChart"] svg')]
   .some(e => e.getBoundingClientRect().height > 100)"""
 
 
@@ -26,7 +34,7 @@ def _walls() -> dict:
 
 
 @pytest.fixture
-def wall(page):  # noqa: F811 - test_browser's page (Vietnamese locale, page errors collected), at wall size
+def wall(page):
     page.set_viewport_size({"width": 1920, "height": 1080})
     return page
 
@@ -38,9 +46,12 @@ def _open(page, url: str) -> None:
 
 
 def _visible(page, selector: str) -> int:
-    return page.evaluate("""(sel) => [...document.querySelectorAll(sel)].filter(e => {
+    return page.evaluate(
+        """(sel) => [...document.querySelectorAll(sel)].filter(e => {
         const r = e.getBoundingClientRect(), s = getComputedStyle(e);
-        return r.width > 0 && r.height > 0 && s.visibility !== 'hidden' && s.display !== 'none'; }).length""", selector)
+        return r.width > 0 && r.height > 0 && s.visibility !== 'hidden' && s.display !== 'none'; }).length""",
+        selector,
+    )
 
 
 def test_the_wall_shows_content_only(wall, served_app: str) -> None:
@@ -54,7 +65,7 @@ def test_the_wall_shows_content_only(wall, served_app: str) -> None:
     foot = wall.locator(".ioc-k-foot").bounding_box()
     assert foot and foot["y"] + foot["height"] <= 1080
     clock = wall.locator(".ioc-k-clock").inner_text()
-    assert clock.split(",")[0] in "Chủ Nhật,Thứ Hai,Thứ Ba,Thứ Tư,Thứ Năm,Thứ Sáu,Thứ Bảy".split(","), clock
+    assert clock.split(",")[0] in ["Chủ Nhật", "Thứ Hai", "Thứ Ba", "Thứ Tư", "Thứ Năm", "Thứ Sáu", "Thứ Bảy"], clock
     assert "Traceback" not in wall.inner_text("body") and not wall.errors
 
 
@@ -82,8 +93,11 @@ def test_page_pins_one_panel(wall, served_app: str) -> None:
     assert "Cố định trang 2/3" in wall.inner_text(".ioc-k-foot")
 
 
-@pytest.mark.parametrize("index, panel", list(enumerate(_walls()["main"]["panels"], start=1)),
-                         ids=[p.get("sector") or p["panel"] for p in _walls()["main"]["panels"]])
+@pytest.mark.parametrize(
+    "index, panel",
+    list(enumerate(_walls()["main"]["panels"], start=1)),
+    ids=[p.get("sector") or p["panel"] for p in _walls()["main"]["panels"]],
+)
 def test_screenshot_of_each_panel(wall, served_app: str, index: int, panel: dict) -> None:
     _open(wall, served_app + f"/?kiosk=main&page={index}")
     if panel["panel"] != "overview":

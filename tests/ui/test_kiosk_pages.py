@@ -1,5 +1,6 @@
 """AppTest of the video wall: every panel of the `main` wall runs on the sample data with nothing interactive,
 and a wrong wall or token gets a calm message."""
+
 from __future__ import annotations
 
 import json

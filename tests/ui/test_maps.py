@@ -1,4 +1,5 @@
 """Map labels: ward names that would overlap at the opening zoom are set apart (leaders read them)."""
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -50,7 +51,7 @@ def test_a_label_at_the_maps_lower_edge_moves_up_not_off_the_map():
 def test_a_label_moves_off_a_marker_drawn_where_it_would_be():
     here = [106.65, 10.98]
     marker = maps.marker_boxes([here], 12)
-    (x0, y0, x1, y1), = marker
+    ((x0, y0, x1, y1),) = marker
     assert (x1 - x0, y1 - y0) == (24, 24)  # a box as wide as the marker
     moved = maps.declutter(["Hòa Phú"], [here], 12, avoid=marker)
     assert moved != [[0, 0]]
@@ -59,8 +60,15 @@ def test_a_label_moves_off_a_marker_drawn_where_it_would_be():
 
 
 def test_the_ward_label_layer_carries_each_labels_offset():
-    wards = pd.DataFrame({"ward_code": ["1", "2"], "name_vi": ["Chánh Nghĩa", "Phú Thọ"], "name_en": [None, None],
-                          "lon": [106.6552, 106.6600], "lat": [10.9680, 10.9680]})
+    wards = pd.DataFrame(
+        {
+            "ward_code": ["1", "2"],
+            "name_vi": ["Chánh Nghĩa", "Phú Thọ"],
+            "name_en": [None, None],
+            "lon": [106.6552, 106.6600],
+            "lat": [10.9680, 10.9680],
+        }
+    )
     layer = maps.ward_labels(wards, "vi", offset=22)
     assert layer.get_pixel_offset == "@@=offset"  # pydeck: each datum's own offset
     assert [d["offset"] for d in layer.data] == [[0, 22], [0, 22 + 12 * 1.3]]

@@ -1,4 +1,5 @@
 """AppTest smoke of the pages: they run without an exception on the sample data, defaults and URL filters."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -23,7 +24,9 @@ def _elements(at: AppTest, kind: str) -> list:
     def walk(node) -> None:
         if getattr(node, "type", None) == kind:
             found.append(node)
-        for child in getattr(node, "children", {}).values() if isinstance(getattr(node, "children", None), dict) else []:
+        for child in (
+            getattr(node, "children", {}).values() if isinstance(getattr(node, "children", None), dict) else []
+        ):
             walk(child)
 
     walk(at._tree)

@@ -1,4 +1,5 @@
 """The public page of citizen report results: the figures, a report looked up by its code, the ward filter."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -33,10 +34,12 @@ def test_results_equal_hand_sql(sample_data: Path) -> None:
         end = public.as_of(con)
         start = end - dt.timedelta(days=29)
         got = public.results(con, RULES, "25747", start, end)
-        received, resolved, on_time = con.execute("""
+        received, resolved, on_time = con.execute(
+            """
             SELECT count(*), count(resolved_at), count(*) FILTER (WHERE resolved_at <= due_at)
             FROM citizen_reports WHERE ward_code = '25747' AND CAST(created_at AS DATE) BETWEEN ? AND ?""",
-                                                  [start, end]).fetchone()
+            [start, end],
+        ).fetchone()
         assert (got["received"], got["resolved"]) == (received, resolved) and received > 0
         assert got["on_time_pct"] == pytest.approx(100 * on_time / resolved)
         wards = public.by_ward(con, RULES, start, end)
@@ -53,7 +56,9 @@ def test_public_page_by_default() -> None:
 
 def test_a_report_is_found_by_its_code_from_the_url(sample_data: Path) -> None:
     with Warehouse(sample_data / "warehouse").connect() as con:
-        code, title = con.execute("SELECT report_id, title FROM citizen_reports ORDER BY created_at DESC LIMIT 1").fetchone()
+        code, title = con.execute(
+            "SELECT report_id, title FROM citizen_reports ORDER BY created_at DESC LIMIT 1"
+        ).fetchone()
     at = _page(ma=code.lower())
     assert not at.exception, at.exception
     assert title in _html(at) and not at.warning

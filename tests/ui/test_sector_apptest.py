@@ -1,5 +1,6 @@
 """AppTest of every sector page (the pages ioc.ui.sector builds): defaults, filters from the URL, and the
 category filter a click on a bar sets."""
+
 from __future__ import annotations
 
 import pytest
@@ -54,8 +55,9 @@ def test_sector_page_by_default(code: str) -> None:
 
 
 def test_filters_from_the_url_reach_every_section() -> None:
-    at = _run("citizen", ward="25747", period="2026-01-01..2026-06-30", si="CITIZEN_REPORTS",
-              cat="agency:Công an thành phố")
+    at = _run(
+        "citizen", ward="25747", period="2026-01-01..2026-06-30", si="CITIZEN_REPORTS", cat="agency:Công an thành phố"
+    )
     assert not at.exception, at.exception
     assert at.selectbox(key="ward").value == "25747"
     assert at.selectbox(key="si").value == "CITIZEN_REPORTS"

@@ -1,4 +1,5 @@
 """Every sector without a page of its own gets one from the indicator layer: it runs, and filters come from the URL."""
+
 from __future__ import annotations
 
 import pytest
@@ -16,7 +17,9 @@ SECTORS = [s.code for s in load_config(ROOT / "config.yaml").sectors if s.code !
 def test_sector_page_draws_without_error(page, served_app: str, code: str) -> None:
     page.set_viewport_size({"width": 1440, "height": 5000})  # the whole page in view, so all of it is drawn
     _open(page, f"{served_app}/{code}")
-    page.wait_for_selector('[data-testid="stVegaLiteChart"] svg, [data-testid="stVegaLiteChart"] canvas', timeout=60_000)
+    page.wait_for_selector(
+        '[data-testid="stVegaLiteChart"] svg, [data-testid="stVegaLiteChart"] canvas', timeout=60_000
+    )
     _no_traceback(page)
     assert page.locator(".ioc-tile").count() >= 1
     assert "Không hiển thị được phần này" not in page.inner_text("body")

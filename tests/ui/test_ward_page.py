@@ -1,5 +1,6 @@
 """The ward profile: default ward, ward from the URL, English, numbers equal to SQL on the sample snapshot,
 calm messages for missing tables, and the map drawn in Chromium (also reached from the overview's map)."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -90,16 +91,22 @@ def test_the_ward_from_the_url_and_its_numbers_equal_sql(sample_data: Path) -> N
     text = _markdown(at)
     today = _today()
     with duckdb.connect(str(_snapshot(sample_data)), read_only=True) as con:
-        end = con.execute("SELECT max(occurred_on) FROM security_accidents WHERE occurred_on <= ?",
-                          [today]).fetchone()[0]
+        end = con.execute("SELECT max(occurred_on) FROM security_accidents WHERE occurred_on <= ?", [today]).fetchone()[
+            0
+        ]
         end = end.date() if isinstance(end, dt.datetime) else end
-        cases, deaths, injuries = con.execute("""
+        cases, deaths, injuries = con.execute(
+            """
             SELECT count(*), sum(deaths), sum(injuries) FROM security_accidents
-            WHERE ward_code = '25747' AND occurred_on BETWEEN ? AND ?""", [dt.date(end.year, 1, 1), end]).fetchone()
-        prev = con.execute("""
+            WHERE ward_code = '25747' AND occurred_on BETWEEN ? AND ?""",
+            [dt.date(end.year, 1, 1), end],
+        ).fetchone()
+        prev = con.execute(
+            """
             SELECT count(*) FROM security_accidents
             WHERE ward_code = '25747' AND occurred_on BETWEEN ? AND ?""",
-                           [dt.date(end.year - 1, 1, 1), end.replace(year=end.year - 1)]).fetchone()[0]
+            [dt.date(end.year - 1, 1, 1), end.replace(year=end.year - 1)],
+        ).fetchone()[0]
         schools, pupils, teachers = con.execute("""
             SELECT count(*), sum(pupils), sum(teachers) FROM education_schools
             WHERE ward_code = '25747' AND school_year = (SELECT max(school_year) FROM education_schools)""").fetchone()
@@ -120,8 +127,8 @@ def test_the_ward_from_the_url_and_its_numbers_equal_sql(sample_data: Path) -> N
     assert f'<div class="ioc-kpi-value">{schools}</div>' in text
     assert f"{i18n.num(pupils)} học sinh · {i18n.num(pupils / teachers, 'vi', 1)} học sinh/giáo viên" in text
     assert f"Từ 01/01 đến {i18n.date(end)} so với cùng kỳ năm {end.year - 1}" in [c.value for c in at.caption]
-    row = text[text.index("Tỷ lệ hồ sơ giải quyết đúng hạn"):]
-    row = row[:row.index("</tr>")]
+    row = text[text.index("Tỷ lệ hồ sơ giải quyết đúng hạn") :]
+    row = row[: row.index("</tr>")]
     assert f"{i18n.smart(ontime)} " in row and f">{i18n.smart(city_ontime)}<" in row and f">{rank}/14<" in row
 
 
@@ -131,11 +138,13 @@ def test_citizen_report_counts_equal_sql(sample_data: Path) -> None:
         got = qw.reports(con, RULES, "25747", now).iloc[0]
         end = con.execute("SELECT max(created_at) FROM citizen_reports WHERE created_at <= ?", [now]).fetchone()[0]
         start = end.date() - dt.timedelta(days=29)
-        want = con.execute("""
+        want = con.execute(
+            """
             SELECT count(*), count(*) FILTER (WHERE resolved_at IS NULL),
                    count(*) FILTER (WHERE (resolved_at IS NULL AND due_at < now()::TIMESTAMP) OR resolved_at > due_at)
             FROM citizen_reports WHERE ward_code = '25747' AND created_at >= ? AND created_at <= ?""",
-                           [start, end]).fetchone()
+            [start, end],
+        ).fetchone()
     assert (got["received"], got["open"], got["overdue"]) == want
     assert got["start"] == start and got["end"] == end.date()
 
@@ -163,12 +172,19 @@ def _copy_without(sample_data: Path, tmp_path: Path, statements: list[str]) -> P
     return data
 
 
-def test_missing_tables_and_a_ward_without_accidents_show_messages(sample_data: Path, tmp_path: Path,
-                                                                    monkeypatch) -> None:
-    data = _copy_without(sample_data, tmp_path, [
-        "DROP TABLE citizen_reports", "DROP TABLE education_schools", "DROP TABLE env_stations",
-        f"DELETE FROM security_accidents WHERE ward_code = '25765' AND year(occurred_on) >= {_today().year - 1}",
-    ])
+def test_missing_tables_and_a_ward_without_accidents_show_messages(
+    sample_data: Path, tmp_path: Path, monkeypatch
+) -> None:
+    data = _copy_without(
+        sample_data,
+        tmp_path,
+        [
+            "DROP TABLE citizen_reports",
+            "DROP TABLE education_schools",
+            "DROP TABLE env_stations",
+            f"DELETE FROM security_accidents WHERE ward_code = '25765' AND year(occurred_on) >= {_today().year - 1}",
+        ],
+    )
     monkeypatch.setenv("IOC_DATA_DIR", str(data))
     at = _ward_page(ward="25765")
     assert not at.exception, at.exception
@@ -186,8 +202,11 @@ def test_in_english() -> None:
     assert not at.exception, at.exception
     assert [t.value for t in at.title] == ["Ward profile: Phu Cuong"]
     text = _markdown(at)
-    assert "Traffic accidents in" in text and "Targets met" in text and "Indicators by sector" in [
-        s.value for s in at.subheader]
+    assert (
+        "Traffic accidents in" in text
+        and "Targets met" in text
+        and "Indicators by sector" in [s.value for s in at.subheader]
+    )
 
 
 @pytest.mark.usefixtures("sample_data")
@@ -201,6 +220,7 @@ def test_a_sector_page_ward_carries_over() -> None:
 
 
 # ------------------------------------------------------------------------------------------------ Chromium
+
 
 def _ready_map(page):
     canvas = page.locator('[data-testid="stDeckGlJsonChart"] canvas').first
@@ -241,7 +261,8 @@ def test_a_click_on_the_overview_map_opens_the_ward_profile(page, served_app: st
     page.wait_for_function("() => location.pathname.endsWith('/ward')", timeout=60_000)
     page.wait_for_function(
         "() => Array.from(document.querySelectorAll('h1')).some(h => h.innerText.startsWith('Hồ sơ phường'))",
-        timeout=60_000)
+        timeout=60_000,
+    )
     _no_traceback(page)
     time.sleep(1)
     assert page.locator("h1").first.bounding_box()["y"] < 200  # opens at its top, not where the overview was
@@ -249,8 +270,9 @@ def test_a_click_on_the_overview_map_opens_the_ward_profile(page, served_app: st
     # and a click on another ward of the profile's map opens that ward
     box = _ready_map(page)
     _click(page, box, 0.5, 0.2)
-    page.wait_for_function(f"() => document.querySelector('h1') && document.querySelector('h1').innerText !== {first!r}",
-                           timeout=60_000)
+    page.wait_for_function(
+        f"() => document.querySelector('h1') && document.querySelector('h1').innerText !== {first!r}", timeout=60_000
+    )
     _no_traceback(page)
     assert "ward=" in page.url
 
@@ -264,8 +286,10 @@ def test_the_link_helper_points_at_the_profile(tmp_path: Path) -> None:
         "from ioc.ui.ward_link import ward_profile_link\n"
         "def home():\n"
         "    ward_profile_link('25747')\n"
-        f"st.navigation([st.Page(home, title='h', default=True), st.Page({str(ROOT / 'pages/ward.py')!r}, url_path='ward')]).run()\n",
-        encoding="utf-8")
+        f"st.navigation([st.Page(home, title='h', default=True), "
+        f"st.Page({str(ROOT / 'pages/ward.py')!r}, url_path='ward')]).run()\n",
+        encoding="utf-8",
+    )
     at = AppTest.from_file(str(app), default_timeout=60).run()
     assert not at.exception, at.exception
     link = _elements(at, "page_link")[0].proto
