@@ -39,6 +39,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 import requests
 
@@ -278,7 +279,7 @@ def main() -> int:
     OUT.mkdir(parents=True, exist_ok=True)
     cfg = prepare(a.data)
     urls = [(label, path) for label, path in URLS if not a.only or label in a.only.split(";")]
-    results = {label: {"path": path, "cold": [], "warm": []} for label, path in urls}
+    results: dict[str, dict[str, Any]] = {label: {"path": path, "cold": [], "warm": []} for label, path in urls}
     memory: list[dict] = []
     from playwright.sync_api import sync_playwright
 
@@ -345,8 +346,8 @@ def main() -> int:
         "memory": memory,
         "runs": results,
     }
-    path = OUT / f"pages_{a.data}.json"
-    path.write_text(json.dumps(doc, indent=1, ensure_ascii=False), encoding="utf-8")
+    out = OUT / f"pages_{a.data}.json"
+    out.write_text(json.dumps(doc, indent=1, ensure_ascii=False), encoding="utf-8")
     print(
         f"\n{'page':45s} {'cold med':>9s} {'cold p95':>9s} {'warm med':>9s} {'warm p95':>9s} "
         f"{'script c':>9s} {'script w':>9s}   kB"
@@ -366,7 +367,7 @@ def main() -> int:
             print(
                 f"{kind}: median over the navigation's pages {statistics.median(meds):.3f} s, slowest {max(meds):.3f} s"
             )
-    print(f"memory: {memory[-1]}\nwritten {path}")
+    print(f"memory: {memory[-1]}\nwritten {out}")
     return 0
 
 

@@ -16,7 +16,10 @@ import json
 import statistics
 import sys
 import time
+from collections.abc import Callable
+from functools import partial
 from pathlib import Path
+from typing import Any
 
 import duckdb
 
@@ -33,10 +36,10 @@ from ioc.queries import reference as qr  # noqa: E402
 from ioc.warehouse import Warehouse  # noqa: E402
 
 
-def calls(con: duckdb.DuckDBPyConnection, cfg) -> list[tuple[str, callable]]:
-    """(label, zero-argument call) for what the pages ask with their default filters."""
+def calls(con: duckdb.DuckDBPyConnection, cfg) -> list[tuple[str, Callable[[duckdb.DuckDBPyConnection], Any]]]:
+    """(label, call on a cursor) for what the pages ask with their default filters."""
     today = dt.date(2026, 11, 26)
-    out = [
+    out: list[tuple[str, Callable[[duckdb.DuckDBPyConnection], Any]]] = [
         ("overview: indicators.summary(headline)", lambda c: qi.summary(c, headline=True, today=today)),
         ("overview: indicators.with_ward_values", lambda c: qi.with_ward_values(c)),
         ("reference.wards", lambda c: qr.wards(c)),
@@ -69,32 +72,33 @@ def calls(con: duckdb.DuckDBPyConnection, cfg) -> list[tuple[str, callable]]:
         begin = max(first, dt.date(end.year - 2, 1, 1))
         head = next((i.code for i in inds if i.headline), codes[0])
         out += [
-            (f"{s.code}: indicators.period_range", lambda c, codes=codes: qi.period_range(c, codes)),
-            (f"{s.code}: indicators.summary", lambda c, codes=codes: qi.summary(c, codes=codes, today=today)),
+            (f"{s.code}: indicators.period_range", partial(qi.period_range, codes=codes)),
+            (f"{s.code}: indicators.summary", partial(qi.summary, codes=codes, today=today)),
             (
                 f"{s.code}: indicators.values(headline)",
-                lambda c, h=head, b=begin, e=end: qi.values(c, (h,), None, b, e),
+                partial(qi.values, codes=(head,), ward=None, start=begin, end=end),
             ),
-            (f"{s.code}: indicators.ward_latest", lambda c, h=head: qi.ward_latest(c, h)),
-            (
-                f"{s.code}: indicators.values(all)",
-                lambda c, codes=codes, b=begin, e=end: qi.values(c, codes, None, b, e),
-            ),
+            (f"{s.code}: indicators.ward_latest", partial(qi.ward_latest, code=head)),
+            (f"{s.code}: indicators.values(all)", partial(qi.values, codes=codes, ward=None, start=begin, end=end)),
         ]
         tables = present(con, [v.table for v in s.views()])
         for spec in (b for b in s.breakdowns if b.table in tables):
             out.append(
                 (
                     f"{s.code}: breakdowns.{spec.key}({spec.dims[0]})",
-                    lambda c, k=spec, d=spec.dims[0], b=begin, e=end: breakdowns.breakdown(c, k, d, None, b, e),
+                    partial(breakdowns.breakdown, spec=spec, dim=spec.dims[0], ward=None, start=begin, end=end),
                 )
             )
         for spec in (p for p in s.places if p.table in tables):
             out.append(
                 (
                     f"{s.code}: places.points({spec.table})",
-                    lambda c, t=spec, dated=bool(spec.date), b=begin, e=end: places.points(
-                        c, t, None, b if dated else None, e if dated else None
+                    partial(
+                        places.points,
+                        spec=spec,
+                        ward=None,
+                        start=begin if spec.date else None,
+                        end=end if spec.date else None,
                     ),
                 )
             )
@@ -118,9 +122,9 @@ def main() -> None:
     a = ap.parse_args()
     cfg = load_config(a.config)
     wh = Warehouse(cfg.data_path / "warehouse", cfg.snapshots.keep)
-    path = wh.path_of(wh.current_id())
+    path = wh.current_path()
     con = duckdb.connect(str(path), read_only=True)
-    rows = []
+    rows: list[dict[str, Any]] = []
     for label, fn in calls(con, cfg):
         cur = con.cursor()
         t0 = time.perf_counter()

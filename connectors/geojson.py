@@ -45,6 +45,11 @@ def _row(feature: Any, i: int, payload: Payload, opts: Options) -> dict:
 def centroid(geom: dict) -> tuple[float, float]:
     """(lat, lon) of a GeoJSON geometry: the mean of its vertices, of the largest polygon's outer ring for areas."""
     kind, coords = geom["type"], geom.get("coordinates")
+    if kind == "GeometryCollection":  # its first areal member, else its first member
+        return centroid(max(geom["geometries"], key=lambda g: g["type"].endswith("Polygon")))
+    if not isinstance(coords, list):
+        raise ValueError("no coordinates")
+    points: list
     if kind == "Point":
         points = [coords]
     elif kind in ("MultiPoint", "LineString"):
@@ -55,9 +60,6 @@ def centroid(geom: dict) -> tuple[float, float]:
         points = _open_ring(coords[0])
     elif kind == "MultiPolygon":
         points = _open_ring(max((poly[0] for poly in coords), key=_area))
-    elif kind == "GeometryCollection":
-        # its first areal member, else its first member
-        return centroid(max(geom["geometries"], key=lambda g: g["type"].endswith("Polygon")))
     else:
         raise ValueError(f"unknown geometry type {kind!r}")
     if not points:

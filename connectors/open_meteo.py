@@ -43,7 +43,7 @@ class Options(HttpOptions):
 def _hours(loc: Any, payload: Payload) -> list[dict]:
     hourly = loc.get("hourly") if isinstance(loc, dict) else None
     times = hourly.get("time") if isinstance(hourly, dict) else None
-    if not isinstance(times, list):
+    if not isinstance(hourly, dict) or not isinstance(times, list):
         raise ParseError(f"{where(payload)}: no `hourly.time` array in the answer")
     variables = [k for k in hourly if k != "time"]
     for var in variables:

@@ -6,7 +6,7 @@ PM2.5 and PM10 and the 1-hour value of the gases; daily VN_AQI uses 24-hour mean
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 import numpy as np
 
@@ -53,7 +53,7 @@ def sub_index(pollutant: str, conc: Sequence[float | None] | np.ndarray) -> np.n
     return np.ceil(out)
 
 
-def aqi(values: dict[str, Sequence[float | None]]) -> np.ndarray:
+def aqi(values: Mapping[str, Sequence[float | None]]) -> np.ndarray:
     """VN_AQI = the largest sub-index; NaN unless PM2.5 or PM10 is there (QĐ 1459 requires one)."""
     subs = [sub_index(p, v) for p, v in values.items() if p in BREAKPOINTS]
     if not subs:

@@ -51,7 +51,7 @@ def _source_model(kind: str, conn: Connector) -> type[Source]:
         f"{type(conn).__name__}Source",
         __base__=Source,
         __doc__=conn.summary,
-        connector=(Literal[kind], Field(description=f"`{kind}`")),  # type: ignore[valid-type]
+        connector=(Literal[kind], Field(description=f"`{kind}`")),  # type: ignore[arg-type]
         options=(
             conn.options_model,
             Field(default_factory=dict, validate_default=True, description=f"Options of `{kind}` (see below)."),
@@ -474,7 +474,7 @@ def _loc(loc: tuple) -> str:
     return ".".join(parts) or "(top)"
 
 
-def _describe(err: dict) -> str:
+def _describe(err: Any) -> str:
     kind = err.get("type", "")
     if kind in _MESSAGES:
         return _MESSAGES[kind]
@@ -575,7 +575,7 @@ def _include_sectors(data: dict, base: Path) -> tuple[list[str], list[str | None
 
 def _apply_formats(data: dict) -> list[str]:
     """Start each source's `options` from the entry of `formats` it names (in place); its own options win."""
-    formats = data.get("formats") if isinstance(data.get("formats"), dict) else {}
+    formats: dict = data["formats"] if isinstance(data.get("formats"), dict) else {}
     problems: list[str] = []
     places = [("sources", data.get("sources"))]
     places += [
@@ -599,7 +599,7 @@ def _apply_formats(data: dict) -> list[str]:
 def _name_sectors(problems: list[str], data: dict, files: list[str | None]) -> list[str]:
     """Problems inside a sector named by its code rather than its place in the list (`sectors.admin.` for
     `sectors.1.`), with the file it was read from."""
-    entries = data.get("sectors") if isinstance(data.get("sectors"), list) else []
+    entries: list = data["sectors"] if isinstance(data.get("sectors"), list) else []
     codes = [e.get("code") if isinstance(e, dict) and isinstance(e.get("code"), str) else None for e in entries]
     out = []
     for p in problems:

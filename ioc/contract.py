@@ -14,7 +14,7 @@ import duckdb
 from connectors.base import Parsed
 from ioc.errors import SourceError
 from ioc.model import Column, Source, TextFormat
-from ioc.warehouse import ident
+from ioc.warehouse import ident, one
 
 ROW = "_row"
 TRUE_WORDS = ["true", "t", "1", "yes", "y", "x", "có", "co", "đúng", "dung"]
@@ -177,13 +177,13 @@ def check(
     if not src.key:
         # The usual large machine export breaks no rule: one pass finds that out without storing
         # anything, and the good rows are then cast once more straight into the target table.
-        rows_in, bad = con.execute(
-            f"SELECT count(*), count(*) FILTER (WHERE NOT ({clean_cond})) FROM ({typed_sql})", p.values
-        ).fetchone()
+        rows_in, bad = one(
+            con, f"SELECT count(*), count(*) FILTER (WHERE NOT ({clean_cond})) FROM ({typed_sql})", p.values
+        )
         if bad == 0:
             return ContractResult(f"SELECT {select_out} FROM ({typed_sql})", p.values, rows_in, rows_in, [], out_cols)
     con.execute(f"CREATE OR REPLACE TEMP TABLE _typed AS {typed_sql}", p.values)
-    rows_in = con.execute("SELECT count(*) FROM _typed").fetchone()[0]
+    rows_in = one(con, "SELECT count(*) FROM _typed")[0]
 
     rejects: list[tuple] = []
     if checked:
@@ -216,7 +216,7 @@ def check(
         )
     else:
         good = f"SELECT {select_out} FROM _typed WHERE {clean_cond}"
-    rows_good = con.execute(f"SELECT count(*) FROM ({good})").fetchone()[0]
+    rows_good = one(con, f"SELECT count(*) FROM ({good})")[0]
     return ContractResult(good, {}, rows_in, rows_good, rejects, out_cols)
 
 

@@ -17,7 +17,7 @@ import pyarrow as pa
 from connectors.base import DirectRead, Parsed
 from ioc.contract import _SQL_TYPES, ContractResult, Loaded, _Params, _rules, _typed, check, drop_temp
 from ioc.model import Source, TextFormat
-from ioc.warehouse import Build, ident
+from ioc.warehouse import Build, ident, one
 
 STAGE = "_direct_stage"  # where a direct read lands before it becomes (or joins) the source's table
 
@@ -155,9 +155,9 @@ def _timestamp_format(con: duckdb.DuckDBPyConnection, d: DirectRead, col: str, f
     for c in candidates:
         if (
             cells
-            and con.execute(
-                "SELECT bool_and(try_strptime(v, $f) IS NOT NULL) FROM unnest($v) AS u(v)", {"f": c, "v": cells}
-            ).fetchone()[0]
+            and one(
+                con, "SELECT bool_and(try_strptime(v, $f) IS NOT NULL) FROM unnest($v) AS u(v)", {"f": c, "v": cells}
+            )[0]
         ):
             return c
     return None
@@ -259,7 +259,7 @@ def _read(
     broken += [f"{ident(k)} IS NULL" for k in src.key]  # "key: empty", reported by the general path
     broken += [f"{ident(n)} <> trim({ident(n)})" for n in as_read]  # the general path trims it, then checks it
     broken += not_integer
-    rows = con.execute(f"SELECT count(*) FROM {ident(into)}").fetchone()[0]
+    rows = one(con, f"SELECT count(*) FROM {ident(into)}")[0]
     blank: list[int] = []
     lines = count_lines()
     if rows + len(rejected) != lines:  # the reader skips empty lines; the general path counts them set aside
@@ -284,10 +284,10 @@ def _read(
         return Declined("a line break inside the header: lines and rows are numbered differently")
     kept = rows - len(problem_ids)
     skipped = sorted(rejected + blank)
-    lines = sorted(rejected + _body_lines(positions, skipped))
+    problem_lines = sorted(rejected + _body_lines(positions, skipped))
     return _Read(
         ContractResult(f"SELECT * FROM {ident(into)}", {}, kept, kept, [], out_cols),
-        lines,
+        problem_lines,
         positions,
         bool(flags),
         len(blank),

@@ -191,7 +191,7 @@ def _measure(m: Measure, cols: Mapping[str, str]) -> str:
         if m.column is not None:
             raise ExploreError("count counts rows: it takes no column")
         return f"count(*) AS {ident(m.alias)}"
-    if m.column not in cols:
+    if m.column is None or m.column not in cols:
         raise ExploreError(f"unknown column {m.column!r}")
     k = kind(cols[m.column])
     if m.fn not in MEASURES_BY_KIND[k]:
@@ -215,11 +215,10 @@ def build_query(spec: Spec, cols: Mapping[str, str]) -> tuple[str, list[Any]]:
     if spec.grain or spec.grain_column:
         if spec.grain not in GRAINS:
             raise ExploreError(f"unknown time grain {spec.grain!r}; expected one of {', '.join(GRAINS)}")
-        if spec.grain_column not in cols or kind(cols[spec.grain_column]) != "date":
-            raise ExploreError(f"{spec.grain_column!r} is not a date or timestamp column")
-        select.append(
-            f"CAST(date_trunc('{spec.grain}', {ident(spec.grain_column)}) AS DATE) AS {ident(spec.grain_alias)}"
-        )
+        column, alias = spec.grain_column, spec.grain_alias
+        if column is None or alias is None or column not in cols or kind(cols[column]) != "date":
+            raise ExploreError(f"{column!r} is not a date or timestamp column")
+        select.append(f"CAST(date_trunc('{spec.grain}', {ident(column)}) AS DATE) AS {ident(alias)}")
     for g in spec.groups:
         if g not in cols:
             raise ExploreError(f"unknown column {g!r}")

@@ -7,7 +7,7 @@ import datetime as dt
 import io
 import re
 from collections.abc import Callable, Mapping, Sequence
-from typing import Any
+from typing import Any, BinaryIO
 
 import pyarrow as pa
 import pyarrow.parquet as pq
@@ -72,7 +72,7 @@ def _cell(v: Any) -> Any:
     return v
 
 
-def write_csv(reader: pa.RecordBatchReader, out: io.BufferedIOBase, label_of: Mapping[str, str]) -> int:
+def write_csv(reader: pa.RecordBatchReader, out: BinaryIO, label_of: Mapping[str, str]) -> int:
     """UTF-8 with a BOM, so Excel opens Vietnamese text correctly; returns the rows written."""
     text = io.TextIOWrapper(out, encoding="utf-8-sig", newline="", write_through=True)
     w = csv.writer(text)
@@ -86,7 +86,7 @@ def write_csv(reader: pa.RecordBatchReader, out: io.BufferedIOBase, label_of: Ma
     return n
 
 
-def write_xlsx(reader: pa.RecordBatchReader, out: io.BufferedIOBase, label_of: Mapping[str, str]) -> int:
+def write_xlsx(reader: pa.RecordBatchReader, out: BinaryIO, label_of: Mapping[str, str]) -> int:
     """One sheet written in streaming mode (openpyxl write_only) with a bold header row; returns the rows written."""
     from openpyxl import Workbook
     from openpyxl.cell import WriteOnlyCell
@@ -112,7 +112,7 @@ def write_xlsx(reader: pa.RecordBatchReader, out: io.BufferedIOBase, label_of: M
     return n
 
 
-def write_parquet(reader: pa.RecordBatchReader, out: io.BufferedIOBase, label_of: Mapping[str, str]) -> int:
+def write_parquet(reader: pa.RecordBatchReader, out: BinaryIO, label_of: Mapping[str, str]) -> int:
     """Machine column names (Parquet is read by programs); returns the rows written."""
     n = 0
     with pq.ParquetWriter(out, reader.schema, compression="zstd") as w:
@@ -122,7 +122,7 @@ def write_parquet(reader: pa.RecordBatchReader, out: io.BufferedIOBase, label_of
     return n
 
 
-WRITERS: dict[str, Callable[[pa.RecordBatchReader, io.BufferedIOBase, Mapping[str, str]], int]] = {
+WRITERS: dict[str, Callable[[pa.RecordBatchReader, BinaryIO, Mapping[str, str]], int]] = {
     "csv": write_csv,
     "xlsx": write_xlsx,
     "parquet": write_parquet,

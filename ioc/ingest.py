@@ -165,6 +165,7 @@ class Ingestor:
             f = Fetched(src, started, Unchanged(), landed, where)  # unless found otherwise below
             # a transform reads the parsed rows as `raw`: the connector's parse, whatever it could offer
             read = conn.direct(src, opts, payloads) if isinstance(conn, DirectReader) and not src.transform else None
+            assert self._aside is not None  # run() opens it
             lines = self._aside.submit(read.lines) if read is not None else None  # needed once the read is done
             lineage_ready.wait()
             if self._unchanged(f, wait=False):

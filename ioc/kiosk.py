@@ -8,7 +8,7 @@ from dataclasses import dataclass
 import pandas as pd
 
 from ioc import aqi, i18n
-from ioc.config import Config, KioskPanel, KioskWall
+from ioc.config import Config, KioskPanel, KioskThreshold, KioskWall
 
 
 @dataclass(frozen=True)
@@ -69,7 +69,7 @@ def attention(
     lang: str,
     *,
     stations: pd.DataFrame,
-    hits: Sequence[tuple[object, pd.DataFrame]],
+    hits: Sequence[tuple[KioskThreshold, pd.DataFrame]],
     indicators: pd.DataFrame,
     sources: Sequence[dict],
 ) -> list[Item]:

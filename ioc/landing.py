@@ -20,8 +20,8 @@ import time
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
+from io import BufferedReader
 from pathlib import Path
-from typing import BinaryIO
 
 from ioc.disk import fsync_dir, fsync_file
 
@@ -186,7 +186,7 @@ def _sha256(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()  # hashlib leaves Python's lock for large inputs
 
 
-def _sha256_file(fh: BinaryIO) -> str:
+def _sha256_file(fh: BufferedReader) -> str:
     with fh:
         return hashlib.file_digest(fh, "sha256").hexdigest()
 

@@ -94,7 +94,7 @@ class OpsStore:
     def start_run(self, source: str) -> int:
         with self._connect() as con:
             cur = con.execute("INSERT INTO runs(source, started_at) VALUES (?, ?)", (source, time.time()))
-            return int(cur.lastrowid)
+            return int(cur.lastrowid or 0)
 
     def finish_run(
         self, run_id: int, status: str, payloads: Sequence[tuple[str, str, str, int]] = (), **fields: Any
@@ -175,7 +175,7 @@ class OpsStore:
                 cur = con.execute(
                     "INSERT INTO saved_views(name, query, created_at) VALUES (?, ?, ?)", (name, query, time.time())
                 )
-                return int(cur.lastrowid)
+                return int(cur.lastrowid or 0)
         except sqlite3.IntegrityError as exc:
             raise NameTaken(name) from exc
 

@@ -83,7 +83,8 @@ def text_values_sql(
         for i, (t, names) in enumerate(by_table.items())
     )
     approx = {i: (n, rows) for i, n, rows in con.execute(estimates).fetchall()}
-    parts, params = [], {}
+    parts: list[str] = []
+    params: dict[str, object] = {}
     for i, (table, names) in enumerate(by_table.items()):
         n, rows = approx[i]
         kept = [c for c, m in zip(names, n) if m <= SEARCH_VALUES_MAX * 1.2]  # the estimate errs a little

@@ -17,12 +17,13 @@ from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import duckdb
 import pyarrow as pa
 
 from ioc.disk import fsync_dir, fsync_file
-from ioc.errors import IOCError, NoSnapshotError
+from ioc.errors import IOCError, NoSnapshotError, QueryError
 from ioc.model import Source
 
 POINTER = "CURRENT"
@@ -213,11 +214,19 @@ SYSTEM_TABLES = {
 }
 
 
+def one(con: duckdb.DuckDBPyConnection, sql: str, params: Any = None) -> tuple[Any, ...]:
+    """The row of a query that always returns one (an aggregate, a count)."""
+    row = con.execute(sql, params or []).fetchone()
+    if row is None:  # an aggregate always has its row: this is a query written wrong
+        raise QueryError(f"no row from {sql.strip().splitlines()[0][:80]}")
+    return row
+
+
 def has_table(con: duckdb.DuckDBPyConnection, name: str) -> bool:
     return bool(
-        con.execute(
-            "SELECT count(*) FROM information_schema.tables WHERE table_name = ? AND table_schema = 'main'", [name]
-        ).fetchone()[0]
+        one(
+            con, "SELECT count(*) FROM information_schema.tables WHERE table_name = ? AND table_schema = 'main'", [name]
+        )[0]
     )
 
 
@@ -310,7 +319,7 @@ class Build:
 
     def record_load(self, src: Source, run_id: int, checksum: str, landing: str, fingerprint: str) -> int:
         """Note where the source's table's rows came from (_lineage); returns the rows the table holds."""
-        rows = self.con.execute(f"SELECT count(*) FROM {ident(src.table)}").fetchone()[0]
+        rows = one(self.con, f"SELECT count(*) FROM {ident(src.table)}")[0]
         self.con.execute(
             "INSERT OR REPLACE INTO _lineage (table_name, source, connector, sector, location, mode, last_good_load, "
             "run_id, checksum, landing, rows, fingerprint) "

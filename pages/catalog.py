@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Literal
+
 import pandas as pd
 import streamlit as st
 
@@ -68,7 +70,7 @@ with ui.section():
             t("catalog.source"): shown["sources"],
         }
     )
-    widths = {
+    widths: dict[str, Literal["small", "medium", "large"]] = {
         t("catalog.table"): "medium",
         t("catalog.sector"): "medium",
         t("catalog.rows"): "small",

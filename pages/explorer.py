@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from urllib.parse import parse_qs, urlencode
 
 import pandas as pd
@@ -150,7 +151,7 @@ with ui.section():
             ]
         elif fkind == "date":
             if fop == "between":
-                picked = a3.date_input(t("explorer.filter_value"), value=(), format="DD/MM/YYYY", key=f"x_fv_d2_{fcol}")
+                picked = a3.date_input(t("explorer.filter_value"), value=[], format="DD/MM/YYYY", key=f"x_fv_d2_{fcol}")
                 values = [d.isoformat() for d in picked] if isinstance(picked, tuple) and len(picked) == 2 else []
             else:
                 day = a3.date_input(t("explorer.filter_value"), value=None, format="DD/MM/YYYY", key=f"x_fv_d_{fcol}")
@@ -224,7 +225,7 @@ if spec is not None:
                 view.insert(view.columns.get_loc(g) + 1, "_ward", view[g].map(ward_name).fillna(view[g]))
                 labels["_ward"] = t("explorer.ward_name")
         if spec.grain_alias:
-            view[spec.grain_alias] = [i18n.period(v, spec.grain, lang) for v in view[spec.grain_alias]]
+            view[spec.grain_alias] = [i18n.period(v, spec.grain or "day", lang) for v in view[spec.grain_alias]]
 
         first = spec.measures[0].alias
         kind = explore.chart_kind(spec)
@@ -254,14 +255,15 @@ if spec is not None:
                 plot[g] = plot[g].map(ward_name).fillna(plot[g]) if g == explore.WARD else plot[g].astype(str)
             if kind == "line":
                 series = spec.groups[0] if spec.groups else None
+                when = spec.grain_alias or ""
                 chart = tables.line(
                     plot,
-                    x=spec.grain_alias,
+                    x=when,
                     y=first,
                     series=series,
-                    x_title=labels[spec.grain_alias],
+                    x_title=labels[when],
                     y_title=labels[first],
-                    series_title=labels.get(series, ""),
+                    series_title=labels.get(series or "", ""),
                     lang=lang,
                 )
             else:
@@ -273,7 +275,7 @@ if spec is not None:
                     colour=colour,
                     x_title=labels[first],
                     y_title=labels[spec.groups[0]],
-                    colour_title=labels.get(colour, ""),
+                    colour_title=labels.get(colour or "", ""),
                     lang=lang,
                 )
             st.altair_chart(chart, width="stretch")
@@ -285,7 +287,7 @@ if spec is not None:
         tables.show(view, labels, height=min(420, 38 + 35 * max(1, len(view))))
         export_labels = {**label_of, **labels}
         tables.downloads(
-            lambda fmt: exports.export_query(cfg, sql, params, fmt, export_labels),
+            functools.partial(exports.export_query, cfg, sql, params, label_of=export_labels),
             f"{table}_{dt.date.today():%Y%m%d}",
             key="x_dl",
         )
@@ -311,24 +313,38 @@ if spec is not None and not df.empty:
                 )
                 or modes[0]
             )
-            measure = k2.selectbox(
-                t("explorer.compare_measure"),
-                [m.alias for m in spec.measures],
-                format_func=labels.get,
-                key="x_cmp_measure",
+            measure = str(
+                k2.selectbox(
+                    t("explorer.compare_measure"),
+                    [m.alias for m in spec.measures],
+                    format_func=lambda m: labels.get(m, m),
+                    key="x_cmp_measure",
+                )
             )
             if mode == "period":
                 periods = sorted(df[spec.grain_alias].dropna().unique())
-                fmt = lambda v: i18n.period(pd.Timestamp(v), spec.grain, lang)  # noqa: E731
+                grain = spec.grain or "day"
+
+                def fmt(v: object, grain: str = grain) -> str:
+                    return i18n.period(pd.Timestamp(v), grain, lang)
+
                 a = k3.selectbox(
                     t("explorer.side_a"), periods, index=max(0, len(periods) - 2), format_func=fmt, key="x_cmp_pa"
                 )
                 b = k4.selectbox(t("explorer.side_b"), periods, index=len(periods) - 1, format_func=fmt, key="x_cmp_pb")
-                source, key, by, names = df, spec.grain_alias, list(spec.groups), (fmt(a), fmt(b))
+                source, key, by, names = df, spec.grain_alias or "", list(spec.groups), (fmt(a), fmt(b))
             else:
                 codes = list(wards["ward_code"])
-                a = k3.selectbox(t("explorer.side_a"), codes, index=0, format_func=ward_name.get, key="x_cmp_wa")
-                b = k4.selectbox(t("explorer.side_b"), codes, index=1, format_func=ward_name.get, key="x_cmp_wb")
+                a = str(
+                    k3.selectbox(
+                        t("explorer.side_a"), codes, index=0, format_func=ward_name.__getitem__, key="x_cmp_wa"
+                    )
+                )
+                b = str(
+                    k4.selectbox(
+                        t("explorer.side_b"), codes, index=1, format_func=ward_name.__getitem__, key="x_cmp_wb"
+                    )
+                )
                 cspec = spec if explore.WARD in spec.groups else explore.compare_spec(spec, explore.WARD, a, b)
                 source = df if cspec is spec else tables.sandboxed(*explore.build_query(cspec, cols), limit)[0]
                 key, by, names = (
@@ -349,7 +365,7 @@ if spec is not None and not df.empty:
                 )
             else:
                 if spec.grain_alias in by:
-                    cmp[spec.grain_alias] = [i18n.period(v, spec.grain, lang) for v in cmp[spec.grain_alias]]
+                    cmp[spec.grain_alias] = [i18n.period(v, spec.grain or "day", lang) for v in cmp[spec.grain_alias]]
                 for g in by:
                     if g == explore.WARD:
                         cmp[g] = cmp[g].map(ward_name).fillna(cmp[g])

@@ -30,6 +30,7 @@ if wall is None:
         + (t("kiosk.walls_available", walls=walls) if walls else t("kiosk.no_walls"))
     )
     st.stop()
+assert wall is not None  # st.stop() ended the run above
 if wall.token and not hmac.compare_digest(st.query_params.get("token", "").encode(), wall.token.encode()):
     ui.message(t("kiosk.token_needed"))
     st.stop()
@@ -38,10 +39,13 @@ pin = kiosk.pinned(wall, st.query_params.get("page"))
 SAMPLE = any(s.sample for s in cfg.sources.values() if s.enabled)
 
 
+PANELS = wall.panels
+
+
 def slot_now(now: float) -> kiosk.Slot:
     if pin is not None:
         return kiosk.Slot(pin, now, now, 0, pinned=True)
-    return kiosk.slot_at(wall.panels, now)
+    return kiosk.slot_at(PANELS, now)
 
 
 def attention() -> list[kiosk.Item]:

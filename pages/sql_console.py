@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 
 import streamlit as st
 
@@ -67,6 +68,7 @@ with left:
         else:
             with ui.section():
                 started = dt.datetime.now()
+                res: sandbox.Result | None
                 try:
                     res = sandbox.run(
                         cfg, query, timeout=cfg.analyst.sql_timeout_seconds, limit=cfg.analyst.display_rows
@@ -92,7 +94,7 @@ with left:
                         tables.show(df, height=min(520, 38 + 35 * max(1, len(df))))
                         labels = exports.labels(cfg)
                         tables.downloads(
-                            lambda fmt, q=query: exports.export_query(cfg, q, None, fmt, labels),
+                            functools.partial(exports.export_query, cfg, query, None, label_of=labels),
                             f"ket_qua_{dt.date.today():%Y%m%d}",
                             key="sql_dl",
                         )

@@ -36,7 +36,7 @@ st.markdown(wp.CSS, unsafe_allow_html=True)
 if state.snapshot_path() is None:
     st.info(t("app.no_snapshot"))
     st.stop()
-ward = st.columns([1, 3])[0].selectbox(t("ward.pick"), codes, format_func=names.get, key=key)
+ward = str(st.columns([1, 3])[0].selectbox(t("ward.pick"), codes, format_func=lambda c: names[c], key=key))
 state.to_url(WARD_KEY, ward, codes[0])
 info = next(w for w in cfg.wards if w.code == ward)
 
@@ -77,6 +77,7 @@ def failed(block: str) -> bool:
 
 with ui.section():
     ind = fetch("ind", qw.indicators, ward)
+    rules: public.Rules | None
     try:
         rules = public.Rules.of(cfg)
     except KeyError as exc:  # a config whose report table declares no `open` and `late`

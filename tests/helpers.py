@@ -96,7 +96,7 @@ class ScriptedServer:
 
     def url(self, path: str = "") -> str:
         host, port = self._httpd.server_address[:2]
-        return f"http://{host}:{port}{path}"
+        return f"http://{host!s}:{port}{path}"
 
     def script(self, path: str, *replies: Script) -> None:
         self.routes[path] = list(replies)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 import duckdb
 import pyarrow as pa
@@ -78,7 +79,7 @@ def test_types(kind, options, cell, expected):
         assert type(good[0]["v"]) is type(expected)
 
 
-RULES = [
+RULES: list[tuple[dict[str, Any], str | None, str | None]] = [
     # column spec, cell, reason (None: the row is good)
     ({"type": "double", "min": 0}, "0", None),
     ({"type": "double", "min": 0}, "-0.1", "min: below 0"),

@@ -8,7 +8,7 @@ from typing import Any
 import duckdb
 import pandas as pd
 
-from ioc.warehouse import has_table, ident
+from ioc.warehouse import has_table, ident, one
 
 __all__ = ["Category", "category_clause", "frame", "has_column", "has_table", "present", "ward_clause"]
 
@@ -31,10 +31,11 @@ def present(con: duckdb.DuckDBPyConnection, names: Sequence[str]) -> frozenset[s
 
 def has_column(con: duckdb.DuckDBPyConnection, table: str, column: str) -> bool:
     return bool(
-        con.execute(
+        one(
+            con,
             "SELECT count(*) FROM duckdb_columns() WHERE table_name = ? AND column_name = ? AND schema_name = 'main'",
             [table, column],
-        ).fetchone()[0]
+        )[0]
     )
 
 

@@ -7,7 +7,7 @@ import pandas as pd
 
 from ioc.queries import frame, has_table
 from ioc.search import SEARCH_INDEX, SYSTEM_TABLES, all_tables, table_names, text_values_sql
-from ioc.warehouse import ident
+from ioc.warehouse import ident, one
 
 __all__ = ["SYSTEM_TABLES", "all_tables", "table_names"]
 SAMPLE_ROWS = 2000  # examples come from a repeatable sample, so big tables stay fast
@@ -92,13 +92,13 @@ def profile(con: duckdb.DuckDBPyConnection, table: str) -> pd.DataFrame:
         return cols.assign(null_share=[], distinct=[], examples=[])
     t = ident(table)
     stats = ", ".join(f"count(*) - count({ident(c)}), approx_count_distinct({ident(c)})" for c in cols["column_name"])
-    total, *flat = con.execute(f"SELECT count(*), {stats} FROM {t}").fetchone()
+    total, *flat = one(con, f"SELECT count(*), {stats} FROM {t}")
     examples = ", ".join(
         f"list(DISTINCT {ident(c)}) FILTER (WHERE {ident(c)} IS NOT NULL)" for c in cols["column_name"]
     )
-    sample = con.execute(
-        f"SELECT {examples} FROM (SELECT * FROM {t} USING SAMPLE reservoir({SAMPLE_ROWS} ROWS) REPEATABLE (7))"
-    ).fetchone()
+    sample = one(
+        con, f"SELECT {examples} FROM (SELECT * FROM {t} USING SAMPLE reservoir({SAMPLE_ROWS} ROWS) REPEATABLE (7))"
+    )
     cols["null_share"] = [(flat[2 * i] / total) if total else None for i in range(len(cols))]
     cols["distinct"] = [flat[2 * i + 1] for i in range(len(cols))]
     cols["examples"] = [_first(v or [], 3) for v in sample]

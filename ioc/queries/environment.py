@@ -11,7 +11,7 @@ import pandas as pd
 
 from ioc import aqi
 from ioc.queries import frame
-from ioc.warehouse import ident
+from ioc.warehouse import ident, one
 
 HOURLY, DAILY, STATIONS = "env_air_hourly", "env_air_daily", "env_stations"
 
@@ -34,8 +34,8 @@ def stations(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
 
 def data_range(con: duckdb.DuckDBPyConnection) -> dict:
     """First and last day with daily data, and the last hour with hourly data."""
-    d = con.execute(f"SELECT min(date), max(date) FROM {DAILY}").fetchone()
-    h = con.execute(f"SELECT min(ts), max(ts) FROM {HOURLY}").fetchone()
+    d = one(con, f"SELECT min(date), max(date) FROM {DAILY}")
+    h = one(con, f"SELECT min(ts), max(ts) FROM {HOURLY}")
     return {"daily_first": d[0], "daily_last": d[1], "hourly_first": h[0], "hourly_last": h[1]}
 
 

@@ -10,6 +10,7 @@ import duckdb
 import pandas as pd
 
 from ioc.queries import frame
+from ioc.warehouse import one
 
 SUMMARY_SQL = """
 WITH ind AS (
@@ -245,7 +246,8 @@ def values(
 def period_range(con: duckdb.DuckDBPyConnection, codes: Sequence[str]) -> tuple:
     """First day of the first period and last day of the last period of these indicators' values (October's
     monthly value covers the whole of October, so a page's default period runs to 31/10, not 01/10)."""
-    return con.execute(
+    return one(
+        con,
         """
         SELECT min(v.period), max(CAST(v.period + CASE i.grain WHEN 'year' THEN INTERVAL 1 YEAR
                                                              WHEN 'quarter' THEN INTERVAL 3 MONTH
@@ -256,4 +258,4 @@ def period_range(con: duckdb.DuckDBPyConnection, codes: Sequence[str]) -> tuple:
         WHERE list_contains(CAST(? AS VARCHAR[]), v.code)
     """,
         [list(codes)],
-    ).fetchone()
+    )

@@ -12,6 +12,7 @@ import pandas as pd
 
 from ioc.config import Config
 from ioc.queries import frame
+from ioc.warehouse import one
 
 TABLE = "citizen_reports"
 
@@ -37,7 +38,7 @@ class Rules:
 
 def as_of(con: duckdb.DuckDBPyConnection) -> dt.date | None:
     """The day of the latest report received: the results read up to it."""
-    return con.execute(f"SELECT CAST(max(created_at) AS DATE) FROM {TABLE}").fetchone()[0]
+    return one(con, f"SELECT CAST(max(created_at) AS DATE) FROM {TABLE}")[0]
 
 
 def results(con: duckdb.DuckDBPyConnection, rules: Rules, ward: str | None, start: dt.date, end: dt.date) -> dict:

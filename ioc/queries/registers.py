@@ -24,8 +24,10 @@ def rows(
 ) -> pd.DataFrame:
     """The register's rows in the page's ward and category (and period, when it has a date), newest first."""
     cols = [c for c in spec.columns if has_column(con, spec.table, c)]
-    dated = spec.date and start and end
-    period_sql, params = (f"CAST({ident(spec.date)} AS DATE) BETWEEN ? AND ?", [start, end]) if dated else ("TRUE", [])
+    if spec.date and start and end:
+        period_sql, params = f"CAST({ident(spec.date)} AS DATE) BETWEEN ? AND ?", [start, end]
+    else:
+        period_sql, params = "TRUE", []
     ward_sql, ward_params = ward_clause(con, spec.table, ward)
     cat_sql, cat_params = category_clause(con, spec.table, cat)
     return frame(

@@ -41,7 +41,7 @@ def series(
     for i, m in enumerate(spec.measures):
         name, agg = m.name, m.sql
         label = f"CAST({ident(spec.by)} AS VARCHAR)" if spec.by else "CAST(? AS VARCHAR)"
-        if spec.names:  # a park's name for its code; the code itself when the register lacks it
+        if spec.names and spec.by:  # a park's name for its code; the code itself when the register lacks it
             table, key_col, name_col = (ident(x) for x in (spec.names.table, spec.names.key, spec.names.name))
             label = (
                 f"coalesce((SELECT min({name_col}) FROM {table} n WHERE CAST(n.{key_col} AS VARCHAR) = "

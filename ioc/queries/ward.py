@@ -14,6 +14,7 @@ from ioc.queries import frame, has_table
 from ioc.queries import indicators as qi
 from ioc.queries.public import TABLE as REPORTS
 from ioc.queries.public import Rules
+from ioc.warehouse import one
 
 ACCIDENTS, SCHOOLS = "security_accidents", "education_schools"
 
@@ -69,7 +70,7 @@ def indicators(con: duckdb.DuckDBPyConnection, ward: str) -> pd.DataFrame:
 
 def _as_of(con: duckdb.DuckDBPyConnection, table: str, column: str, now: dt.datetime) -> dt.datetime | None:
     """The table's latest time, no later than now (a feed that stopped still shows its last month)."""
-    last = con.execute(f"SELECT max({column}) FROM {table} WHERE {column} <= ?", [now]).fetchone()[0]
+    last = one(con, f"SELECT max({column}) FROM {table} WHERE {column} <= ?", [now])[0]
     if last is None:
         return None
     return last if isinstance(last, dt.datetime) else dt.datetime.combine(last, dt.time())

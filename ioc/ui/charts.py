@@ -3,14 +3,18 @@
 from __future__ import annotations
 
 import functools
+from typing import cast
 
 import altair as alt
 import pandas as pd
 
 from ioc.ui.theme import COLOURS, VEGA_LOCALE
 
+# what the builders return and st.altair_chart draws
+AnyChart = alt.Chart | alt.LayerChart | alt.FacetChart | alt.ConcatChart | alt.HConcatChart | alt.VConcatChart
 
-def finish(chart: alt.Chart, lang: str, height: int = 320) -> alt.Chart:
+
+def finish(chart: alt.TopLevelMixin, lang: str, height: int = 320) -> AnyChart:
     # height is the plot's own: with Vega's default "fit" the legend and title would eat into it
     return unchecked(
         chart.properties(height=height, autosize=alt.AutoSizeParams(type="fit-x", contains="padding"))
@@ -21,12 +25,12 @@ def finish(chart: alt.Chart, lang: str, height: int = 320) -> alt.Chart:
     )
 
 
-def unchecked(chart: alt.TopLevelMixin) -> alt.TopLevelMixin:
+def unchecked(chart: alt.TopLevelMixin) -> AnyChart:
     """The chart with `to_dict()` skipping Altair's validation against the Vega-Lite JSON schema, which
     Streamlit would otherwise run on every chart at every page run (≈ 7 ms a chart, ≈ 60 ms a sector
     page: docs/benchmarks.md). The builders here are validated by the tests instead (tests/ui/test_charts.py)."""
     object.__setattr__(chart, "to_dict", functools.partial(type(chart).to_dict, chart, False))
-    return chart
+    return cast(AnyChart, chart)
 
 
 def time_lines(
@@ -45,7 +49,7 @@ def time_lines(
     limit_label: str = "",
     y_format: str = ",.0f",
     zero: bool = True,
-) -> alt.Chart:
+) -> AnyChart:
     """One line per series over time, with an optional limit drawn as a red rule."""
     time_fmt = "%H:%M %d/%m/%Y" if hourly else "%d/%m/%Y"
     span_days = (pd.to_datetime(df[x]).max() - pd.to_datetime(df[x]).min()).days if len(df) else 0
@@ -97,7 +101,7 @@ def stacked_bands(
     y_title: str,
     x_title: str,
     lang: str,
-) -> alt.Chart:
+) -> AnyChart:
     """Horizontal stacked bars of counts per category, coloured by an ordered scale (AQI bands)."""
     df = df.assign(_label=df[band].map(labels), _order=df[band].map({b: i for i, b in enumerate(order)}))
     chart = (
@@ -144,7 +148,7 @@ def ranked_bars(
     y_title: str,
     lang: str,
     select: str | None = None,
-) -> alt.Chart:
+) -> AnyChart:
     """Horizontal bars in the order given, each in its own colour (the map's, so both read alike).
 
     With `select` (a column of df), a click on a bar selects its value of that column (see `picked`)."""
@@ -166,7 +170,7 @@ def ranked_bars(
     return finish(chart.properties(title=alt.TitleParams(title, fontSize=13)), lang, height=max(200, 24 * len(df) + 40))
 
 
-def year_over_year(df: pd.DataFrame, *, title: str, y_title: str, lang: str, month_names: list[str]) -> alt.Chart:
+def year_over_year(df: pd.DataFrame, *, title: str, y_title: str, lang: str, month_names: list[str]) -> AnyChart:
     """Months of this year beside the same months of last year: one bar per month and year."""
     df = df.assign(
         year=pd.to_datetime(df["period"]).dt.year.astype(str),
@@ -208,7 +212,7 @@ def heatmap(
     scheme: str = "blues",
     mid: float | None = None,
     reverse: bool = False,
-) -> alt.Chart:
+) -> AnyChart:
     """Rows (a category) by periods, each cell coloured by its value; diverging around `mid` when given (an
     index at 100). `period_label(date)` writes a period as the page does (11/2026, 43/2026)."""
     order = sorted(df["period"].unique())
@@ -226,7 +230,7 @@ def heatmap(
                 "value:Q",
                 title=value_title,
                 legend=alt.Legend(format=",.4~f"),
-                scale=alt.Scale(scheme=scheme, reverse=reverse, **({"domainMid": mid} if mid is not None else {})),
+                scale=alt.Scale(scheme=scheme, reverse=reverse, domainMid=alt.Undefined if mid is None else mid),  # type: ignore[arg-type]
             ),
             tooltip=[
                 alt.Tooltip("series:N", title=y_title),
@@ -238,7 +242,7 @@ def heatmap(
     return finish(chart.properties(title=title), lang, height=max(160, 26 * df["series"].nunique() + 40))
 
 
-def progress_bars(df: pd.DataFrame, *, title: str, x_title: str, expected_title: str, lang: str) -> alt.Chart:
+def progress_bars(df: pd.DataFrame, *, title: str, x_title: str, expected_title: str, lang: str) -> AnyChart:
     """Each indicator's share of its annual target reached so far (label, progress, expected, colour), with a
     tick where it should be by now (the share of the year's periods gone)."""
     base = alt.Chart(df).encode(y=alt.Y("label:N", title=None, sort=None, axis=alt.Axis(labelLimit=360)))
@@ -260,7 +264,7 @@ def progress_bars(df: pd.DataFrame, *, title: str, x_title: str, expected_title:
     )
 
 
-def grouped_bars(df: pd.DataFrame, *, x: str, y: str, series: str, y_title: str, lang: str) -> alt.Chart:
+def grouped_bars(df: pd.DataFrame, *, x: str, y: str, series: str, y_title: str, lang: str) -> AnyChart:
     """Bars side by side per x (a year), one per series: for a few yearly values, where a line says little."""
     order = list(dict.fromkeys(df[x]))
     chart = (

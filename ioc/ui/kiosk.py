@@ -17,7 +17,9 @@ from ioc.queries import environment as qe
 from ioc.queries import indicators as qi
 from ioc.queries import reference as qr
 from ioc.ui import maps, state
+from ioc.ui.charts import AnyChart
 from ioc.ui.components import esc, tile_html
+from ioc.ui.theme import VEGA_LOCALE
 
 # Sizes are in `em` of a root font tied to the viewport width, so 1920×1080 and 3840×2160 look the same.
 CSS = """
@@ -222,7 +224,8 @@ ZOOM = 11.45  # the wall's maps open closer than the pages' (maps.ZOOM)
 
 def fit(items: list[Item], max_items: int) -> list[Item]:
     """The first items that fit on the strip's two lines; the rest are counted, never cut in half."""
-    out, used = [], 24  # the strip's title and the "+N" chip
+    out: list[Item] = []
+    used = 24  # the strip's title and the "+N" chip
     for item in items[:max_items]:
         used += len(item.text) + 5
         if used > STRIP_CHARS and out:
@@ -235,7 +238,7 @@ def fit(items: list[Item], max_items: int) -> list[Item]:
 
 
 def panel_title(cfg: Config, panel: KioskPanel, lang: str) -> str:
-    if panel.panel == "sector":
+    if panel.panel == "sector" and panel.sector:
         title = cfg.sector_name(panel.sector, lang)
         ward = cfg.ward(panel.filters.ward) if panel.filters.ward else None
         return f"{title} · {ward.name.get(lang)}" if ward else title
@@ -265,7 +268,7 @@ WIDE = (
 )
 
 
-def layout(left: str, caption: str, deck: pdk.Deck, chart: alt.Chart, show: str, below: str = "") -> None:
+def layout(left: str, caption: str, deck: pdk.Deck, chart: AnyChart, show: str, below: str = "") -> None:
     """Every panel draws the same tree of elements (HTML | caption, map, chart, HTML), so from one panel to the
     next the browser updates one map and one chart instead of creating new ones: a deck.gl map created and
     dropped at each change kept about 170 KB of JS heap (bench/kiosk_soak.py)."""
@@ -351,7 +354,7 @@ def _plain_map(cfg: Config) -> pdk.Deck:
     return _deck([maps.ward_layer(maps.ward_features(wards, "vi"), pickable=False)], wards, cfg)
 
 
-def _no_chart() -> alt.Chart:
+def _no_chart() -> AnyChart:
     """An empty chart: what the hidden chart holds on panels without one."""
     return alt.Chart(pd.DataFrame({"x": [0]})).mark_point(opacity=0).encode(x="x:Q").properties(height=10)
 
@@ -377,7 +380,7 @@ def _deck(layers: list, wards: pd.DataFrame, cfg: Config) -> pdk.Deck:
     return deck
 
 
-def trend(ind, lang: str, ward: str | None) -> tuple[str, alt.Chart]:
+def trend(ind, lang: str, ward: str | None) -> tuple[str, AnyChart]:
     """The indicator's last 24 periods as a line, with its target as a dashed rule."""
     df = state.query(qi.series, ind.code, ward).tail(24)
     caption = state.t("kiosk.trend_title", name=ind.name.get(lang)) + (
@@ -402,8 +405,6 @@ def trend(ind, lang: str, ward: str | None) -> tuple[str, alt.Chart]:
             .mark_rule(color="#FFD54F", strokeDash=[10, 6], strokeWidth=3)
             .encode(y="y:Q")
         )
-    from ioc.ui.theme import VEGA_LOCALE
-
     chart = (
         alt.layer(*layers)
         .properties(height=560, background="transparent")

@@ -10,7 +10,7 @@ import pandas as pd
 import pydeck as pdk
 
 from ioc import i18n
-from ioc.ui.theme import COLOURS
+from ioc.ui.theme import WARD_FILL, WARD_LINE
 
 ZOOM = 11.05  # the maps' opening zoom
 
@@ -32,7 +32,7 @@ def ward_features(
         props = {
             "code": w.ward_code,
             "name": name,
-            "fill": (fill or {}).get(w.ward_code, COLOURS["ward_fill"]),
+            "fill": (fill or {}).get(w.ward_code, WARD_FILL),
             "info": "",
         }
         props.update((extra or {}).get(w.ward_code, {}))
@@ -49,7 +49,7 @@ def ward_layer(features: dict, pickable: bool = True, layer_id: str = "wards") -
         stroked=True,
         filled=True,
         get_fill_color="properties.fill",
-        get_line_color=COLOURS["ward_line"],
+        get_line_color=WARD_LINE,
         line_width_min_pixels=1.2,
         auto_highlight=True,
         highlight_color=[255, 255, 255, 90],

@@ -19,6 +19,7 @@ from ioc.queries import reference as qr
 from ioc.queries import series as qs
 from ioc.ui import charts, maps, state, wards
 from ioc.ui import components as ui
+from ioc.ui.charts import AnyChart
 from ioc.ui.theme import COLOURS, VEGA_LOCALE
 from ioc.ui.ward_link import ward_profile_link
 from ioc.views import Breakdown, Places, Register, Series
@@ -202,7 +203,7 @@ def render(code: str) -> None:
     ui.page_xlsx(f"{code}_{ward or 'city'}_{start}_{end}")
 
 
-def _trend(df: pd.DataFrame, title: str, unit: str, grain: str, target, lang: str) -> alt.Chart:
+def _trend(df: pd.DataFrame, title: str, unit: str, grain: str, target, lang: str) -> AnyChart:
     fmt = {"year": "%Y", "quarter": "%m/%Y", "month": "%m/%Y"}.get(grain, "%d/%m/%Y")
     line = (
         alt.Chart(df)
@@ -503,7 +504,7 @@ def _series(spec: Series, ward, start: dt.date, end: dt.date, cat) -> None:
         _keep_wide(spec, df)
 
 
-def _series_chart(spec: Series, df: pd.DataFrame, unit: str, ward) -> alt.Chart:
+def _series_chart(spec: Series, df: pd.DataFrame, unit: str, ward) -> AnyChart:
     """A heat map (by × period), bars side by side for a few years, or lines with the alert threshold."""
     lang, t = state.lang(), state.t
     if spec.kind == "heat":
@@ -511,12 +512,12 @@ def _series_chart(spec: Series, df: pd.DataFrame, unit: str, ward) -> alt.Chart:
         scheme = (
             "redyellowgreen"
             if spec.mid is not None
-            else {"higher": "greens", "lower": "orangered"}.get(spec.better, "blues")
+            else {"higher": "greens", "lower": "orangered"}.get(spec.better or "", "blues")
         )
         return charts.heatmap(
             df,
             title="",
-            y_title=column_label(spec.table, spec.by),
+            y_title=column_label(spec.table, spec.by or ""),
             value_title=unit,
             lang=lang,
             period_label=lambda p: i18n.period(p, spec.grain, lang),
@@ -595,7 +596,7 @@ def _change(spec: Series, df: pd.DataFrame, unit: str) -> None:
         return
     table = pd.DataFrame(
         {
-            column_label(spec.table, spec.by): ch["series"],
+            column_label(spec.table, spec.by or ""): ch["series"],
             t("series.latest", period=i18n.period(ch["period"].max(), spec.grain, lang), unit=unit): ch["value"],
             t("series.change_prev"): ch["change_pct"].round(1),
             t("series.change_4"): ch["change4_pct"].round(1),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from collections.abc import Callable, Mapping, Sequence
 from urllib.parse import quote
 
@@ -15,7 +16,7 @@ from pandas.io.formats.style import Styler
 
 from ioc import exports, i18n, sandbox
 from ioc.ui import maps, state
-from ioc.ui.charts import finish
+from ioc.ui.charts import AnyChart, finish
 from ioc.ui.theme import COLOURS
 
 MAX_SERIES = 12  # lines on one chart; the rest are summed into "other" by the caller's reading
@@ -84,7 +85,7 @@ def downloads(make: Callable[[str], bytes], name: str, key: str) -> None:
     for col, (fmt, (ext, mime)) in zip(cols, exports.FORMATS.items()):
         col.download_button(
             fmt.upper() if fmt != "parquet" else "Parquet",
-            lambda fmt=fmt: make(fmt),
+            functools.partial(make, fmt),
             file_name=f"{name}.{ext}",
             mime=mime,
             key=f"{key}_{fmt}",
@@ -105,7 +106,7 @@ def _top(df: pd.DataFrame, by: str, value: str, n: int) -> pd.DataFrame:
 
 def line(
     df: pd.DataFrame, *, x: str, y: str, series: str | None, x_title: str, y_title: str, series_title: str, lang: str
-) -> alt.Chart:
+) -> AnyChart:
     """A measure over periods, one line per category of the first group (the largest few)."""
     if series:
         df = _top(df, series, y, MAX_SERIES)
@@ -126,7 +127,7 @@ def line(
 
 def bars(
     df: pd.DataFrame, *, x: str, y: str, colour: str | None, x_title: str, y_title: str, colour_title: str, lang: str
-) -> alt.Chart:
+) -> AnyChart:
     """Horizontal bars per category, largest first; a second group stacks in colours."""
     df = _top(df, y, x, MAX_BARS)
     order = df.groupby(y, dropna=False)[x].sum().sort_values(ascending=False).index.tolist()

@@ -2,18 +2,20 @@
 
 from __future__ import annotations
 
-COLOURS = {
+from typing import Any
+
+COLOURS: dict[str, str] = {
     "good": "#1B7F3B",
     "bad": "#C62828",
     "neutral": "#607D8B",
     "accent": "#0B4F8A",
-    "ward_fill": [11, 79, 138, 40],
-    "ward_line": [11, 79, 138, 200],
     "limit": "#C62828",
 }
+WARD_FILL = [11, 79, 138, 40]  # a ward's area and outline on the maps (RGBA)
+WARD_LINE = [11, 79, 138, 200]
 
 # Vega's d3 locale, so axes and tooltips read 1.234,5 and Vietnamese month names
-VEGA_LOCALE = {
+VEGA_LOCALE: dict[str, dict[str, Any]] = {
     "vi": {
         "number": {"decimal": ",", "thousands": ".", "grouping": [3], "currency": ["", " ₫"]},
         "time": {

@@ -128,7 +128,7 @@ def test_explorer_saves_a_view_for_everyone() -> None:
     at2 = _page("pages/explorer.py")
     names = [b.label for b in at2.button if b.label.startswith("↗")]
     assert "↗ Hồ sơ theo trạng thái" in names
-    at2.button(key=next(b.key for b in at2.button if b.label == "↗ Hồ sơ theo trạng thái")).click().run()
+    at2.button(key=next(str(b.key) for b in at2.button if b.label == "↗ Hồ sơ theo trạng thái")).click().run()
     assert at2.multiselect(key="x_groups").value == ["status"]
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
+from typing import Any
 
 import pytest
 import yaml
@@ -88,7 +89,7 @@ T2;Bể chứa Phú Lợi;Bể chứa;25744;10,990;106,680;15/07/2025;800
 T3;Trạm bơm Phú Cường;Trạm bơm;25747;10,981;106,653;02/02/2026;950
 """
 
-FULL_SECTOR = {
+FULL_SECTOR: dict[str, Any] = {
     "code": "utility",
     "name": {"vi": "Hạ tầng cấp nước", "en": "Water infrastructure"},
     "sources": {

@@ -32,6 +32,7 @@ def _html(at: AppTest) -> str:
 def test_results_equal_hand_sql(sample_data: Path) -> None:
     with Warehouse(sample_data / "warehouse").connect() as con:
         end = public.as_of(con)
+        assert end is not None
         start = end - dt.timedelta(days=29)
         got = public.results(con, RULES, "25747", start, end)
         received, resolved, on_time = con.execute(

@@ -48,6 +48,7 @@ def test_sector_page_by_default(code: str) -> None:
     assert 'class="ioc-tile ' in markdown
     # the trend, and a chart for every declared series, breakdown and the ward ranking at least
     sector = CFG.sector(code)
+    assert sector is not None
     declared = len(sector.series) + len(sector.breakdowns)
     assert len(_charts(at)) >= 1 + declared, (code, len(_charts(at)))
     assert at.dataframe, "no detail table"

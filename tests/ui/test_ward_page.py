@@ -54,8 +54,7 @@ def _markdown(at: AppTest) -> str:
 def _snapshot(data: Path) -> Path:
     from ioc.warehouse import Warehouse
 
-    wh = Warehouse(data / "warehouse")
-    return wh.path_of(wh.current_id())
+    return Warehouse(data / "warehouse").current_path()
 
 
 def _today() -> dt.date:
