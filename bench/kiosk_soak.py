@@ -15,29 +15,18 @@ import argparse
 import json
 import os
 import signal
-import socket
-import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
 
-import requests
 import yaml
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
+from tests.serving import ARGS, CHROMIUM, free_port, start_server, stop_server  # noqa: E402
+
 SLOT = "() => { const h = document.querySelector('.ioc-k-head'); return h ? h.dataset.slot : null; }"
 
 
@@ -76,12 +65,6 @@ def ingest_sample(data: Path) -> None:
     ingest(cfg, [n for n, s in cfg.sources.items() if s.sample and s.enabled])
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 def slope_per_1000(xs: list[float], ys: list[float]) -> float:
     n = len(xs)
     mx, my = sum(xs) / n, sum(ys) / n
@@ -107,45 +90,18 @@ def main() -> int:
         ingest_sample(data)
     cfg = soak_config(tmp, [n for n in a.panels.split(",") if n])
     port = free_port()
-    env = dict(os.environ, IOC_DATA_DIR=str(data), IOC_CONFIG=str(cfg))
     log = open(tmp / "streamlit.log", "w")  # noqa: SIM115 - the server writes it until it is stopped
-    server = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "streamlit",
-            "run",
-            "server.py",
-            "--server.port",
-            str(port),
-            "--server.address",
-            "127.0.0.1",
-            "--server.headless",
-            "true",
-        ],
-        cwd=ROOT,
-        env=env,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
+    server = start_server(port, cfg, data, log, timeout=60)
     url = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + a.max_minutes * 60
     samples: list[dict] = []
     changes, errors = 0, []
     started = time.monotonic()
     try:
-        for _ in range(200):
-            try:
-                if requests.get(url + "/_stcore/health", timeout=1).ok:
-                    break
-            except requests.RequestException:
-                time.sleep(0.3)
         from playwright.sync_api import sync_playwright
 
         with sync_playwright() as p:
-            browser = p.chromium.launch(
-                executable_path="/usr/bin/chromium", args=[*ARGS, "--enable-precise-memory-info"]
-            )
+            browser = p.chromium.launch(executable_path=CHROMIUM, args=[*ARGS, "--enable-precise-memory-info"])
             page = browser.new_page(viewport={"width": 1920, "height": 1080})
             page.on("pageerror", lambda e: errors.append(str(e)))
             cdp = page.context.new_cdp_session(page)
@@ -177,11 +133,7 @@ def main() -> int:
                         sample()
             browser.close()
     finally:
-        server.terminate()
-        try:
-            server.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            server.kill()
+        stop_server(server)
         log.close()
     result = summarise(samples, changes, a, errors)
     (tmp / "kiosk_soak.json").write_text(json.dumps(result, indent=1), encoding="utf-8")

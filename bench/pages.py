@@ -33,7 +33,6 @@ import json
 import os
 import re
 import signal
-import socket
 import statistics
 import subprocess
 import sys
@@ -41,26 +40,13 @@ import time
 from pathlib import Path
 from typing import Any
 
-import requests
-
 ROOT = Path(__file__).resolve().parent.parent
 OUT = ROOT / "bench" / "out"
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
-ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
-READY = """() => { const a = document.querySelector('[data-testid="stApp"]');
-  return a && a.getAttribute('data-test-script-state') === 'notRunning'
-    && !document.querySelector('[data-testid="stStatusWidget"]'); }"""
+from tests.serving import ARGS, CHROMIUM, READY, free_port, start_server, stop_server  # noqa: E402
+
 SECTORS = [
     "socio",
     "admin",
@@ -104,12 +90,6 @@ def rss(pid: int) -> dict:
     return {"rss_mib": out.get("VmRSS"), "peak_rss_mib": out.get("VmHWM")}
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 def prepare(data: str) -> Path:
     """The config file to serve (its data_dir holds a published snapshot)."""
     if data == "scale":
@@ -139,41 +119,9 @@ def prepare(data: str) -> Path:
 class Server:
     def __init__(self, cfg: Path, log: Path):
         self.port = free_port()
-        env = dict(os.environ, IOC_CONFIG=str(cfg), IOC_DATA_DIR=str((cfg.parent / "run").resolve()))
         self.log = open(log, "w")  # noqa: SIM115 - the server writes it until it is stopped
-        self.proc = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "streamlit",
-                "run",
-                "server.py",
-                "--server.port",
-                str(self.port),
-                "--server.address",
-                "127.0.0.1",
-                "--server.headless",
-                "true",
-                "--browser.gatherUsageStats",
-                "false",
-            ],
-            cwd=ROOT,
-            env=env,
-            stdout=self.log,
-            stderr=subprocess.STDOUT,
-        )
+        self.proc = start_server(self.port, cfg, (cfg.parent / "run").resolve(), self.log, timeout=90)
         self.url = f"http://127.0.0.1:{self.port}"
-        deadline = time.monotonic() + 90
-        while time.monotonic() < deadline:
-            try:
-                if requests.get(self.url + "/_stcore/health", timeout=1).ok:
-                    return
-            except requests.RequestException:
-                pass
-            if self.proc.poll() is not None:
-                raise RuntimeError(f"streamlit exited; see {log}")
-            time.sleep(0.3)
-        raise RuntimeError("streamlit did not answer /_stcore/health")
 
     def timed(self, visit) -> dict:
         """A visit, with the page script's own run time from app.py's log line ("page X ran in N ms"):
@@ -190,11 +138,7 @@ class Server:
         return res
 
     def stop(self) -> None:
-        self.proc.terminate()
-        try:
-            self.proc.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
+        stop_server(self.proc)
         self.log.close()
 
 
@@ -285,7 +229,7 @@ def main() -> int:
 
     started = time.monotonic()
     with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=ARGS)
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
         for r in range(a.cold):
             server = Server(cfg, OUT / f"streamlit_{a.data}.log")
             try:

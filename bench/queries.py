@@ -28,7 +28,7 @@ sys.path.insert(0, str(ROOT))
 
 from ioc import aqi  # noqa: E402
 from ioc.config import load_config  # noqa: E402
-from ioc.queries import breakdowns, places, present  # noqa: E402
+from ioc.queries import Scope, breakdowns, places, present  # noqa: E402
 from ioc.queries import catalog as qc  # noqa: E402
 from ioc.queries import environment as qe  # noqa: E402
 from ioc.queries import indicators as qi  # noqa: E402
@@ -86,20 +86,14 @@ def calls(con: duckdb.DuckDBPyConnection, cfg) -> list[tuple[str, Callable[[duck
             out.append(
                 (
                     f"{s.code}: breakdowns.{spec.key}({spec.dims[0]})",
-                    partial(breakdowns.breakdown, spec=spec, dim=spec.dims[0], ward=None, start=begin, end=end),
+                    partial(breakdowns.breakdown, spec=spec, dim=spec.dims[0], scope=Scope(None, begin, end)),
                 )
             )
         for spec in (p for p in s.places if p.table in tables):
             out.append(
                 (
                     f"{s.code}: places.points({spec.table})",
-                    partial(
-                        places.points,
-                        spec=spec,
-                        ward=None,
-                        start=begin if spec.date else None,
-                        end=end if spec.date else None,
-                    ),
+                    partial(places.points, spec=spec, scope=Scope(None, begin, end) if spec.date else Scope()),
                 )
             )
     out += [

@@ -183,6 +183,16 @@ class Connector(ABC):
         return (type(self).__doc__ or "").strip().splitlines()[0]
 
 
+class DocumentConnector(Connector):
+    """A connector whose source is one document, at its `path` or `url` (read_location)."""
+
+    extension: ClassVar[str]  # the document's file extension in landing/
+
+    def fetch(self, src: Source, opts: Any, ctx: FetchContext) -> list[Payload]:
+        """The file at `path` or the answer at `url`; raises FetchError when it cannot be read."""
+        return [read_location(src, opts, ctx, self.extension)]
+
+
 class DirectReader(ABC):
     """A connector's capability: some payloads can be read by DuckDB's own reader straight into the warehouse
     (ioc/direct.py), and only their rows with something to report parsed by the connector."""

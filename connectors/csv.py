@@ -17,7 +17,7 @@ import numpy as np
 import pyarrow as pa
 
 from connectors import _tabular
-from connectors.base import ROW, Connector, DirectRead, DirectReader, FetchContext, Parsed, Payload, read_location
+from connectors.base import ROW, DirectRead, DirectReader, DocumentConnector, Parsed, Payload
 from ioc.errors import ParseError
 from ioc.model import Source
 
@@ -173,14 +173,12 @@ def _rows_python(data: bytes, delimiter: str, skip_lines: int) -> list[list[str 
     return [list[str | None](row) for row in pycsv.reader(lines, delimiter=delimiter)]
 
 
-class Csv(Connector, DirectReader):
+class Csv(DocumentConnector, DirectReader):
     """CSV and "Unicode text" exports (file or URL), as departments write them: any encoding, title rows, headers."""
 
     kind = "csv"
     options_model = Options
-
-    def fetch(self, src: Source, opts: Options, ctx: FetchContext) -> list[Payload]:
-        return [read_location(src, opts, ctx, "csv")]
+    extension = "csv"
 
     def parse(self, src: Source, opts: Options, payloads: list[Payload]) -> Parsed:
         payload = payloads[0]

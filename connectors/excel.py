@@ -11,7 +11,7 @@ from openpyxl import load_workbook
 from pydantic import Field
 
 from connectors import _tabular
-from connectors.base import Connector, FetchContext, Parsed, Payload, read_location
+from connectors.base import DocumentConnector, Parsed, Payload
 from ioc.errors import ParseError
 from ioc.model import Source
 
@@ -65,14 +65,12 @@ def read_sheet(data: bytes, opts: Options) -> list[list[str | None]]:
     return rows
 
 
-class Excel(Connector):
+class Excel(DocumentConnector):
     """Excel reports (.xlsx; file or URL): title rows, merged headers, totals and signatures, numbers as text."""
 
     kind = "excel"
     options_model = Options
-
-    def fetch(self, src: Source, opts: Options, ctx: FetchContext) -> list[Payload]:
-        return [read_location(src, opts, ctx, "xlsx")]
+    extension = "xlsx"
 
     def parse(self, src: Source, opts: Options, payloads: list[Payload]) -> Parsed:
         rows = read_sheet(payloads[0].data, opts)

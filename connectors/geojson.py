@@ -7,7 +7,13 @@ from typing import Any
 
 from pydantic import Field
 
-from connectors.base import Connector, FetchContext, HttpOptions, Parsed, Payload, read_location, records_to_table
+from connectors.base import (
+    DocumentConnector,
+    HttpOptions,
+    Parsed,
+    Payload,
+    records_to_table,
+)
 from connectors.json_api import load_json, where
 from ioc.errors import ParseError
 from ioc.model import Source
@@ -79,15 +85,12 @@ def _area(ring: list) -> float:
     return abs(sum(x0 * y1 - x1 * y0 for (x0, y0, *_), (x1, y1, *_) in zip(ring, ring[1:] + ring[:1]))) / 2
 
 
-class GeoJson(Connector):
+class GeoJson(DocumentConnector):
     """Features of a GeoJSON FeatureCollection (ward polygons, facility points) from a file or URL."""
 
     kind = "geojson"
     options_model = Options
-
-    def fetch(self, src: Source, opts: Options, ctx: FetchContext) -> list[Payload]:
-        """The file at `path` or the answer at `url`; raise FetchError when it cannot be read."""
-        return [read_location(src, opts, ctx, "geojson")]
+    extension = "geojson"
 
     def parse(self, src: Source, opts: Options, payloads: list[Payload]) -> Parsed:
         """One row per feature: its properties, `geometry` (GeoJSON text), `geometry_type`, `centroid_lat` and

@@ -26,7 +26,7 @@ from pydantic import (
 from connectors import REGISTRY
 from connectors.base import Connector
 from ioc.errors import ConfigError
-from ioc.model import COLUMN_TYPES, IDENT, RESERVED_TABLES, Column, ConnectorOptions, Model, Names, Source
+from ioc.model import COLUMN_TYPES, IDENT, RESERVED_TABLES, Column, ConnectorOptions, Identifier, Model, Names, Source
 from ioc.views import Breakdown, Places, Register, Series, View, expand
 
 __all__ = [
@@ -145,7 +145,7 @@ class Sector(Model):
     """A sector declared whole: its sources, indicators and what its page shows (usually a file of its own under
     config/sectors/, named in `sectors`). Adding a sector, or a chart to one, is configuration only."""
 
-    code: str = Field(description="Short code, also the prefix of the sector's tables (env, admin, ...).")
+    code: Identifier = Field(description="Short code, also the prefix of the sector's tables (env, admin, ...).")
     name: Names = Field(description="Name shown in navigation, on tiles and as the page's title.")
     icon: str = Field("", description="Material icon name for the navigation (optional).")
     page: str | None = Field(
@@ -161,13 +161,6 @@ class Sector(Model):
 
     # set by the loader: the file the sector was read from, if any
     file: str | None = Field(None, exclude=True)
-
-    @field_validator("code")
-    @classmethod
-    def _code(cls, v: str) -> str:
-        if not re.match(IDENT, v):
-            raise ValueError("expected a short snake_case code like admin")
-        return v
 
     @model_validator(mode="after")
     def _unique_keys(self) -> Sector:

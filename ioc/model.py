@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
 
 from ioc.freshness import cron_trigger
 
@@ -16,16 +16,30 @@ IDENT = r"^[a-z_][a-z0-9_]*$"
 RESERVED_TABLES = {"dim_ward", "indicator", "indicator_value"}  # and every name starting with "_"
 
 
+def _snake_case(v: str) -> str:
+    if not re.match(IDENT, v):
+        raise ValueError("expected a snake_case identifier (lower-case letters, digits and _), like admin_late")
+    return v
+
+
+# a name that enters SQL, a URL or a widget key as it is: a sector's code, a view's key
+Identifier = Annotated[str, AfterValidator(_snake_case)]
+
+
 class Model(BaseModel):
     """Base for every config block: unknown keys are errors, not silently ignored."""
 
     model_config = ConfigDict(extra="forbid", populate_by_name=True)
 
 
-class Names(Model):
-    """A name in the city's two languages: Vietnamese first, English second."""
+class Frozen(Model):
+    """Base for config blocks that never change once read: hashable, so a page can cache by them."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", populate_by_name=True, frozen=True)
+
+
+class Names(Frozen):
+    """A name in the city's two languages: Vietnamese first, English second."""
 
     vi: str = Field(description="Vietnamese name.")
     en: str = Field("", description="English name (falls back to Vietnamese).")

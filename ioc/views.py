@@ -8,28 +8,19 @@ from __future__ import annotations
 import re
 from typing import Literal
 
-from pydantic import ConfigDict, Field, field_validator, model_validator
+from pydantic import Field, model_validator
 
-from ioc.model import IDENT, Model, Names
+from ioc.model import Frozen, Identifier, Names
 
 GRAINS = ("day", "week", "month", "quarter", "year")
 
 
-class View(Model):
+class View(Frozen):
     """Base of a declared view: frozen, so a page can cache what it draws by the view itself."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-    key: str = Field(description="Short name, unique in the sector (its widgets and the URL use it).")
+    key: Identifier = Field(description="Short name, unique in the sector (its widgets and the URL use it).")
     title: Names = Field(description="The section's title (the page adds where it applies: city or ward).")
     table: str = Field(description="The sector's table it reads.")
-
-    @field_validator("key")
-    @classmethod
-    def _key(cls, v: str) -> str:
-        if not re.match(IDENT, v):
-            raise ValueError("expected a snake_case identifier like late")
-        return v
 
 
 class Breakdown(View):
@@ -44,20 +35,16 @@ class Breakdown(View):
     unit: str = Field("", description="Unit of the measure, in Vietnamese as indicators write it (hồ sơ, %).")
 
 
-class Measure(Model):
+class Measure(Frozen):
     """One line of a series."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
 
     name: str = Field(description="Short name of the line.")
     label: Names = Field(description="The line's name in the legend.")
     sql: str = Field(description="A SQL aggregate over the table's rows; `{name}` is a condition of the table.")
 
 
-class NameLookup(Model):
+class NameLookup(Frozen):
     """A code shown by its name from another table (an industrial park's code by the park's name)."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
 
     table: str = Field(description="The table holding the names.")
     key: str = Field(description="Its column with the code.")

@@ -5,7 +5,6 @@ from __future__ import annotations
 import datetime as dt
 
 import pandas as pd
-import pydeck as pdk
 import streamlit as st
 
 from ioc import aqi, i18n
@@ -124,27 +123,7 @@ with ui.section(t("env.map_title")):
         maps.ward_layer(feats, pickable=True),
         # names under the centroids' markers, and clear of any station drawn elsewhere (about 12 px across)
         maps.ward_labels(wards, lang, offset=22, avoid=maps.marker_boxes(pts[["lon", "lat"]].values.tolist(), 12)),
-        pdk.Layer(
-            "ScatterplotLayer",
-            pts[["station_code", "name", "info", "fill", "lon", "lat", "aqi_text"]],
-            id="stations",
-            get_position=["lon", "lat"],
-            get_fill_color="fill",
-            get_radius=420,
-            radius_min_pixels=11,
-            radius_max_pixels=40,
-            stroked=True,
-            get_line_color=[20, 20, 20, 255],
-            line_width_min_pixels=1.5,
-            pickable=True,
-        ),
-        maps.text_layer(
-            pts.assign(position=[[float(a), float(b)] for a, b in zip(pts["lon"], pts["lat"])]),
-            "aqi-values",
-            size=14,
-            colour=[0, 0, 0, 255],
-            text="aqi_text",
-        ),
+        *maps.aqi_stations(pts[["station_code", "name", "info", "fill", "lon", "lat", "aqi_text"]], 420, (11, 40), 14),
     ]
     st.pydeck_chart(maps.deck(layers, wards, "<b>{name}</b><br/>{info}", cfg.maps.tile_url), height=480)
     ui.legend(
@@ -166,7 +145,7 @@ with ui.section():
         shown_grain = "week" if span <= 730 else "month"
     avg = hour_avg if grain == "hour" else day_avg
     many = len(codes or names) > MAX_LINES  # one line per station reads as noise (and is megabytes to send)
-    data = state.query(qe.series_summary if many else qe.series, pollutant, shown_grain, s_start, end, codes)
+    data = state.query(qe.series, pollutant, shown_grain, s_start, end, codes, summary=many)
     if data.empty:
         st.info(t("env.no_hourly") if grain == "hour" else t("app.empty"))
     else:
@@ -177,7 +156,7 @@ with ui.section():
         else:
             data["station"] = data["station_code"].map(names).fillna(data["station_code"])
         title = t("env.trend_title", pollutant=t("pollutant." + pollutant), grain=t("env.grain_" + shown_grain).lower())
-        st.altair_chart(
+        ui.chart(
             charts.time_lines(
                 data,
                 x="t",
@@ -191,8 +170,7 @@ with ui.section():
                 hourly=grain == "hour",
                 limit=float(limits[avg]),
                 limit_label=t("env.limit_label", avg=t("avg." + avg), limit=i18n.num(limits[avg], lang)),
-            ),
-            width="stretch",
+            )
         )
         ui.keep(title, data[["station", "t", "value"]])
         if data["value"].max() < 0.2 * limits[avg]:
@@ -210,7 +188,7 @@ with ui.section():
         order = [key for _, key, _ in aqi.BANDS] + ["none"]
         labels = {k: t("aqi_band." + k) for k in order}
         colours = {key: colour for _, key, colour in aqi.BANDS} | {"none": aqi.band(None)[1]}
-        st.altair_chart(
+        ui.chart(
             charts.stacked_bands(
                 counts,
                 y="station",
@@ -223,8 +201,7 @@ with ui.section():
                 y_title=t("env.station"),
                 x_title=t("env.days"),
                 lang=lang,
-            ),
-            width="stretch",
+            )
         )
 
         st.subheader(t("env.table_title"))

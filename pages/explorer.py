@@ -278,7 +278,7 @@ if spec is not None:
                     colour_title=labels.get(colour or "", ""),
                     lang=lang,
                 )
-            st.altair_chart(chart, width="stretch")
+            ui.chart(chart)
 
         st.caption(
             t("explorer.rows", n=i18n.num(len(df), lang))

@@ -10,8 +10,8 @@ import streamlit as st
 
 from ioc import i18n
 from ioc.queries import public
-from ioc.ui import charts, state
 from ioc.ui import components as ui
+from ioc.ui import state
 from ioc.ui.theme import COLOURS
 
 cfg, lang, t = state.config(), state.lang(), state.t
@@ -107,19 +107,7 @@ if not ward:
         bw = bw.assign(
             ward=i18n.name(bw, lang), colour=[COLOURS["good"] if v >= 90 else COLOURS["bad"] for v in bw["on_time_pct"]]
         )
-        st.altair_chart(
-            charts.ranked_bars(
-                bw,
-                x="on_time_pct",
-                y="ward",
-                colour="colour",
-                title=t("public.on_time_pct"),
-                x_title="%",
-                y_title=t("public.ward"),
-                lang=lang,
-            ),
-            width="stretch",
-        )
+        ui.bars(bw, x="on_time_pct", y="ward", title=t("public.on_time_pct"), x_title="%", y_title=t("public.ward"))
         ui.keep(t("public.by_ward_title"), bw[["ward", "received", "on_time_pct", "open"]])
 
 with ui.section(t("public.latest_title", where=where)):

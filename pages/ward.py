@@ -3,6 +3,8 @@ air), on a map of the city; what a ward chairman brings to a meeting."""
 
 from __future__ import annotations
 
+from typing import TypeGuard
+
 import pandas as pd
 import streamlit as st
 
@@ -68,11 +70,15 @@ def fetch(block: str, fn, *args):
         return None
 
 
-def failed(block: str) -> bool:
+def ready(df: pd.DataFrame | None, block: str, missing: str) -> TypeGuard[pd.DataFrame]:
+    """Whether a block has rows to draw; else it says why: its query failed, or there is no such data."""
     if block in errors:
         st.warning(t("app.error_section", message=errors[block]))
-        return True
-    return False
+        return False
+    if df is None or df.empty:
+        st.info(t(missing))
+        return False
+    return True
 
 
 with ui.section():
@@ -110,11 +116,7 @@ with ui.section():
         st.markdown(wp.kpis(cards), unsafe_allow_html=True)
 
 with ui.section(t("ward.indicators_title")):
-    if failed("ind"):
-        pass
-    elif ind is None or ind.empty:
-        st.info(t("ward.no_indicators"))
-    else:
+    if ready(ind, "ind", "ward.no_indicators"):
         st.markdown(
             wp.indicator_cards(ind, [s.code for s in cfg.sectors], sector_names, lang, t), unsafe_allow_html=True
         )
@@ -143,11 +145,7 @@ with ui.section(t("ward.indicators_title")):
 
 c1, c2 = st.columns([3, 2])
 with c1, ui.section(t("ward.reports_title")):
-    if failed("rep"):
-        pass
-    elif rep is None or rep.empty:
-        st.info(t("ward.reports_missing"))
-    else:
+    if ready(rep, "rep", "ward.reports_missing"):
         r = rep.iloc[0]
         st.caption(t("ward.reports_window", start=i18n.date(r["start"]), end=i18n.date(r["end"])))
         heads = ["", t("ward.col_received"), t("ward.col_open"), t("ward.col_overdue")]
@@ -207,11 +205,7 @@ with c1, ui.section(t("ward.reports_title")):
             )
 
 with c2, ui.section(t("ward.accidents_title")):
-    if failed("acc"):
-        pass
-    elif acc is None or acc.empty:
-        st.info(t("ward.accidents_missing"))
-    else:
+    if ready(acc, "acc", "ward.accidents_missing"):
         st.caption(t("ward.accidents_window", end=i18n.date(acc["end"].iloc[0]), prev=int(acc["year"].iloc[1])))
         cols = ["cases", "deaths", "injuries", "city_cases"]
         heads = [
@@ -238,10 +232,8 @@ with c2, ui.section(t("ward.accidents_title")):
 
 c3, c4 = st.columns([3, 2])
 with c3, ui.section(t("ward.schools_title")):
-    if failed("sch"):
+    if not ready(sch, "sch", "ward.schools_missing"):
         pass
-    elif sch is None or sch.empty:
-        st.info(t("ward.schools_missing"))
     elif int(sch.loc[sch["level"].isna(), "schools"].sum()) == 0:
         st.info(t("ward.no_schools"))
     else:
@@ -282,11 +274,7 @@ with c3, ui.section(t("ward.schools_title")):
         )
 
 with c4, ui.section(t("ward.air_title")):
-    if failed("air"):
-        pass
-    elif air is None or air.empty:
-        st.info(t("ward.air_missing"))
-    else:
+    if ready(air, "air", "ward.air_missing"):
         st.caption(t("ward.air_in_ward") if air["in_ward"].any() else t("ward.air_none_in_ward"))
         chips = []
         for r in air.itertuples():

@@ -88,7 +88,7 @@ def test_air_summary_is_the_median_and_highest_station_at_each_hour(tmp_path):
     con.execute("""INSERT INTO env_air_hourly (station_code, ts, pm25) VALUES
         ('A', '2026-10-01 00:00', 10), ('B', '2026-10-01 00:00', 20), ('C', '2026-10-01 00:00', 60),
         ('A', '2026-10-01 01:00', 5), ('B', '2026-10-01 01:00', NULL), ('C', '2026-10-01 01:00', 7)""")
-    got = qe.series_summary(con, "pm25", "hour", dt.date(2026, 10, 1), dt.date(2026, 10, 1))
+    got = qe.series(con, "pm25", "hour", dt.date(2026, 10, 1), dt.date(2026, 10, 1), summary=True)
     rows = {(str(r.t)[11:16], r.series): (r.value, r.stations) for r in got.itertuples()}
     assert rows[("00:00", "median")] == (20, 3) and rows[("00:00", "max")] == (60, 3)
     assert rows[("01:00", "median")] == (6, 2) and rows[("01:00", "max")] == (7, 2)

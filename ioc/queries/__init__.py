@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Sequence
+from dataclasses import dataclass, replace
 from typing import Any
 
 import duckdb
@@ -10,7 +12,7 @@ import pandas as pd
 
 from ioc.warehouse import has_table, ident, one
 
-__all__ = ["Category", "category_clause", "frame", "has_column", "has_table", "present", "ward_clause"]
+__all__ = ["Category", "Scope", "frame", "has_column", "has_table", "present"]
 
 
 def frame(con: duckdb.DuckDBPyConnection, sql: str, params: Sequence[Any] | dict | None = None) -> pd.DataFrame:
@@ -42,17 +44,35 @@ def has_column(con: duckdb.DuckDBPyConnection, table: str, column: str) -> bool:
 Category = tuple[str, str] | None  # a page's category filter: (column, value), e.g. ("agency", "Công an")
 
 
-def category_clause(con: duckdb.DuckDBPyConnection, table: str, cat: Category, alias: str = "") -> tuple[str, list]:
-    """`AND column = ?` for a category filter, or nothing when the table has no such column (a page's
-    filter on the agency leaves a table without agencies as it is)."""
-    if not cat or not has_column(con, table, cat[0]):
-        return "", []
-    return f"AND CAST({alias}{ident(cat[0])} AS VARCHAR) = ?", [cat[1]]
+@dataclass(frozen=True)
+class Scope:
+    """What a page's filters narrow its views to: one ward (None: the city), a period (None: every row) and a
+    category (column, value). Frozen, so a page caches a query by it."""
 
+    ward: str | None = None
+    start: dt.date | None = None
+    end: dt.date | None = None
+    category: Category = None
 
-def ward_clause(con: duckdb.DuckDBPyConnection, table: str, ward: str | None) -> tuple[str, list]:
-    """`AND ward_code = ?` for a page's ward, or nothing for the whole city or a table without wards
-    (the city's own figures stay as they are when a ward is chosen)."""
-    if not ward or not has_column(con, table, "ward_code"):
-        return "", []
-    return "AND ward_code = ?", [ward]
+    def without_category(self, column: str) -> Scope:
+        """This scope without its category when it is on `column` (a breakdown by agency lists every agency)."""
+        return replace(self, category=None) if self.category and self.category[0] == column else self
+
+    def clause(
+        self, con: duckdb.DuckDBPyConnection, table: str, date: str | None = None, alias: str = ""
+    ) -> tuple[str, list]:
+        """A condition narrowing a table's rows (`alias` its SQL prefix) to the scope, and its parameters: the
+        period on `date` when given, the ward and the category where the table has those columns (a table
+        without wards keeps the city's own figures when a ward is chosen)."""
+        parts: list[str] = []
+        params: list[Any] = []
+        if date and self.start and self.end:
+            parts.append(f"CAST({alias}{ident(date)} AS DATE) BETWEEN ? AND ?")
+            params += [self.start, self.end]
+        if self.ward and has_column(con, table, "ward_code"):
+            parts.append(f"{alias}ward_code = ?")
+            params.append(self.ward)
+        if self.category and has_column(con, table, self.category[0]):
+            parts.append(f"CAST({alias}{ident(self.category[0])} AS VARCHAR) = ?")
+            params.append(self.category[1])
+        return " AND ".join(parts) or "TRUE", params  # fmt: skip

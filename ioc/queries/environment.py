@@ -118,24 +118,15 @@ def series(
     start: dt.date,
     end: dt.date,
     station_codes: Sequence[str] | None = None,
+    summary: bool = False,
 ) -> pd.DataFrame:
     """Concentration of one pollutant per station and hour ('hour'), day ('day'), or the mean of the
-    daily means per week or month ('week', 'month'), µg/m³."""
+    daily means per week or month ('week', 'month'), µg/m³. With `summary`, for when there are too many
+    stations to draw a line each: the stations' median and highest value at each time (series 'median' |
+    'max'), with how many stations had a value then (`stations`)."""
     sql, params = _series_sql(pollutant, grain, start, end, station_codes)
-    return frame(con, f"{sql} ORDER BY station_code, t", params)
-
-
-def series_summary(
-    con: duckdb.DuckDBPyConnection,
-    pollutant: str,
-    grain: str,
-    start: dt.date,
-    end: dt.date,
-    station_codes: Sequence[str] | None = None,
-) -> pd.DataFrame:
-    """The stations' median and highest value at each time (series 'median' | 'max'), for when there are
-    too many stations to draw a line each; `stations` is how many had a value then."""
-    sql, params = _series_sql(pollutant, grain, start, end, station_codes)
+    if not summary:
+        return frame(con, f"{sql} ORDER BY station_code, t", params)
     return frame(
         con,
         f"""

@@ -3,25 +3,19 @@ declared in the sector (ioc.views.Places), read by one query."""
 
 from __future__ import annotations
 
-import datetime as dt
+from dataclasses import replace
 
 import duckdb
 import pandas as pd
 
-from ioc.queries import Category, category_clause, frame
+from ioc.queries import Scope, frame
 from ioc.views import Places
 from ioc.warehouse import ident
 
 
-def _scope(
-    con: duckdb.DuckDBPyConnection,
-    spec: Places,
-    ward: str | None,
-    start: dt.date | None,
-    end: dt.date | None,
-    cat: Category,
-) -> tuple[dict, str, list]:
-    """The declared table's expressions and the FROM … WHERE that every query on its places shares."""
+def _scope(con: duckdb.DuckDBPyConnection, spec: Places, scope: Scope) -> tuple[dict, str, list]:
+    """The declared table's expressions and the FROM … WHERE that every query on its places shares: the
+    page's ward and category, and its period on the places' date (a place without one always shows)."""
 
     def col(name: str) -> str:  # the place table's own column (dim_ward has lat, lon and geometry too)
         return f"x.{ident(name)}"
@@ -37,29 +31,20 @@ def _scope(
         "lon": lon,
         "geometry": col("geometry") if spec.polygon else "CAST(NULL AS VARCHAR)",
     }
-    cat_sql, cat_params = category_clause(con, spec.table, cat, alias="x.")
-    day = e["day"]
+    where, params = replace(scope, start=None, end=None).clause(con, spec.table, alias="x.")
+    day, start, end = e["day"], scope.start, scope.end
     sql = f"""
         FROM {ident(spec.table)} AS x LEFT JOIN dim_ward w ON w.ward_code = x.ward_code
-        WHERE {lat} IS NOT NULL AND {lon} IS NOT NULL
-          AND (CAST(? AS VARCHAR) IS NULL OR x.ward_code = ?)
+        WHERE {lat} IS NOT NULL AND {lon} IS NOT NULL AND {where}
           AND (CAST(? AS DATE) IS NULL OR {day} IS NULL OR {day} >= ?)
-          AND (CAST(? AS DATE) IS NULL OR {day} IS NULL OR {day} <= ?) {cat_sql}"""
-    return e, sql, [ward, ward, start, start, end, end, *cat_params]
+          AND (CAST(? AS DATE) IS NULL OR {day} IS NULL OR {day} <= ?)"""
+    return e, sql, [*params, start, start, end, end]
 
 
-def points(
-    con: duckdb.DuckDBPyConnection,
-    spec: Places,
-    ward: str | None,
-    start: dt.date | None,
-    end: dt.date | None,
-    limit: int = 5000,
-    cat: Category = None,
-) -> pd.DataFrame:
+def points(con: duckdb.DuckDBPyConnection, spec: Places, scope: Scope, limit: int = 5000) -> pd.DataFrame:
     """The newest `limit` places of one declared table (lat, lon, name, category, ward, date, weight, geometry);
     how many there are in all is `counts`, and where they are when too many to draw one by one, `grid`."""
-    e, where, params = _scope(con, spec, ward, start, end, cat)
+    e, where, params = _scope(con, spec, scope)
     return frame(
         con,
         f"""
@@ -74,33 +59,18 @@ def points(
     )
 
 
-def counts(
-    con: duckdb.DuckDBPyConnection,
-    spec: Places,
-    ward: str | None,
-    start: dt.date | None,
-    end: dt.date | None,
-    cat: Category = None,
-) -> pd.DataFrame:
+def counts(con: duckdb.DuckDBPyConnection, spec: Places, scope: Scope) -> pd.DataFrame:
     """How many places of each category (all of them, however many the map draws), most first."""
-    e, where, params = _scope(con, spec, ward, start, end, cat)
+    e, where, params = _scope(con, spec, scope)
     return frame(
         con, f"SELECT {e['category']} AS category, count(*) AS n {where} GROUP BY 1 ORDER BY 2 DESC, 1", params
     )
 
 
-def grid(
-    con: duckdb.DuckDBPyConnection,
-    spec: Places,
-    ward: str | None,
-    start: dt.date | None,
-    end: dt.date | None,
-    cat: Category = None,
-    cell: float = 0.0025,
-) -> pd.DataFrame:
+def grid(con: duckdb.DuckDBPyConnection, spec: Places, scope: Scope, cell: float = 0.0025) -> pd.DataFrame:
     """The places counted per square cell of `cell` degrees (0.0025° ≈ 275 m here), with the cell's centre,
     its most frequent category and its weight: a density map when there are too many to draw one by one."""
-    e, where, params = _scope(con, spec, ward, start, end, cat)
+    e, where, params = _scope(con, spec, scope)
     return frame(
         con,
         f"""

@@ -12,30 +12,26 @@ import datetime as dt
 import duckdb
 import pandas as pd
 
-from ioc.queries import Category, category_clause, frame, ward_clause
+from ioc.queries import Scope, frame
 from ioc.views import Series
 from ioc.warehouse import ident
 
 
-def series(
-    con: duckdb.DuckDBPyConnection,
-    spec: Series,
-    ward: str | None,
-    start: dt.date,
-    end: dt.date,
-    cat: Category = None,
-) -> pd.DataFrame:
-    """Long frame (period, series, value): one row per period and measure (or value of `by`).
+def series(con: duckdb.DuckDBPyConnection, spec: Series, scope: Scope) -> pd.DataFrame:
+    """Long frame (period, series, value): one row per period and measure (or value of `by`), in the page's
+    scope, whose period it needs.
 
     A `yoy` series reads whole years (the start's year and the one before) so this year sits beside the last;
     a `change` series reads from four periods before the start, so the first period shown has its change.
     The ward filter is ignored by a table without wards (the city's own figures)."""
+    start, end = scope.start, scope.end
+    if start is None or end is None:
+        raise ValueError(f"the series {spec.key} needs a period")
     if spec.kind == "yoy":
         start = dt.date(end.year - 1, 1, 1)
     elif spec.kind == "change":
         start = start - dt.timedelta(days=35 if spec.grain == "week" else 140)
-    ward_sql, ward_params = ward_clause(con, spec.table, ward)
-    cat_sql, cat_params = category_clause(con, spec.table, cat)
+    where, where_params = scope.clause(con, spec.table, alias="x.")
     day = f"CAST({ident(spec.date)} AS DATE)"
     parts, params = [], []
     for i, m in enumerate(spec.measures):
@@ -56,9 +52,9 @@ def series(
             f"{order} AS ord FROM {ident(spec.table)} AS x "
             f"WHERE {trunc} >= date_trunc('{spec.grain}', CAST(? AS DATE)) "
             f"AND {trunc} <= date_trunc('{spec.grain}', CAST(? AS DATE)) "
-            f"{ward_sql} {cat_sql} GROUP BY ALL"
+            f"AND {where} GROUP BY ALL"
         )
-        params += ([] if spec.by else [name]) + [start, end] + ward_params + cat_params
+        params += ([] if spec.by else [name]) + [start, end] + where_params
     return frame(con, " UNION ALL ".join(parts) + " ORDER BY ord, period", params)
 
 

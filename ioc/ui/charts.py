@@ -8,7 +8,7 @@ from typing import cast
 import altair as alt
 import pandas as pd
 
-from ioc.ui.theme import COLOURS, VEGA_LOCALE
+from ioc.ui.theme import COLOURS, vega_locale
 
 # what the builders return and st.altair_chart draws
 AnyChart = alt.Chart | alt.LayerChart | alt.FacetChart | alt.ConcatChart | alt.HConcatChart | alt.VConcatChart
@@ -18,7 +18,7 @@ def finish(chart: alt.TopLevelMixin, lang: str, height: int = 320) -> AnyChart:
     # height is the plot's own: with Vega's default "fit" the legend and title would eat into it
     return unchecked(
         chart.properties(height=height, autosize=alt.AutoSizeParams(type="fit-x", contains="padding"))
-        .configure(locale=VEGA_LOCALE.get(lang, VEGA_LOCALE["vi"]))
+        .configure(locale=vega_locale(lang))
         .configure_axis(labelFontSize=12, titleFontSize=12)
         .configure_legend(orient="bottom", labelFontSize=12, titleFontSize=12)
         .configure_title(fontSize=15, anchor="start")

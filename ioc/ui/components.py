@@ -13,7 +13,7 @@ from streamlit.runtime.scriptrunner_utils.exceptions import RerunException, Stop
 
 from ioc import i18n
 from ioc.errors import IOCError, NoSnapshotError
-from ioc.ui import state
+from ioc.ui import charts, state
 from ioc.ui.tables import catalog_link
 from ioc.ui.theme import COLOURS, CSS
 
@@ -244,6 +244,43 @@ def download_csv(df: pd.DataFrame, name: str, key: str, title: str | None = None
     vi = state.lang() == "vi"
     data = df.to_csv(index=False, sep=";" if vi else ",", decimal="," if vi else ".").encode("utf-8-sig")
     st.download_button(state.t("app.download_csv"), data, file_name=f"{name}.csv", mime="text/csv", key=key)
+
+
+def chart(figure: charts.AnyChart) -> None:
+    """A chart drawn across the width of its column."""
+    st.altair_chart(figure, width="stretch")
+
+
+def bars(
+    df: pd.DataFrame,
+    *,
+    x: str,
+    y: str,
+    title: str,
+    x_title: str,
+    y_title: str = "",
+    colour: str = "colour",
+    key: str | None = None,
+    select: str | None = None,
+) -> str | None:
+    """Horizontal bars in their own colours (charts.ranked_bars), drawn. With `key` and `select`, a click on a
+    bar is answered once: the value of `select` of the bar clicked, else None."""
+    figure = charts.ranked_bars(
+        df,
+        x=x,
+        y=y,
+        colour=colour,
+        title=title,
+        x_title=x_title,
+        y_title=y_title,
+        lang=state.lang(),
+        select=select if key else None,
+    )
+    if key is None or select is None:
+        chart(figure)
+        return None
+    event = st.altair_chart(figure, width="stretch", on_select="rerun", key=key)
+    return state.fresh_pick(key, charts.picked(event, select))  # fmt: skip
 
 
 def colour(name: str) -> str:

@@ -19,7 +19,7 @@ from ioc.queries import reference as qr
 from ioc.ui import maps, state
 from ioc.ui.charts import AnyChart
 from ioc.ui.components import esc, tile_html
-from ioc.ui.theme import VEGA_LOCALE
+from ioc.ui.theme import vega_locale
 
 # Sizes are in `em` of a root font tied to the viewport width, so 1920×1080 and 3840×2160 look the same.
 CSS = """
@@ -170,7 +170,7 @@ def chrome(cfg: Config, lang: str, title: str, now: float, sample: bool, slot: S
         f'<div class="ioc-k"><div class="ioc-k-head" data-rendered="{now:.0f}" data-slot="{slot.cycle}:{slot.index}" '
         f'data-offline="{esc(t("kiosk.offline"))}" data-offline-help="{esc(t("kiosk.offline_help"))}">'
         f'<span class="ioc-k-city">{esc(city)}</span><span class="ioc-k-title">{esc(title)}</span>{badge}'
-        f'<span class="ioc-k-clock" data-tz="{esc(cfg.city.timezone)}" data-days="{esc(t("kiosk.weekdays"))}">'
+        f'<span class="ioc-k-clock" data-tz="{esc(cfg.city.timezone)}" data-days="{esc(t("calendar.days"))}">'
         f"{esc(clock)}</span></div></div>"
     )
     st.html(CSS + head + SCRIPT, unsafe_allow_javascript=True)
@@ -181,7 +181,7 @@ def _clock_text(cfg: Config, lang: str, now: float) -> str:
     from zoneinfo import ZoneInfo
 
     local = dt.datetime.fromtimestamp(now, ZoneInfo(cfg.city.timezone))
-    day = state.t("kiosk.weekdays").split(",")[(local.weekday() + 1) % 7]
+    day = state.t("calendar.days").split(",")[(local.weekday() + 1) % 7]
     return f"{day}, {local:%d/%m/%Y · %H:%M}"
 
 
@@ -408,7 +408,7 @@ def trend(ind, lang: str, ward: str | None) -> tuple[str, AnyChart]:
     chart = (
         alt.layer(*layers)
         .properties(height=560, background="transparent")
-        .configure(locale=VEGA_LOCALE.get(lang, VEGA_LOCALE["vi"]))
+        .configure(locale=vega_locale(lang))
         .configure_view(stroke=None)
         .configure_axis(
             labelFontSize=20, labelColor="#DCE6F2", gridColor="#23344D", domainColor="#4A5D78", tickColor="#4A5D78"
@@ -422,9 +422,7 @@ def air(cfg: Config, lang: str) -> None:
     latest = state.query(qe.latest_aqi)
     wards = state.query(qr.wards)
     pts = latest.assign(
-        fill=[aqi.rgb(c, 240) for c in latest["colour"]],
-        aqi_text=[i18n.num(v, lang) for v in latest["aqi"]],
-        position=[[float(a), float(b)] for a, b in zip(latest["lon"], latest["lat"])],
+        fill=[aqi.rgb(c, 240) for c in latest["colour"]], aqi_text=[i18n.num(v, lang) for v in latest["aqi"]]
     )
     layers = [
         maps.ward_layer(maps.ward_features(wards, lang), pickable=False),
@@ -441,20 +439,15 @@ def air(cfg: Config, lang: str) -> None:
             size=16,
             offset="offset",
         ),
-        pdk.Layer(
-            "ScatterplotLayer",
-            pts[["fill", "lon", "lat"]],
-            id="stations",
-            get_position=["lon", "lat"],
-            get_fill_color="fill",
-            get_radius=520,
-            radius_min_pixels=24,
-            radius_max_pixels=60,
-            stroked=True,
-            get_line_color=[10, 10, 10, 255],
-            line_width_min_pixels=2,
+        *maps.aqi_stations(
+            pts[["fill", "lon", "lat", "aqi_text"]],
+            520,
+            (24, 60),
+            22,
+            pickable=False,
+            outline=[10, 10, 10, 255],
+            outline_px=2,
         ),
-        maps.text_layer(pts[["aqi_text", "position"]], "aqi-values", size=22, colour=[0, 0, 0, 255], text="aqi_text"),
     ]
     legend = (
         '<div class="ioc-k-legend">'

@@ -204,6 +204,54 @@ CHARACTER_SET = "".join(
 )
 
 
+def points(
+    df: pd.DataFrame,
+    layer_id: str,
+    radius: float | str,
+    pixels: tuple[float, float],
+    fill: str | list[int] = "fill",
+    outline: list[int] | None = None,
+    outline_px: float = 1.0,
+    pickable: bool = True,
+) -> pdk.Layer:
+    """Points at the frame's lon/lat: filled with its `fill` column (or one colour), `radius` metres (or an
+    expression over the columns) kept within `pixels` (min, max) on screen, outlined when `outline` is given."""
+    return pdk.Layer(
+        "ScatterplotLayer",
+        df,
+        id=layer_id,
+        get_position=["lon", "lat"],
+        get_fill_color=fill,
+        get_radius=radius,
+        radius_min_pixels=pixels[0],
+        radius_max_pixels=pixels[1],
+        stroked=outline is not None,
+        get_line_color=outline or [0, 0, 0, 0],
+        line_width_min_pixels=outline_px,
+        pickable=pickable,
+    )
+
+
+def aqi_stations(
+    df: pd.DataFrame,
+    radius: float,
+    pixels: tuple[float, float],
+    text_size: int,
+    pickable: bool = True,
+    outline: list[int] | None = None,
+    outline_px: float = 1.5,
+) -> list[pdk.Layer]:
+    """Air stations in their VN_AQI colour with the index written on each: the frame has lon, lat, fill (the
+    band's colour) and aqi_text (the index, as the page writes numbers)."""
+    labels = df.assign(position=[[float(a), float(b)] for a, b in zip(df["lon"], df["lat"])])
+    return [
+        points(df, "stations", radius, pixels, outline=outline or [20, 20, 20, 255], outline_px=outline_px,
+               pickable=pickable),
+        text_layer(labels[["aqi_text", "position"]], "aqi-values", size=text_size, colour=[0, 0, 0, 255],
+                   text="aqi_text"),
+    ]  # fmt: skip
+
+
 def text_layer(
     df: pd.DataFrame,
     layer_id: str,

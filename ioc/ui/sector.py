@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+from dataclasses import replace
 
 import altair as alt
 import pandas as pd
@@ -13,14 +14,14 @@ from streamlit.errors import StreamlitAPIException
 
 from ioc import i18n
 from ioc.config import Sector
-from ioc.queries import breakdowns, places, present, registers
+from ioc.queries import Scope, breakdowns, places, present, registers
 from ioc.queries import indicators as qi
 from ioc.queries import reference as qr
 from ioc.queries import series as qs
 from ioc.ui import charts, maps, state, wards
 from ioc.ui import components as ui
 from ioc.ui.charts import AnyChart
-from ioc.ui.theme import COLOURS, VEGA_LOCALE
+from ioc.ui.theme import COLOURS
 from ioc.ui.ward_link import ward_profile_link
 from ioc.views import Breakdown, Places, Register, Series
 
@@ -107,7 +108,8 @@ def render(code: str) -> None:
             if c2.button(t("sector.category_clear"), key="cat_clear", icon=":material/close:"):
                 _set_category(cat[0], None)
         # the indicator layer (tiles, trend, wards) is city- or ward-wide; the category narrows what follows it
-        scope = f"{where} · {cat[1]}" if cat else where
+        shown = f"{where} · {cat[1]}" if cat else where  # what the views' titles say they show
+        scope = Scope(ward or None, start, end, cat)
         if ward:  # the ward across every sector, as its chairman brings it to a meeting
             with contextlib.suppress(StreamlitAPIException):  # an app without the ward page (a test harness)
                 ward_profile_link(ward)
@@ -124,7 +126,7 @@ def render(code: str) -> None:
             st.info(t("app.empty"))
         else:
             target = ind.target_for(end.year) if ind.target_aggregate != "sum" else None
-            st.altair_chart(_trend(series, title, unit, ind.grain, target, lang), width="stretch")
+            ui.chart(_trend(series, title, unit, ind.grain, target, lang))
             ui.keep(
                 title,
                 series[["period", "value"]].rename(
@@ -147,23 +149,23 @@ def render(code: str) -> None:
     tables = state.query(present, tuple(v.table for v in sector.views()))
     for x in sector.series:
         if x.table in tables:
-            with ui.section(_title(x, scope)):
-                _series(x, ward or None, start, end, cat)
+            with ui.section(_title(x, shown)):
+                _series(x, scope)
 
     for b in sector.breakdowns:
         if b.table in tables:
-            with ui.section(_title(b, scope)):
-                _breakdown(sector.view_id(b), b, ward or None, start, end, cat)
+            with ui.section(_title(b, shown)):
+                _breakdown(sector.view_id(b), b, scope)
 
     for p in sector.places:
         if p.table in tables:
             with ui.section(_title(p)):
-                _places(sector.view_id(p), p, ward or None, start, end, cat)
+                _places(sector.view_id(p), p, scope)
 
     for r in sector.registers:
         if r.table in tables:
-            with ui.section(_title(r, scope)):
-                _register(sector.view_id(r), r, ward or None, start, end, cat)
+            with ui.section(_title(r, shown)):
+                _register(sector.view_id(r), r, scope)
 
     with ui.section(t("sector.table_title", where=where)):
         long = state.query(qi.values, tuple(codes), ward or None, start, end)
@@ -239,7 +241,7 @@ PLACES_DRAWN = 5000  # more places than this are drawn as counts per cell, not o
 PALETTE = ["#1F77B4", "#FF7F0E", "#2CA02C", "#D62728", "#9467BD", "#8C564B", "#E377C2", "#7F7F7F", "#BCBD22", "#17BECF"]
 
 
-def _places(vid: str, spec: Places, ward, start: dt.date, end: dt.date, cat) -> None:
+def _places(vid: str, spec: Places, scope: Scope) -> None:
     """The sector's places on the ward map, coloured by category, with the count of each category."""
     import json
 
@@ -248,9 +250,9 @@ def _places(vid: str, spec: Places, ward, start: dt.date, end: dt.date, cat) -> 
     from ioc.aqi import rgb
 
     lang, t = state.lang(), state.t
-    dated = spec.date and spec.by_period
-    scope = (spec, ward, start if dated else None, end if dated else None)
-    counts = state.query(places.counts, *scope, cat=cat).set_index("category")["n"]  # all of them, exactly
+    if not (spec.date and spec.by_period):  # a register of places: every one shows, whatever the period
+        scope = replace(scope, start=None, end=None)
+    counts = state.query(places.counts, spec, scope).set_index("category")["n"]  # all of them, exactly
     total = int(counts.sum())
     if not total:
         st.info(t("app.empty"))
@@ -258,14 +260,14 @@ def _places(vid: str, spec: Places, ward, start: dt.date, end: dt.date, cat) -> 
     colour = {c: PALETTE[i] if i < len(PALETTE) else "#9E9E9E" for i, c in enumerate(counts.index)}
     dense = total > PLACES_DRAWN and not spec.polygon
     if dense:  # too many to draw one by one (and to send): counted per cell in DuckDB
-        pts = state.query(places.grid, *scope, cat=cat)
+        pts = state.query(places.grid, spec, scope)
         pts = pts.assign(
             name=[t("places.cell", n=i18n.num(n, lang)) for n in pts["n"]],
             info=[t("places.cell_top", category=c) for c in pts["top_category"]],
             fill=[rgb(colour.get(c, "#9E9E9E"), 210) for c in pts["top_category"]],
         )
     else:
-        pts = state.query(places.points, *scope, limit=PLACES_DRAWN, cat=cat)
+        pts = state.query(places.points, spec, scope, limit=PLACES_DRAWN)
         pts = pts.assign(
             fill=[rgb(colour.get(c, "#9E9E9E"), 200) for c in pts["category"]],
             info=[
@@ -302,39 +304,13 @@ def _places(vid: str, spec: Places, ward, start: dt.date, end: dt.date, cat) -> 
         )
     elif dense:
         pts["radius"] = 40 + 110 * (pts["n"] / max(1, int(pts["n"].max()))) ** 0.5  # area grows with the count
-        cols = ["name", "info", "fill", "lon", "lat", "radius"]
-        layers.append(
-            pdk.Layer(
-                "ScatterplotLayer",
-                pts[cols],
-                id="places",
-                get_position=["lon", "lat"],
-                get_fill_color="fill",
-                get_radius="radius",
-                radius_min_pixels=2,
-                radius_max_pixels=16,
-                stroked=False,
-                pickable=True,
-            )
-        )
+        layers.append(maps.points(pts[["name", "info", "fill", "lon", "lat", "radius"]], "places", "radius", (2, 16)))
     else:
-        cols = ["name", "info", "fill", "lon", "lat", "weight"]
+        radius = "60 + 40 * weight" if spec.weight else 70
         layers.append(
-            pdk.Layer(
-                "ScatterplotLayer",
-                pts[cols],
-                id="places",
-                get_position=["lon", "lat"],
-                get_fill_color="fill",
-                get_radius="60 + 40 * weight" if spec.weight else 70,
-                radius_min_pixels=3,
-                radius_max_pixels=18,
-                stroked=True,
-                get_line_color=[255, 255, 255, 200],
-                line_width_min_pixels=0.5,
-                pickable=True,
-            )
-        )
+            maps.points(pts[["name", "info", "fill", "lon", "lat", "weight"]], "places", radius, (3, 18),
+                        outline=[255, 255, 255, 200], outline_px=0.5)
+        )  # fmt: skip
     left, right = st.columns([3, 2])
     with left:
         st.pydeck_chart(
@@ -355,28 +331,13 @@ def _places(vid: str, spec: Places, ward, start: dt.date, end: dt.date, cat) -> 
                 "colour": [colour[c] for c in counts.index],
             }
         )
-        event = st.altair_chart(
-            charts.ranked_bars(
-                bars,
-                x="n",
-                y="category",
-                colour="colour",
-                title=t("places.by_category"),
-                x_title=t("places.number"),
-                y_title="",
-                lang=lang,
-                select="category",
-            ),
-            width="stretch",
-            on_select="rerun",
-            key=f"pick_{vid}",
-        )
-        value = state.fresh_pick(f"pick_{vid}", charts.picked(event, "category"))
+        value = ui.bars(bars, x="n", y="category", title=t("places.by_category"), x_title=t("places.number"),
+                        key=f"pick_{vid}", select="category")  # fmt: skip
         if value:
             _set_category(spec.category, value)
 
 
-def _breakdown(vid: str, spec: Breakdown, ward, start: dt.date, end: dt.date, cat) -> None:
+def _breakdown(vid: str, spec: Breakdown, scope: Scope) -> None:
     """One breakdown: the dimension to break by, the top values as bars, and the table behind them."""
     lang, t = state.lang(), state.t
     dims = list(spec.dims)
@@ -391,34 +352,19 @@ def _breakdown(vid: str, spec: Breakdown, ward, start: dt.date, end: dt.date, ca
             required=True,
             format_func=lambda d: column_label(spec.table, d),
         )
-    df = state.query(breakdowns.breakdown, spec, dim, ward, start, end, cat=cat)
+    df = state.query(breakdowns.breakdown, spec, dim, scope)
     df = df.dropna(subset=["value"])
     if df.empty or not df["value"].any():
         st.info(t("app.empty"))
         return
     unit = i18n.unit(spec.unit, lang)
-    chosen = cat[1] if cat and cat[0] == dim else None
+    chosen = scope.category[1] if scope.category and scope.category[0] == dim else None
     top = df.head(15)
     top = top.assign(colour=[COLOURS["accent"] if chosen in (None, v) else "#B0BEC5" for v in top["label"]])
     left, right = st.columns([3, 2])
     with left:
-        event = st.altair_chart(
-            charts.ranked_bars(
-                top,
-                x="value",
-                y="label",
-                colour="colour",
-                title=column_label(spec.table, dim),
-                x_title=unit,
-                y_title="",
-                lang=lang,
-                select="label",
-            ),
-            width="stretch",
-            on_select="rerun",
-            key=f"pick_{vid}_{dim}",
-        )
-        value = state.fresh_pick(f"pick_{vid}_{dim}", charts.picked(event, "label"))
+        value = ui.bars(top, x="value", y="label", title=column_label(spec.table, dim), x_title=unit,
+                        key=f"pick_{vid}_{dim}", select="label")  # fmt: skip
         if value and value != "–":  # a click on a bar filters the whole page by it
             _set_category(dim, value)
         st.caption(t("sector.click_hint"))
@@ -437,7 +383,7 @@ def _breakdown(vid: str, spec: Breakdown, ward, start: dt.date, end: dt.date, ca
             height=min(420, 36 * len(table) + 40),
             column_config={table.columns[1]: st.column_config.NumberColumn(format="localized")},
         )
-        ui.download_csv(table, f"{vid}_{dim}_{start}_{end}", key=f"dl_{vid}", title=_title(spec))
+        ui.download_csv(table, f"{vid}_{dim}_{scope.start}_{scope.end}", key=f"dl_{vid}", title=_title(spec))
 
 
 def _progress(df: pd.DataFrame, names: dict[str, str]) -> None:
@@ -452,15 +398,14 @@ def _progress(df: pd.DataFrame, names: dict[str, str]) -> None:
             "colour": [COLOURS["good"] if ui.STATUS_CLASS.get(s) == "good" else COLOURS["bad"] for s in df["status"]],
         }
     )
-    st.altair_chart(
+    ui.chart(
         charts.progress_bars(
             out,
             title=t("sector.progress_chart"),
             x_title=t("sector.progress_axis"),
             expected_title=t("sector.progress_expected"),
             lang=lang,
-        ),
-        width="stretch",
+        )
     )
     st.caption(t("sector.progress_note"))
     ui.keep(t("sector.progress_chart"), out.drop(columns="colour"))
@@ -485,10 +430,10 @@ def _threshold(code: str | None, ward) -> float | None:
     )
 
 
-def _series(spec: Series, ward, start: dt.date, end: dt.date, cat) -> None:
+def _series(spec: Series, scope: Scope) -> None:
     """A sector's own time series: lines, this year against last, a heat map or the latest change."""
     t = state.t
-    df = state.query(qs.series, spec, ward, start, end, cat=cat)
+    df = state.query(qs.series, spec, scope)
     if df.empty or df["value"].isna().all():
         st.info(t("app.empty"))
         return
@@ -500,7 +445,7 @@ def _series(spec: Series, ward, start: dt.date, end: dt.date, cat) -> None:
     elif spec.kind == "change":
         _change(spec, df, unit)
     else:
-        st.altair_chart(_series_chart(spec, df, unit, ward), width="stretch")
+        ui.chart(_series_chart(spec, df, unit, scope.ward))
         _keep_wide(spec, df)
 
 
@@ -564,7 +509,7 @@ def _year_over_year(spec: Series, df: pd.DataFrame, unit: str) -> None:
     """A small chart per measure: each month of this year beside the same month last year, and the year so far
     against the same months of last year."""
     lang, t = state.lang(), state.t
-    months = VEGA_LOCALE.get(lang, VEGA_LOCALE["vi"])["time"]["shortMonths"]
+    months = i18n.t("calendar.short_months", lang).split(",")
     periods = pd.to_datetime(df["period"])
     this_year = periods.dt.year.max()
     last_month = periods[periods.dt.year == this_year].dt.month.max()
@@ -573,9 +518,7 @@ def _year_over_year(spec: Series, df: pd.DataFrame, unit: str) -> None:
         now = g.loc[(p.dt.year == this_year), "value"].sum()
         before = g.loc[(p.dt.year == this_year - 1) & (p.dt.month <= last_month), "value"].sum()
         with col:
-            st.altair_chart(
-                charts.year_over_year(g, title=name, y_title=unit, lang=lang, month_names=months), width="stretch"
-            )
+            ui.chart(charts.year_over_year(g, title=name, y_title=unit, lang=lang, month_names=months))
             st.caption(
                 t(
                     "series.ytd",
@@ -618,25 +561,13 @@ def _change(spec: Series, df: pd.DataFrame, unit: str) -> None:
                 COLOURS["bad"] if v > 0 else COLOURS["good"] if v < 0 else COLOURS["neutral"] for v in d["change_pct"]
             ]
         )
-        st.altair_chart(
-            charts.ranked_bars(
-                bars,
-                x="change_pct",
-                y="series",
-                colour="colour",
-                title=t("series.change_chart"),
-                x_title="%",
-                y_title="",
-                lang=lang,
-            ),
-            width="stretch",
-        )
+        ui.bars(bars, x="change_pct", y="series", title=t("series.change_chart"), x_title="%")
 
 
-def _register(vid: str, spec: Register, ward, start: dt.date, end: dt.date, cat) -> None:
+def _register(vid: str, spec: Register, scope: Scope) -> None:
     """A register in full: every row in the page's ward and category (and period, when it has dates)."""
     lang, t = state.lang(), state.t
-    df = state.query(registers.rows, spec, ward, start, end, cat=cat)
+    df = state.query(registers.rows, spec, scope)
     if df.empty:
         st.info(t("app.empty"))
         return
@@ -657,4 +588,4 @@ def _register(vid: str, spec: Register, ward, start: dt.date, end: dt.date, cat)
         },
     )
     st.caption(t("register.count", n=i18n.num(len(table), lang)))
-    ui.download_csv(table, f"{vid}_{ward or 'city'}", key=f"dl_{vid}", title=_title(spec))
+    ui.download_csv(table, f"{vid}_{scope.ward or 'city'}", key=f"dl_{vid}", title=_title(spec))

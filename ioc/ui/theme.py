@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import functools
 from typing import Any
+
+from ioc import i18n
 
 COLOURS: dict[str, str] = {
     "good": "#1B7F3B",
@@ -14,48 +17,23 @@ COLOURS: dict[str, str] = {
 WARD_FILL = [11, 79, 138, 40]  # a ward's area and outline on the maps (RGBA)
 WARD_LINE = [11, 79, 138, 200]
 
-# Vega's d3 locale, so axes and tooltips read 1.234,5 and Vietnamese month names
-VEGA_LOCALE: dict[str, dict[str, Any]] = {
-    "vi": {
-        "number": {"decimal": ",", "thousands": ".", "grouping": [3], "currency": ["", " ₫"]},
-        "time": {
-            "dateTime": "%A, %d/%m/%Y, %X",
-            "date": "%d/%m/%Y",
-            "time": "%H:%M:%S",
-            "periods": ["SA", "CH"],
-            "days": ["Chủ nhật", "Thứ hai", "Thứ ba", "Thứ tư", "Thứ năm", "Thứ sáu", "Thứ bảy"],
-            "shortDays": ["CN", "T2", "T3", "T4", "T5", "T6", "T7"],
-            "months": [f"Tháng {i}" for i in range(1, 13)],
-            "shortMonths": [f"Th{i}" for i in range(1, 13)],
-        },
-    },
-    "en": {
-        "number": {"decimal": ".", "thousands": ",", "grouping": [3], "currency": ["", " VND"]},
-        "time": {
-            "dateTime": "%a %d/%m/%Y %X",
-            "date": "%d/%m/%Y",
-            "time": "%H:%M:%S",
-            "periods": ["AM", "PM"],
-            "days": ["Sunday", "Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday"],
-            "shortDays": ["Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"],
-            "months": [
-                "January",
-                "February",
-                "March",
-                "April",
-                "May",
-                "June",
-                "July",
-                "August",
-                "September",
-                "October",
-                "November",
-                "December",
-            ],
-            "shortMonths": ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"],
-        },
-    },
-}
+
+@functools.cache
+def vega_locale(lang: str) -> dict[str, Any]:
+    """Vega's d3 locale from the locale files, so axes and tooltips read 1.234,5 and the language's months."""
+
+    def words(key: str) -> list[str]:
+        return i18n.t(key, lang).split(",")
+
+    return {
+        "number": {"decimal": i18n.t("number.decimal", lang), "thousands": i18n.t("number.thousands", lang),
+                   "grouping": [3], "currency": ["", i18n.t("number.currency", lang)]},
+        "time": {"dateTime": i18n.t("calendar.date_time", lang), "date": "%d/%m/%Y", "time": "%H:%M:%S",
+                 "periods": words("calendar.periods"), "days": words("calendar.days"),
+                 "shortDays": words("calendar.short_days"), "months": words("calendar.months"),
+                 "shortMonths": words("calendar.short_months")},
+    }  # fmt: skip
+
 
 CSS = """
 <style>

@@ -292,22 +292,7 @@ def deck(
             ],
             weight=accidents["deaths"].fillna(0) * 3 + accidents["injuries"].fillna(0),
         )[["name", "info", "weight", "lon", "lat"]]
-        layers.append(
-            pdk.Layer(
-                "ScatterplotLayer",
-                pts,
-                id="accidents",
-                get_position=["lon", "lat"],
-                get_fill_color=ACCIDENT_RGB,
-                get_radius="60 + 30 * weight",
-                radius_min_pixels=4,
-                radius_max_pixels=14,
-                stroked=True,
-                get_line_color=[255, 255, 255, 230],
-                line_width_min_pixels=1,
-                pickable=True,
-            )
-        )
+        layers.append(maps.points(pts, "accidents", "60 + 30 * weight", (4, 14), ACCIDENT_RGB, [255, 255, 255, 230]))
     if stations is not None and not stations.empty:
         st_ = stations.assign(
             info=[
@@ -321,29 +306,8 @@ def deck(
             ],
             fill=[aqi.rgb(c, 240) for c in stations["colour"]],
             aqi_text=[i18n.num(v, lang) if pd.notna(v) else "" for v in stations["aqi"]],
-            position=[[float(a), float(b)] for a, b in zip(stations["lon"], stations["lat"])],
         )
-        layers.append(
-            pdk.Layer(
-                "ScatterplotLayer",
-                st_[["name", "info", "fill", "lon", "lat"]],
-                id="stations",
-                get_position=["lon", "lat"],
-                get_fill_color="fill",
-                get_radius=300,
-                radius_min_pixels=10,
-                radius_max_pixels=30,
-                stroked=True,
-                get_line_color=[20, 20, 20, 255],
-                line_width_min_pixels=1.5,
-                pickable=True,
-            )
-        )
-        layers.append(
-            maps.text_layer(
-                st_[["aqi_text", "position"]], "aqi-values", size=12, colour=[0, 0, 0, 255], text="aqi_text"
-            )
-        )
+        layers += maps.aqi_stations(st_[["name", "info", "fill", "lon", "lat", "aqi_text"]], 300, (10, 30), 12)
     out = maps.deck(layers, wards, "<b>{name}</b><br/>{info}", tile_url)
     out.initial_view_state = _view(feats, wards)
     return out

@@ -15,8 +15,8 @@ from ioc import i18n
 from ioc.config import Indicator
 from ioc.queries import indicators as qi
 from ioc.queries import reference as qr
-from ioc.ui import charts, maps, state
 from ioc.ui import components as ui
+from ioc.ui import maps, state
 
 
 def ward_block(
@@ -97,28 +97,11 @@ def ward_block(
             .dropna(subset=["value"])
             .sort_values("value", ascending=ind.direction != "higher")
         )
-        chart = charts.ranked_bars(
-            ranked,
-            x="value",
-            y="ward",
-            colour="colour",
-            title=title,
-            x_title=unit,
-            y_title=t("overview.ward"),
-            lang=lang,
-            select="ward_code" if on_pick else None,
-        )
-        if on_pick is None:
-            st.altair_chart(chart, width="stretch")
-        else:  # a click on a ward's bar picks the ward, as a click on the map does
-            code = state.fresh_pick(
-                f"{key}_bars",
-                charts.picked(
-                    st.altair_chart(chart, width="stretch", on_select="rerun", key=f"{key}_bars"), "ward_code"
-                ),
-            )
-            if code:
-                on_pick(code)
+        # a click on a ward's bar picks the ward, as a click on the map does
+        code = ui.bars(ranked, x="value", y="ward", title=title, x_title=unit, y_title=t("overview.ward"),
+                       key=f"{key}_bars" if on_pick else None, select="ward_code")  # fmt: skip
+        if code and on_pick:
+            on_pick(code)
     shown = values.assign(value=[ui.masked_text(r) if r["masked"] else r["value"] for _, r in values.iterrows()])
     ui.keep(title, shown[["ward_code", "name_vi", "period", "value"]])
     return values

@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 
 from ioc.config import load_config
-from ioc.queries import breakdowns, places
+from ioc.queries import Scope, breakdowns, places
 from ioc.warehouse import Warehouse
 from tests.ui.conftest import ROOT
 
@@ -34,7 +34,7 @@ def con():
 
 
 def test_late_dossiers_by_agency_equal_hand_sql(con):
-    got = breakdowns.breakdown(con, view("admin", "breakdowns", "late"), "agency", "25747", START, END)
+    got = breakdowns.breakdown(con, view("admin", "breakdowns", "late"), "agency", Scope("25747", START, END))
     want = con.execute(
         f"""
         SELECT agency, count(*) FILTER (WHERE {CFG.condition("admin_dossiers", "late")}) FROM admin_dossiers
@@ -48,15 +48,17 @@ def test_late_dossiers_by_agency_equal_hand_sql(con):
 def test_every_declared_breakdown_and_place_runs_on_the_sample(con):
     for spec in every("breakdowns"):
         for dim in spec.dims:
-            assert not breakdowns.breakdown(con, spec, dim, None, START, END).empty, (spec.key, dim)
+            assert not breakdowns.breakdown(con, spec, dim, Scope(None, START, END)).empty, (spec.key, dim)
     for spec in every("places"):
-        pts = places.points(con, spec, None, None, None)
+        pts = places.points(con, spec, Scope())
         assert len(pts) > 0 and pts["lat"].between(10.9, 11.2).all(), spec.table
 
 
 def test_an_undeclared_dimension_is_refused(con):
     with pytest.raises(ValueError, match="not a breakdown"):
-        breakdowns.breakdown(con, view("admin", "breakdowns", "late"), "ward_code; DROP TABLE x", None, START, END)
+        breakdowns.breakdown(
+            con, view("admin", "breakdowns", "late"), "ward_code; DROP TABLE x", Scope(None, START, END)
+        )
 
 
 def test_every_declared_series_and_register_runs_with_its_texts(con):
@@ -70,14 +72,14 @@ def test_every_declared_series_and_register_runs_with_its_texts(con):
         return bool(label and label.vi and label.en)
 
     for spec in every("series"):
-        df = series.series(con, spec, "25747", START, END)
+        df = series.series(con, spec, Scope("25747", START, END))
         assert not df.empty and df["value"].notna().any(), spec.key
         assert spec.title.vi and spec.title.en and (not spec.unit or spec.unit in units), spec.key
         assert labelled(spec.table, spec.by) if spec.by else all(m.label.vi and m.label.en for m in spec.measures), (
             spec.key
         )
     for spec in every("registers"):
-        df = registers.rows(con, spec, None, START, END)
+        df = registers.rows(con, spec, Scope(None, START, END))
         assert spec.title.en and all(labelled(spec.table, c) for c in df.columns), spec.key
     for spec in every("breakdowns"):
         assert spec.title.en and all(labelled(spec.table, d) for d in spec.dims), spec.key
@@ -89,7 +91,7 @@ def test_every_declared_series_and_register_runs_with_its_texts(con):
 def test_jobs_offered_against_sought_equal_hand_sql(con):
     from ioc.queries import series
 
-    got = series.series(con, view("labour", "series", "jobs"), None, START, END)
+    got = series.series(con, view("labour", "series", "jobs"), Scope(None, START, END))
     want = con.execute(
         """SELECT date_trunc('month', period), sum(vacancies), sum(job_seekers) FROM labour_jobs_monthly
                           WHERE period BETWEEN ? AND ? GROUP BY 1""",
@@ -106,32 +108,30 @@ def test_a_category_filter_narrows_every_query_on_tables_with_that_column(con):
     from ioc.queries import registers, series
 
     received = view("citizen", "breakdowns", "received")
-    agencies = breakdowns.breakdown(con, received, "agency", None, START, END)
+    agencies = breakdowns.breakdown(con, received, "agency", Scope(None, START, END))
     cat = ("agency", agencies["label"].iloc[0])
-    by_cat = breakdowns.breakdown(con, received, "category", None, START, END, cat=cat)
+    by_cat = breakdowns.breakdown(con, received, "category", Scope(None, START, END, cat))
     assert by_cat["value"].sum() == agencies["value"].iloc[0]  # the agency's reports, split by category
     # the breakdown on the filtered column itself still lists every agency
-    assert len(breakdowns.breakdown(con, received, "agency", None, START, END, cat=cat)) == len(agencies)
+    assert len(breakdowns.breakdown(con, received, "agency", Scope(None, START, END, cat))) == len(agencies)
     monday, sunday = dt.date(2025, 11, 3), dt.date(2026, 10, 25)  # whole weeks, as the weekly series counts
-    weeks = breakdowns.breakdown(con, received, "agency", None, monday, sunday)
-    flow = series.series(con, view("citizen", "series", "flow"), None, monday, sunday, cat=cat)
+    weeks = breakdowns.breakdown(con, received, "agency", Scope(None, monday, sunday))
+    flow = series.series(con, view("citizen", "series", "flow"), Scope(None, monday, sunday, cat))
     assert flow.loc[flow["series"] == "received", "value"].sum() == weeks.set_index("label").loc[cat[1], "value"]
     pts = places.points(
-        con, view("citizen", "places", "reports"), None, START, END, cat=("category", by_cat["label"].iloc[0])
+        con, view("citizen", "places", "reports"), Scope(None, START, END, ("category", by_cat["label"].iloc[0]))
     )
     assert set(pts["category"]) == {by_cat["label"].iloc[0]}
     # a table without the column is left as it is
     parks = view("industry", "registers", "parks")
-    assert len(registers.rows(con, parks, None, None, None, cat=cat)) == len(
-        registers.rows(con, parks, None, None, None)
-    )
+    assert len(registers.rows(con, parks, Scope(category=cat))) == len(registers.rows(con, parks, Scope()))
 
 
 def test_goods_prices_change_is_against_the_week_before(con):
     from ioc.queries import series
 
     ch = series.with_change(
-        series.series(con, view("prices", "series", "goods"), None, END - dt.timedelta(days=60), END)
+        series.series(con, view("prices", "series", "goods"), Scope(None, END - dt.timedelta(days=60), END))
     )
     item = ch.iloc[0]
     weeks = con.execute(
@@ -151,8 +151,8 @@ def test_place_counts_and_grid_count_every_place_not_only_those_drawn(con):
     ).fetchone()[0]
     assert total > 5000  # more than the map draws one by one
     reports = view("citizen", "places", "reports")
-    counts = places.counts(con, reports, None, start, END)
-    cells = places.grid(con, reports, None, start, END)
+    counts = places.counts(con, reports, Scope(None, start, END))
+    cells = places.grid(con, reports, Scope(None, start, END))
     assert counts["n"].sum() == cells["n"].sum() == total
     assert counts["n"].is_monotonic_decreasing
-    assert len(places.points(con, reports, None, start, END, limit=5000)) == 5000
+    assert len(places.points(con, reports, Scope(None, start, END), limit=5000)) == 5000

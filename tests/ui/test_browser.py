@@ -2,28 +2,12 @@
 
 from __future__ import annotations
 
-import shutil
-
 import pytest
 
+from tests.serving import ARGS, CHROMIUM, READY
 from tests.ui.conftest import ARTIFACTS
 
 pytestmark = pytest.mark.browser
-
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
-READY = """() => { const a = document.querySelector('[data-testid="stApp"]');
-  return a && a.getAttribute('data-test-script-state') === 'notRunning'
-    && !document.querySelector('[data-testid="stStatusWidget"]'); }"""
 
 
 @pytest.fixture(scope="module")

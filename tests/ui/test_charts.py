@@ -8,7 +8,7 @@ import pytest
 
 from ioc import i18n
 from ioc.ui import charts, tables
-from ioc.ui.theme import VEGA_LOCALE
+from ioc.ui.theme import vega_locale
 
 MONTHS = pd.date_range("2025-01-01", periods=14, freq="MS")
 LONG = pd.DataFrame({"period": MONTHS.repeat(2), "series": ["a", "b"] * 14, "value": range(28)})
@@ -45,7 +45,7 @@ BUILDERS = {
         RANKED, x="value", y="label", colour="colour", title="t", x_title="u", y_title="", lang="en", select="code"
     ),
     "year_over_year": lambda: charts.year_over_year(
-        LONG, title="t", y_title="u", lang="vi", month_names=VEGA_LOCALE["vi"]["time"]["shortMonths"]
+        LONG, title="t", y_title="u", lang="vi", month_names=vega_locale("vi")["time"]["shortMonths"]
     ),
     "heatmap": lambda: charts.heatmap(
         LONG,

@@ -111,11 +111,11 @@ def test_screenshot_of_each_panel(wall, served_app: str, index: int, panel: dict
 def test_the_wall_keeps_its_last_view_while_the_server_is_down_and_comes_back_by_itself(wall, sample_data) -> None:
     """The server killed under a wall: the last view stays with a "Mất kết nối" badge; started again on the
     same port, the wall is drawn again by itself, without a page load."""
-    from tests.ui.conftest import _free_port, start_server, stop_server
+    from tests.serving import free_port, start_server, stop_server
 
-    port = _free_port()
+    port = free_port()
     with open(ARTIFACTS / "streamlit_restart.log", "w") as log:
-        proc = start_server(port, sample_data, log)
+        proc = start_server(port, ROOT / "config.yaml", sample_data, log)
         try:
             _open(wall, f"http://127.0.0.1:{port}/?kiosk=main&page=health")
             wall.wait_for_function(DRAWN, timeout=60_000)
@@ -129,7 +129,7 @@ def test_the_wall_keeps_its_last_view_while_the_server_is_down_and_comes_back_by
             assert wall.evaluate(TITLE) == title  # the last view, not a blank page
             assert wall.locator('[role="dialog"]:visible').count() == 0  # Streamlit's own dialog stays hidden
             wall.screenshot(path=str(ARTIFACTS / "kiosk_offline.png"))
-            proc = start_server(port, sample_data, log)
+            proc = start_server(port, ROOT / "config.yaml", sample_data, log)
             wall.wait_for_function("!document.body.classList.contains('ioc-k-down')", timeout=60_000)
             wall.wait_for_function(DRAWN, timeout=60_000)
             assert wall.evaluate("window.__samePage === true"), "the page was loaded again"
