@@ -21,6 +21,7 @@ PAGES = [
     ("pages/catalog.py", "nav.catalog", "catalog", ":material/dataset:", "nav.data"),
     ("pages/explorer.py", "nav.explorer", "explorer", ":material/query_stats:", "nav.data"),
     ("pages/sql_console.py", "nav.sql_console", "sql", ":material/terminal:", "nav.data"),
+    ("pages/operations.py", "nav.operations", "operations", ":material/monitor_heart:", "nav.data"),
 ]
 
 

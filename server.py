@@ -49,18 +49,20 @@ async def lifespan(app):
 
 
 async def health(request: Request) -> JSONResponse:
-    """Liveness plus data health: the current snapshot and each source's freshness."""
-    from ioc.status import source_status
+    """Liveness plus data health: the current snapshot, each source's state (ioc.status), the scheduler."""
+    from ioc.status import GOOD_STATES, source_status
 
     try:
         st_ = source_status(load_config())
     except IOCError as exc:
         return JSONResponse({"ok": False, "error": str(exc)}, status_code=503)
-    late = [s["source"] for s in st_["sources"] if s["enabled"] and s["freshness"] in ("late", "never")]
+    late = [s["source"] for s in st_["sources"] if s["state"] in ("late", "never")]
     body = {
         "ok": st_["snapshot"]["id"] is not None,
         "snapshot": st_["snapshot"],
         "late_sources": late,
+        "to_act": {s["source"]: s["state"] for s in st_["sources"] if s["state"] not in GOOD_STATES},
+        "scheduler": st_["scheduler"],
         "sources": st_["sources"],
     }
     return JSONResponse(body, status_code=200 if body["ok"] else 503)

@@ -98,7 +98,6 @@ def calls(con: duckdb.DuckDBPyConnection, cfg) -> list[tuple[str, Callable[[duck
             )
     out += [
         ("catalog: tables", lambda c: qc.tables(c)),
-        ("catalog: lineage", lambda c: qc.lineage(c)),
         ("catalog: reject_counts", lambda c: qc.reject_counts(c)),
         ("catalog: all_columns", lambda c: qc.all_columns(c)),
         ("catalog: text_values", lambda c: qc.text_values(c)),

@@ -177,10 +177,30 @@ class Connector(ABC):
     def parse(self, src: Source, opts: Any, payloads: list[Payload]) -> Parsed:
         """The payloads' rows (text or JSON-typed columns and `_row`); raises ParseError naming the payload."""
 
+    def address(self, src: Source, opts: Any) -> str | None:
+        """Where the source's data is fetched from: a URL, or None for a local path (see `on_internet`)."""
+        return src.url
+
     @property
     def summary(self) -> str:
         """The first line of the connector's docstring, for the config reference."""
         return (type(self).__doc__ or "").strip().splitlines()[0]
+
+
+def on_internet(url: str | None) -> bool:
+    """Whether fetching `url` needs the internet: a web address whose host is not this machine or a private
+    network's (127.0.0.1, localhost, 10.x, 192.168.x, a single-label or .local name)."""
+    import ipaddress
+    from urllib.parse import urlsplit
+
+    if not url or not url.lower().startswith(("http://", "https://")):
+        return False
+    host = (urlsplit(url).hostname or "").lower()
+    try:
+        ip = ipaddress.ip_address(host)
+    except ValueError:
+        return "." in host and not host.endswith((".local", ".localhost", ".internal", ".lan"))
+    return not (ip.is_private or ip.is_loopback or ip.is_link_local)
 
 
 class DocumentConnector(Connector):

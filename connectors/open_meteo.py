@@ -62,9 +62,12 @@ class OpenMeteo(Connector):
     options_model = Options
     needs_location = False
 
+    def address(self, src: Source, opts: Options) -> str:
+        return src.url or opts.base_url or BASE_URLS[opts.endpoint]
+
     def fetch(self, src: Source, opts: Options, ctx: FetchContext) -> list[Payload]:
         """The one JSON answer; raise FetchError on HTTP failure or an `error: true` answer (with its reason)."""
-        url = src.url or opts.base_url or BASE_URLS[opts.endpoint]
+        url = self.address(src, opts)
         params = {
             "latitude": ctx.city_lat if opts.latitude is None else opts.latitude,
             "longitude": ctx.city_lon if opts.longitude is None else opts.longitude,

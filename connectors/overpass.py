@@ -61,9 +61,12 @@ class Overpass(Connector):
     options_model = Options
     needs_location = False
 
+    def address(self, src: Source, opts: Options) -> str:
+        return src.url or opts.endpoint
+
     def fetch(self, src: Source, opts: Options, ctx: FetchContext) -> list[Payload]:
         """The answer to the query (POSTed as form field `data`); FetchError on HTTP failure or a runtime error."""
-        url = src.url or opts.endpoint
+        url = self.address(src, opts)
         resp = http_get(url, opts, ctx, method="POST", data={"data": opts.query})
         payload = Payload(resp.content, "json", meta={"url": url, "status": resp.status_code})
         doc = load_json(payload)

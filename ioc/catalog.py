@@ -8,6 +8,7 @@ import unicodedata
 import pandas as pd
 
 from ioc.config import Config
+from ioc.status import worst
 
 SYSTEM_SECTOR = "_system"
 
@@ -21,26 +22,25 @@ def fold(text: object) -> str:
 def entries(
     cfg: Config,
     tables: pd.DataFrame,
-    lineage: pd.DataFrame,
     rejects: pd.DataFrame,
     status: dict,
     system_descriptions: dict[str, str],
 ) -> pd.DataFrame:
     """One row per table of the snapshot: table_name, sector, sector_vi, sector_en, description, sources,
-    connectors, locations, last_good_load (UTC), freshness, schedule, rows, columns, rejects, sample.
+    connectors, locations, last_good_load (UTC), freshness (the worst state, ioc.status), schedule, rows,
+    columns, rejects, sample.
 
     A table several sources load into lists them all; freshness is the worst of them."""
     by_table: dict[str, list] = {}
     for _name, src in cfg.sources.items():
         by_table.setdefault(src.table, []).append(src)
     fresh = {s["source"]: s for s in status.get("sources", [])}
-    order = {"failed": 0, "late": 1, "never": 2, "manual": 3, "fresh": 4}
     rows = []
     for r in tables.itertuples():
         srcs = by_table.get(r.table_name, [])
-        lin = lineage[lineage["table_name"] == r.table_name] if not lineage.empty else lineage
         rej = rejects[rejects["table_name"] == r.table_name] if not rejects.empty else rejects
-        states = [fresh[s.name]["freshness"] for s in srcs if s.name in fresh]
+        states = [fresh[s.name]["state"] for s in srcs if s.name in fresh]
+        goods = [fresh[s.name]["last_good"] for s in srcs if s.name in fresh and fresh[s.name]["last_good"]]
         sector = srcs[0].sector if srcs else SYSTEM_SECTOR
         rows.append(
             {
@@ -54,8 +54,11 @@ def entries(
                 "connectors": ", ".join(dict.fromkeys(s.connector for s in srcs)),
                 "locations": ", ".join(s.location for s in srcs if s.location),
                 "schedule": ", ".join(s.schedule for s in srcs if s.schedule),
-                "last_good_load": lin["last_good_load"].max() if len(lin) else None,
-                "freshness": min(states, key=lambda s: order.get(s, 9)) if states else None,
+                # as status has it (the served payload last loaded or found unchanged), naive UTC
+                "last_good_load": max(pd.Timestamp(g).tz_convert("UTC").tz_localize(None) for g in goods)
+                if goods
+                else None,
+                "freshness": worst(states),
                 "rows": int(r.rows),
                 "columns": int(r.columns),
                 "rejects": int(rej["rejects"].sum()) if len(rej) else 0,

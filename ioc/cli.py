@@ -1,9 +1,11 @@
-"""`python -m ioc`: validate, ingest, status, sql, snapshots, scheduler, docs."""
+"""`python -m ioc`: validate, ingest, accept, status, runs, sql, snapshots, scheduler, docs."""
 
 from __future__ import annotations
 
 import argparse
 import csv
+import datetime as dt
+import getpass
 import io
 import json
 import sys
@@ -16,16 +18,26 @@ EXIT_OK, EXIT_FAILED, EXIT_CONFIG = 0, 1, 2
 
 
 def _parser() -> argparse.ArgumentParser:
+    config_help = "config file (default: $IOC_CONFIG, else ./config.yaml)"
+    p = argparse.ArgumentParser(prog="python -m ioc", description="IOC Cockpit data spine")
+    p.add_argument("--config", metavar="PATH", help=config_help)
+    # after the command too; SUPPRESS: a command without it keeps the one given before the command
     common = argparse.ArgumentParser(add_help=False)
-    common.add_argument("--config", metavar="PATH", help="config file (default: $IOC_CONFIG, else ./config.yaml)")
-    p = argparse.ArgumentParser(prog="python -m ioc", description="IOC Cockpit data spine", parents=[common])
+    common.add_argument("--config", metavar="PATH", help=config_help, default=argparse.SUPPRESS)
     sub = p.add_subparsers(dest="command", required=True)
     sub.add_parser("validate", parents=[common], help="check config.yaml; exit 2 listing every problem")
     ing = sub.add_parser("ingest", parents=[common], help="fetch, check and load sources into a new snapshot")
     ing.add_argument("sources", nargs="*", metavar="SOURCE")
     ing.add_argument("--all", action="store_true", help="every enabled source")
-    st = sub.add_parser("status", parents=[common], help="last run and freshness of each source")
+    ac = sub.add_parser("accept", parents=[common], help="load the payload a source's last run held")
+    ac.add_argument("source", metavar="SOURCE")
+    st = sub.add_parser("status", parents=[common], help="each source's state, last good load and next run")
     st.add_argument("--json", action="store_true")
+    rn = sub.add_parser("runs", parents=[common], help="the run history, newest first")
+    rn.add_argument("source", nargs="?", metavar="SOURCE")
+    rn.add_argument("--failed", action="store_true", help="only runs that failed, were held or interrupted")
+    rn.add_argument("--limit", type=int, default=50)
+    rn.add_argument("--json", action="store_true")
     sq = sub.add_parser("sql", parents=[common], help="a read-only query on the current snapshot")
     sq.add_argument("query")
     sq.add_argument("--format", choices=["table", "csv", "json"], default="table")
@@ -57,7 +69,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             return EXIT_OK
         return {
             "ingest": cmd_ingest,
+            "accept": cmd_accept,
             "status": cmd_status,
+            "runs": cmd_runs,
             "sql": cmd_sql,
             "snapshots": cmd_snapshots,
             "scheduler": cmd_scheduler,
@@ -86,7 +100,7 @@ class _Progress:
     def __call__(self, res, done: int, total: int) -> None:
         if self.tty:
             sys.stdout.write("\r\033[K")
-        mark = {"ok": "✓", "unchanged": "=", "failed": "✗"}[res.status]
+        mark = {"ok": "✓", "unchanged": "=", "failed": "✗", "held": "⏸"}[res.status]
         line = (
             f"{mark} {res.source:<24} {res.status:<9} rows {res.rows_loaded:>9,}  rejects {res.rejects:>6,}  "
             f"{res.seconds:>7.2f} s"
@@ -110,14 +124,24 @@ def cmd_ingest(cfg: Config, args) -> int:
         raise IOCError("name the sources to ingest, or --all")
     names = None if args.all else args.sources
     total = len(names) if names else sum(1 for s in cfg.sources.values() if s.enabled)
-    result = ingest(cfg, names, progress=_Progress(total))
+    return _outcome(ingest(cfg, names, progress=_Progress(total)))
+
+
+def _outcome(result) -> int:
+    """Say what a run published and which sources failed or were held: exit 1 when any did."""
     if result.snapshot_id:
         print(f"snapshot {result.snapshot_id} published")
     else:
         print("nothing changed: no new snapshot")
     for r in result.failed:
-        print(f"FAILED {r.source}: {r.error}", file=sys.stderr)
+        print(f"{'HELD' if r.status == 'held' else 'FAILED'} {r.source}: {r.error}", file=sys.stderr)
     return EXIT_FAILED if result.failed else EXIT_OK
+
+
+def cmd_accept(cfg: Config, args) -> int:
+    from ioc.ingest import accept
+
+    return _outcome(accept(cfg, args.source, getpass.getuser()))
 
 
 # --------------------------------------------------------------------------- status
@@ -130,19 +154,59 @@ def cmd_status(cfg: Config, args) -> int:
     if args.json:
         print(json.dumps(st, ensure_ascii=False, indent=2))
         return EXIT_OK
-    snap = st["snapshot"]
+    snap, sched, back = st["snapshot"], st["scheduler"], st["last_rollback"]
     print(f"snapshot: {snap['id'] or 'none yet'}" + (f" ({snap['created']})" if snap["created"] else ""))
-    rows = [["source", "status", "rows", "rejects", "last good", "freshness", "error"]]
+    if sched["running"]:
+        print(f"scheduler: running (pid {sched['pid']} on {sched['host']}, since {sched['since']})")
+    else:
+        print("scheduler: not running" + (f" (last heartbeat {sched['heartbeat']})" if sched["heartbeat"] else ""))
+    if sched["config_error"]:
+        print(f"scheduler: kept the config it runs; the changed one is invalid: {sched['config_error']}")
+    if back:
+        print(f"last rollback: to {back['to']} by {back['by']} at {back['at']}")
+    rows = [["source", "state", "rows", "rejects", "last good", "next run", "reason"]]
     for s in st["sources"]:
         rows.append(
             [
                 s["source"],
-                s["status"],
+                s["state"],
                 _n(s["rows"]),
                 _n(s["rejects"]),
                 s["last_good"] or "-",
-                s["freshness"],
-                (s["error"] or "")[:80],
+                s["next_run"] or "-",
+                (s["reason"] or "")[:100],
+            ]
+        )
+    print(_table(rows))
+    return EXIT_OK
+
+
+def cmd_runs(cfg: Config, args) -> int:
+    from ioc import status
+
+    if args.source and args.source not in cfg.sources:
+        raise IOCError(f"unknown source {args.source}; known: {', '.join(cfg.sources)}")
+    runs = status.runs(cfg, args.limit, args.source, problems=args.failed)
+    if args.json:
+        print(json.dumps(runs, ensure_ascii=False, indent=1, default=str))
+        return EXIT_OK
+    if not runs:
+        print("no runs")
+        return EXIT_OK
+    rows = [["run", "source", "status", "started (UTC)", "seconds", "rows", "rejects", "snapshot", "error"]]
+    for r in runs:
+        took = f"{r['finished_at'] - r['started_at']:.1f}" if r["finished_at"] else "-"
+        rows.append(
+            [
+                str(r["id"]),
+                r["source"],
+                r["status"],
+                dt.datetime.fromtimestamp(r["started_at"], dt.UTC).strftime("%Y-%m-%d %H:%M:%S"),
+                took,
+                _n(r["rows_held"] if r["status"] == "held" else r["rows_loaded"]),
+                _n(r["rejects"]),
+                r["snapshot_id"] or "-",
+                (r["error"] or "")[:100],
             ]
         )
     print(_table(rows))
@@ -185,11 +249,12 @@ def cmd_sql(cfg: Config, args) -> int:
 
 
 def cmd_snapshots(cfg: Config, args) -> int:
+    from ioc.status import rollback
     from ioc.warehouse import Warehouse
 
     wh = Warehouse(cfg.data_path / "warehouse", cfg.snapshots.keep)
     if args.rollback:
-        wh.rollback(args.rollback)
+        rollback(cfg, args.rollback, getpass.getuser())
         print(f"current snapshot is now {args.rollback}")
         return EXIT_OK
     snaps = wh.snapshots()

@@ -7,6 +7,7 @@ import functools
 import operator
 import os
 import re
+from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, Literal
 from zoneinfo import ZoneInfo
@@ -24,7 +25,7 @@ from pydantic import (
 )
 
 from connectors import REGISTRY
-from connectors.base import Connector
+from connectors.base import Connector, on_internet
 from ioc.errors import ConfigError
 from ioc.model import COLUMN_TYPES, IDENT, RESERVED_TABLES, Column, ConnectorOptions, Identifier, Model, Names, Source
 from ioc.views import Breakdown, Places, Register, Series, View, expand
@@ -310,6 +311,12 @@ class Config(Model):
         description="Named connector options shared by the departments' files (how the city's "
         "office reports are laid out); a source names one with `format`.",
     )
+    internet: bool = Field(
+        False,
+        description="Fetch the sources whose address is on the internet (Open-Meteo, Overpass, a public CKAN). "
+        "Off, they are off (skipped by `ingest --all`, shown as off) so the cockpit runs clean on a closed "
+        "network; `internet: true` turns them on.",
+    )
     data_dir: str = Field(
         "data", description="Where landing/, warehouse/ and ops.sqlite live (IOC_DATA_DIR overrides)."
     )
@@ -456,19 +463,48 @@ _MESSAGES = {
 }
 
 
-def _loc(loc: tuple) -> str:
-    """A pydantic error location as a dotted key, without the union's tag (`sources.x.csv.options` is
-    `sources.x.options`)."""
-    parts = [
-        str(p)
+def _data_path(loc: tuple) -> tuple:
+    """A pydantic error location as the path into the document, without the union's tag (`sources.x.csv.options`
+    is `sources.x.options`)."""
+    return tuple(
+        p
         for i, p in enumerate(loc)
         if p not in ("function-after", "function-before") and not (p in SOURCE_MODELS and i >= 2)
-    ]
-    return ".".join(parts) or "(top)"
+    )
+
+
+def _loc(loc: tuple) -> str:
+    return ".".join(str(p) for p in _data_path(loc)) or "(top)"
+
+
+def _vocabulary() -> set[str]:
+    """Every key a config may use, for suggesting the one meant."""
+    words: set[str] = set()
+
+    def walk(model: type[BaseModel], seen: set) -> None:
+        for name, f in model.model_fields.items():
+            words.add(name)
+            for sub in _submodels(f.annotation):
+                if sub not in seen:
+                    walk(sub, seen | {sub})
+
+    walk(Config, set())
+    for conn in REGISTRY.values():
+        walk(conn.options_model, set())
+    return words
+
+
+def _did_you_mean(key: Any) -> str:
+    import difflib
+
+    close = difflib.get_close_matches(str(key), sorted(_vocabulary()), n=1, cutoff=0.75)
+    return f"; did you mean {close[0]}?" if close else ""
 
 
 def _describe(err: Any) -> str:
     kind = err.get("type", "")
+    if kind == "extra_forbidden":
+        return _MESSAGES[kind] + _did_you_mean(err["loc"][-1])
     if kind in _MESSAGES:
         return _MESSAGES[kind]
     if kind == "literal_error":
@@ -495,13 +531,69 @@ def problems_from(exc: ValidationError, prefix: tuple = ()) -> list[str]:
     return out
 
 
+def _set_aside(data: dict, errors: Sequence[Any]) -> tuple[dict, list[tuple], dict[tuple, list[int]]]:
+    """The document without what the model refused, so the checks across entries can run in the same pass: an
+    unknown key removed, any other problem's entry (a source, an indicator, a sector's view) set aside. Returns
+    the document, the paths set aside, and per list changed the old number of each entry left."""
+    doc = copy.deepcopy(data)
+    paths: set[tuple] = set()
+    for e in errors:
+        path = _data_path(tuple(e["loc"]))
+        if e.get("type") != "extra_forbidden":
+            path = path[:4] if path[:1] == ("sectors",) and len(path) >= 4 else path[:2]
+        if path:
+            paths.add(path)
+    gone: dict[tuple, set[int]] = {}
+    for path in paths:
+        parent = _at(doc, path[:-1])
+        if isinstance(parent, dict):
+            parent.pop(path[-1], None)
+        elif isinstance(parent, list) and isinstance(path[-1], int):
+            gone.setdefault(path[:-1], set()).add(path[-1])
+    kept: dict[tuple, list[int]] = {}
+    for parent_path, numbers in gone.items():  # removed together, so the rest keep their old numbers
+        parent = _at(doc, parent_path)
+        kept[parent_path] = [i for i in range(len(parent)) if i not in numbers]
+        parent[:] = [parent[i] for i in kept[parent_path]]
+    return doc, sorted(paths, key=str), kept
+
+
+def _at(node: Any, path: tuple) -> Any:
+    """The node of a document at path, None when there is none."""
+    for part in path:
+        if isinstance(node, dict):
+            node = node.get(part)
+        elif isinstance(node, list) and isinstance(part, int) and part < len(node):
+            node = node[part]
+        else:
+            return None
+    return node
+
+
+def _renumber(problem: str, kept: dict[tuple, list[int]]) -> str:
+    """A problem found in the document with entries set aside, with the entries' numbers of the original."""
+    for parent, old in kept.items():
+        prefix = re.escape(".".join(str(p) for p in parent) + ".")
+        m = re.match(rf"{prefix}(\d+)(?=[.:\s]|$)", problem)
+        if m and int(m.group(1)) < len(old):
+            return f"{problem[: m.start(1)]}{old[int(m.group(1))]}{problem[m.end(1) :]}"
+    return problem
+
+
 def cross_problems(cfg: Config) -> list[str]:
     """What the model alone cannot see: names one part of the config gives that another must declare."""
     problems = []
     sectors = {s.code for s in cfg.sectors}
     codes = {i.code for i in cfg.indicators}
     wards = {w.code for w in cfg.wards}
+    writers: dict[str, str] = {}
     for name, src in cfg.sources.items():
+        if src.table in writers:
+            problems.append(
+                f"sources.{name}.table: {src.table!r} is written by source {writers[src.table]} too; "
+                "one table has one source (give each its own table)"
+            )
+        writers.setdefault(src.table, name)
         if REGISTRY[src.connector].needs_location and not src.location:
             problems.append(f"sources.{name}: give `path` or `url`")
         if sectors and src.sector and src.sector not in sectors:
@@ -612,6 +704,29 @@ def _name_sectors(problems: list[str], data: dict, files: list[str | None]) -> l
     return out
 
 
+def _all_problems(data: dict, exc: ValidationError) -> list[str]:
+    """The model's problems and, in the same pass, those across entries among the rest of the document (what
+    refers to an entry set aside is left out: its own problem is already listed)."""
+    problems = problems_from(exc)
+    doc, aside, kept = _set_aside(data, exc.errors())
+    try:
+        rest = Config.model_validate(doc)
+    except ValidationError:  # what is left still does not stand alone: the model's problems are the news
+        return problems
+    names = {str(p[-1]) for p in aside if len(p) in (2, 4)}
+    for p in aside:
+        node = _at(data, p)
+        if isinstance(node, dict):
+            names |= {str(node[k]) for k in ("table", "code") if isinstance(node.get(k), str)}
+    prefixes = tuple(".".join(str(x) for x in p) for p in aside)
+    for problem in rest._problems + cross_problems(rest) + view_problems(rest):
+        problem = _renumber(problem, kept)
+        if problem.startswith(prefixes) or any(repr(n) in problem for n in names):
+            continue
+        problems.append(problem)
+    return problems
+
+
 def view_problems(cfg: Config) -> list[str]:
     """A sector's views against the tables and columns its sources declare."""
     problems = []
@@ -659,7 +774,7 @@ def parse_config(data: Any, path: Path | None = None) -> Config:
     try:
         cfg = Config.model_validate(data)
     except ValidationError as exc:
-        raise ConfigError(where, _name_sectors(problems + problems_from(exc), data, files)) from None
+        raise ConfigError(where, _name_sectors(problems + _all_problems(data, exc), data, files)) from None
     if not problems:  # a sector file that could not be read would make every name it declares unknown
         problems += cfg._problems + cross_problems(cfg) + view_problems(cfg)
     if problems:
@@ -678,6 +793,9 @@ def parse_config(data: Any, path: Path | None = None) -> Config:
         ]
     for name, src in cfg.sources.items():
         src.name = name
+        if src.enabled and not cfg.internet and on_internet(REGISTRY[src.connector].address(src, src.options)):
+            src.enabled = False
+            src.off_reason = "its address is on the internet and `internet: false`; `internet: true` turns it on"
     return cfg
 
 

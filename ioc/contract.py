@@ -1,7 +1,7 @@
 """The column contract, checked in DuckDB: types, required, min/max, allowed values and key repeats.
 
 Good rows go on; each failing (row, column) becomes a reject with a reason. A payload without a
-required column fails as a whole.
+declared column (unless the column is `optional`) fails as a whole.
 """
 
 from __future__ import annotations
@@ -131,6 +131,23 @@ def _reason(col: str, spec: Column, p: _Params) -> str | None:
     return "CASE " + " ".join(whens) + " END"
 
 
+def missing_columns(src: Source, names: list[str]) -> list[str]:
+    """The declared columns a payload with these columns lacks, that are not declared `optional`."""
+    return [c for c, spec in src.columns.items() if not spec.optional and c not in names]
+
+
+def require_columns(src: Source, names: list[str]) -> None:
+    """Fail the source, naming them, when a payload lacks declared columns (schema drift: a renamed header)."""
+    missing = missing_columns(src, names)
+    if missing:
+        found = ", ".join(c for c in names if c != ROW) or "none"
+        raise SourceError(
+            src.name,
+            f"the payload lacks column(s) {', '.join(missing)} (declare `optional: true` for a column that may be "
+            f"absent); it has: {found}",
+        )
+
+
 def check(
     con: duckdb.DuckDBPyConnection, src: Source, relation: str, fmt: TextFormat, timezone: str = "UTC"
 ) -> ContractResult:
@@ -140,12 +157,7 @@ def check(
     described = con.execute(f"DESCRIBE {ident(relation)}").fetchall()
     in_types = {r[0]: str(r[1]) for r in described}
     has_row = ROW in in_types
-    missing_required = [c for c, spec in src.columns.items() if spec.required and c not in in_types]
-    if missing_required:
-        found = ", ".join(c for c in in_types if c != ROW)
-        raise SourceError(
-            src.name, f"the payload lacks required column(s) {', '.join(missing_required)}; it has: {found}"
-        )
+    require_columns(src, list(in_types))
     p = _Params()
     declared = list(src.columns)
     undeclared = [c for c in in_types if c not in src.columns and c != ROW]

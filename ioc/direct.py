@@ -15,7 +15,7 @@ import duckdb
 import pyarrow as pa
 
 from connectors.base import DirectRead, Parsed
-from ioc.contract import _SQL_TYPES, ContractResult, Loaded, _Params, _rules, _typed, check, drop_temp
+from ioc.contract import _SQL_TYPES, ContractResult, Loaded, _Params, _rules, _typed, check, drop_temp, missing_columns
 from ioc.model import Source, TextFormat
 from ioc.warehouse import Build, ident, one
 
@@ -178,8 +178,8 @@ def _read(
     check (_keys_repeat), once the problem rows are back."""
     into = STAGE
     names = d.names
-    if any(spec.required and c not in names for c, spec in src.columns.items()):
-        return Declined("a required column is missing")  # the general path names it
+    if missing_columns(src, names):
+        return Declined("a declared column is missing")  # the general path names it
     fmt = tf.date_format
     thousands = tf.thousands  # the reader knows no thousands separator: such numbers are typed here
     p = _Params()

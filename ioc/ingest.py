@@ -12,18 +12,20 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 import os
 import threading
 import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import duckdb
 import pyarrow as pa
 
 from connectors import REGISTRY
-from connectors.base import DirectReader, FetchContext, Parsed, Payload
+from connectors.base import ROW, DirectReader, FetchContext, Parsed, Payload
 from ioc import direct, indicators, search
 from ioc.config import Config, Source
 from ioc.contract import Loaded, check, drop_temp
@@ -33,12 +35,13 @@ from ioc.ops import OpsStore
 from ioc.warehouse import Build, Warehouse
 
 FETCH_WORKERS = 4
+LOG = logging.getLogger("ioc.ingest")
 
 
 @dataclass
 class SourceResult:
     source: str
-    status: str  # ok | unchanged | failed
+    status: str  # ok | unchanged | failed | held
     rows_loaded: int = 0
     rejects: int = 0
     dropped: int = 0
@@ -55,7 +58,8 @@ class IngestResult:
 
     @property
     def failed(self) -> list[SourceResult]:
-        return [r for r in self.results if r.status == "failed"]
+        """The sources that loaded nothing for a reason to act on: failed, or held for an operator."""
+        return [r for r in self.results if r.status in ("failed", "held")]
 
 
 # ---------------------------------------------------------------------------------------------- what a fetch gave
@@ -68,6 +72,22 @@ class Failed:
     error: str
     notes: list[str] | None = None
     rows_read: int | None = None
+
+
+@dataclass(frozen=True)
+class Held:
+    """A replace that would shrink the table sharply (guard.max_row_drop): kept out until an operator accepts it."""
+
+    rows: int
+    previous: int
+
+    @property
+    def why(self) -> str:
+        drop = 100 * (1 - self.rows / self.previous)
+        return (
+            f"held: {self.rows:,} rows against {self.previous:,} at the last good load ({drop:.0f} % fewer, over "
+            f"guard.max_row_drop); the table keeps its rows until an operator accepts it (python -m ioc accept)"
+        )
 
 
 @dataclass(frozen=True)
@@ -132,6 +152,7 @@ def _error(exc: Exception, loading: bool = False) -> str:
         return exc.message
     if isinstance(exc, IOCError):
         return str(exc)
+    LOG.error("ingest: %s", exc.__class__.__name__, exc_info=exc)  # not ours: its traceback, for the operator
     if isinstance(exc, duckdb.Error):
         return f"load failed: {str(exc).splitlines()[0][:500]}"
     return f"{'load failed: ' if loading else ''}{exc.__class__.__name__}: {exc}"
@@ -147,6 +168,7 @@ class Ingestor:
         self.landing = Landing(root / "landing")
         self.ctx = ctx or context_for(cfg)
         self._aside: ThreadPoolExecutor | None = None  # work a fetch leaves to run beside the loads (run())
+        self._accepting: dict[str, tuple[int, str]] = {}  # source → (its held run, who accepts it): accept()
 
     # ------------------------------------------------------------------ fetch + parse (threads)
     def _fetch(self, src: Source, lineage_ready: threading.Event) -> Fetched:
@@ -157,7 +179,8 @@ class Ingestor:
         try:
             conn = REGISTRY[src.connector]
             opts = src.options
-            payloads: list[Payload] = conn.fetch(src, opts, self.ctx)
+            held = self._accepting.get(src.name)
+            payloads: list[Payload] = self._held_payloads(held[0]) if held else conn.fetch(src, opts, self.ctx)
             if not payloads:
                 raise SourceError(src.name, "the connector fetched nothing")
             landed = self._land(src, payloads)  # their checksums may still be running
@@ -183,6 +206,33 @@ class Ingestor:
             return f
         except Exception as exc:
             return Fetched(src, started, Failed(_error(exc)), landed)
+
+    def _held_payloads(self, run_id: int) -> list[Payload]:
+        """The payloads a held run landed, read again from the landing zone (accept())."""
+        out = []
+        for p in self.ops.payloads(run_id):
+            path = Path(p["path"])
+            if not path.exists():
+                raise IOCError(f"the held payload {path} is no longer in the landing zone")
+            stem, _, ext = path.name.partition(".")
+            part = stem.split("-", 1)[1] if "-" in stem else ""
+            out.append(Payload(ext=ext, part=part, meta={"path": str(path)}, file=path))
+        return out
+
+    def accept(self, name: str, by: str) -> IngestResult:
+        """Load the payload a source's last run held (guard.max_row_drop), on an operator's word: the other
+        guards and the contract still apply. IOCError when the source's last run is not held."""
+        if name not in self.cfg.sources:
+            raise IOCError(f"unknown source {name}; known: {', '.join(self.cfg.sources)}")
+        last = self.ops.last_runs().get(name)
+        if not last or last["status"] != "held":
+            state = last["status"] if last else "never run"
+            raise IOCError(f"source {name} has no held run to accept (its last run: {state})")
+        self._accepting = {name: (int(last["id"]), by)}
+        try:
+            return self.run([name])
+        finally:
+            self._accepting = {}
 
     def _land(self, src: Source, payloads: list[Payload]) -> list[Landed]:
         """Keep the payloads in the landing zone; a payload is read from its landed copy from then on."""
@@ -225,14 +275,12 @@ class Ingestor:
             ):
                 futures = [pool.submit(self._fetch, s, lineage_ready) for s in sources]
                 try:
-                    results, run_ids, b = self._build(sources, futures, lineage_ready, progress)
+                    results, b = self._build(sources, futures, lineage_ready, progress)
                 finally:
                     lineage_ready.set()  # never leave a fetch waiting, whatever happened to the build
         except BaseException:
             self.landing.flush(quiet=True)  # what was fetched is kept all the same, and no thread outlives the run
             raise
-        if b.published:  # only now are the loads live: an 'ok' run left without a snapshot was never published
-            self.ops.set_snapshot(run_ids, b.id)
         if self.cfg.landing.keep_days:
             for s in sources:
                 self.landing.prune(s.name, self.cfg.landing.keep_days)
@@ -247,8 +295,11 @@ class Ingestor:
             self.ops.mark_interrupted()
             run_ids.extend(self.ops.start_run(s.name) for s in sources)
 
+        def published(sid: str) -> None:  # only now are the loads live: an 'ok' run without a snapshot never was
+            self.ops.set_snapshot(run_ids, sid)
+
         try:
-            with self.warehouse.build(on_locked=start_runs) as b:
+            with self.warehouse.build(on_locked=start_runs, on_published=published) as b:
                 self._lineage = b.prepare()
                 lineage_ready.set()
                 self.landing.release()  # the snapshot is open: the payloads' fsyncs may run beside the loads
@@ -272,7 +323,7 @@ class Ingestor:
             for run_id in run_ids[len(results) :]:  # started beside the opening, never loaded
                 self.ops.finish_run(run_id, "failed", error=f"the snapshot could not be built: {exc}")
             raise
-        return results, run_ids, b
+        return results, b
 
     # ------------------------------------------------------------------ one source's load, as its steps
     def _load(self, b: Build, f: Fetched, run_id: int) -> SourceResult:
@@ -292,6 +343,17 @@ class Ingestor:
                 return self._record_unchanged(f, run_id)
             parsed, result = written.parsed, written.result
             rejects = [(r.row, r.column, r.value, r.reason) for r in parsed.rejects] + result.rejects
+            rows_read = result.rows_in + len(parsed.rejects)
+            undeclared = [c for c in result.columns if c not in src.columns]
+            if undeclared:
+                parsed.notes.append(f"columns not in the contract, kept as read: {', '.join(undeclared)}")
+            verdict = self._guard(b, f, result.rows_good, rows_read, rejects)
+            if verdict is not None:
+                con.execute("ROLLBACK")
+                direct.clear(con)
+                if isinstance(verdict, Held):
+                    return self._record_held(f, run_id, verdict, rows_read, parsed)
+                return self._record_failed(f, run_id, verdict.error, notes=parsed.notes, rows_read=rows_read)
             b.record_rejects(src.name, run_id, rejects)
             b.record_load(src, run_id, f.checksum, f.landing, fingerprint(src))
             drop_temp(con)
@@ -307,6 +369,9 @@ class Ingestor:
                 notes=written.parsed.notes,
                 rows_read=None if written.direct else len(written.parsed.table),
             )
+        if src.name in self._accepting:
+            held_run, by = self._accepting[src.name]
+            parsed.notes.append(f"the payload held by run {held_run}, accepted by {by}")
         res = SourceResult(
             src.name,
             "ok",
@@ -321,7 +386,8 @@ class Ingestor:
             f,
             run_id,
             "ok",
-            rows_read=result.rows_in + len(parsed.rejects),
+            rows_read=rows_read,
+            accepted_by=self._accepting.get(src.name, (0, None))[1],
             rows_loaded=res.rows_loaded,
             rejects=res.rejects,
             dropped=res.dropped,
@@ -331,6 +397,31 @@ class Ingestor:
             notes=parsed.notes,
         )
         return res
+
+    def _guard(self, b: Build, f: Fetched, good: int, read: int, rejects: list[tuple]) -> Failed | Held | None:
+        """Whether a load written into the build must not stand (src.guard): nothing to load, too many rows
+        rejected (both fail), or a replace far smaller than the last good load (held, unless an operator
+        accepted this payload)."""
+        src, guard = f.src, f.src.guard
+        if good == 0 and not guard.allow_empty:
+            why = f"all {read:,} rows rejected" if read else "the payload has no rows"
+            return Failed(f"nothing to load: {why}; the table keeps its rows (guard.allow_empty: true allows it)")
+        share = (read - good) / read if read else 0.0
+        if share > guard.max_reject_share:
+            reasons: dict[str, int] = {}
+            for _row, column, _value, reason in rejects:
+                key = f"{reason} ({column})" if column else reason
+                reasons[key] = reasons.get(key, 0) + 1
+            top = "; ".join(f"{k} ×{n:,}" for k, n in sorted(reasons.items(), key=lambda kv: -kv[1])[:3])
+            return Failed(
+                f"{read - good:,} of {read:,} rows rejected ({100 * share:.0f} %, over guard.max_reject_share "
+                f"{100 * guard.max_reject_share:.0f} %): {top}; the table keeps its rows"
+            )
+        previous = b.loaded_rows(src) if src.mode == "replace" else None
+        emptied = good == 0 and guard.allow_empty  # declared good: an empty table is what the source says
+        if previous and good < (1 - guard.max_row_drop) * previous and not emptied and src.name not in self._accepting:
+            return Held(good, previous)
+        return None
 
     def _write(self, b: Build, src: Source, outcome: Rows | direct.Offer) -> Loaded | Failed:
         """The rows into the source's table, in a transaction left open: directly when offered and the direct
@@ -352,14 +443,17 @@ class Ingestor:
         """Parsed rows through the source's transform and contract into its table (a transaction left open)."""
         con = b.con
         con.execute("BEGIN")
-        con.register("raw", rename_columns(parsed.table, src.rename))
+        raw = rename_columns(parsed.table, src.rename)
+        con.register("raw", raw)
         try:
             relation = "raw"
             if src.transform:
                 try:
                     con.execute(f"CREATE OR REPLACE TEMP TABLE _shaped AS {src.transform}")
                 except duckdb.Error as exc:
-                    raise SourceError(src.name, f"transform failed: {str(exc).splitlines()[0][:500]}") from exc
+                    has = ", ".join(c for c in raw.column_names if c != ROW)
+                    why = str(exc).splitlines()[0][:500]
+                    raise SourceError(src.name, f"transform failed: {why}; raw has columns: {has}") from exc
                 relation = "_shaped"
             result = check(con, src, relation, src.options.text_format(), self.cfg.city.timezone)
             b.write(src, result.good, result.params)
@@ -392,6 +486,24 @@ class Ingestor:
             rejects=prev.get("rejects"),
         )
         return res
+
+    def _record_held(self, f: Fetched, run_id: int, held: Held, rows_read: int, parsed: Parsed) -> SourceResult:
+        self._finish(
+            f,
+            run_id,
+            "held",
+            error=held.why,
+            checksum=f.checksum,
+            fingerprint=fingerprint(f.src),
+            landing=f.landing,
+            rows_read=rows_read,
+            rows_held=held.rows,
+            rows_previous=held.previous,
+            notes=parsed.notes,
+        )
+        return SourceResult(
+            f.src.name, "held", error=held.why, seconds=round(time.time() - f.started, 3), run_id=run_id
+        )
 
     def _record_failed(self, f: Fetched, run_id: int, error: str, **fields) -> SourceResult:
         fields = {k: v for k, v in fields.items() if v is not None}
@@ -466,6 +578,11 @@ def rename_columns(table: pa.Table, rename: dict[str, str]) -> pa.Table:
     lookup = {norm(k).casefold(): v for k, v in rename.items()}
     names = [lookup.get(norm(c).casefold(), c) if c not in rename.values() else c for c in table.column_names]
     return table.rename_columns(names) if names != table.column_names else table
+
+
+def accept(cfg: Config, name: str, by: str) -> IngestResult:
+    """Load the payload a source's last run held, on the word of `by` (Ingestor.accept)."""
+    return Ingestor(cfg).accept(name, by)
 
 
 def ingest(cfg: Config, names: list[str] | None = None, progress=None, ctx: FetchContext | None = None) -> IngestResult:

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from ioc import aqi, i18n
+from ioc import aqi, i18n, status
 from ioc.config import Config, KioskPanel, KioskThreshold, KioskWall
 
 
@@ -61,9 +61,6 @@ class Item:
     text: str
 
 
-LATE_STATES = ("late", "never")
-
-
 def attention(
     cfg: Config,
     lang: str,
@@ -74,7 +71,7 @@ def attention(
     sources: Sequence[dict],
 ) -> list[Item]:
     """What needs attention now, most urgent first: stations over the VN_AQI band, indicators over their
-    threshold, late sources (the wall may be showing old data), indicators off target.
+    threshold, sources failed, held or late (the wall may be showing old data), indicators off target.
 
     stations: qe.latest_aqi; hits: (KioskThreshold, over_threshold frame) pairs; indicators: qi.summary;
     sources: ioc.status.source_status()['sources'].
@@ -123,10 +120,10 @@ def attention(
             )
     if rules.stale_sources:
         for s in sources:
-            if s["enabled"] and s["freshness"] in LATE_STATES:
+            if s["state"] not in status.GOOD_STATES:
                 src = cfg.sources.get(s["source"])
                 label = src.label if src else s["source"]
-                items.append(Item("stale", "warn", t("kiosk.stale_" + s["freshness"], source=label)))
+                items.append(Item("stale", "warn", t("kiosk.stale_" + s["state"], source=label)))
     if rules.off_target and len(indicators):
         rank = {s: i for i, s in enumerate(("missed", "at_risk", "behind"))}
         off = indicators[indicators["status"].isin(rules.off_target)]

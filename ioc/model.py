@@ -74,7 +74,10 @@ class Column(Model):
     type: Literal["text", "integer", "double", "date", "timestamp", "boolean"] = Field(
         "text", description="Type the value must cast to; a value that does not is a reject."
     )
-    required: bool = Field(False, description="An empty value is a reject; a payload without the column fails.")
+    required: bool = Field(False, description="An empty value is a reject.")
+    optional: bool = Field(
+        False, description="The payload may lack the column (it is then empty); else a payload without it fails."
+    )
     min: float | None = Field(None, description="Smallest allowed value (numbers).")
     max: float | None = Field(None, description="Largest allowed value (numbers).")
     values: list[Any] | None = Field(None, description="The only allowed values.")
@@ -91,6 +94,22 @@ class Column(Model):
         if self.values is not None and self.values_from is not None:
             raise ValueError("give `values` or `values_from`, not both")
         return self
+
+
+class Guard(Frozen):
+    """When a run must not replace the data a source already has: it fails, or is held for an operator."""
+
+    max_reject_share: float = Field(
+        0.5, ge=0, le=1, description="Fail the run when more than this share of its rows are rejected."
+    )
+    max_row_drop: float = Field(
+        0.5,
+        ge=0,
+        le=1,
+        description="mode replace: hold the run when it has this share fewer rows than the last good load "
+        "(a truncated file); `python -m ioc accept SOURCE` loads it.",
+    )
+    allow_empty: bool = Field(False, description="A run with no rows to load is good (else it fails).")
 
 
 class Source(Model):
@@ -126,10 +145,13 @@ class Source(Model):
     transform: str | None = Field(
         None, description="A DuckDB SELECT over `raw` (the parsed rows) shaping them before the contract."
     )
+    guard: Guard = Field(default_factory=Guard, description="When a run fails or is held instead of loading.")
     sample: bool = Field(False, description="The data is embedded sample data (marked as such in the UI).")
 
     # set by the config: the source's key in `sources`
     name: str = Field("", exclude=True, description="(set from the key)")
+    # set by the config: why a source declared enabled is off (its address is on the internet, `internet: false`)
+    off_reason: str | None = Field(None, exclude=True, description="(set by the config)")
 
     @field_validator("table")
     @classmethod

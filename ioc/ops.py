@@ -1,4 +1,5 @@
-"""The operational store in SQLite (WAL): ingest runs, landed payloads, saved explorer views."""
+"""The operational store in SQLite (WAL): ingest runs, landed payloads, rollbacks, the scheduler's heartbeat,
+saved explorer views."""
 
 from __future__ import annotations
 
@@ -18,7 +19,7 @@ CREATE TABLE IF NOT EXISTS runs (
     source TEXT NOT NULL,
     started_at REAL NOT NULL,
     finished_at REAL,
-    status TEXT NOT NULL DEFAULT 'running',   -- running | ok | unchanged | failed | interrupted
+    status TEXT NOT NULL DEFAULT 'running',   -- running | ok | unchanged | failed | held | interrupted
     rows_read INTEGER,
     rows_loaded INTEGER,
     rejects INTEGER,
@@ -29,7 +30,10 @@ CREATE TABLE IF NOT EXISTS runs (
     landing TEXT,
     snapshot_id TEXT,
     error TEXT,
-    notes TEXT
+    notes TEXT,
+    rows_held INTEGER,                        -- held: the rows the payload would have loaded
+    rows_previous INTEGER,                    -- held: the rows of the last good load
+    accepted_by TEXT                          -- a held payload loaded on an operator's word: who
 );
 CREATE INDEX IF NOT EXISTS runs_source ON runs(source, id);
 CREATE TABLE IF NOT EXISTS payloads (
@@ -42,6 +46,22 @@ CREATE TABLE IF NOT EXISTS payloads (
     fetched_at REAL NOT NULL
 );
 CREATE INDEX IF NOT EXISTS payloads_source ON payloads(source, id);
+CREATE TABLE IF NOT EXISTS rollbacks (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    at REAL NOT NULL,
+    by TEXT NOT NULL,
+    from_snapshot TEXT,
+    to_snapshot TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS scheduler (
+    id INTEGER PRIMARY KEY CHECK (id = 1),   -- one scheduler per data folder
+    pid INTEGER,
+    host TEXT,
+    started_at REAL,
+    heartbeat_at REAL,
+    config_loaded_at REAL,                   -- when the config it runs was read
+    config_error TEXT                        -- a changed config it refused, and why (the old one runs on)
+);
 CREATE TABLE IF NOT EXISTS saved_views (
     id INTEGER PRIMARY KEY AUTOINCREMENT,
     name TEXT NOT NULL UNIQUE,
@@ -67,7 +87,11 @@ RUN_COLUMNS = (
     "snapshot_id",
     "error",
     "notes",
+    "rows_held",
+    "rows_previous",
+    "accepted_by",
 )
+ADDED_COLUMNS = {"rows_held": "INTEGER", "rows_previous": "INTEGER", "accepted_by": "TEXT"}  # since the first schema
 
 
 class OpsStore:
@@ -78,6 +102,10 @@ class OpsStore:
         self.path.parent.mkdir(parents=True, exist_ok=True)
         with self._connect() as con:
             con.executescript(SCHEMA)
+            have = {r["name"] for r in con.execute("PRAGMA table_info(runs)")}
+            for name, typ in ADDED_COLUMNS.items():
+                if name not in have:
+                    con.execute(f"ALTER TABLE runs ADD COLUMN {name} {typ}")
 
     @contextmanager
     def _connect(self) -> Iterator[sqlite3.Connection]:
@@ -151,18 +179,74 @@ class OpsStore:
             ).fetchone()
         return dict(row) if row else None
 
-    def last_good_all(self) -> dict[str, dict]:
+    def run(self, run_id: int) -> dict | None:
+        with self._connect() as con:
+            row = con.execute("SELECT * FROM runs WHERE id = ?", (run_id,)).fetchone()
+        return dict(row) if row else None
+
+    def runs(self, limit: int = 10000, source: str | None = None, statuses: Sequence[str] = ()) -> list[dict]:
+        """The latest runs, newest first: of one source, with one of these statuses, when given."""
+        where, params = ["1 = 1"], []
+        if source is not None:
+            where.append("source = ?")
+            params.append(source)
+        if statuses:
+            where.append(f"status IN ({', '.join('?' * len(statuses))})")
+            params += list(statuses)
         with self._connect() as con:
             rows = con.execute(
-                "SELECT * FROM runs WHERE id IN (SELECT max(id) FROM runs WHERE status IN ('ok', 'unchanged') "
-                "GROUP BY source)"
+                f"SELECT * FROM runs WHERE {' AND '.join(where)} ORDER BY id DESC LIMIT ?", (*params, limit)
             ).fetchall()
-        return {r["source"]: dict(r) for r in rows}
-
-    def runs(self, limit: int = 10000) -> list[dict]:
-        with self._connect() as con:
-            rows = con.execute("SELECT * FROM runs ORDER BY id DESC LIMIT ?", (limit,)).fetchall()
         return [dict(r) for r in rows]
+
+    def payloads(self, run_id: int) -> list[dict]:
+        """The payloads a run landed, in order: path, sha256, bytes."""
+        with self._connect() as con:
+            rows = con.execute("SELECT * FROM payloads WHERE run_id = ? ORDER BY id", (run_id,)).fetchall()
+        return [dict(r) for r in rows]
+
+    def good_since(self, source: str, run_id: int, checksum: str | None) -> float | None:
+        """When the payload a snapshot holds (loaded by `run_id`, with `checksum`) was last found current: the
+        latest run from that one on that loaded it or found it unchanged."""
+        with self._connect() as con:
+            row = con.execute(
+                "SELECT max(finished_at) FROM runs WHERE source = ? AND id >= ? AND status IN ('ok', 'unchanged') "
+                "AND checksum IS ?",
+                (source, run_id, checksum),
+            ).fetchone()
+        return row[0] if row else None
+
+    # ---------------------------------------------------------------- rollbacks
+    def record_rollback(self, by: str, from_snapshot: str | None, to_snapshot: str) -> None:
+        with self._connect() as con:
+            con.execute(
+                "INSERT INTO rollbacks(at, by, from_snapshot, to_snapshot) VALUES (?, ?, ?, ?)",
+                (time.time(), by, from_snapshot, to_snapshot),
+            )
+
+    def last_rollback(self) -> dict | None:
+        with self._connect() as con:
+            row = con.execute("SELECT * FROM rollbacks ORDER BY id DESC LIMIT 1").fetchone()
+        return dict(row) if row else None
+
+    # ---------------------------------------------------------------- the scheduler's heartbeat
+    def scheduler_beat(self, pid: int, host: str, started_at: float, loaded_at: float, error: str | None) -> None:
+        """The scheduler says it is alive, and which config it runs (and any newer one it refused)."""
+        with self._connect() as con:
+            con.execute(
+                "INSERT OR REPLACE INTO scheduler(id, pid, host, started_at, heartbeat_at, config_loaded_at, "
+                "config_error) VALUES (1, ?, ?, ?, ?, ?, ?)",
+                (pid, host, started_at, time.time(), loaded_at, error),
+            )
+
+    def scheduler_stopped(self, pid: int) -> None:
+        with self._connect() as con:
+            con.execute("UPDATE scheduler SET heartbeat_at = NULL WHERE pid = ?", (pid,))
+
+    def scheduler(self) -> dict | None:
+        with self._connect() as con:
+            row = con.execute("SELECT * FROM scheduler WHERE id = 1").fetchone()
+        return dict(row) if row else None
 
     # ---------------------------------------------------------------- saved explorer views
     def save_view(self, name: str, query: str) -> int:

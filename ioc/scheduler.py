@@ -3,27 +3,45 @@
 Cron jobs only queue their source; one worker thread drains the queue after a short batch window
 and ingests what it collected. One worker means one run of a source at a time; a source queued again
 while waiting is queued once; missed runs coalesce into one.
+
+A heartbeat thread tells the operational store the scheduler is alive (status shows it) and picks up a
+changed config file without a restart: the new config is validated first; a valid one is applied (new
+sources scheduled, changed schedules moved, removed or disabled ones unscheduled), an invalid one keeps
+the running config and its problems are logged and shown by status.
 """
 
 from __future__ import annotations
 
 import logging
+import os
+import socket
 import threading
 import time
 from collections.abc import Callable
 
 from apscheduler.schedulers.background import BackgroundScheduler
 
-from ioc.config import Config
-from ioc.errors import IOCError
+from ioc.config import Config, load_config
+from ioc.errors import ConfigError, IOCError
 from ioc.freshness import cron_trigger
+from ioc.ops import OpsStore
 
 log = logging.getLogger("ioc.scheduler")
+HEARTBEAT = 30.0  # seconds between heartbeats (and config checks); status counts three missed as stopped
 
 
 class Scheduler:
-    def __init__(self, cfg: Config, ingest_fn: Callable[[list[str]], object] | None = None):
+    def __init__(
+        self, cfg: Config, ingest_fn: Callable[[list[str]], object] | None = None, heartbeat: float = HEARTBEAT
+    ):
         self.cfg = cfg
+        self.heartbeat = heartbeat
+        self.config_error: str | None = None  # the problems of a changed config it refused
+        self._started = time.time()
+        self._loaded = time.time()
+        self._mtime = self._config_mtime()
+        self._ops = OpsStore(cfg.data_path / "ops.sqlite")
+        self._beats = threading.Thread(target=self._beat_loop, name="ioc-scheduler-heartbeat", daemon=True)
         self._ingest = ingest_fn or self._default_ingest
         self._pending: list[str] = []
         self._cond = threading.Condition()
@@ -42,20 +60,78 @@ class Scheduler:
 
     def start(self) -> Scheduler:
         for name, cron in self.jobs().items():
-            self._aps.add_job(
-                self.enqueue,
-                cron_trigger(cron, self.cfg.city.timezone),
-                args=[name],
-                id=name,
-                name=name,
-                coalesce=True,
-                max_instances=1,
-                misfire_grace_time=3600,
-            )
+            self._add_job(name, cron)
         self._aps.start()
         self._worker.start()
+        self._beat()
+        self._beats.start()
         log.info("scheduler started with %d sources", len(self.jobs()))
         return self
+
+    def _add_job(self, name: str, cron: str) -> None:
+        self._aps.add_job(
+            self.enqueue,
+            cron_trigger(cron, self.cfg.city.timezone),
+            args=[name],
+            id=name,
+            name=name,
+            coalesce=True,
+            max_instances=1,
+            misfire_grace_time=3600,
+            replace_existing=True,
+        )
+
+    # ------------------------------------------------------------------ heartbeat and config reload
+    def _config_mtime(self) -> float | None:
+        try:
+            return self.cfg.path.stat().st_mtime if self.cfg.path else None
+        except OSError:
+            return None
+
+    def _beat_loop(self) -> None:
+        while not self._stop.wait(self.heartbeat):
+            try:
+                self.reload_if_changed()
+                self._beat()
+            except Exception:  # the heartbeat must outlive a bad moment (a locked store, a vanished file)
+                log.exception("scheduler heartbeat failed")
+
+    def _beat(self) -> None:
+        self._ops.scheduler_beat(os.getpid(), socket.gethostname(), self._started, self._loaded, self.config_error)
+
+    def reload_if_changed(self) -> bool:
+        """Apply the config file if it changed since it was read and is valid; True when applied."""
+        mtime = self._config_mtime()
+        if mtime is None or mtime == self._mtime:
+            return False
+        self._mtime = mtime
+        try:
+            new = load_config(self.cfg.path)
+        except ConfigError as exc:
+            self.config_error = "; ".join(exc.problems)
+            log.error("config %s changed but is invalid; still running the previous one: %s", exc.where, exc)
+            return False
+        self.apply(new)
+        return True
+
+    def apply(self, new: Config) -> None:
+        """Run `new` from now on: its jobs added, moved or removed against the running ones."""
+        old = self.jobs()
+        self.cfg, self.config_error, self._loaded = new, None, time.time()
+        jobs = self.jobs()
+        for name in old.keys() - jobs.keys():
+            self._aps.remove_job(name)
+        for name, cron in jobs.items():
+            if old.get(name) != cron:
+                self._add_job(name, cron)
+        moved = sorted(n for n in jobs if n in old and old[n] != jobs[n])
+        log.info(
+            "config reloaded: %d sources scheduled (added %s; moved %s; removed %s)",
+            len(jobs),
+            ", ".join(sorted(jobs.keys() - old.keys())) or "none",
+            ", ".join(moved) or "none",
+            ", ".join(sorted(old.keys() - jobs.keys())) or "none",
+        )
 
     def enqueue(self, name: str) -> None:
         with self._cond:
@@ -87,6 +163,7 @@ class Scheduler:
             self._cond.notify_all()
         self._aps.shutdown(wait=False)
         self._worker.join(timeout=60)
+        self._ops.scheduler_stopped(os.getpid())
 
 
 def run_forever(cfg: Config) -> None:

@@ -115,12 +115,15 @@ class Warehouse:
         return sid
 
     @contextmanager
-    def build(self, on_locked: Callable[[], None] | None = None) -> Iterator[Build]:
+    def build(
+        self, on_locked: Callable[[], None] | None = None, on_published: Callable[[str], None] | None = None
+    ) -> Iterator[Build]:
         """Lock, copy the current snapshot to a new file, yield it for loading; publish on success.
 
         `on_locked` runs under the lock, beside the copy and the opening of the new file (which leave
-        Python's lock), before the block. An exception inside the block discards the new file and
-        publishes nothing.
+        Python's lock), before the block; `on_published` with the new snapshot's id once it is published,
+        still under the lock (so nobody sees it published and its runs unaware). An exception inside the
+        block discards the new file and publishes nothing.
         """
         with self.lock():
             for stale in self.dir.glob(f"*{BUILDING}*"):
@@ -171,6 +174,8 @@ class Warehouse:
             os.replace(tmp, final)
             self._point(sid)
             b.published = True
+            if on_published:
+                on_published(sid)
             self.prune()
 
     def _point(self, sid: str) -> None:
@@ -215,8 +220,10 @@ SYSTEM_TABLES = {
 
 
 def one(con: duckdb.DuckDBPyConnection, sql: str, params: Any = None) -> tuple[Any, ...]:
-    """The row of a query that always returns one (an aggregate, a count)."""
-    row = con.execute(sql, params or []).fetchone()
+    """The row of a query that always returns one (an aggregate, a count). Fetched to the end: DuckDB refuses
+    some later work (register) on a connection whose last result is unfinished."""
+    rows = con.execute(sql, params or []).fetchall()
+    row = rows[0] if rows else None
     if row is None:  # an aggregate always has its row: this is a query written wrong
         raise QueryError(f"no row from {sql.strip().splitlines()[0][:80]}")
     return row
@@ -316,6 +323,12 @@ class Build:
             "(SELECT DISTINCT run_id FROM _rejects WHERE source = ? ORDER BY run_id DESC LIMIT ?)",
             [source, source, REJECTS_KEEP_RUNS],
         )
+
+    def loaded_rows(self, src: Source) -> int | None:
+        """The rows the source's table held after the source's last load into it (None: never loaded)."""
+        return one(
+            self.con, "SELECT max(rows) FROM _lineage WHERE table_name = ? AND source = ?", [src.table, src.name]
+        )[0]
 
     def record_load(self, src: Source, run_id: int, checksum: str, landing: str, fingerprint: str) -> int:
         """Note where the source's table's rows came from (_lineage); returns the rows the table holds."""

@@ -9,13 +9,13 @@ import streamlit as st
 
 from ioc import catalog, i18n
 from ioc.queries import catalog as qc
+from ioc.status import label as status_label
 from ioc.ui import components as ui
 from ioc.ui import state, tables
 
 cfg = state.config()
 lang = state.lang()
 t = state.t
-FRESH_CLASS = {"fresh": "good", "manual": "neutral"}
 
 ui.page_header(t("catalog.title"), t("catalog.subtitle"))
 
@@ -25,7 +25,6 @@ with ui.section():
     entries = catalog.entries(
         cfg,
         state.query(qc.tables),
-        state.query(qc.lineage),
         state.query(qc.reject_counts),
         state.source_status(),
         system,
@@ -49,11 +48,7 @@ with ui.section():
         return "; ".join(dict.fromkeys(parts))
 
     def fresh_text(state_key) -> str:
-        if not isinstance(state_key, str):
-            return "–"
-        return ("● " if state_key == "fresh" else "⚠ " if state_key in ("late", "failed", "never") else "") + t(
-            f"freshness.{state_key}"
-        )
+        return status_label(state_key, lang) if isinstance(state_key, str) else "–"
 
     table = pd.DataFrame(
         {
@@ -132,8 +127,9 @@ with ui.section():
                         t("catalog.location"): [s.location for s in srcs],
                         t("catalog.schedule"): [s.schedule or t("freshness.manual") for s in srcs],
                         t("catalog.freshness"): [
-                            t("freshness." + status[s.name]["freshness"]) if s.name in status else "–" for s in srcs
+                            fresh_text(status[s.name]["state"]) if s.name in status else "–" for s in srcs
                         ],
+                        t("freshness.reason"): [(status.get(s.name) or {}).get("reason") or "" for s in srcs],
                         t("catalog.sample"): [t("analyst.yes") if s.sample else t("analyst.no") for s in srcs],
                     }
                 ),

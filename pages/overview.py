@@ -7,6 +7,7 @@ import streamlit as st
 
 from ioc import i18n
 from ioc.queries import indicators as qi
+from ioc.status import label as status_label
 from ioc.ui import components as ui
 from ioc.ui import state, wards
 from ioc.ui.ward_link import open_ward_profile
@@ -47,17 +48,15 @@ with ui.section(t("freshness.title")):
     for s in status["sources"]:
         if not s["enabled"]:
             continue
-        key = "failed" if s["status"] == "failed" and s["freshness"] != "fresh" else s["freshness"]
-        last = pd.Timestamp(s["last_good"]).tz_convert(cfg.city.timezone) if s["last_good"] else None
         rows.append(
             {
                 t("freshness.sector"): sector_names.get(s["sector"], s["sector"]),
                 t("freshness.source"): cfg.sources[s["source"]].description or s["source"],
-                t("freshness.status"): ("✓ " if key == "fresh" else "⚠ ") + t("freshness." + key),
-                t("freshness.last_good"): i18n.datetime(last) if last is not None else "–",
+                t("freshness.status"): status_label(s["state"], lang),
+                t("freshness.last_good"): state.city_time(s["last_good"]),
                 t("freshness.rows"): i18n.num(s["rows"], lang) if s["rows"] is not None else "–",
                 t("freshness.rejects"): i18n.num(s["rejects"], lang) if s["rejects"] is not None else "–",
-                t("freshness.error"): s["error"] or "",
+                t("freshness.reason"): s["reason"] or "",
             }
         )
     st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch")

@@ -66,6 +66,7 @@ def fetch(block: str, fn, *args):
     except NoSnapshotError:
         raise
     except Exception as exc:
+        ui.log_exception(exc)
         errors[block] = f"{exc.__class__.__name__}: {exc}"
         return None
 

@@ -37,7 +37,7 @@ def facts(sample_snapshot):
         mp.setenv("IOC_DATA_DIR", str(data))
         status = source_status(cfg)
     with Warehouse(data / "warehouse").connect() as con:
-        entries = catalog.entries(cfg, qc.tables(con), qc.lineage(con), qc.reject_counts(con), status, {})
+        entries = catalog.entries(cfg, qc.tables(con), qc.reject_counts(con), status, {})
         yield cfg, con, entries, qc.all_columns(con), qc.text_values(con)
 
 

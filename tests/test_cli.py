@@ -79,8 +79,9 @@ def test_status_json(loaded):
     done = cli("status", "--json", "--config", str(loaded))
     assert done.returncode == 0
     st = json.loads(done.stdout)
-    assert set(st) == {"snapshot", "sources"}
+    assert set(st) == {"snapshot", "scheduler", "last_rollback", "sources"}
     assert set(st["snapshot"]) == {"id", "created"} and st["snapshot"]["id"]
+    assert st["scheduler"]["running"] is False and st["last_rollback"] is None
     air, noise = st["sources"]
     assert set(air) == {
         "source",
@@ -89,24 +90,32 @@ def test_status_json(loaded):
         "connector",
         "enabled",
         "schedule",
-        "last_run",
+        "state",
+        "reason",
         "status",
+        "last_run",
+        "last_run_id",
+        "last_good",
         "rows",
         "rejects",
-        "last_good",
-        "freshness",
+        "rows_held",
+        "rows_previous",
         "expected_by",
+        "next_run",
         "error",
     }
-    assert (air["status"], air["freshness"], air["error"]) == ("ok", "fresh", None)
+    assert (air["status"], air["state"], air["error"], air["reason"]) == ("ok", "fresh", None, None)
     assert dt.datetime.fromisoformat(air["last_good"]).tzinfo is not None
-    assert {k: noise[k] for k in ("status", "freshness", "last_run", "last_good", "rows", "enabled")} == {
+    nxt = dt.datetime.fromisoformat(air["next_run"])  # hourly: within the hour, on the hour
+    assert nxt.minute == 0 and dt.timedelta(0) < nxt - dt.datetime.now(dt.UTC) <= dt.timedelta(hours=1)
+    assert {k: noise[k] for k in ("status", "state", "last_run", "last_good", "rows", "enabled", "next_run")} == {
         "status": "never",
-        "freshness": "never",
+        "state": "off",  # disabled: nothing to act on, and no next run
         "last_run": None,
         "last_good": None,
         "rows": None,
         "enabled": False,
+        "next_run": None,
     }
 
 
@@ -114,9 +123,91 @@ def test_status_table(loaded):
     done = cli("status", "--config", str(loaded))
     lines = done.stdout.splitlines()
     assert lines[0].startswith("snapshot: 2")
-    assert lines[1].split() == ["source", "status", "rows", "rejects", "last", "good", "freshness", "error"]
-    assert lines[3].split()[:4] == ["air", "ok", "2", "1"]
-    assert lines[4].split() == ["noise", "never", "-", "-", "-", "never"]
+    assert lines[1] == "scheduler: not running"
+    assert lines[2].split() == ["source", "state", "rows", "rejects", "last", "good", "next", "run", "reason"]
+    assert lines[4].split()[:4] == ["air", "fresh", "2", "1"]
+    assert lines[5].split() == ["noise", "off", "-", "-", "-", "-"]
+
+
+def test_config_may_come_before_or_after_the_command(loaded, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)  # no ./config.yaml here: a config silently not used would fail
+    before = cli("--config", str(loaded), "status", cwd=tmp_path)
+    after = cli("status", "--config", str(loaded), cwd=tmp_path)
+    assert before.returncode == after.returncode == 0, before.stderr
+    assert before.stdout.splitlines()[0] == after.stdout.splitlines()[0]
+    assert before.stdout.splitlines()[0].startswith("snapshot: 2")
+
+
+def test_runs_lists_the_history_and_the_failed_ones(tmp_path):
+    (tmp_path / "air.csv").write_text("ward_code,pm25\n25741,21.5\n25744,3\n", encoding="utf-8")
+    path = write_config(tmp_path, {"air": AIR, "noise": {**NOISE, "enabled": True}})
+    assert cli("ingest", "--all", "--config", str(path)).returncode == 1  # noise.csv is missing
+    (tmp_path / "air.csv").write_text("ward_code,pm25\n25741,22\n25744,3\n", encoding="utf-8")
+    assert cli("ingest", "air", "--config", str(path)).returncode == 0
+    lines = cli("runs", "--config", str(path)).stdout.splitlines()
+    assert lines[0].split()[:4] == ["run", "source", "status", "started"]
+    assert [ln.split()[1:3] for ln in lines[2:]] == [["air", "ok"], ["noise", "failed"], ["air", "ok"]]
+    failed = cli("runs", "--failed", "--config", str(path)).stdout.splitlines()
+    assert [ln.split()[1:3] for ln in failed[2:]] == [["noise", "failed"]] and "No such file" in failed[2]
+    only = json.loads(cli("runs", "air", "--json", "--config", str(path)).stdout)
+    assert [r["source"] for r in only] == ["air", "air"] and only[0]["rows_loaded"] == 2
+    bad = cli("runs", "nope", "--config", str(path))
+    assert bad.returncode == 1 and "unknown source nope" in bad.stderr
+
+
+def test_a_held_run_exits_1_and_accept_loads_it(tmp_path):
+    many = "ward_code,pm25\n" + "".join(f"2574{i % 10},{i}\n" for i in range(30))
+    (tmp_path / "air.csv").write_text(many, encoding="utf-8")
+    path = write_config(tmp_path, {"air": AIR})
+    assert cli("ingest", "air", "--config", str(path)).returncode == 0
+    (tmp_path / "air.csv").write_text("ward_code,pm25\n25741,1\n", encoding="utf-8")
+    held = cli("ingest", "air", "--config", str(path))
+    assert held.returncode == 1 and "⏸ air" in held.stdout
+    assert held.stderr.startswith("HELD air: held: 1 rows against 30 at the last good load")
+    st = json.loads(cli("status", "--json", "--config", str(path)).stdout)["sources"][0]
+    assert (st["state"], st["rows"], st["rows_held"], st["rows_previous"]) == ("held", 30, 1, 30)
+    assert st["reason"].startswith("held: 1 rows against 30")
+    done = cli("accept", "air", "--config", str(path))
+    assert done.returncode == 0 and "published" in done.stdout, done.stderr
+    st = json.loads(cli("status", "--json", "--config", str(path)).stdout)["sources"][0]
+    assert (st["state"], st["rows"]) == ("fresh", 1)
+    again = cli("accept", "air", "--config", str(path))
+    assert again.returncode == 1 and "no held run to accept (its last run: ok)" in again.stderr
+
+
+def test_a_rollback_is_recorded_and_last_good_follows_the_snapshot_served(tmp_path):
+    (tmp_path / "air.csv").write_text("ward_code,pm25\n25741,1\n25744,2\n", encoding="utf-8")
+    path = write_config(tmp_path, {"air": AIR})
+    cli("ingest", "air", "--config", str(path))
+    first = json.loads(cli("status", "--json", "--config", str(path)).stdout)
+    (tmp_path / "air.csv").write_text("ward_code,pm25\n25741,1\n25744,2\n25747,3\n", encoding="utf-8")
+    cli("ingest", "air", "--config", str(path))
+    second = json.loads(cli("status", "--json", "--config", str(path)).stdout)
+    assert second["sources"][0]["rows"] == 3 and second["sources"][0]["last_good"] >= first["sources"][0]["last_good"]
+
+    done = cli("snapshots", "--rollback", first["snapshot"]["id"], "--config", str(path))
+    assert done.returncode == 0, done.stderr
+    back = json.loads(cli("status", "--json", "--config", str(path)).stdout)
+    assert back["snapshot"]["id"] == first["snapshot"]["id"]
+    assert back["last_rollback"]["to"] == first["snapshot"]["id"]
+    assert back["last_rollback"]["from"] == second["snapshot"]["id"] and back["last_rollback"]["by"]
+    air = back["sources"][0]
+    assert (air["rows"], air["last_good"]) == (2, first["sources"][0]["last_good"])
+    assert "last rollback: to " + first["snapshot"]["id"] in cli("status", "--config", str(path)).stdout
+
+
+def test_a_killed_ingest_shows_interrupted_at_once(tmp_path):
+    """kill -9 leaves its run 'running'; status, with nobody holding the build lock, says interrupted."""
+    from ioc.ops import OpsStore
+
+    (tmp_path / "air.csv").write_text("ward_code,pm25\n25741,1\n", encoding="utf-8")
+    path = write_config(tmp_path, {"air": AIR})
+    cli("ingest", "air", "--config", str(path))
+    cfg = load_config(path)
+    OpsStore(cfg.data_path / "ops.sqlite").start_run("air")  # as a process killed mid-run leaves it
+    air = json.loads(cli("status", "--json", "--config", str(path)).stdout)["sources"][0]
+    assert (air["state"], air["status"], air["rows"]) == ("interrupted", "interrupted", 1)
+    assert "stopped before its snapshot was published" in air["reason"]
 
 
 UTC = dt.UTC

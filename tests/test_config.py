@@ -291,3 +291,71 @@ def test_values_from_wards_and_a_format_fill_in_what_the_source_leaves_out(tmp_p
     src = cfg.sources["air"]
     assert src.columns["ward_code"].values == [w["code"] for w in config_doc()["wards"]]
     assert (src.options.decimal, src.options.thousands, src.options.header_rows) == (".", ".", 2)  # its own win
+
+
+def test_model_and_cross_entry_problems_come_in_one_pass_with_the_key_meant(tmp_path):
+    """A misspelt key, a bad value in one source and problems across entries elsewhere: all in one run of
+    validate, each once, the list entries keeping their own numbers."""
+    import copy
+
+    doc = valid_doc()
+    air = doc["sources"]["air"]
+    doc["sources"] = {
+        "air": air,
+        "copy": copy.deepcopy(air) | {"key": ["nope"]},  # writes air's table; a key it does not declare
+        "broken": copy.deepcopy(air) | {"table": "broken_t", "mode": "merge"},
+    }
+    air["columns"]["ward_code"]["requried"] = True
+    doc["indicators"] = [
+        {"code": "BAD", "name": {"vi": "x"}, "sector": "env", "sql": "SELECT 1", "grain": "fortnight"},
+        {"code": "LOST", "name": {"vi": "y"}, "sector": "nowhere", "sql": "SELECT 1"},
+    ]
+    path = tmp_path / "config.yaml"
+    path.write_text(yaml.safe_dump(doc, allow_unicode=True), encoding="utf-8")
+    done = cli("validate", "--config", str(path))
+    assert done.returncode == 2
+    lines = [line.removeprefix(f"{path}: ") for line in done.stderr.splitlines()]
+    assert "sources.air.columns.ward_code.requried: unknown key; did you mean required?" in lines
+    assert any(line.startswith("sources.broken.mode: expected one of") for line in lines)
+    assert any(line.startswith("indicators.0.grain: expected one of") for line in lines)
+    table = "sources.copy.table: 'env_air' is written by source air too; one table has one source"
+    assert f"{table} (give each its own table)" in lines
+    assert "sources.copy.key: 'nope' is not a declared column" in lines
+    assert "indicators.1.sector: unknown sector 'nowhere' (see `sectors`)" in lines  # numbered as written
+    assert len(lines) == len(set(lines)) == 6, lines
+
+
+def test_the_default_config_keeps_internet_sources_off_until_one_line_turns_them_on(tmp_path):
+    from ioc.config import config_document, parse_config
+
+    cfg = load_config(ROOT / "config.yaml")
+    off = {n for n, s in cfg.sources.items() if s.off_reason}
+    assert off == {"weather", "air_open_meteo", "poi_osm"}
+    assert all(not cfg.sources[n].enabled for n in off)
+    assert all(s.enabled for n, s in cfg.sources.items() if n not in off and s.sample)  # the sample data runs
+    doc = config_document(ROOT / "config.yaml") | {"internet": True}
+    on = parse_config(doc, ROOT / "config.yaml")
+    assert all(on.sources[n].enabled and on.sources[n].off_reason is None for n in off)
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    assert "```yaml\ninternet: true\n```" in readme and "internet: false" in (ROOT / "config.yaml").read_text()
+
+
+@pytest.mark.parametrize(
+    "url, internet",
+    [
+        ("https://api.open-meteo.com/v1/forecast", True),
+        ("https://overpass-api.de/api/interpreter", True),
+        ("http://127.0.0.1:8080/x", False),
+        ("http://localhost:9000/x", False),
+        ("http://10.2.3.4/api", False),
+        ("http://192.168.1.20/api", False),
+        ("http://ho-so.local/api", False),
+        ("http://ioc-server/api", False),
+        ("data/sample/x.csv", False),
+        (None, False),
+    ],
+)
+def test_what_counts_as_the_internet(url, internet):
+    from connectors.base import on_internet
+
+    assert on_internet(url) is internet

@@ -178,11 +178,32 @@ def test_a_payload_without_a_required_column_fails_as_a_whole():
         with pytest.raises(SourceError) as err:
             check(con, src, "raw", {})
     assert err.value.source == "x"
-    assert err.value.message == "the payload lacks required column(s) ward_code, day; it has: pm25, station"
+    assert err.value.message == (
+        "the payload lacks column(s) ward_code, day (declare `optional: true` for a column that may be absent); "
+        "it has: pm25, station"
+    )
+
+
+def test_a_payload_without_any_declared_column_fails_unless_it_is_optional():
+    """Schema drift: a header renamed at the department ("PM2.5" became "PM 2.5") must not load as empty."""
+    src = source("csv", columns={"ward_code": {}, "pm25": {"type": "double"}})
+    with duckdb.connect() as con:
+        con.register("raw", text_rows(ward_code=["25741"], pm_2_5=["21"]))
+        with pytest.raises(SourceError, match=r"lacks column\(s\) pm25 .*it has: ward_code, pm_2_5"):
+            check(con, src, "raw", {})
+        optional = source("csv", columns={"ward_code": {}, "pm25": {"type": "double", "optional": True}})
+        assert check(con, optional, "raw", {}).rows_good == 1
 
 
 def test_an_absent_optional_column_is_added_as_null_of_its_type_and_undeclared_ones_pass():
-    src = source("csv", columns={"ward_code": {}, "pm25": {"type": "double"}, "day": {"type": "date"}})
+    src = source(
+        "csv",
+        columns={
+            "ward_code": {},
+            "pm25": {"type": "double", "optional": True},
+            "day": {"type": "date", "optional": True},
+        },
+    )
     with duckdb.connect() as con:
         con.register("raw", text_rows(ward_code=["25741"], station=["S1"]))
         res = check(con, src, "raw", {})

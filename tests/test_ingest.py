@@ -95,7 +95,8 @@ FAILURES = [
     (
         "required column",
         lambda d: (d / "air.csv").write_text("Mã phường,PM2.5\n25741,3\n"),
-        "the payload lacks required column(s) day; it has: ward_code, pm25",
+        "the payload lacks column(s) day (declare `optional: true` for a column that may be absent); "
+        "it has: ward_code, pm25",
     ),
     ("parse", lambda d: (d / "air.csv").write_bytes(b""), "no rows: the payload is empty"),
     (
@@ -141,7 +142,11 @@ def test_an_unchanged_payload_makes_no_snapshot_and_a_changed_config_rereads_it(
     assert snapshot_ids(cfg) == [first.snapshot_id]
     assert OpsStore(cfg.data_path / "ops.sqlite").last_runs()["air"]["status"] == "unchanged"
 
-    stricter = {**AIR, "columns": {**AIR["columns"], "pm25": {"type": "double", "min": 0, "max": 25}}}
+    stricter = {
+        **AIR,
+        "columns": {**AIR["columns"], "pm25": {"type": "double", "min": 0, "max": 25}},
+        "guard": {"max_reject_share": 0.7},  # two of three rows rejected: allowed here
+    }
     cfg = load_config(write_config(tmp_path, {"air": stricter}))
     third = ingest(cfg)
     assert [(r.status, r.rows_loaded, r.rejects) for r in third.results] == [("ok", 1, 2)]
@@ -241,6 +246,7 @@ def test_a_failing_transform_fails_its_source(tmp_path):
     result = ingest(cfg)
     assert result.failed[0].error.startswith("transform failed: Binder Error")
     assert "y2021" in result.failed[0].error
+    assert result.failed[0].error.endswith("raw has columns: ward_code, y2022, y2023")  # what it could have used
 
 
 def test_a_failing_indicator_keeps_its_values(tmp_path):
@@ -368,7 +374,7 @@ def test_a_build_that_cannot_open_leaves_no_fetch_waiting(tmp_path, monkeypatch)
     cfg = setup(tmp_path, {"air": AIR}, {"air.csv": AIR_V1})
 
     @contextmanager
-    def locked(self, on_locked=None):
+    def locked(self, on_locked=None, on_published=None):
         raise LockTimeout("another ingest holds the lock")
         yield  # pragma: no cover
 
@@ -426,3 +432,93 @@ def test_a_snapshot_that_cannot_be_opened_fails_the_runs_it_started(tmp_path, mo
     (run,) = OpsStore(cfg.data_path / "ops.sqlite").runs()
     assert run["status"] == "failed" and "could not be built" in run["error"] and "no space" in run["error"]
     assert not list((cfg.data_path / "warehouse").glob("*.duckdb*"))
+
+
+# ------------------------------------------------------------------------------------ guards: bad runs keep good data
+AIR_MANY = "Mã phường,Ngày,PM2.5\n" + "".join(f"2574{i % 10},2025-06-{1 + i % 28:02d},{i}\n" for i in range(40))
+
+
+def test_a_run_with_no_rows_fails_and_keeps_the_rows(tmp_path):
+    """A header and nothing under it is not an empty city: the run fails, the table keeps its rows."""
+    cfg = setup(tmp_path, {"air": AIR}, {"air.csv": AIR_V1})
+    ingest(cfg)
+    (tmp_path / "air.csv").write_text("Mã phường,Ngày,PM2.5\n", encoding="utf-8")
+    res = ingest(cfg)
+    assert [r.status for r in res.results] == ["failed"] and res.failed and res.snapshot_id is None
+    assert "nothing to load: the payload has no rows" in res.results[0].error
+    assert len(table(cfg, "env_air")) == 2
+
+    cfg = load_config(write_config(tmp_path, {"air": AIR | {"guard": {"allow_empty": True}}}))
+    assert [r.status for r in ingest(cfg).results] == ["ok"]
+    assert table(cfg, "env_air") == []
+
+
+def test_a_run_rejecting_most_rows_fails_naming_the_main_reasons(tmp_path):
+    cfg = setup(tmp_path, {"air": AIR}, {"air.csv": AIR_V1})
+    ingest(cfg)
+    bad = "Mã phường,Ngày,PM2.5\n25741,2025-06-01,1\n" + "25741,hôm qua,2\n" * 3 + "25744,2025-06-02,-5\n" * 2
+    (tmp_path / "air.csv").write_text(bad, encoding="utf-8")
+    res = ingest(cfg).results[0]
+    assert res.status == "failed"
+    assert "5 of 6 rows rejected (83 %, over guard.max_reject_share 50 %)" in res.error
+    assert res.error.index("(day) ×3") < res.error.index("(pm25) ×2")  # the commonest reason first
+    assert len(table(cfg, "env_air")) == 2  # the last good rows
+    run = OpsStore(cfg.data_path / "ops.sqlite").last_runs()["air"]
+    assert run["status"] == "failed" and run["rows_read"] == 6
+
+
+def test_a_truncated_replace_is_held_until_an_operator_accepts_it(tmp_path):
+    from ioc.errors import IOCError
+    from ioc.ingest import accept
+
+    cfg = setup(tmp_path, {"air": AIR}, {"air.csv": AIR_MANY})
+    ingest(cfg)
+    assert len(table(cfg, "env_air")) == 40
+    half = "".join(AIR_MANY.splitlines(keepends=True)[:12])  # a half export: 11 rows
+    (tmp_path / "air.csv").write_text(half, encoding="utf-8")
+    res = ingest(cfg)
+    held = res.results[0]
+    assert held.status == "held" and res.failed == [held] and res.snapshot_id is None
+    assert "held: 11 rows against 40 at the last good load (72 % fewer" in held.error
+    assert len(table(cfg, "env_air")) == 40
+    ops = OpsStore(cfg.data_path / "ops.sqlite")
+    run = ops.last_runs()["air"]
+    assert (run["status"], run["rows_held"], run["rows_previous"]) == ("held", 11, 40)
+
+    # the same file again is still held (not 'unchanged'), and a new full file loads without anyone's word
+    assert ingest(cfg).results[0].status == "held"
+    (tmp_path / "air.csv").write_text(AIR_MANY, encoding="utf-8")
+    assert ingest(cfg).results[0].status in ("ok", "unchanged")
+    with pytest.raises(IOCError, match="no held run to accept"):
+        accept(cfg, "air", "ops1")
+
+    (tmp_path / "air.csv").write_text(half, encoding="utf-8")
+    assert ingest(cfg).results[0].status == "held"
+    (tmp_path / "air.csv").write_text("changed after the hold\n", encoding="utf-8")  # accept loads what was held
+    done = accept(cfg, "air", "ops1")
+    assert [r.status for r in done.results] == ["ok"] and done.snapshot_id
+    assert len(table(cfg, "env_air")) == 11
+    last = ops.last_runs()["air"]
+    assert last["accepted_by"] == "ops1" and any("accepted by ops1" in n for n in last["notes"].split("\n"))
+
+
+COLUMNS_OF_AIR = "SELECT column_name FROM information_schema.columns WHERE table_name = 'env_air'"
+
+
+def test_a_missing_declared_column_fails_by_name_and_an_undeclared_one_is_noted(tmp_path):
+    cfg = setup(tmp_path, {"air": AIR}, {"air.csv": AIR_V1})
+    ingest(cfg)
+    (tmp_path / "air.csv").write_text(AIR_V1.replace("PM2.5", "PM25"), encoding="utf-8")
+    res = ingest(cfg).results[0]
+    assert res.status == "failed" and "the payload lacks column(s) pm25" in res.error
+    assert len(table(cfg, "env_air")) == 2
+
+    (tmp_path / "air.csv").write_text(AIR_V1.replace("PM2.5", "PM2.5,Ghi chú").replace("\n2", ",x\n2"), "utf-8")
+    res = ingest(cfg).results[0]
+    assert res.status == "ok" and any("not in the contract, kept as read: Ghi chú" in n for n in res.notes)
+    cols = [r[0] for r in snapshot_rows(cfg, COLUMNS_OF_AIR)]
+    assert "Ghi chú" in cols
+    (tmp_path / "air.csv").write_text(AIR_V1, encoding="utf-8")  # replace: the stray column leaves with its file
+    assert ingest(cfg).results[0].status == "ok"
+    cols = [r[0] for r in snapshot_rows(cfg, COLUMNS_OF_AIR)]
+    assert "Ghi chú" not in cols

@@ -191,20 +191,23 @@ def test_attention_lists_the_urgent_first_and_in_vietnamese():
         }
     )
     sources = [
-        {"source": "air", "enabled": True, "freshness": "late"},
-        {"source": "x", "enabled": False, "freshness": "never"},
+        {"source": "air", "enabled": True, "state": "late"},
+        {"source": "x", "enabled": False, "state": "off"},
+        {"source": "held_one", "enabled": True, "state": "held"},  # fresh by the clock, but its run was held
     ]
     items = attention(cfg, "vi", stations=stations, hits=[(rule, hits)], indicators=summary, sources=sources)
     assert [(i.kind, i.level) for i in items] == [
         ("aqi", "alert"),
         ("threshold", "alert"),
         ("stale", "warn"),
+        ("stale", "warn"),
         ("off_target", "alert"),
         ("off_target", "warn"),
     ]
     assert items[0].text == "VN_AQI 151 (Xấu) tại Trạm A"
     assert items[1].text == "Bụi PM2.5 tại phường Hiệp Thành: 52,5 µg/m³, vượt ngưỡng 40"
-    assert items[3].text == "Tỷ lệ: 61,5 % — vượt chỉ tiêu"
-    assert items[4].text == "Hồ sơ quá hạn: 4 hồ sơ — chậm tiến độ"
+    assert items[3].text == "Dữ liệu mới chờ duyệt, đang hiển thị số liệu cũ: held_one"
+    assert items[4].text == "Tỷ lệ: 61,5 % — vượt chỉ tiêu"
+    assert items[5].text == "Hồ sơ quá hạn: 4 hồ sơ — chậm tiến độ"
     empty = attention(cfg, "en", stations=stations.iloc[:0], hits=[], indicators=summary.iloc[:0], sources=[])
     assert empty == []

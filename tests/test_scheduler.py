@@ -46,8 +46,9 @@ class FakeIngest:
 
 
 @pytest.fixture
-def scheduler() -> Iterator[Callable[[FakeIngest], Scheduler]]:
+def scheduler(tmp_path, monkeypatch) -> Iterator[Callable[[FakeIngest], Scheduler]]:
     started: list[Scheduler] = []
+    monkeypatch.setenv("IOC_DATA_DIR", str(tmp_path / "data"))  # its heartbeat goes to this ops store
 
     def start(fake: FakeIngest) -> Scheduler:
         cfg = parse_config(config_doc(SOURCES, scheduler={"batch_seconds": 0.2}))
@@ -133,3 +134,62 @@ def test_cron_weekdays_are_read_as_cron_numbers_them():
 def test_cron_weekdays_that_mean_nothing(cron):
     with pytest.raises(ValueError, match="day of week"):
         cron_trigger(cron, "UTC")
+
+
+def test_the_heartbeat_shows_in_status_and_a_changed_config_is_applied_or_refused(tmp_path, monkeypatch, caplog):
+    """A running scheduler is seen by status; a valid changed config schedules its new source and moves a
+    changed schedule; an invalid one keeps the running config and status says why; stopping is seen too."""
+    import json
+
+    from ioc.config import load_config
+    from tests.helpers import cli, write_config
+
+    monkeypatch.delenv("IOC_DATA_DIR", raising=False)
+    path = write_config(tmp_path, {"air": SOURCES["air"], "noise": SOURCES["noise"]})
+    sch = Scheduler(load_config(path), FakeIngest(), heartbeat=0.1).start()
+    try:
+        st = json.loads(cli("status", "--json", "--config", str(path)).stdout)["scheduler"]
+        assert st["running"] is True and st["config_error"] is None and st["pid"]
+        assert {j.id for j in sch._aps.get_jobs()} == {"air", "noise"}
+
+        def rewrite(sources: dict) -> None:
+            old = path.stat().st_mtime
+            write_config(tmp_path, sources)
+            import os
+
+            os.utime(path, (old + 5, old + 5))  # a change the clock's resolution cannot hide
+
+        rewrite(
+            {
+                "air": {**SOURCES["air"], "schedule": "30 * * * *"},
+                "water": {**SOURCES["water"], "schedule": "0 7 * * *"},
+            }
+        )
+        deadline = time.time() + 10
+        while {j.id for j in sch._aps.get_jobs()} != {"air", "water"} and time.time() < deadline:
+            time.sleep(0.05)
+        assert {j.id for j in sch._aps.get_jobs()} == {"air", "water"}
+        assert str(sch._aps.get_job("air").trigger.fields[6]) == "30"  # minute: moved
+        assert sch.cfg.sources["water"].schedule == "0 7 * * *"
+
+        with caplog.at_level(logging.ERROR, logger="ioc.scheduler"):
+            rewrite({"air": {**SOURCES["air"], "schedule": "every hour"}})
+            deadline = time.time() + 10
+            while sch.config_error is None and time.time() < deadline:
+                time.sleep(0.05)
+            time.sleep(0.3)  # a heartbeat records it
+        assert "sources.air.schedule" in (sch.config_error or "")
+        assert any("still running the previous one" in r.message for r in caplog.records)
+        assert {j.id for j in sch._aps.get_jobs()} == {"air", "water"}  # the running config stays
+        from ioc.ops import OpsStore
+        from ioc.status import scheduler_state
+
+        # status itself refuses the invalid file (exit 2, its problems); what the scheduler runs is recorded
+        seen = scheduler_state(OpsStore(sch.cfg.data_path / "ops.sqlite"))
+        assert seen["running"] and "sources.air.schedule: not a cron expression" in seen["config_error"]
+        assert cli("status", "--config", str(path)).returncode == 2
+    finally:
+        sch.stop()
+    write_config(tmp_path, {"air": SOURCES["air"]})
+    st = json.loads(cli("status", "--json", "--config", str(path)).stdout)["scheduler"]
+    assert st["running"] is False and st["heartbeat"] is None

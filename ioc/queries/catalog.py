@@ -43,17 +43,6 @@ def all_columns(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
     )
 
 
-def lineage(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
-    """Where each table's rows came from: source, connector, location, last good load (UTC), run id, rows."""
-    return frame(
-        con,
-        """
-        SELECT table_name, source, connector, sector, location, mode, last_good_load, run_id, rows
-        FROM _lineage ORDER BY table_name, source
-    """,
-    )
-
-
 def reject_counts(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
     """Rejects of each source's latest loaded run (the run whose rows the table holds)."""
     return frame(

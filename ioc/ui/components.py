@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import html
+import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
 
@@ -13,6 +14,7 @@ from streamlit.runtime.scriptrunner_utils.exceptions import RerunException, Stop
 
 from ioc import i18n
 from ioc.errors import IOCError, NoSnapshotError
+from ioc.status import tone
 from ioc.ui import charts, state
 from ioc.ui.tables import catalog_link
 from ioc.ui.theme import COLOURS, CSS
@@ -64,9 +66,18 @@ def page_header(title: str, subtitle: str = "", sources: list[str] | None = None
         st.caption(subtitle)
 
 
+LOG = logging.getLogger("ioc.pages")
+
+
+def log_exception(exc: BaseException) -> None:
+    """An error a page caught and told calmly, with its traceback in the server log for the operator."""
+    LOG.error("a page caught %s: %s", exc.__class__.__name__, exc, exc_info=exc)
+
+
 @contextmanager
 def section(title: str | None = None) -> Iterator[None]:
-    """An error boundary: a failing query shows a calm message and the rest of the page still draws."""
+    """An error boundary: a failing query shows a calm message (its traceback goes to the server log) and the
+    rest of the page still draws."""
     if title:
         st.subheader(title)
     try:
@@ -76,8 +87,10 @@ def section(title: str | None = None) -> Iterator[None]:
     except NoSnapshotError:
         st.info(state.t("app.no_snapshot"))
     except IOCError as exc:
+        log_exception(exc)
         st.warning(state.t("app.error_section", message=str(exc)))
     except Exception as exc:
+        log_exception(exc)
         st.warning(state.t("app.error_section", message=f"{exc.__class__.__name__}: {exc}"))
 
 
@@ -155,18 +168,16 @@ def freshness_badges(source_names: list[str]) -> None:
         s = status.get(name)
         if not s:
             continue
-        state_key = "failed" if s["status"] == "failed" and s["freshness"] != "fresh" else s["freshness"]
-        when = "–"
-        if s["last_good"]:
-            when = i18n.datetime(pd.Timestamp(s["last_good"]).tz_convert(cfg.city.timezone))
+        state_key = s["state"]
+        when = state.city_time(s["last_good"])
         label = state.t(
             "freshness.badge",
             source=cfg.sources[name].label,
-            state=state.t("freshness." + state_key).lower(),
+            state=state.t("freshness." + state_key).lower(),  # the mark is the chip's own (below)
             time=when,
         )
-        cls = "good" if state_key == "fresh" else ("neutral" if state_key == "manual" else "bad")
-        title = s["error"] or ""
+        cls = tone(state_key)
+        title = s["reason"] or ""
         href = catalog_link(cfg.sources[name].table)  # the catalog says what is behind the badge
         out.append(
             f'<a class="ioc-fresh ioc-chip-{cls}" href="{esc(href)}" target="_self" title="{esc(title)}">'

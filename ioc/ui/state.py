@@ -94,6 +94,18 @@ def source_status() -> dict:
     return _status(str(cfg.path), cfg.path.stat().st_mtime if cfg.path else 0.0)
 
 
+def refresh_status() -> None:
+    """Forget the cached status (after an action changed it: an accepted run)."""
+    _status.clear()
+
+
+def city_time(iso: str | None) -> str:
+    """An ISO instant (status's UTC times) as HH:MM dd/mm/yyyy in city time; – for none."""
+    if not iso:
+        return "–"
+    return i18n.datetime(pd.Timestamp(iso).tz_convert(config().city.timezone))
+
+
 def snapshot_time() -> pd.Timestamp | None:
     st_ = source_status()["snapshot"]
     return pd.Timestamp(st_["created"]) if st_["created"] else None
