@@ -15,6 +15,7 @@ from connectors.geojson import GeoJson
 from connectors.json_api import JsonApi
 from connectors.open_meteo import OpenMeteo
 from connectors.overpass import Overpass
+from connectors.parquet import Parquet
 
 REGISTRY: dict[str, Connector] = {
     c.kind: c
@@ -26,5 +27,6 @@ REGISTRY: dict[str, Connector] = {
         OpenMeteo(),
         Overpass(),
         GeoJson(),
+        Parquet(),
     )
 }

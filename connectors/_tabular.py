@@ -58,6 +58,31 @@ class TabularOptions(HttpOptions):
         return v
 
 
+# The first bytes of files that are not text, and the connector that reads each (None: none does).
+NOT_TEXT = [
+    (b"PAR1", "a Parquet file", "parquet"),
+    (b"PK\x03\x04", "a ZIP archive (an .xlsx workbook is one)", "excel"),
+    (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1", "an old Excel (.xls) or Word document", None),
+    (b"%PDF", "a PDF document", None),
+    (b"\x1f\x8b", "a gzip-compressed file", None),
+    (b"SQLite format 3\x00", "an SQLite database", None),
+]
+
+
+def what_file(head: bytes, expected: str, also: bytes = b"\x00") -> str | None:
+    """What a payload is when it is not what a connector reads (`expected`), said so that the operator knows
+    what to do; None when it may be. `also`: a magic the connector reads (excel: the ZIP of an .xlsx)."""
+    for magic, what, connector in NOT_TEXT:
+        if head.startswith(magic) and not magic.startswith(also):
+            use = f": use connector {connector}" if connector else ": export it as CSV (or .xlsx)"
+            if magic.startswith(b"PK"):
+                use = ": use connector excel for a workbook, or unpack the archive"
+            if magic.startswith(b"\xd0\xcf"):
+                use = ": save it as .xlsx (connector excel) or CSV"
+            return f"this is {what}, not {expected}{use}"
+    return None
+
+
 _LOOKALIKES = str.maketrans({"\u00d0": "\u0110", "\u00f0": "\u0111", "\u00a0": " "})
 
 

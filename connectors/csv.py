@@ -90,6 +90,9 @@ class _Layout:
 def _layout(src: Source, opts: Options, payload: Payload) -> _Layout:
     """Encoding, delimiter, where the header is and what it names, from the head of the payload."""
     head, whole = payload.head(HEAD_BYTES), payload.size <= HEAD_BYTES
+    what = _tabular.what_file(head, "CSV text")
+    if what:
+        raise ParseError(what)
     encoding = detect_encoding(head, opts.encoding)
     try:
         head_text = head.decode(encoding, errors="strict" if whole else "ignore")

@@ -73,6 +73,12 @@ class Excel(DocumentConnector):
     extension = "xlsx"
 
     def parse(self, src: Source, opts: Options, payloads: list[Payload]) -> Parsed:
+        head = payloads[0].head(512)
+        what = _tabular.what_file(head, "an .xlsx workbook", also=b"PK")
+        if what:
+            raise ParseError(what)
+        if not head.startswith(b"PK"):
+            raise ParseError("not a readable .xlsx workbook: it does not start as one (text? use connector csv)")
         rows = read_sheet(payloads[0].data, opts)
         # trailing empty cells make every row as wide as the sheet; trim them so widths mean something
         rows = [r[: max((i + 1 for i, v in enumerate(r) if v not in (None, "")), default=0)] for r in rows]

@@ -598,6 +598,12 @@ def cross_problems(cfg: Config) -> list[str]:
             problems.append(f"sources.{name}: give `path` or `url`")
         if sectors and src.sector and src.sector not in sectors:
             problems.append(f"sources.{name}.sector: unknown sector {src.sector!r} (see `sectors`)")
+        for col, spec in src.columns.items():
+            if spec.type == "timestamp" and re.search(r"(^|_)utc($|_)", col) and not spec.timezone:
+                problems.append(
+                    f"sources.{name}.columns.{col}: named for UTC, so its plain times must not be taken as city "
+                    "time: declare `timezone: UTC` (they are then stored in city time)"
+                )
         for k in src.key:
             if src.columns and k not in src.columns:
                 problems.append(f"sources.{name}.key: {k!r} is not a declared column")

@@ -72,8 +72,16 @@ def _typed(x: str, spec: Column, in_type: str, fmt: TextFormat, p: _Params, tz: 
         return f"TRY_CAST({num} AS DOUBLE)"
     if spec.type in ("date", "timestamp"):
         sql_t = "DATE" if spec.type == "date" else "TIMESTAMP"
+        if in_type.startswith("TIMESTAMP WITH TIME ZONE"):  # an instant, from any path: in city time, as text is
+            return f"CAST(timezone({p.bind(tz)}, {x}) AS {sql_t})"
+
+        def city(plain: str) -> str:  # a plain time written in the column's declared zone, in city time
+            if spec.type != "timestamp" or not spec.timezone or spec.timezone == tz:
+                return plain
+            return f"timezone({p.bind(tz)}, timezone({p.bind(spec.timezone)}, {plain}))"
+
         if not text:
-            return f"TRY_CAST({x} AS {sql_t})"
+            return city(f"TRY_CAST({x} AS {sql_t})")
         parts = []
         if fmt.date_format:
             parts.append(f"CAST(try_strptime(trim({x}), {p.bind(fmt.date_format)}) AS {sql_t})")
@@ -83,11 +91,11 @@ def _typed(x: str, spec: Column, in_type: str, fmt: TextFormat, p: _Params, tz: 
         else:
             # A plain cast drops an offset ("08:30+07:00" and "08:30Z" both become 08:30): a time with one is
             # converted to city time, the time that plain timestamps are written in.
-            parts.insert(
-                0,
+            offset = (
                 f"CASE WHEN regexp_matches(trim({x}), {p.bind(OFFSET)}) "
-                f"THEN timezone({p.bind(tz)}, TRY_CAST(trim({x}) AS TIMESTAMPTZ)) END",
+                f"THEN timezone({p.bind(tz)}, TRY_CAST(trim({x}) AS TIMESTAMPTZ)) END"
             )
+            return f"coalesce({offset}, {city(f'coalesce({chr(44).join(parts)})')})"
         return f"coalesce({', '.join(parts)})"
     if spec.type == "boolean":
         if in_type == "BOOLEAN":

@@ -180,6 +180,8 @@ def _read(
     names = d.names
     if missing_columns(src, names):
         return Declined("a declared column is missing")  # the general path names it
+    if any(spec.timezone for spec in src.columns.values()):
+        return Declined("a column declares the time zone its times are written in")
     fmt = tf.date_format
     thousands = tf.thousands  # the reader knows no thousands separator: such numbers are typed here
     p = _Params()

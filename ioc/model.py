@@ -78,6 +78,11 @@ class Column(Model):
     optional: bool = Field(
         False, description="The payload may lack the column (it is then empty); else a payload without it fails."
     )
+    timezone: str | None = Field(
+        None,
+        description="timestamp: the zone its plain times are written in (e.g. UTC); they are stored in city time, "
+        "as times with an offset are. Default: the city's. A column named for UTC must declare it.",
+    )
     min: float | None = Field(None, description="Smallest allowed value (numbers).")
     max: float | None = Field(None, description="Largest allowed value (numbers).")
     values: list[Any] | None = Field(None, description="The only allowed values.")
@@ -93,6 +98,15 @@ class Column(Model):
     def _one_list(self) -> Column:
         if self.values is not None and self.values_from is not None:
             raise ValueError("give `values` or `values_from`, not both")
+        if self.timezone is not None:
+            from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+            try:
+                ZoneInfo(self.timezone)
+            except (ZoneInfoNotFoundError, ValueError):
+                raise ValueError(
+                    f"timezone {self.timezone!r}: not a time zone name like UTC or Asia/Ho_Chi_Minh"
+                ) from None
         return self
 
 

@@ -94,7 +94,8 @@ BAD = [
         "connector",
         "sources.air.connector",
         "xls",
-        "sources.air.connector: expected one of ckan, csv, excel, geojson, json_api, open_meteo, overpass, got 'xls'",
+        "sources.air.connector: expected one of ckan, csv, excel, geojson, json_api, open_meteo, overpass, "
+        "parquet, got 'xls'",
     ),
     ("option-value", "sources.air.options.decimal", ";", "sources.air.options.decimal: expected `.` or `,`"),
     ("option-unknown", "sources.air.options.delimeter", ";", "sources.air.options.delimeter: unknown key"),

@@ -8,6 +8,7 @@ file with something only the general path can report), so the fast path cannot s
 
 from __future__ import annotations
 
+import datetime as dt
 import time
 from pathlib import Path
 
@@ -364,3 +365,13 @@ def test_a_payload_read_before_its_checksum_is_known_is_still_told_unchanged(tmp
     assert again.snapshot_id is None  # nothing changed: no new snapshot
     assert snapshot_rows(cfg, "SELECT count(*) FROM t") == [(10,)]
     assert snapshot_rows(cfg, f"SELECT count(*) FROM duckdb_tables() WHERE table_name = '{STAGE}'") == [(0,)]
+
+
+def test_plain_times_in_a_column_declared_utc_are_city_time_either_way(tmp_path, monkeypatch):
+    got = same_either_way(
+        tmp_path,
+        monkeypatch,
+        "station,ts\nST1,2026-01-01 01:30:00\nST2,2026-01-01 20:00:00\n",
+        {"columns": {"station": {}, "ts": {"type": "timestamp", "timezone": "UTC"}}},
+    )
+    assert got["table"] == [("ST1", dt.datetime(2026, 1, 1, 8, 30)), ("ST2", dt.datetime(2026, 1, 2, 3, 0))]

@@ -522,3 +522,42 @@ def test_a_missing_declared_column_fails_by_name_and_an_undeclared_one_is_noted(
     assert ingest(cfg).results[0].status == "ok"
     cols = [r[0] for r in snapshot_rows(cfg, COLUMNS_OF_AIR)]
     assert "Ghi chú" not in cols
+
+
+def test_instants_are_stored_in_city_time_whichever_way_they_come(tmp_path):
+    """An offset in the text, a transform's TIMESTAMPTZ, a plain time in a column declared UTC: all city time."""
+    text = "station,ts,seen_utc\nA,2026-01-01T01:30:00Z,2026-01-01 01:30:00\nB,2026-01-01 08:30:00,2026-01-01 02:00\n"
+    src = {
+        "connector": "csv",
+        "sector": "env",
+        "table": "env_times",
+        "path": "t.csv",
+        "transform": "SELECT station, ts, seen_utc, CAST(ts AS TIMESTAMPTZ) AS as_instant FROM raw",
+        "columns": {
+            "station": {},
+            "ts": {"type": "timestamp"},
+            "seen_utc": {"type": "timestamp", "timezone": "UTC"},
+            "as_instant": {"type": "timestamp"},
+        },
+    }
+    cfg = setup(tmp_path, {"t": src}, {"t.csv": text})
+    assert ingest(cfg).results[0].status == "ok"
+    import datetime as dt
+
+    rows = table(cfg, "env_times", "station")
+    h = lambda hh, mm: dt.datetime(2026, 1, 1, hh, mm)  # noqa: E731
+    assert rows[0][:3] == ("A", h(8, 30), h(8, 30)) and rows[1][:3] == ("B", h(8, 30), h(9, 0))
+
+
+def test_a_timestamp_column_named_for_utc_must_say_its_zone(tmp_path):
+    from ioc.errors import ConfigError
+
+    src = {
+        "connector": "csv",
+        "sector": "env",
+        "table": "t",
+        "path": "t.csv",
+        "columns": {"read_utc": {"type": "timestamp"}},
+    }
+    with pytest.raises(ConfigError, match=r"read_utc: named for UTC.*declare `timezone: UTC`"):
+        load_config(write_config(tmp_path, {"t": src}))
