@@ -11,11 +11,28 @@ import pyarrow as pa
 import pyarrow.compute as pc
 from pydantic import Field, field_validator
 
-from connectors.base import ROW, HttpOptions, Reject
+from connectors.base import ROW, Aside, HttpOptions, Reject
 from ioc.errors import ParseError
-from ioc.model import Source, TextFormat
+from ioc.model import Frozen, Source, TextFormat
 
 HEADER_SCAN_ROWS = 100
+
+
+class Unpivot(Frozen):
+    """Wide to long: the columns matching a regex become rows of (name, value)."""
+
+    columns: str = Field(description="Regex naming the wide columns (years, months), e.g. `^(19|20)\\d\\d$`.")
+    name: str = Field(description="The new column holding each wide column's name (e.g. year).")
+    value: str = Field(description="The new column holding its value.")
+
+    @field_validator("columns")
+    @classmethod
+    def _regex(cls, v: str) -> str:
+        try:
+            re.compile(v)
+        except re.error as exc:
+            raise ValueError(f"not a regular expression: {exc}") from exc
+        return v
 
 
 class TabularOptions(HttpOptions):
@@ -36,6 +53,15 @@ class TabularOptions(HttpOptions):
         None, description="Regex on a row's first non-empty cell: rows to set aside (totals, footnotes, signatures)."
     )
     date_format: str | None = Field(None, description="strptime format of dates stored as text, e.g. `%d/%m/%Y`.")
+    unpivot: Unpivot | None = Field(
+        None, description="Turn wide columns (years, months) into rows before the transform and the contract."
+    )
+    section_column: str | None = Field(
+        None,
+        description="Keep each title row (a row with only its first cell: a region, a group, as PX-Web tables and "
+        "reports write them) as this column on the rows under it, until the next title; else such rows are set "
+        "aside.",
+    )
 
     def text_format(self) -> TextFormat:
         return TextFormat(self.decimal, self.thousands, self.date_format)
@@ -198,12 +224,13 @@ def clean(
     names: list[str],
     opts: TabularOptions,
     first_row: int = 1,
-) -> tuple[pa.Table, int, list[Reject]]:
+) -> tuple[pa.Table, list[Aside], list[Reject]]:
     """Read `source` (SQL yielding text columns c0..cN-1 and e0, the cells beyond the header; with `_row`
     or numbered here from first_row) into named, trimmed columns; set aside non-data rows.
 
-    Returns (table with `_row`, rows dropped, rejects for rows with more cells than the header).
-    Runs in an in-memory DuckDB used as a parsing engine only.
+    Returns (table with `_row`, the rows set aside and why, rejects for rows with more cells than the
+    header). A title row (its first cell alone) is set aside, or with `section_column` carried down as that
+    column. Runs in an in-memory DuckDB used as a parsing engine only.
     """
     if not names:
         raise ParseError("the header names no columns")
@@ -214,14 +241,17 @@ def clean(
     trimmed = ", ".join(f"trim(CAST({c} AS VARCHAR)) AS {c}" for c in [*cells, "e0"])
     nulled = ", ".join(f"CASE WHEN list_contains($na, {c}) THEN NULL ELSE {c} END AS {c}" for c in [*cells, "e0"])
     count = " + ".join(f"CAST({c} IS NOT NULL AS INTEGER)" for c in cells)
-    drop = "(_n = 0 OR (_n = 1 AND c0 IS NOT NULL)) AND e0 IS NULL"
+    # _kind: 0 data, 1 blank, 2 more cells than the header, 3 a title row (first cell alone), 4 matching
+    matching = "false"
     if opts.drop_rows_matching:
-        drop = f"({drop}) OR coalesce(regexp_matches(coalesce({', '.join(cells)}), $re), false)"
+        matching = f"coalesce(regexp_matches(coalesce({', '.join(cells)}), $re), false)"
     named = ", ".join(f"{c} AS {_quote(n)}" for c, n in zip(cells, names))
     keep_row = f"{ROW}, " if has_row else ""
     sql = f"""
-        SELECT {keep_row}{named}, e0 AS _extra,
-               CAST(CASE WHEN {drop} THEN 1 WHEN e0 IS NOT NULL THEN 2 ELSE 0 END AS TINYINT) AS _kind
+        SELECT {keep_row}{named}, e0 AS _extra, coalesce({", ".join(cells)}) AS _first,
+               CAST(CASE WHEN {matching} THEN 4 WHEN _n = 0 AND e0 IS NULL THEN 1
+                         WHEN _n = 1 AND c0 IS NOT NULL AND e0 IS NULL THEN 3
+                         WHEN e0 IS NOT NULL THEN 2 ELSE 0 END AS TINYINT) AS _kind
         FROM (SELECT *, {count} AS _n
               FROM (SELECT {keep_row}{nulled} FROM (SELECT {keep_row}{trimmed} FROM {source})))
     """
@@ -233,16 +263,34 @@ def clean(
     if not has_row:  # a plain projection keeps the reader's order, so rows are numbered here
         table = table.append_column(ROW, pa.array(range(first_row, first_row + len(table)), pa.int64()))
     kind = table["_kind"]
+    section = opts.section_column
+    if section and section in names:
+        raise ParseError(f"options.section_column {section!r} is a column of the header already: name it apart")
     if (pc.max(kind).as_py() or 0) == 0:  # the usual case for machine exports: nothing to set aside
-        return table.drop_columns(["_extra", "_kind"]), 0, []
-    dropped = int(pc.sum(pc.equal(kind, 1).cast(pa.int64())).as_py() or 0)
+        keep = table.drop_columns(["_extra", "_kind", "_first"])
+        return (keep.append_column(section, pa.nulls(len(keep), pa.string())) if section else keep), [], []
+    if section:  # each row under a title carries it, until the next title
+        table = table.take(pc.sort_indices(table[ROW]))
+        kind = table["_kind"]
+        titles = pc.if_else(pc.equal(kind, 3), table["_first"], pa.scalar(None, pa.string()))
+        table = table.append_column(section, pc.fill_null_forward(titles))
+    why = {1: "blank row", 3: "title row (its first cell alone)", 4: "matches drop_rows_matching"}
+    if section:
+        why[3] = f"title row, kept as {section} on the rows under it"
+    set_aside = table.filter(pc.is_in(kind, pa.array([1, 3, 4], pa.int8())))
+    aside = [
+        Aside(r, why[k], None if k == 1 else first)
+        for r, k, first in zip(
+            set_aside[ROW].to_pylist(), set_aside["_kind"].to_pylist(), set_aside["_first"].to_pylist()
+        )
+    ]
     bad = table.filter(pc.equal(kind, 2))
     rejects = [
         Reject(r, "", extra, f"row has more cells than the header ({len(names)}): {extra[:80]}")
         for r, extra in zip(bad[ROW].to_pylist(), bad["_extra"].to_pylist())
     ]
-    keep = table.filter(pc.equal(kind, 0)).drop_columns(["_extra", "_kind"])
-    return keep, dropped, rejects
+    keep = table.filter(pc.equal(kind, 0)).drop_columns(["_extra", "_kind", "_first"])
+    return keep, aside, rejects
 
 
 def _quote(name: str) -> str:

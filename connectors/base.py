@@ -97,6 +97,16 @@ class Parsed:
     dropped: int = 0  # blank, section, footnote, totals rows: not data, not rejects
     rejects: list[Reject] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    aside: list[Aside] = field(default_factory=list)  # the dropped rows that can be named: where and why
+
+
+@dataclass(frozen=True)
+class Aside:
+    """A row set aside as not data: its number in the payload, why, and its text (the first cell)."""
+
+    row: int | None
+    reason: str
+    text: str | None = None
 
 
 @dataclass(frozen=True)

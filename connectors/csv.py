@@ -10,7 +10,7 @@ import os
 import tempfile
 import unicodedata
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import duckdb
 import numpy as np
@@ -210,7 +210,7 @@ class Csv(DocumentConnector, DirectReader):
                 try:
                     # DuckDB's `skip` counts records, as the header search does (a quoted line break in a title
                     # row is not a new record), not the physical lines that Python's reader skips below.
-                    table, dropped, rejects = _tabular.clean(
+                    table, aside, rejects = _tabular.clean(
                         con,
                         source,
                         {"path": path, "delim": delimiter, "skip": header_end, "columns": columns},
@@ -223,20 +223,20 @@ class Csv(DocumentConnector, DirectReader):
             if table is None:
                 rows = _rows_python(body, delimiter, lay.skip_lines)
                 con.register("_rows", _tabular.rows_to_table(rows, len(names), header_end + 1))
-                table, dropped, rejects = _tabular.clean(con, "_rows", {}, names, opts)
+                table, aside, rejects = _tabular.clean(con, "_rows", {}, names, opts)
         finally:
             con.close()
             if tmp is not None:
                 os.unlink(tmp.name)
-        return Parsed(table, dropped=dropped, rejects=rejects, notes=lay.notes)
+        return Parsed(table, dropped=len(aside), rejects=rejects, notes=lay.notes, aside=aside)
 
     def direct(self, src: Source, opts: Options, payloads: list[Payload]) -> DirectRead | None:
         """DuckDB's reader straight on the landed file, for a UTF-8 file whose rows need not be matched against
         `drop_rows_matching` (which looks at the raw text of a row). None: read it with `parse`. The rows the
         core finds something to report in are read by `parse_lines`."""
         payload = payloads[0]
-        if len(payloads) != 1 or opts.drop_rows_matching:
-            return None
+        if len(payloads) != 1 or opts.drop_rows_matching or opts.section_column or opts.unpivot:
+            return None  # rows whose meaning depends on other rows, or a shape to change: the general path
         lay = _layout(src, opts, payload)
         if lay.encoding not in UTF8:
             return None
@@ -309,4 +309,5 @@ class Csv(DocumentConnector, DirectReader):
         for rej in parsed.rejects:
             if rej.row is not None:
                 rej.row = renumber.get(rej.row, rej.row)
+        parsed.aside = [replace(a, row=renumber.get(a.row, a.row)) if a.row else a for a in parsed.aside]
         return parsed

@@ -87,9 +87,13 @@ class Excel(DocumentConnector):
         con = duckdb.connect()  # an in-memory parsing engine: nothing is written anywhere
         try:
             con.register("_rows", _tabular.rows_to_table(rows[header_end:], len(names), header_end + 1))
-            table, dropped, rejects = _tabular.clean(con, "_rows", {}, names, opts)
+            table, aside, rejects = _tabular.clean(con, "_rows", {}, names, opts)
         finally:
             con.close()
         return Parsed(
-            table, dropped=dropped, rejects=rejects, notes=[f"sheet {opts.sheet!r}: header at row {start + 1}"]
+            table,
+            dropped=len(aside),
+            rejects=rejects,
+            notes=[f"sheet {opts.sheet!r}: header at row {start + 1}"],
+            aside=aside,
         )

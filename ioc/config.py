@@ -28,6 +28,7 @@ from connectors import REGISTRY
 from connectors.base import Connector, on_internet
 from ioc.errors import ConfigError
 from ioc.model import COLUMN_TYPES, IDENT, RESERVED_TABLES, Column, ConnectorOptions, Identifier, Model, Names, Source
+from ioc.sandbox import outside_reads
 from ioc.views import Breakdown, Places, Register, Series, View, expand
 
 __all__ = [
@@ -603,6 +604,13 @@ def cross_problems(cfg: Config) -> list[str]:
                 problems.append(
                     f"sources.{name}.columns.{col}: named for UTC, so its plain times must not be taken as city "
                     "time: declare `timezone: UTC` (they are then stored in city time)"
+                )
+        if src.transform:
+            refused = outside_reads(src.transform)
+            if refused:
+                problems.append(
+                    f"sources.{name}.transform: reads only `raw` and the snapshot's tables; this reads "
+                    + ", ".join(refused)
                 )
         for k in src.key:
             if src.columns and k not in src.columns:

@@ -14,7 +14,7 @@ from typing import Any
 import duckdb
 import pyarrow as pa
 
-from connectors.base import DirectRead, Parsed
+from connectors.base import Aside, DirectRead, Parsed
 from ioc.contract import _SQL_TYPES, ContractResult, Loaded, _Params, _rules, _typed, check, drop_temp, missing_columns
 from ioc.model import Source, TextFormat
 from ioc.warehouse import Build, ident, one
@@ -76,7 +76,7 @@ class _Read:
     problems: list[int]  # body lines (from 0) to leave out, for the general path to read and report
     positions: list[int]  # the stored rows to remove (their order of reading, from 0): _settle()
     flagged: bool  # the table has the flag column, which _settle() drops
-    blank: int  # empty lines, skipped by the reader: rows set aside, as the general path counts them
+    blank: list[int]  # empty lines (body lines from 0), skipped by the reader: set aside, as the general path does
 
 
 def load(b: Build, src: Source, offer: Offer, timezone: str) -> Loaded | Declined:
@@ -115,7 +115,10 @@ def load(b: Build, src: Source, offer: Offer, timezone: str) -> Loaded | Decline
                 some.rejects,
                 result.columns,
             )
-        parsed.dropped += read.blank
+        parsed.dropped += len(read.blank)
+        first = d.options["skip"] + 1  # rows are numbered from the first body row, as the general path numbers them
+        parsed.aside += [Aside(first + line, "blank row") for line in read.blank]
+        parsed.aside.sort(key=lambda a: a.row or 0)
         if _keys_repeat(con, src, STAGE):  # the general path keeps the first and names the others
             con.execute("ROLLBACK")
             clear(con)
@@ -292,7 +295,7 @@ def _read(
         problem_lines,
         positions,
         bool(flags),
-        len(blank),
+        blank,
     )
 
 

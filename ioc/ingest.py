@@ -14,6 +14,7 @@ import hashlib
 import json
 import logging
 import os
+import re
 import threading
 import time
 from collections.abc import Callable
@@ -32,7 +33,7 @@ from ioc.contract import Loaded, check, drop_temp
 from ioc.errors import IOCError, SourceError
 from ioc.landing import Landed, Landing, utc_stamp
 from ioc.ops import OpsStore
-from ioc.warehouse import Build, Warehouse
+from ioc.warehouse import Build, Warehouse, ident
 
 FETCH_WORKERS = 4
 LOG = logging.getLogger("ioc.ingest")
@@ -355,6 +356,7 @@ class Ingestor:
                     return self._record_held(f, run_id, verdict, rows_read, parsed)
                 return self._record_failed(f, run_id, verdict.error, notes=parsed.notes, rows_read=rows_read)
             b.record_rejects(src.name, run_id, rejects)
+            b.record_dropped(src.name, run_id, parsed.aside)
             b.record_load(src, run_id, f.checksum, f.landing, fingerprint(src))
             drop_temp(con)
             con.execute("COMMIT")
@@ -442,8 +444,12 @@ class Ingestor:
     def _general(self, b: Build, src: Source, parsed: Parsed) -> Loaded | Failed:
         """Parsed rows through the source's transform and contract into its table (a transaction left open)."""
         con = b.con
-        con.execute("BEGIN")
         raw = rename_columns(parsed.table, src.rename)
+        try:
+            raw = unpivot(con, src, raw)
+        except SourceError as exc:
+            return Failed(exc.message, parsed.notes, len(parsed.table))
+        con.execute("BEGIN")
         con.register("raw", raw)
         try:
             relation = "raw"
@@ -578,6 +584,26 @@ def rename_columns(table: pa.Table, rename: dict[str, str]) -> pa.Table:
     lookup = {norm(k).casefold(): v for k, v in rename.items()}
     names = [lookup.get(norm(c).casefold(), c) if c not in rename.values() else c for c in table.column_names]
     return table.rename_columns(names) if names != table.column_names else table
+
+
+def unpivot(con: duckdb.DuckDBPyConnection, src: Source, raw: pa.Table) -> pa.Table:
+    """The rows with the wide columns options.unpivot names turned into (name, value) rows, nulls kept (the
+    contract decides about a missing value); the table itself without it. SourceError when none matches."""
+    spec = getattr(src.options, "unpivot", None)
+    if spec is None:
+        return raw
+    wide = [c for c in raw.column_names if c != ROW and re.search(spec.columns, c)]
+    if not wide:
+        has = ", ".join(c for c in raw.column_names if c != ROW)
+        raise SourceError(src.name, f"options.unpivot.columns {spec.columns!r} matches no column; raw has: {has}")
+    con.register("_wide", raw)
+    try:
+        on = ", ".join(ident(c) for c in wide)
+        return con.sql(
+            f"SELECT * FROM _wide UNPIVOT INCLUDE NULLS ({ident(spec.value)} FOR {ident(spec.name)} IN ({on}))"
+        ).to_arrow_table()
+    finally:
+        con.unregister("_wide")
 
 
 def accept(cfg: Config, name: str, by: str) -> IngestResult:

@@ -2,23 +2,73 @@
 
 from __future__ import annotations
 
+import json
 import re
 import threading
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import duckdb
 import pandas as pd
 import pyarrow as pa
 
-from ioc.config import Config
 from ioc.errors import QueryError, QueryTimeout
 from ioc.warehouse import Warehouse
 
+if TYPE_CHECKING:  # the config validates transforms with outside_reads(): no import at run time, no cycle
+    from ioc.config import Config
+
 DEFAULT_TIMEOUT = 30.0
 SANDBOX = {"enable_external_access": False, "autoload_known_extensions": False, "autoinstall_known_extensions": False}
+
+
+SCALAR_FILE_FUNCTIONS = {"read_text", "read_blob", "getenv", "current_setting"}
+TABLE_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+
+
+def outside_reads(sql: str) -> list[str]:
+    """What a transform's SQL would read besides `raw`, its own CTEs and the snapshot's tables: table
+    functions (read_csv, glob, …), files named in FROM, other databases, file and environment functions;
+    or why it is not one SELECT. Empty when it reads nothing else. Checked on DuckDB's own parse tree."""
+    con = duckdb.connect(":memory:")
+    try:
+        tree = json.loads(one_value(con, "SELECT json_serialize_sql(?)", [sql]))
+    finally:
+        con.close()
+    if tree.get("error"):
+        return [f"not one SELECT ({tree.get('error_message', '')})"]
+    if len(tree.get("statements", [])) != 1:
+        return ["not one SELECT (several statements)"]
+    found: list[str] = []
+
+    def walk(node: Any) -> None:
+        if isinstance(node, dict):
+            kind = node.get("type")
+            if kind == "TABLE_FUNCTION":
+                fn = node.get("function", {}).get("function_name", "?")
+                found.append(f"table function {fn}()")
+            elif kind == "BASE_TABLE":
+                name = node.get("table_name", "")
+                catalog, schema = node.get("catalog_name"), node.get("schema_name")
+                if not TABLE_NAME.match(name) or catalog or schema not in ("", None, "main"):
+                    found.append(".".join(filter(None, (catalog, schema, name))))
+            elif kind == "FUNCTION" and node.get("function_name") in SCALAR_FILE_FUNCTIONS:
+                found.append(f"function {node['function_name']}()")
+            for value in node.values():
+                walk(value)
+        elif isinstance(node, list):
+            for value in node:
+                walk(value)
+
+    walk(tree["statements"])
+    return list(dict.fromkeys(found))
+
+
+def one_value(con: duckdb.DuckDBPyConnection, sql: str, params: list) -> Any:
+    rows = con.execute(sql, params).fetchall()
+    return rows[0][0]
 
 
 def connect(path: str) -> duckdb.DuckDBPyConnection:

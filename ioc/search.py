@@ -9,7 +9,7 @@ import duckdb
 from ioc.warehouse import ident
 
 # the warehouse's own tables that analysts read (the rest starting with "_" is bookkeeping)
-SYSTEM_TABLES = ("dim_ward", "indicator", "indicator_value", "_runs", "_rejects", "_lineage")
+SYSTEM_TABLES = ("dim_ward", "indicator", "indicator_value", "_runs", "_rejects", "_dropped", "_lineage")
 SEARCH_VALUES_MAX = 200  # text columns with at most this many distinct values are searchable by value
 
 

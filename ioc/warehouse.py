@@ -215,6 +215,8 @@ SYSTEM_TABLES = {
     "_lineage": "CREATE TABLE IF NOT EXISTS _lineage (table_name VARCHAR, source VARCHAR, connector VARCHAR, "
     "sector VARCHAR, location VARCHAR, mode VARCHAR, last_good_load TIMESTAMP, run_id BIGINT, checksum VARCHAR, "
     "landing VARCHAR, rows BIGINT, PRIMARY KEY (table_name, source))",
+    "_dropped": "CREATE TABLE IF NOT EXISTS _dropped (source VARCHAR, run_id BIGINT, row_number BIGINT, "
+    "reason VARCHAR, text VARCHAR, dropped_at TIMESTAMP)",
     "_meta": "CREATE TABLE IF NOT EXISTS _meta (key VARCHAR PRIMARY KEY, value VARCHAR)",
 }
 
@@ -296,6 +298,26 @@ class Build:
             cond = " AND ".join(f"{t}.{ident(k)} IS NOT DISTINCT FROM g.{ident(k)}" for k in src.key)
             con.execute(f"DELETE FROM {t} USING {ident(incoming)} AS g WHERE {cond}")
         con.execute(f"INSERT INTO {t} BY NAME SELECT * FROM {ident(incoming)}")
+
+    def record_dropped(self, source: str, run_id: int, aside: list) -> None:
+        """A run's rows set aside as not data (row, reason, text: connectors' Aside), replacing the source's
+        earlier ones: the catalog lists what the last load left out and why."""
+        self.con.execute("DELETE FROM _dropped WHERE source = ?", [source])
+        if not aside:
+            return
+        tbl = pa.table(
+            {
+                "row_number": pa.array([a.row for a in aside], pa.int64()),
+                "reason": pa.array([a.reason for a in aside], pa.string()),
+                "text": pa.array([None if a.text is None else str(a.text)[:500] for a in aside], pa.string()),
+            }
+        )
+        self.con.register("_drop", tbl)
+        self.con.execute(
+            "INSERT INTO _dropped SELECT ?, ?, row_number, reason, text, timezone('UTC', now()) FROM _drop",
+            [source, run_id],
+        )
+        self.con.unregister("_drop")
 
     def record_rejects(self, source: str, run_id: int, rejects: list[tuple]) -> None:
         """Add a run's rejects (row, column, value, reason), keeping those of the source's last

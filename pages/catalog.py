@@ -192,3 +192,21 @@ with ui.section():
                             hide_index=True,
                             width="stretch",
                         )
+            for r in counts[counts["table_name"] == picked].itertuples():
+                gone = state.query(qc.dropped, r.source)
+                if gone.empty:
+                    continue
+                with st.expander(t("catalog.dropped_of", source=r.source, n=i18n.num(len(gone), lang))):
+                    said = {k: t(f"catalog.dropped_reason.{k}") for k in gone["reason"].unique()}
+                    said = {k: k if v.startswith("catalog.") else v for k, v in said.items()}  # a reason as written
+                    st.dataframe(
+                        gone.assign(reason=gone["reason"].map(said)).rename(
+                            columns={
+                                "row_number": t("catalog.reject_row"),
+                                "reason": t("catalog.reject_reason"),
+                                "text": t("catalog.dropped_text"),
+                            }
+                        ),
+                        hide_index=True,
+                        width="stretch",
+                    )

@@ -68,6 +68,7 @@ def run(folder: Path, text, source: dict, direct: bool, monkeypatch) -> dict:
         out["rejects"] = snapshot_rows(
             cfg, "SELECT row_number, column_name, value, reason FROM _rejects ORDER BY run_id, row_number, column_name"
         )
+        out["dropped"] = snapshot_rows(cfg, "SELECT row_number, reason, text FROM _dropped ORDER BY ALL")
     out["ok"] = last.status == "ok"
     return out
 

@@ -561,3 +561,117 @@ def test_a_timestamp_column_named_for_utc_must_say_its_zone(tmp_path):
     }
     with pytest.raises(ConfigError, match=r"read_utc: named for UTC.*declare `timezone: UTC`"):
         load_config(write_config(tmp_path, {"t": src}))
+
+
+# A PX-Web table as the statistics office exports it: a title, the header, each region's name on a row of its own
+PXWEB = (
+    '"Dân số trung bình phân theo địa phương (Nghìn người)"\n'
+    "\n"
+    "Địa phương,2023,2024\n"
+    "Cả nước,100309.2,101112.0\n"
+    "Đông Nam Bộ,,\n"
+    "Bình Dương,2763.1,2823.0\n"
+    "Đồng Nai,3310.9,3340.6\n"
+    "Đồng bằng sông Cửu Long,,\n"
+    "Cần Thơ,1258.9,1268.1\n"
+    "\n"
+    "Nguồn: Tổng cục Thống kê\n"
+)
+PX_SOURCE = {
+    "connector": "csv",
+    "sector": "env",
+    "table": "stat_population",
+    "path": "px.csv",
+    "rename": {"Địa phương": "area", "2023": "y2023", "2024": "y2024"},
+    "columns": {"area": {"required": True}, "y2023": {"type": "double"}, "y2024": {"type": "double"}},
+}
+
+
+def test_section_rows_are_kept_as_a_column_and_every_row_set_aside_is_listed(tmp_path):
+    src = PX_SOURCE | {"options": {"section_column": "region", "drop_rows_matching": "^Nguồn:"}}
+    cfg = setup(tmp_path, {"px": src}, {"px.csv": PXWEB})
+    res = ingest(cfg).results[0]
+    assert res.status == "ok", res.error
+    got = snapshot_rows(cfg, "SELECT area, region, y2024 FROM stat_population ORDER BY y2024")
+    assert got == [
+        ("Cần Thơ", "Đồng bằng sông Cửu Long", 1268.1),
+        ("Bình Dương", "Đông Nam Bộ", 2823.0),
+        ("Đồng Nai", "Đông Nam Bộ", 3340.6),
+        ("Cả nước", None, 101112.0),  # above the first section: none
+    ]
+    assert res.dropped == 4
+    assert snapshot_rows(cfg, "SELECT row_number, reason, text FROM _dropped ORDER BY row_number") == [
+        (5, "title row, kept as region on the rows under it", "Đông Nam Bộ"),
+        (8, "title row, kept as region on the rows under it", "Đồng bằng sông Cửu Long"),
+        (10, "blank row", None),
+        (11, "matches drop_rows_matching", "Nguồn: Tổng cục Thống kê"),
+    ]
+
+
+def test_without_a_section_column_title_rows_are_set_aside_by_name(tmp_path):
+    cfg = setup(tmp_path, {"px": PX_SOURCE}, {"px.csv": PXWEB})
+    res = ingest(cfg).results[0]
+    assert res.status == "ok" and res.rejects == 0
+    rows = snapshot_rows(cfg, "SELECT row_number, reason, text FROM _dropped ORDER BY row_number")
+    assert [r[0] for r in rows] == [5, 8, 10, 11]
+    assert rows[0] == (5, "title row (its first cell alone)", "Đông Nam Bộ")
+    (tmp_path / "px.csv").write_text(PXWEB.replace("Đông Nam Bộ,,\n", ""), encoding="utf-8")  # the next load's own
+    ingest(cfg)
+    assert [r[0] for r in snapshot_rows(cfg, "SELECT row_number FROM _dropped ORDER BY 1")] == [7, 9, 10]
+
+
+def test_options_unpivot_turns_year_columns_into_rows(tmp_path):
+    """The PX-Web table, long: a row per area and year, the region kept, a missing value a reject (required)."""
+    src = PX_SOURCE | {
+        "options": {
+            "section_column": "region",
+            "drop_rows_matching": "^Nguồn:",
+            "unpivot": {"columns": "^y\\d{4}$", "name": "year", "value": "population"},
+        },
+        "columns": {
+            "area": {"required": True},
+            "year": {"required": True},
+            "population": {"type": "double", "required": True},
+        },
+    }
+    text = PXWEB.replace("Cần Thơ,1258.9,1268.1", "Cần Thơ,,1268.1")
+    cfg = setup(tmp_path, {"px": src}, {"px.csv": text})
+    res = ingest(cfg).results[0]
+    assert res.status == "ok", res.error
+    rows = snapshot_rows(cfg, "SELECT area, region, year, population FROM stat_population ORDER BY area, year")
+    assert ("Bình Dương", "Đông Nam Bộ", "y2023", 2763.1) in rows and (
+        "Bình Dương",
+        "Đông Nam Bộ",
+        "y2024",
+        2823.0,
+    ) in rows
+    assert len(rows) == 7 and res.rejects == 1
+    assert snapshot_rows(cfg, "SELECT row_number, column_name, reason FROM _rejects") == [
+        (9, "population", "required: missing")
+    ]
+
+    bad = src | {"options": src["options"] | {"unpivot": {"columns": "^nam", "name": "year", "value": "n"}}}
+    cfg = load_config(write_config(tmp_path, {"px": bad}))
+    err = ingest(cfg).results[0].error
+    assert "options.unpivot.columns '^nam' matches no column; raw has: area, y2023, y2024, region" in err
+
+
+@pytest.mark.parametrize(
+    "transform, refused",
+    [
+        ("SELECT * FROM read_csv('/etc/passwd')", "table function read_csv()"),
+        ("SELECT * FROM '/etc/hosts'", "/etc/hosts"),
+        ("SELECT r.*, f.file FROM raw r, glob('/home/*') f", "table function glob()"),
+        ("SELECT *, getenv('IOC_SECRET') AS s FROM raw", "function getenv()"),
+        ("SELECT * FROM other_db.main.t", "other_db.main.t"),
+        ("COPY raw TO '/tmp/out.csv'", "not one SELECT"),
+    ],
+)
+def test_a_transform_reads_only_raw_and_the_snapshot(tmp_path, transform, refused):
+    from ioc.errors import ConfigError
+
+    with pytest.raises(ConfigError) as exc:
+        setup(tmp_path, {"wide": {**WIDE, "transform": transform}}, {"wide.csv": WIDE_V1})
+    assert any(p.startswith("sources.wide.transform: reads only `raw`") and refused in p for p in exc.value.problems)
+    ok = "SELECT w.*, d.code AS known FROM raw w LEFT JOIN main.dim_ward d ON d.code = w.ward_code"
+    assert setup(tmp_path, {"wide": {**WIDE, "transform": ok}}, {"wide.csv": WIDE_V1})

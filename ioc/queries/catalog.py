@@ -67,6 +67,15 @@ def rejects(con: duckdb.DuckDBPyConnection, source: str, run_id: int, limit: int
     )
 
 
+def dropped(con: duckdb.DuckDBPyConnection, source: str, limit: int = 1000) -> pd.DataFrame:
+    """The rows a source's last load set aside as not data: row number in the file, why, and its text."""
+    return frame(
+        con,
+        "SELECT row_number, reason, text FROM _dropped WHERE source = ? ORDER BY row_number LIMIT ?",
+        [source, limit],
+    )
+
+
 def profile(con: duckdb.DuckDBPyConnection, table: str) -> pd.DataFrame:
     """Per column: name, type, null share (0–1), approximate distinct count, and up to 3 example values."""
     cols = frame(

@@ -84,6 +84,17 @@ def test_catalog_opens_a_table_from_the_url() -> None:
     assert {m.label for m in at.metric} >= {"Số dòng", "Số cột", "Dòng bị loại"}
 
 
+def test_catalog_lists_the_rows_a_load_set_aside_with_their_line_and_reason() -> None:
+    at = _page("pages/catalog.py", table="health_disease_weekly")
+    assert not at.exception, at.exception
+    labels = [e.label for e in at.expander]
+    assert "Nguồn health_disease: 3 dòng không phải số liệu được bỏ qua" in labels
+    gone = at.dataframe[-1].value
+    assert list(gone.columns) == ["Dòng trong tệp gốc", "Lý do", "Nội dung"]
+    assert list(gone["Lý do"])[:2] == ["Dòng trống", "Dòng tiêu đề (chỉ có ô đầu)"]
+    assert gone["Nội dung"].iloc[1].startswith("Ghi chú: Số liệu theo ngày khởi phát")
+
+
 def test_an_explorer_url_reproduces_the_view() -> None:
     at = _page(
         "pages/explorer.py", t="admin_dossiers", g="ward_code", tg="month:received_at", m="count", f="online:eq:true"
