@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-import unicodedata
 from collections.abc import Sequence
 
 import duckdb
@@ -14,6 +13,7 @@ from pydantic import Field, field_validator
 from connectors.base import ROW, Aside, HttpOptions, Reject
 from ioc.errors import ParseError
 from ioc.model import Frozen, Source, TextFormat
+from ioc.text import clean as norm  # header text as compared
 
 HEADER_SCAN_ROWS = 100
 
@@ -107,17 +107,6 @@ def what_file(head: bytes, expected: str, also: bytes = b"\x00") -> str | None:
                 use = ": save it as .xlsx (connector excel) or CSV"
             return f"this is {what}, not {expected}{use}"
     return None
-
-
-_LOOKALIKES = str.maketrans({"\u00d0": "\u0110", "\u00f0": "\u0111", "\u00a0": " "})
-
-
-def norm(text: object) -> str:
-    """Header text as compared: NFC, look-alike Đ fixed, whitespace collapsed."""
-    if text is None:
-        return ""
-    s = unicodedata.normalize("NFC", str(text)).translate(_LOOKALIKES)
-    return " ".join(s.split())
 
 
 def join_header(rows: Sequence[Sequence[str]]) -> list[str]:

@@ -235,7 +235,7 @@ class Csv(DocumentConnector, DirectReader):
         `drop_rows_matching` (which looks at the raw text of a row). None: read it with `parse`. The rows the
         core finds something to report in are read by `parse_lines`."""
         payload = payloads[0]
-        if len(payloads) != 1 or opts.drop_rows_matching or opts.section_column or opts.unpivot:
+        if len(payloads) != 1 or opts.drop_rows_matching or opts.section_column or opts.unpivot or opts.ward_from:
             return None  # rows whose meaning depends on other rows, or a shape to change: the general path
         lay = _layout(src, opts, payload)
         if lay.encoding not in UTF8:

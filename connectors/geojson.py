@@ -1,4 +1,5 @@
-"""Features of a GeoJSON FeatureCollection (ward polygons, facility points) from a file or URL."""
+"""Features of a GeoJSON document (ward polygons, facility points) from a file or URL: a FeatureCollection, a
+single Feature or a bare geometry."""
 
 from __future__ import annotations
 
@@ -86,7 +87,8 @@ def _area(ring: list) -> float:
 
 
 class GeoJson(DocumentConnector):
-    """Features of a GeoJSON FeatureCollection (ward polygons, facility points) from a file or URL."""
+    """Features of a GeoJSON document (ward polygons, facility points) from a file or URL: a FeatureCollection,
+    a single Feature or a bare geometry."""
 
     kind = "geojson"
     options_model = Options
@@ -99,15 +101,29 @@ class GeoJson(DocumentConnector):
         The centroid is the mean of the vertices (of the outer ring for polygons, of the largest
         polygon for multipolygons): good enough to place a label or a marker. These four columns
         replace properties of the same name. Raises ParseError
-        naming the file when it is not a FeatureCollection or a feature is malformed.
+        naming the file when it is not GeoJSON or a feature is malformed.
         """
         records: list[dict] = []
         for payload in payloads:
             doc = load_json(payload)
-            kind = doc.get("type") if isinstance(doc, dict) else None
-            if kind != "FeatureCollection" or not isinstance(doc.get("features"), list):
-                raise ParseError(
-                    f"{where(payload)}: expected a GeoJSON FeatureCollection, got {kind or 'something else'}"
-                )
-            records += [_row(f, i, payload, opts) for i, f in enumerate(doc["features"], 1)]
+            records += [_row(f, i, payload, opts) for i, f in enumerate(features(doc, payload), 1)]
         return Parsed(records_to_table(records))
+
+
+GEOMETRIES = {"Point", "MultiPoint", "LineString", "MultiLineString", "Polygon", "MultiPolygon", "GeometryCollection"}
+
+
+def features(doc: Any, payload: Payload) -> list:
+    """The features of any GeoJSON document (RFC 7946 §3): a FeatureCollection's, a Feature as one, a bare
+    geometry as one feature without properties. ParseError naming the file for anything else."""
+    kind = doc.get("type") if isinstance(doc, dict) else None
+    if kind == "FeatureCollection" and isinstance(doc.get("features"), list):
+        return doc["features"]
+    if kind == "Feature":
+        return [doc]
+    if kind in GEOMETRIES:
+        return [{"type": "Feature", "properties": {}, "geometry": doc}]
+    raise ParseError(
+        f"{where(payload)}: expected GeoJSON (a FeatureCollection, a Feature or a geometry), "
+        f"got {kind or 'something else'}"
+    )

@@ -3,20 +3,14 @@
 from __future__ import annotations
 
 import re
-import unicodedata
 
 import pandas as pd
 
 from ioc.config import Config
 from ioc.status import worst
+from ioc.text import fold
 
 SYSTEM_SECTOR = "_system"
-
-
-def fold(text: object) -> str:
-    """Lower case without accents, đ as d: "Phú Cường" → "phu cuong", so people may type either."""
-    s = unicodedata.normalize("NFD", str(text or "")).replace("đ", "d").replace("Đ", "D")
-    return "".join(c for c in s if not unicodedata.combining(c)).casefold().strip()
 
 
 def entries(

@@ -215,6 +215,11 @@ class Maps(Model):
         None, description="XYZ tile URL template for a basemap; none = ward polygons on a plain background (offline)."
     )
     wards_geojson: str | None = Field("data/geo/wards.geojson", description="Ward polygons (GeoJSON).")
+    wards_table: str | None = Field(
+        None,
+        description="A source's table whose `ward_code` and `geometry` (GeoJSON text, as the geojson connector "
+        "writes it) give the ward polygons at each snapshot, before wards_geojson: a ward it lacks keeps the file's.",
+    )
 
 
 class Analyst(Model):
@@ -588,6 +593,9 @@ def cross_problems(cfg: Config) -> list[str]:
     codes = {i.code for i in cfg.indicators}
     wards = {w.code for w in cfg.wards}
     writers: dict[str, str] = {}
+    tables = {src.table for src in cfg.sources.values()}
+    if cfg.maps.wards_table and cfg.maps.wards_table not in tables:
+        problems.append(f"maps.wards_table: no source writes table {cfg.maps.wards_table!r}")
     for name, src in cfg.sources.items():
         if src.table in writers:
             problems.append(

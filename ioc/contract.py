@@ -56,7 +56,9 @@ def _typed(x: str, spec: Column, in_type: str, fmt: TextFormat, p: _Params, tz: 
     """SQL typing the expression `x` (of DuckDB type in_type) as the column's contract type; NULL if it cannot."""
     text = in_type.startswith("VARCHAR")
     if spec.type == "text":  # blank is missing, as the CSV and Excel readers make it: "" must not pass `required`
-        return f"nullif(trim(CAST({x} AS VARCHAR)), '')"
+        # one form for a text however it was typed: NFC (a cp1258 or macOS export decomposes the tones), and
+        # the look-alike Ð (U+00D0) as Đ (ioc.text.clean)
+        return f"nullif(trim(translate(nfc_normalize(CAST({x} AS VARCHAR)), 'Ðð', 'Đđ')), '')"
     if spec.type in ("integer", "double"):
         sql_t = "BIGINT" if spec.type == "integer" else "DOUBLE"
         if not text:

@@ -34,8 +34,29 @@ def ward_geometry(cfg: Config) -> dict[str, dict]:
     return out
 
 
+def table_geometry(con: duckdb.DuckDBPyConnection, table: str) -> dict[str, dict]:
+    """Ward code → geometry from a snapshot table's `ward_code` and `geometry` columns (empty while the table
+    or a column is missing, or for a row whose geometry is not GeoJSON)."""
+    try:
+        rows = con.execute(
+            f"SELECT CAST(ward_code AS VARCHAR), CAST(geometry AS VARCHAR) FROM {ident(table)} "
+            "WHERE ward_code IS NOT NULL AND geometry IS NOT NULL"
+        ).fetchall()
+    except duckdb.Error:
+        return {}
+    out = {}
+    for code, text in rows:
+        with contextlib.suppress(ValueError):
+            geom = json.loads(text)
+            if isinstance(geom, dict) and geom.get("type"):
+                out[code] = geom
+    return out
+
+
 def build_dim_ward(con: duckdb.DuckDBPyConnection, cfg: Config) -> None:
     geoms = ward_geometry(cfg)
+    if cfg.maps.wards_table:
+        geoms |= table_geometry(con, cfg.maps.wards_table)
     tbl = pa.table(
         {
             "ward_code": [w.code for w in cfg.wards],

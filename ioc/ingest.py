@@ -26,8 +26,8 @@ import duckdb
 import pyarrow as pa
 
 from connectors import REGISTRY
-from connectors.base import ROW, DirectReader, FetchContext, Parsed, Payload
-from ioc import direct, indicators, search
+from connectors.base import ROW, DirectReader, FetchContext, Parsed, Payload, Reject
+from ioc import direct, indicators, search, text
 from ioc.config import Config, Source
 from ioc.contract import Loaded, check, drop_temp
 from ioc.errors import IOCError, SourceError
@@ -447,6 +447,8 @@ class Ingestor:
         raw = rename_columns(parsed.table, src.rename)
         try:
             raw = unpivot(con, src, raw)
+            raw, unknown = wards_from_names(src, raw, self.cfg)
+            parsed.rejects.extend(unknown)
         except SourceError as exc:
             return Failed(exc.message, parsed.notes, len(parsed.table))
         con.execute("BEGIN")
@@ -579,11 +581,52 @@ def rename_columns(table: pa.Table, rename: dict[str, str]) -> pa.Table:
     """Apply a source's `rename` to any connector's columns (tabular connectors have applied it already)."""
     if not rename:
         return table
-    from connectors._tabular import norm
-
-    lookup = {norm(k).casefold(): v for k, v in rename.items()}
-    names = [lookup.get(norm(c).casefold(), c) if c not in rename.values() else c for c in table.column_names]
+    lookup = {text.clean(k).casefold(): v for k, v in rename.items()}
+    names = [lookup.get(text.clean(c).casefold(), c) if c not in rename.values() else c for c in table.column_names]
     return table.rename_columns(names) if names != table.column_names else table
+
+
+def wards_from_names(src: Source, raw: pa.Table, cfg: Config) -> tuple[pa.Table, list[Reject]]:
+    """options.ward_from: `ward_code` filled from a column of ward names, written any of the ways departments
+    write them (P. Phú Cường, Phường Phú Cường, PHÚ CƯỜNG, Phu Cuong, Hoà/Hòa); a row whose name matches no
+    ward (or, without diacritics, more than one) is a reject naming the value. The table unchanged without it."""
+    column = getattr(src.options, "ward_from", None)
+    if not column:
+        return raw, []
+    if column not in raw.column_names:
+        has = ", ".join(c for c in raw.column_names if c != ROW)
+        raise SourceError(src.name, f"options.ward_from: no column {column!r}; the rows have: {has}")
+    exact: dict[str, str] = {}
+    loose: dict[str, set[str]] = {}
+    for w in cfg.wards:
+        for name in {w.name.vi, w.name.en or w.name.vi}:
+            exact[text.tone_key(text.ward_name(name))] = w.code
+            loose.setdefault(text.fold(text.ward_name(name)), set()).add(w.code)
+    known = {w.code for w in cfg.wards}  # a code written where a name was expected is that ward
+    codes: list[str | None] = []
+    keep: list[int] = []
+    rejects: list[Reject] = []
+    rows = raw[ROW].to_pylist() if ROW in raw.column_names else [None] * len(raw)
+    for i, (value, row) in enumerate(zip(raw[column].to_pylist(), rows)):
+        if value is None or str(value).strip() == "":
+            codes.append(None)
+            keep.append(i)
+            continue
+        name = text.ward_name(value)
+        code = exact.get(text.tone_key(name)) or (str(value).strip() if str(value).strip() in known else None)
+        if code is None:
+            found = loose.get(text.fold(name), set())
+            code = next(iter(found)) if len(found) == 1 else None
+        if code is None:
+            rejects.append(Reject(row, column, str(value), f"ward_from: no ward named {str(value).strip()!r}"))
+            continue
+        codes.append(code)
+        keep.append(i)
+    out = raw.take(pa.array(keep, pa.int64())) if len(keep) != len(raw) else raw
+    codes_arr = pa.array(codes, pa.string())
+    if "ward_code" in out.column_names:
+        return out.set_column(out.column_names.index("ward_code"), "ward_code", codes_arr), rejects
+    return out.append_column("ward_code", codes_arr), rejects
 
 
 def unpivot(con: duckdb.DuckDBPyConnection, src: Source, raw: pa.Table) -> pa.Table:

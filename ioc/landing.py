@@ -7,6 +7,10 @@ durable (fsync) and writing its checksum note happen in the background, and `flu
 ingest calls it before publishing a snapshot, so no published load rests on a payload that a power cut
 could take. The note is written last, so a file without one is incomplete and is never matched as an
 earlier identical payload.
+
+The same bytes are kept once: a payload identical to one landed earlier for the same source is that file
+(`reused`); identical to another source's (two sources reading one file) it is a hard link to it, so each
+source has its own path and record, and pruning one source's copy never takes the other's.
 """
 
 from __future__ import annotations
@@ -53,6 +57,7 @@ class Landing:
         # commits that open a snapshot would wait behind it (20 ms); see hold()
         self._may_seal = threading.Event()
         self._may_seal.set()
+        self._landed: list[tuple[str, int, Future[str], Path]] = []  # this process's payloads, notes maybe pending
 
     def hold(self) -> None:
         """Hold back the fsyncs of payloads saved from now on until release() (or flush())."""
@@ -86,8 +91,9 @@ class Landing:
         size = os.fstat(fh.fileno()).st_size
         hashing = self._workers()[0].submit(_sha256_file, fh)
         landed = self._keep(source, ext, stamp, part, size, hashing, lambda t: tmp.replace(t))
-        if landed.reused:  # its checksum was awaited, so the handle is closed: the copy is not needed
-            tmp.unlink(missing_ok=True)
+        # not renamed into place: the bytes were landed already (reused, or linked from another source's
+        # twin), and its checksum was awaited, so the handle is closed: the copy is not needed
+        tmp.unlink(missing_ok=True)
         return landed
 
     def _workers(self) -> tuple[ThreadPoolExecutor, ThreadPoolExecutor]:
@@ -125,8 +131,12 @@ class Landing:
                 return Landed(previous, hashing, size, True)
         name = f"{stamp}{'-' + part if part else ''}.{ext}"
         tmp = folder / f".{name}.tmp"
-        write(tmp)
+        twin = self._twin(source, size, hashing)
+        if twin is None or not _link(twin, tmp):
+            write(tmp)
         os.replace(tmp, folder / name)
+        with self._lock:
+            self._landed = [*self._landed[-199:], (source, size, hashing, folder / name)]
         sealing = self._workers()[1].submit(_seal, folder / name, hashing, self._may_seal)
         with self._lock:
             self._pending.append(sealing)
@@ -149,15 +159,30 @@ class Landing:
             for pool in pools or ():
                 pool.shutdown(wait=True)  # no thread outlives the run (the scheduler runs for months)
 
-    def _recent(self, source: str) -> list[Path]:
-        """The newest landed payloads of a source that have their checksum note (at most 50)."""
-        notes = sorted((self.root / source).glob("*.sha256"), reverse=True)[:50]
+    def _recent(self, source: str, among: int = 50) -> list[Path]:
+        """The newest landed payloads of a source that have their checksum note (at most `among`)."""
+        notes = sorted((self.root / source).glob("*.sha256"), reverse=True)[:among]
         paths = [n.with_name(n.name[: -len(".sha256")]) for n in notes]
         return [p for p in paths if p.exists()]
 
-    def find(self, source: str, digest: str) -> Path | None:
+    def _twin(self, source: str, size: int, hashing: Future[str]) -> Path | None:
+        """Another source's recent payload with these bytes (two sources reading one file), else None: one this
+        process landed (its note may not be written yet), or one with its note on disk."""
+        with self._lock:
+            mine = [(d, p) for s, n, d, p in reversed(self._landed) if s != source and n == size]
+        for digest, path in mine:
+            if digest.exception() is None and digest.result() == hashing.result() and path.exists():
+                return path
+        for other in sorted(p.name for p in self.root.iterdir() if p.is_dir() and p.name != source):
+            if any(p.stat().st_size == size for p in self._recent(other, 10)):
+                found = self.find(other, hashing.result(), 10)
+                if found is not None:
+                    return found
+        return None
+
+    def find(self, source: str, digest: str, among: int = 50) -> Path | None:
         """The newest landed file of a source with these bytes (checked by its .sha256 note)."""
-        for path in self._recent(source):
+        for path in self._recent(source, among):
             try:
                 text = path.with_name(path.name + ".sha256").read_text().split()
             except OSError:
@@ -189,6 +214,15 @@ def _sha256(data: bytes) -> str:
 def _sha256_file(fh: BufferedReader) -> str:
     with fh:
         return hashlib.file_digest(fh, "sha256").hexdigest()
+
+
+def _link(existing: Path, new: Path) -> bool:
+    """A hard link `new` to `existing` (one copy of the bytes on disk); False where links cannot be made."""
+    try:
+        os.link(existing, new)
+    except OSError:
+        return False
+    return True
 
 
 def _seal(path: Path, hashing: Future[str], may: threading.Event) -> None:

@@ -65,6 +65,12 @@ class TextFormat:
 class ConnectorOptions(Model):
     """Base for each connector's `options` block (declared in the connector module)."""
 
+    ward_from: str | None = Field(
+        None,
+        description="Fill `ward_code` from this column's ward names, written any way departments write them "
+        "(P. Phú Cường, Phường Phú Cường, PHÚ CƯỜNG, Phu Cuong); a name that is no ward is a reject naming it.",
+    )
+
     def text_format(self) -> TextFormat:
         """How this source writes numbers and dates as text; machine formats by default."""
         return TextFormat()

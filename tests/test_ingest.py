@@ -675,3 +675,116 @@ def test_a_transform_reads_only_raw_and_the_snapshot(tmp_path, transform, refuse
     assert any(p.startswith("sources.wide.transform: reads only `raw`") and refused in p for p in exc.value.problems)
     ok = "SELECT w.*, d.code AS known FROM raw w LEFT JOIN main.dim_ward d ON d.code = w.ward_code"
     assert setup(tmp_path, {"wide": {**WIDE, "transform": ok}}, {"wide.csv": WIDE_V1})
+
+
+def test_ward_names_written_every_way_fill_ward_code_and_text_is_one_form(tmp_path):
+    """A department's report naming wards as people type them; look-alike Ð, decomposed tones (a macOS or
+    cp1258 export), the old tone placement; an unknown ward is a reject naming the value."""
+    import unicodedata
+
+    decomposed = unicodedata.normalize("NFD", "Hiệp Thành")
+    text = (
+        "Phường,Loại,Số vụ\n"
+        "P. Phú Cường,Ðiện,3\n"  # Ð is U+00D0, not Đ
+        "Phường Phú Lợi,Nước,2\n"
+        "PHÚ CƯỜNG,Điện,1\n"
+        "Phu Loi,Nước,4\n"
+        f"{decomposed},{unicodedata.normalize('NFD', 'Điện')},5\n"
+        "P.Hiệp Thành,Nước,6\n"
+        "Phường Tân An,Điện,7\n"  # merged into another unit in 2025: not a ward of this config
+        "25747,Nước,8\n"
+    )
+    src = {
+        "connector": "csv",
+        "sector": "env",
+        "table": "env_incidents",
+        "path": "r.csv",
+        "rename": {"Phường": "ward_name", "Loại": "kind", "Số vụ": "n"},
+        "options": {"ward_from": "ward_name"},
+        "columns": {
+            "ward_code": {"required": True, "values_from": "wards"},
+            "ward_name": {},
+            "kind": {"values": ["Điện", "Nước"]},
+            "n": {"type": "integer"},
+        },
+    }
+    cfg = setup(tmp_path, {"r": src}, {"r.csv": text})
+    res = ingest(cfg).results[0]
+    assert res.status == "ok", res.error
+    assert (res.rows_loaded, res.rejects) == (7, 1)
+    assert snapshot_rows(cfg, "SELECT n, ward_code, kind FROM env_incidents ORDER BY n") == [
+        (1, "25747", "Điện"),
+        (2, "25744", "Nước"),
+        (3, "25747", "Điện"),  # Ð read as Đ: the value passes `values`
+        (4, "25744", "Nước"),
+        (5, "25741", "Điện"),  # composed: equal to the same words typed in NFC
+        (6, "25741", "Nước"),
+        (8, "25747", "Nước"),
+    ]
+    assert snapshot_rows(cfg, "SELECT row_number, column_name, value, reason FROM _rejects") == [
+        (8, "ward_name", "Phường Tân An", "ward_from: no ward named 'Phường Tân An'")
+    ]
+
+
+@pytest.mark.parametrize(
+    "a, b, equal",
+    [("Hoà", "Hòa", True), ("Thuỷ", "Thủy", True), ("ĐỊNH HOÀ", "Ðịnh Hòa", True), ("Hóa", "Hòa", False)],
+)
+def test_tone_placement_and_look_alikes_compare_equal(a, b, equal):
+    from ioc.text import tone_key
+
+    assert (tone_key(a) == tone_key(b)) is equal
+
+
+def test_the_ward_map_takes_its_polygons_from_a_table(tmp_path):
+    """maps.wards_table: a geojson source's polygons are the wards' at the next snapshot; a ward the table lacks
+    keeps none here (no wards_geojson), and a row whose geometry is no GeoJSON is skipped."""
+    import json
+
+    square = {"type": "Polygon", "coordinates": [[[106.6, 11.0], [106.7, 11.0], [106.7, 11.1], [106.6, 11.0]]]}
+    doc = {
+        "type": "FeatureCollection",
+        "features": [
+            {"type": "Feature", "properties": {"ma": "25741"}, "geometry": square},
+            {"type": "Feature", "properties": {"ma": "25744"}, "geometry": None},
+        ],
+    }
+    src = {"connector": "geojson", "sector": "env", "table": "ref_wards", "path": "w.geojson"}
+    src["rename"] = {"ma": "ward_code"}
+    cfg = setup(
+        tmp_path, {"w": src}, {"w.geojson": json.dumps(doc)}, maps={"wards_geojson": None, "wards_table": "ref_wards"}
+    )
+    assert ingest(cfg).results[0].status == "ok"
+    rows = dict(snapshot_rows(cfg, "SELECT ward_code, geometry FROM dim_ward"))
+    assert json.loads(rows["25741"]) == square
+    assert rows["25744"] is None and rows["25747"] is None
+
+
+def test_wards_table_must_be_a_sources_table(tmp_path):
+    from ioc.config import ConfigError
+
+    with pytest.raises(ConfigError, match=r"maps\.wards_table: no source writes table 'nowhere'"):
+        setup(tmp_path, {}, {}, maps={"wards_table": "nowhere"})
+
+
+def test_two_sources_reading_one_file_keep_one_copy_each_with_its_record(tmp_path):
+    """Content addressed: the second source's payload is a hard link to the first's (one copy of the bytes),
+    under its own name, with its own payload record and lineage; pruning one leaves the other whole."""
+    from ioc.landing import Landing
+
+    other = {**AIR, "table": "env_air_copy"}
+    cfg = setup(tmp_path, {"air": AIR, "air_copy": other}, {"air.csv": AIR_V2})
+    results = ingest(cfg).results
+    assert [r.status for r in results] == ["ok", "ok"]
+    root = cfg.data_path / "landing"
+    (a,) = [p for p in (root / "air").iterdir() if p.suffix == ".csv"]
+    (b,) = [p for p in (root / "air_copy").iterdir() if p.suffix == ".csv"]
+    assert a.stat().st_ino == b.stat().st_ino and a.stat().st_nlink == 2
+    assert b.read_text(encoding="utf-8") == AIR_V2 and (b.parent / (b.name + ".sha256")).exists()
+    with sqlite3.connect(cfg.data_path / "ops.sqlite") as ops:
+        paths = ops.execute("SELECT source, path FROM payloads ORDER BY source").fetchall()
+    assert paths == [("air", str(a)), ("air_copy", str(b))]
+    assert sorted(snapshot_rows(cfg, "SELECT landing FROM _lineage")) == [(str(a),), (str(b),)]
+    a.unlink()  # as prune would: the other source's copy stays
+    assert b.read_text(encoding="utf-8") == AIR_V2
+    assert Landing(root).find("air_copy", hashlib.sha256(AIR_V2.encode()).hexdigest()) == b

@@ -51,15 +51,33 @@ def test_reads_from_a_url(http_server, tmp_path):
     assert col(parsed.table, "name") == ["Phú Hội", "Vĩnh Ninh", "Phước Vĩnh"]
 
 
+def test_a_single_feature_and_a_bare_geometry_are_one_row_each(tmp_path):
+    square = {
+        "type": "Polygon",
+        "coordinates": [[[106.6, 11.0], [106.7, 11.0], [106.7, 11.1], [106.6, 11.1], [106.6, 11.0]]],
+    }
+    (tmp_path / "one.geojson").write_text(
+        json.dumps({"type": "Feature", "id": "25741", "properties": {"name": "Phú Cường"}, "geometry": square}),
+        encoding="utf-8",
+    )
+    (tmp_path / "bare.geojson").write_text(json.dumps(square), encoding="utf-8")
+    one = run(GEOJSON, source("geojson", path="one.geojson"), {"id_property": "code"}, context(tmp_path)).table
+    assert col(one, "code") == ["25741"] and col(one, "name") == ["Phú Cường"]
+    assert col(one, "centroid_lat") == pytest.approx([11.05]) and col(one, "geometry_type") == ["Polygon"]
+    bare = run(GEOJSON, source("geojson", path="bare.geojson"), {}, context(tmp_path)).table
+    assert col(bare, "geometry_type") == ["Polygon"] and col(bare, "centroid_lon") == pytest.approx([106.65])
+    assert json.loads(col(bare, "geometry")[0]) == square
+
+
 @pytest.mark.parametrize(
     "text, words",
     [
         ('{"type": "FeatureCollection", "features": [', "not valid JSON"),
         (
-            '{"type": "Feature", "properties": {}, "geometry": null}',
-            "expected a GeoJSON FeatureCollection, got Feature",
+            '{"type": "Topology", "objects": {}}',
+            "expected GeoJSON (a FeatureCollection, a Feature or a geometry), got Topology",
         ),
-        ("[1, 2]", "expected a GeoJSON FeatureCollection, got something else"),
+        ("[1, 2]", "got something else"),
         ('{"type": "FeatureCollection", "features": [{"type": "Point"}]}', "feature 1 is not a GeoJSON Feature"),
         (
             '{"type": "FeatureCollection", "features": [{"type": "Feature", "properties": {},'
