@@ -124,6 +124,17 @@ class Indicator(Model):
     table: str | None = Field(
         None, description="A table delivering values ready-made (columns code, ward_code, period, value)."
     )
+    threshold: float | None = Field(
+        None,
+        description="Alert threshold of one period's city value (an epidemic threshold, a QCVN limit): past it in "
+        "the bad direction (above when lower is better) the status is “Vượt ngưỡng” whatever the target says.",
+    )
+    ward_threshold: float | None = Field(None, description="The same for each ward's value (default: none).")
+    counts: bool = Field(
+        False,
+        description="Its values count events in every ward (accidents, cases, overdue dossiers): a ward without a "
+        "row in a period where other wards have one is 0, coloured and ranked as 0, not missing.",
+    )
     headline: bool = Field(False, description="Shown on the overview tile of its sector.")
     mask_below: int | None = Field(
         None,
@@ -141,6 +152,10 @@ class Indicator(Model):
 
     def target_for(self, year: int) -> float | None:
         return self.targets.get(year, self.target)
+
+    def threshold_for(self, ward: object) -> float | None:
+        """The alert threshold of a ward's value (ward given) or of the city's."""
+        return self.ward_threshold if ward else self.threshold
 
 
 class Sector(Model):
@@ -269,24 +284,26 @@ class KioskWall(Model):
     )
 
 
-class KioskThreshold(Model):
-    indicator: str = Field(description="Indicator code, e.g. HEALTH_DENGUE_CASES.")
-    above: float = Field(description="Its latest value over this needs attention (an epidemic threshold, a limit).")
-    scope: Literal["city", "wards"] = Field(
-        "city", description="city: the city-wide value; wards: each ward's value against the same threshold."
-    )
-
-
 class KioskAttention(Model):
     aqi_above: float = Field(
         100, ge=0, description="A station whose latest hourly VN_AQI is over this needs attention."
     )
-    thresholds: list[KioskThreshold] = Field(
-        default_factory=list, description="Indicators whose latest value over a threshold needs attention."
+    off_target: list[Literal["over_limit", "at_risk", "behind", "not_met"]] = Field(
+        ["over_limit", "at_risk", "behind", "not_met"],
+        description="Indicator statuses listed as off target (none = don't list); indicators past their "
+        "`threshold` are always listed.",
     )
-    off_target: list[Literal["behind", "at_risk", "missed"]] = Field(
-        ["missed", "at_risk", "behind"], description="Indicator statuses listed as off target (none = don't list)."
-    )
+
+    @model_validator(mode="before")
+    @classmethod
+    def _moved(cls, data: object) -> object:
+        if isinstance(data, dict) and "thresholds" in data:
+            raise ValueError(
+                "`thresholds` moved to the indicators: give the indicator `threshold:` (its city value) and "
+                "`ward_threshold:` (each ward's)"
+            )
+        return data
+
     stale_sources: bool = Field(True, description="List enabled sources that are late or were never loaded.")
     max_items: int = Field(8, ge=1, description="Items shown on the strip; the rest are counted.")
 
@@ -636,9 +653,6 @@ def cross_problems(cfg: Config) -> list[str]:
                     problems.append(f"{where}.filters: unknown indicator {code!r}")
             if p.filters.ward and p.filters.ward not in wards:
                 problems.append(f"{where}.filters.ward: unknown ward {p.filters.ward!r}")
-    for i, th in enumerate(cfg.kiosk.attention.thresholds):
-        if th.indicator not in codes:
-            problems.append(f"kiosk.attention.thresholds.{i}.indicator: unknown indicator {th.indicator!r}")
     return problems
 
 
@@ -779,8 +793,11 @@ def view_problems(cfg: Config) -> list[str]:
                         except ValueError as exc:
                             problems.append(f"{where}.{key}: {str(exc).split(': ', 1)[1]}")
                 threshold = getattr(view, "threshold", None)
-                if threshold and threshold not in {ind.code for ind in cfg.indicators}:
+                by_code = {ind.code: ind for ind in cfg.indicators}
+                if threshold and threshold not in by_code:
                     problems.append(f"{where}.threshold: unknown indicator {threshold!r}")
+                elif threshold and by_code[threshold].threshold is None and by_code[threshold].ward_threshold is None:
+                    problems.append(f"{where}.threshold: indicator {threshold} declares no `threshold` to draw")
     return problems
 
 

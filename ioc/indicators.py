@@ -90,6 +90,8 @@ def _indicator_table(cfg: Config) -> pa.Table:
             "target": pa.array([i.target for i in inds], pa.float64()),
             "targets": [json.dumps({str(k): v for k, v in i.targets.items()}) for i in inds],
             "target_aggregate": [i.target_aggregate for i in inds],
+            "threshold": pa.array([i.threshold for i in inds], pa.float64()),
+            "ward_threshold": pa.array([i.ward_threshold for i in inds], pa.float64()),
             "headline": pa.array([i.headline for i in inds], pa.bool_()),
             "mask_below": pa.array([i.mask_below for i in inds], pa.int64()),
             "definition": [i.sql or f"table {i.table}" for i in inds],
@@ -99,20 +101,32 @@ def _indicator_table(cfg: Config) -> pa.Table:
 
 
 def value_sql(ind: Indicator) -> str:
-    """The SELECT giving an indicator's values as (code, ward_code, period, value)."""
+    """The SELECT giving an indicator's values as (code, ward_code, period, value); for `counts`, with a 0 for
+    each ward ($wards) that has no row in a period where another ward has one (no accident is 0 accidents)."""
     if ind.sql:
         body = ind.sql.strip().rstrip(";")
-        return (
+        sql = (
             "SELECT CAST($code AS VARCHAR) AS code, CAST(ward_code AS VARCHAR) AS ward_code, "
             f"CAST(period AS DATE) AS period, CAST(value AS DOUBLE) AS value FROM ({body}) AS q "
             "WHERE period IS NOT NULL AND value IS NOT NULL"
         )
-    return (
-        "SELECT CAST(code AS VARCHAR) AS code, CAST(ward_code AS VARCHAR) AS ward_code, "
-        "CAST(period AS DATE) AS period, "
-        f"CAST(value AS DOUBLE) AS value FROM {ident(ind.table or '')} WHERE code = $code "
-        "AND period IS NOT NULL AND value IS NOT NULL"
-    )
+    else:
+        sql = (
+            "SELECT CAST(code AS VARCHAR) AS code, CAST(ward_code AS VARCHAR) AS ward_code, "
+            "CAST(period AS DATE) AS period, "
+            f"CAST(value AS DOUBLE) AS value FROM {ident(ind.table or '')} WHERE code = $code "
+            "AND period IS NOT NULL AND value IS NOT NULL"
+        )
+    if not ind.counts:
+        return sql
+    return f"""
+        WITH v AS ({sql}),
+             p AS (SELECT DISTINCT period FROM v WHERE ward_code IS NOT NULL),
+             w AS (SELECT unnest(CAST($wards AS VARCHAR[])) AS ward_code)
+        SELECT * FROM v
+        UNION ALL
+        SELECT CAST($code AS VARCHAR), w.ward_code, p.period, 0.0 FROM p CROSS JOIN w
+        WHERE NOT EXISTS (SELECT 1 FROM v WHERE v.ward_code = w.ward_code AND v.period = p.period)"""
 
 
 VALUES = pa.schema(
@@ -134,7 +148,8 @@ def compute(con: duckdb.DuckDBPyConnection, cfg: Config) -> tuple[dict[str, str 
     parts = [VALUES.empty_table()]
     for ind in cfg.indicators:
         try:
-            parts.append(con.sql(value_sql(ind), params={"code": ind.code}).to_arrow_table().cast(VALUES))
+            params: dict = {"code": ind.code} | ({"wards": [w.code for w in cfg.wards]} if ind.counts else {})
+            parts.append(con.sql(value_sql(ind), params=params).to_arrow_table().cast(VALUES))
             errors[ind.code] = None
         except duckdb.Error as exc:
             errors[ind.code] = str(exc).split("\n")[0][:500]

@@ -8,7 +8,8 @@ from dataclasses import dataclass
 import pandas as pd
 
 from ioc import aqi, i18n, status
-from ioc.config import Config, KioskPanel, KioskThreshold, KioskWall
+from ioc.config import Config, Indicator, KioskPanel, KioskWall
+from ioc.queries import indicators as qi
 
 
 @dataclass(frozen=True)
@@ -61,19 +62,39 @@ class Item:
     text: str
 
 
+@dataclass(frozen=True)
+class Threshold:
+    """An indicator's alert threshold, for its city value (scope city) or each ward's (scope wards)."""
+
+    indicator: Indicator
+    scope: str
+    value: float
+
+
+def thresholds(cfg: Config) -> list[Threshold]:
+    """Every alert threshold the indicators declare (`threshold`, `ward_threshold`)."""
+    out = []
+    for ind in cfg.indicators:
+        if ind.threshold is not None:
+            out.append(Threshold(ind, "city", ind.threshold))
+        if ind.ward_threshold is not None:
+            out.append(Threshold(ind, "wards", ind.ward_threshold))
+    return out
+
+
 def attention(
     cfg: Config,
     lang: str,
     *,
     stations: pd.DataFrame,
-    hits: Sequence[tuple[KioskThreshold, pd.DataFrame]],
+    hits: Sequence[tuple[Threshold, pd.DataFrame]],
     indicators: pd.DataFrame,
     sources: Sequence[dict],
 ) -> list[Item]:
     """What needs attention now, most urgent first: stations over the VN_AQI band, indicators over their
     threshold, sources failed, held or late (the wall may be showing old data), indicators off target.
 
-    stations: qe.latest_aqi; hits: (KioskThreshold, over_threshold frame) pairs; indicators: qi.summary;
+    stations: qe.latest_aqi; hits: (Threshold, qk.past_threshold frame) pairs; indicators: qi.summary;
     sources: ioc.status.source_status()['sources'].
     """
     rules = cfg.kiosk.attention
@@ -95,11 +116,8 @@ def attention(
                 ),
             )
         )
-    by_code = {i.code: i for i in cfg.indicators}
     for rule, df in hits:
-        ind = by_code.get(rule.indicator)
-        if ind is None:
-            continue
+        ind = rule.indicator
         name, unit = ind.name.get(lang), i18n.unit(ind.unit, lang)
         for r in df.itertuples():
             where = i18n.name(r, lang) if r.ward_code else ""
@@ -114,7 +132,8 @@ def attention(
                         ward=where,
                         value=f"{i18n.smart(r.value, lang)} {unit}".strip(),
                         period=i18n.period(r.period, ind.grain, lang),
-                        above=i18n.smart(rule.above, lang),
+                        above=i18n.smart(rule.value, lang),
+                        past=t("status." + qi.PAST[ind.direction]).lower(),
                     ),
                 )
             )
@@ -125,7 +144,7 @@ def attention(
                 label = src.label if src else s["source"]
                 items.append(Item("stale", "warn", t("kiosk.stale_" + s["state"], source=label)))
     if rules.off_target and len(indicators):
-        rank = {s: i for i, s in enumerate(("missed", "at_risk", "behind"))}
+        rank = {s: i for i, s in enumerate(("over_limit", "at_risk", "behind", "not_met"))}
         off = indicators[indicators["status"].isin(rules.off_target)]
         off = off.assign(_r=off["status"].map(rank)).sort_values(["_r", "sector", "code"])
         for r in off.itertuples():
@@ -133,7 +152,7 @@ def attention(
             items.append(
                 Item(
                     "off_target",
-                    "alert" if r.status == "missed" else "warn",
+                    "alert" if r.status == "over_limit" else "warn",
                     t(
                         "kiosk.off_target",
                         name=name,

@@ -66,7 +66,8 @@ class Series(View):
         "change: the latest value against the one before and four before.",
     )
     threshold: str | None = Field(
-        None, description="An indicator whose alert threshold (kiosk.attention) is drawn as a rule."
+        None,
+        description="An indicator whose alert threshold (`threshold`; `ward_threshold` for a ward) is drawn as a rule.",
     )
     order: str | None = Field(None, description="A column the values of `by` are listed by (else by name).")
     names: NameLookup | None = Field(None, description="`by` is a code, shown by this table's name for it.")

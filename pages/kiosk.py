@@ -49,13 +49,15 @@ def slot_now(now: float) -> kiosk.Slot:
 
 
 def attention() -> list[kiosk.Item]:
-    rules = cfg.kiosk.attention
     try:
         return kiosk.attention(
             cfg,
             lang,
             stations=state.query(qe.latest_aqi),
-            hits=[(r, state.query(qk.over_threshold, r.indicator, r.above, r.scope)) for r in rules.thresholds],
+            hits=[
+                (r, state.query(qk.past_threshold, r.indicator.code, r.value, r.scope, r.indicator.direction))
+                for r in kiosk.thresholds(cfg)
+            ],
             indicators=state.query(qi.summary, today=state.today()),
             sources=state.source_status()["sources"],
         )

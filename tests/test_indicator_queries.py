@@ -45,24 +45,50 @@ def test_small_counts_are_masked_in_every_query(con):
     assert ward["masked"].tolist() == [True] and ward["value"].isna().all()
 
 
+NAN = float("nan")
+
+
+def test_an_indicator_without_a_target_has_no_status(con):
+    """Read from a real snapshot, where a missing target is a float column's NaN: the status is none (no
+    badge), never "behind" for want of a number to compare with."""
+    city = qi.summary(con, codes=("POOR_HH",))
+    assert city["target_year"].isna().all() and city["threshold"].isna().all()
+    assert city["status"].tolist() == ["none"]
+
+
 @pytest.mark.parametrize(
-    "direction, aggregate, ytd, periods, value, expected",
+    "direction, aggregate, target, threshold, ytd, periods, value, expected",
     [
-        ("higher", "sum", 120.0, 12, 10.0, "met"),
-        ("higher", "sum", 40.0, 6, 10.0, "behind"),  # half the year gone, under half the target
-        ("higher", "sum", 70.0, 6, 10.0, "on_track"),
-        ("lower", "sum", 130.0, 12, 10.0, "missed"),  # a ceiling passed
-        ("lower", "sum", 70.0, 6, 10.0, "at_risk"),  # on course to pass it
-        ("lower", "sum", 40.0, 6, 10.0, "within"),
-        ("higher", "last", None, 6, 99.0, "met"),
-        ("lower", "last", None, 6, 30.0, "missed"),
+        # a target to reach
+        ("higher", "sum", 100.0, None, 120.0, 12, 10.0, "met"),
+        ("higher", "sum", 100.0, None, 40.0, 6, 10.0, "behind"),  # half the year gone, under half the target
+        ("higher", "sum", 100.0, None, 70.0, 6, 10.0, "on_track"),
+        ("higher", "last", 98.0, None, None, 6, 99.0, "met"),
+        ("higher", "last", 98.0, None, None, 6, 97.0, "not_met"),  # a value under it: not "behind pace"
+        # a ceiling
+        ("lower", "sum", 100.0, None, 130.0, 12, 10.0, "over_limit"),
+        ("lower", "sum", 100.0, None, 70.0, 6, 10.0, "at_risk"),  # on course to pass it
+        ("lower", "sum", 100.0, None, 40.0, 6, 10.0, "within"),
+        ("lower", "last", 25.0, None, None, 6, 30.0, "over_limit"),
+        # no target: no status at all, whether the target is None or NaN (a float column's missing value)
+        ("higher", "last", None, None, None, 6, 30.0, "none"),
+        ("lower", "sum", NAN, NAN, 10.0, 6, 3.0, "none"),
+        ("higher", "last", 98.0, None, None, 6, NAN, "none"),  # no value
+        # an alert threshold wins over a target that is met: 22 cases over the epidemic threshold of 20
+        ("lower", "sum", 700.0, 20.0, 100.0, 40, 22.0, "over_threshold"),
+        ("lower", "sum", 700.0, 20.0, 100.0, 40, 20.0, "within"),  # at the threshold is not past it
+        ("lower", "last", None, 50.0, None, 6, 35.0, "within"),  # a threshold alone: within it
+        ("higher", "mean", 75.0, 50.0, 80.0, 6, 45.0, "under_threshold"),  # WQI under 50
     ],
 )
-def test_status_reads_targets_and_ceilings(direction, aggregate, ytd, periods, value, expected):
+def test_status_reads_targets_ceilings_and_thresholds(
+    direction, aggregate, target, threshold, ytd, periods, value, expected
+):
     from types import SimpleNamespace
 
     row = SimpleNamespace(
-        target_year=100.0 if aggregate == "sum" else 25.0 if direction == "lower" else 98.0,
+        target_year=target,
+        threshold=threshold,
         value=value,
         target_aggregate=aggregate,
         ytd=ytd,

@@ -788,3 +788,39 @@ def test_two_sources_reading_one_file_keep_one_copy_each_with_its_record(tmp_pat
     a.unlink()  # as prune would: the other source's copy stays
     assert b.read_text(encoding="utf-8") == AIR_V2
     assert Landing(root).find("air_copy", hashlib.sha256(AIR_V2.encode()).hexdigest()) == b
+
+
+def test_a_count_is_zero_in_a_ward_without_a_row_and_missing_in_a_period_without_any(tmp_path):
+    """counts: a ward with no accident in a month that has accidents elsewhere is 0 (ranked, coloured); a
+    month with no row at all stays a gap, not zeros."""
+    src = {
+        "connector": "csv",
+        "sector": "env",
+        "table": "env_events",
+        "path": "e.csv",
+        "columns": {"ward_code": {"required": True}, "month": {"type": "date"}, "n": {"type": "integer"}},
+    }
+    ind = {
+        "code": "EVENTS",
+        "sector": "env",
+        "name": {"vi": "Sự cố"},
+        "counts": True,
+        "sql": "SELECT ward_code, month AS period, sum(n) AS value FROM env_events "
+        "GROUP BY GROUPING SETS ((ward_code, month), (month))",
+    }
+    text = "ward_code,month,n\n25741,2026-08-01,2\n25744,2026-08-01,1\n25741,2026-10-01,3\n"
+    cfg = setup(tmp_path, {"e": src}, {"e.csv": text}, indicators=[ind])
+    assert ingest(cfg).results[0].status == "ok"
+    rows = snapshot_rows(
+        cfg, "SELECT CAST(period AS VARCHAR), ward_code, value FROM indicator_value ORDER BY 1, 2 NULLS FIRST"
+    )
+    assert rows == [
+        ("2026-08-01", None, 3.0),
+        ("2026-08-01", "25741", 2.0),
+        ("2026-08-01", "25744", 1.0),
+        ("2026-08-01", "25747", 0.0),
+        ("2026-10-01", None, 3.0),
+        ("2026-10-01", "25741", 3.0),
+        ("2026-10-01", "25744", 0.0),
+        ("2026-10-01", "25747", 0.0),
+    ]  # September: no row anywhere, so no value at all

@@ -10,7 +10,7 @@ import pytest
 
 from ioc.config import KioskPanel, parse_config
 from ioc.errors import ConfigError
-from ioc.kiosk import attention, pinned, slot_at
+from ioc.kiosk import attention, pinned, slot_at, thresholds
 from tests.helpers import config_doc
 
 WALL = {
@@ -42,7 +42,12 @@ def test_a_valid_kiosk_block_parses_with_defaults():
     assert [p.name for p in main.panels] == ["overview", "env", "air"]
     assert main.panels[1].filters.ward == "25741" and main.token is None
     assert cfg.kiosk.walls["lobby"].panels[0].seconds == 30 and cfg.kiosk.walls["lobby"].token == "s3cret"
-    assert cfg.kiosk.attention.aqi_above == 100 and cfg.kiosk.attention.off_target == ["missed", "at_risk", "behind"]
+    assert cfg.kiosk.attention.aqi_above == 100 and cfg.kiosk.attention.off_target == [
+        "over_limit",
+        "at_risk",
+        "behind",
+        "not_met",
+    ]
     assert kiosk_cfg({}).kiosk.walls == {}
 
 
@@ -74,9 +79,9 @@ BAD = [
     ),
     ("status", {"attention": {"off_target": ["late"]}}, "kiosk.attention.off_target.0: expected one of"),
     (
-        "threshold-scope",
-        {"attention": {"thresholds": [{"indicator": "X", "above": 1, "scope": "ward"}]}},
-        "kiosk.attention.thresholds.0.scope: expected one of 'city', 'wards'",
+        "thresholds-moved",
+        {"attention": {"thresholds": [{"indicator": "X", "above": 1}]}},
+        "kiosk.attention: `thresholds` moved to the indicators: give the indicator `threshold:`",
     ),
     (
         "unknown-filter",
@@ -110,14 +115,12 @@ def test_names_the_config_does_not_have_are_refused_by_validate():
                         ]
                     }
                 },
-                "attention": {"thresholds": [{"indicator": "DENGUE", "above": 20}]},
             }
         )
     assert err.value.problems == [
         "kiosk.walls.main.panels.0.sector: unknown sector 'health'",
         "kiosk.walls.main.panels.1.filters: unknown indicator 'NOPE'",
         "kiosk.walls.main.panels.1.filters.ward: unknown ward '99999'",
-        "kiosk.attention.thresholds.0.indicator: unknown indicator 'DENGUE'",
     ]
 
 
@@ -165,10 +168,9 @@ def test_page_pins_by_number_or_name(page, expected):
 
 
 def test_attention_lists_the_urgent_first_and_in_vietnamese():
-    cfg = kiosk_cfg({"attention": {"aqi_above": 100, "thresholds": [{"indicator": "ENV_PM25", "above": 40}]}})
-    from ioc.config import KioskThreshold
-
-    rule = KioskThreshold(indicator="ENV_PM25", above=40, scope="wards")
+    cfg = parse_config(config_doc(kiosk={"attention": {"aqi_above": 100}}, indicators=[{**PM25, "ward_threshold": 40}]))
+    (rule,) = thresholds(cfg)
+    assert (rule.indicator.code, rule.scope, rule.value) == ("ENV_PM25", "wards", 40)
     stations = pd.DataFrame({"name": ["Trạm A", "Trạm B", "Trạm C"], "aqi": [151.0, 90.0, float("nan")]})
     hits = pd.DataFrame(
         {
@@ -186,7 +188,7 @@ def test_attention_lists_the_urgent_first_and_in_vietnamese():
             "name_vi": ["Hồ sơ quá hạn", "Tỷ lệ", "Khác"],
             "name_en": ["Overdue", "Rate", "Other"],
             "unit": ["hồ sơ", "%", ""],
-            "status": ["behind", "missed", "met"],
+            "status": ["behind", "over_limit", "met"],
             "value": [4.0, 61.5, 1.0],
         }
     )
@@ -205,9 +207,9 @@ def test_attention_lists_the_urgent_first_and_in_vietnamese():
         ("off_target", "warn"),
     ]
     assert items[0].text == "VN_AQI 151 (Xấu) tại Trạm A"
-    assert items[1].text == "Bụi PM2.5 tại phường Hiệp Thành: 52,5 µg/m³, vượt ngưỡng 40"
+    assert items[1].text == "Bụi PM2.5 tại phường Hiệp Thành: 52,5 µg/m³, vượt ngưỡng cảnh báo 40"
     assert items[3].text == "Dữ liệu mới chờ duyệt, đang hiển thị số liệu cũ: held_one"
-    assert items[4].text == "Tỷ lệ: 61,5 % — vượt chỉ tiêu"
+    assert items[4].text == "Tỷ lệ: 61,5 % — vượt mức cho phép"
     assert items[5].text == "Hồ sơ quá hạn: 4 hồ sơ — chậm tiến độ"
     empty = attention(cfg, "en", stations=stations.iloc[:0], hits=[], indicators=summary.iloc[:0], sources=[])
     assert empty == []

@@ -45,6 +45,7 @@ LEFT JOIN v AS ly ON ly.code = ind.code AND ly.period = CASE ind.grain
 ORDER BY ind.sector, ind.headline DESC, ind.code
 """
 
+PAST = {"lower": "over_threshold", "higher": "under_threshold"}  # the status past a threshold, by direction
 PERIODS_PER_YEAR = {"day": 365, "week": 52, "month": 12, "quarter": 4, "year": 1}
 
 
@@ -52,6 +53,16 @@ def _masks(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
     """Indicators counting people whose small values must not be shown (code → mask_below)."""
     try:
         rows = con.execute("SELECT code, mask_below FROM indicator WHERE mask_below IS NOT NULL").fetchall()
+    except duckdb.BinderException:  # a snapshot from before the setting existed
+        return {}
+    return dict(rows)
+
+
+def _thresholds(con: duckdb.DuckDBPyConnection, ward: str | None) -> dict[str, float]:
+    """Indicators with an alert threshold for the city's value (ward None) or a ward's (code → threshold)."""
+    column = "ward_threshold" if ward else "threshold"
+    try:
+        rows = con.execute(f"SELECT code, {column} FROM indicator WHERE {column} IS NOT NULL").fetchall()
     except duckdb.BinderException:  # a snapshot from before the setting existed
         return {}
     return dict(rows)
@@ -109,6 +120,7 @@ def summary(
         return df
     df = mask(df, _masks(con), ("value", "prev_value", "ly_value", "ytd"))
     df["target_year"] = [_target(r.targets, r.target, r.period) for r in df.itertuples()]
+    df["threshold"] = df["code"].map(_thresholds(con, ward)).astype(float)
     df["change_pct"] = _pct_change(df["value"], df["prev_value"])
     df["yoy_pct"] = _pct_change(df["value"], df["ly_value"])
     # a rate's change reads in percentage points: 98 % → 99 % is +1 point, not +1,02 %
@@ -144,25 +156,43 @@ def _better(value: float, target: float, direction: str) -> bool:
 
 
 def _status(r) -> str:
-    """met | on_track | behind (targets to reach); within | at_risk | missed (ceilings); none."""
-    if r.target_year is None or r.value is None or pd.isna(r.value):
+    """One word for where an indicator stands, by its direction and kind (the vocabulary in locales' `status`):
+
+    past its alert threshold: over_threshold (lower is better) | under_threshold (higher is better), whatever
+    the target says; a target to reach: met | on_track (a year's sum on pace) | behind (a sum off pace) |
+    not_met (a value under it); a ceiling: within | at_risk (a sum on course to pass it) | over_limit;
+    within its threshold with no target: within; none without a target, a threshold or a value."""
+    value, target, threshold = _num(r.value), _num(r.target_year), _num(getattr(r, "threshold", None))
+    if value is None:
         return "none"
+    if threshold is not None and not _better(value, threshold, r.direction):
+        return PAST[r.direction]
+    if target is None:
+        return "none" if threshold is None else "within"
+    return _against_target(r, target)
+
+
+def _num(x) -> float | None:
+    return None if x is None or pd.isna(x) else float(x)
+
+
+def _against_target(r, target: float) -> str:
     if r.target_aggregate == "sum":
         ytd = r.ytd if pd.notna(r.ytd) else 0.0
         per_year = PERIODS_PER_YEAR.get(r.grain, 12)
-        expected = r.target_year * min(1.0, (r.ytd_periods or 0) / per_year)
+        expected = target * min(1.0, (r.ytd_periods or 0) / per_year)
         if r.direction == "higher":
-            if ytd >= r.target_year:
+            if ytd >= target:
                 return "met"
             return "on_track" if ytd >= expected else "behind"
         # a ceiling (accidents, cases): the year's total must stay under it
-        if ytd > r.target_year:
-            return "missed"
+        if ytd > target:
+            return "over_limit"
         return "within" if ytd <= expected else "at_risk"
     compare = r.ytd if r.target_aggregate == "mean" and pd.notna(r.ytd) else r.value
     if r.direction == "higher":
-        return "met" if compare >= r.target_year else "behind"
-    return "within" if compare <= r.target_year else "missed"
+        return "met" if compare >= target else "not_met"
+    return "within" if compare <= target else "over_limit"
 
 
 def meets(value: float | None, target: float | None, direction: str) -> bool | None:

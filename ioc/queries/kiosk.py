@@ -8,10 +8,13 @@ import pandas as pd
 from ioc.queries import frame
 
 
-def over_threshold(con: duckdb.DuckDBPyConnection, code: str, above: float, scope: str = "city") -> pd.DataFrame:
+def past_threshold(
+    con: duckdb.DuckDBPyConnection, code: str, threshold: float, scope: str = "city", direction: str = "lower"
+) -> pd.DataFrame:
     """The latest city value (scope 'city') or each ward's value in the latest period with ward values
-    (scope 'wards') of an indicator, where it is over `above`; worst first. Columns ward_code, name_vi,
-    name_en, period, value."""
+    (scope 'wards') of an indicator, where it is past `threshold` in the bad direction (above it when lower
+    is better, under it when higher is); worst first. Columns ward_code, name_vi, name_en, period, value."""
+    sign = 1 if direction == "lower" else -1
     return frame(
         con,
         """
@@ -19,8 +22,8 @@ def over_threshold(con: duckdb.DuckDBPyConnection, code: str, above: float, scop
                    WHERE code = $code AND (ward_code IS NULL) = ($scope = 'city'))
         SELECT v.ward_code, d.name_vi, d.name_en, v.period, v.value
         FROM v LEFT JOIN dim_ward d USING (ward_code)
-        WHERE v.period = (SELECT max(period) FROM v) AND v.value > $above
-        ORDER BY v.value DESC, v.ward_code
+        WHERE v.period = (SELECT max(period) FROM v) AND $sign * (v.value - $threshold) > 0
+        ORDER BY $sign * v.value DESC, v.ward_code
     """,
-        {"code": code, "scope": scope, "above": above},
+        {"code": code, "scope": scope, "threshold": threshold, "sign": sign},
     )

@@ -53,16 +53,17 @@ ORDER BY ind.sector, ind.headline DESC, ind.code
 def indicators(con: duckdb.DuckDBPyConnection, ward: str) -> pd.DataFrame:
     """Every indicator with ward values: the ward's value in the latest period with ward values, the city's
     value in that period, the ward's rank (1 = best, by the indicator's direction; ties share a rank) among
-    the `ranked` wards with a value, and the year's target. Small counts of people are masked in both values
-    (flagged in `masked` and `city_masked`)."""
+    the `ranked` wards with a value, the year's target and the ward's alert threshold. Small counts of
+    people are masked in both values (flagged in `masked` and `city_masked`)."""
     df = frame(con, INDICATORS_SQL, {"ward": ward})
     if df.empty:
-        return df.assign(target_year=[], masked=[], mask_below=[], city_masked=[])
+        return df.assign(target_year=[], threshold=[], masked=[], mask_below=[], city_masked=[])
     masks = qi._masks(con)
     limit = df["code"].map(masks)
     df["city_masked"] = (df["city_value"].between(1, limit - 1) & limit.notna()).fillna(False).astype(bool)
     df = qi.mask(df, masks, ("value", "city_value"))
     df["target_year"] = [qi._target(r.targets, r.target, r.period) for r in df.itertuples()]
+    df["threshold"] = df["code"].map(qi._thresholds(con, ward)).astype(float)  # a ward's alert threshold
     df["rank"] = df["rank"].astype("Int64")
     df["ranked"] = df["ranked"].astype("Int64")
     return df

@@ -19,13 +19,16 @@ from ioc.ui import charts, state
 from ioc.ui.tables import catalog_link
 from ioc.ui.theme import COLOURS, CSS
 
-STATUS_CLASS = {
+STATUS_CLASS = {  # the statuses of ioc.queries.indicators._status: good, or bad (red)
     "met": "good",
     "on_track": "good",
     "within": "good",
     "behind": "bad",
+    "not_met": "bad",
     "at_risk": "bad",
-    "missed": "bad",
+    "over_limit": "bad",
+    "over_threshold": "bad",
+    "under_threshold": "bad",
     "none": "neutral",
 }
 
@@ -134,7 +137,11 @@ def tile_html(row: pd.Series, lang: str, sector_name: str) -> str:
     target = row.get("target_year")
     if target is not None and pd.notna(target):
         year = pd.Timestamp(row["period"]).year if has_value else ""
-        line = state.t("tile.target", year=year, target=f"{i18n.smart(target, lang)} {unit}".strip())
+        line = state.t(
+            "tile.target" if row["direction"] == "higher" else "tile.ceiling",
+            year=year,
+            target=f"{i18n.smart(target, lang)} {unit}".strip(),
+        )
         if row.get("progress") is not None and pd.notna(row.get("progress")):
             key = "tile.progress" if row["direction"] == "higher" else "tile.used"
             line += " · " + state.t(
@@ -143,7 +150,12 @@ def tile_html(row: pd.Series, lang: str, sector_name: str) -> str:
         elif row.get("target_aggregate") == "mean" and pd.notna(row.get("ytd")):
             line += " · " + state.t("tile.ytd_mean", value=f"{i18n.smart(row['ytd'], lang)} {unit}".strip())
         parts.append(f'<div class="ioc-tile-target">{esc(line)}</div>')
-    parts.append(f'<div class="ioc-tile-status ioc-chip-{cls}">{esc(state.t("status." + status))}</div>')
+    threshold = row.get("threshold")
+    if threshold is not None and pd.notna(threshold):
+        line = state.t("tile.threshold", value=f"{i18n.smart(threshold, lang)} {unit}".strip())
+        parts.append(f'<div class="ioc-tile-target">{esc(line)}</div>')
+    if status != "none":  # a status only against a target or a threshold: none is no badge, not a grey one
+        parts.append(f'<div class="ioc-tile-status ioc-chip-{cls}">{esc(state.t("status." + status))}</div>')
     behind = row.get("behind")
     if behind is not None and pd.notna(behind) and behind >= 1:
         stale = state.t("tile.stale", n=int(behind), unit=state.t("grain_unit." + row["grain"]))

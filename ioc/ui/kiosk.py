@@ -20,6 +20,7 @@ from ioc.ui import maps, state
 from ioc.ui.charts import AnyChart
 from ioc.ui.components import esc, tile_html
 from ioc.ui.theme import vega_locale
+from ioc.ui.wards import colouring
 
 # Sizes are in `em` of a root font tied to the viewport width, so 1920×1080 and 3840×2160 look the same.
 CSS = """
@@ -315,17 +316,11 @@ def sector(cfg: Config, panel: KioskPanel, lang: str) -> None:
 
 
 def ward_map(cfg: Config, ind, lang: str) -> tuple[str, pdk.Deck]:
-    """Wards coloured against the target (a level) or best-to-worst (a yearly total), with their values."""
+    """Wards coloured as on the sector pages (ioc.ui.wards.colouring), with their values."""
     values = state.query(qi.ward_latest, ind.code)
     wards = state.query(qr.wards)
     period = values["period"].dropna()
-    year = pd.Timestamp(period.iloc[0]).year if not period.empty else state.today().year
-    target = ind.target_for(year)
-    if target is not None and ind.target_aggregate != "sum":
-        ok = [qi.meets(v, target, ind.direction) for v in values["value"]]
-        fills = [maps.NONE_RGB if m is None else (maps.GOOD_RGB if m else maps.BAD_RGB) for m in ok]
-    else:
-        fills = maps.scale_colours(values["value"], ind.direction == "higher")
+    fills, _ = colouring(values, ind, lang)
     fill = {c: rgb if rgb is maps.NONE_RGB else [*rgb[:3], 215] for c, rgb in zip(values["ward_code"], fills)}
     when = i18n.period(period.iloc[0], ind.grain, lang) if not period.empty else "–"
     caption = state.t("kiosk.map_title", name=ind.name.get(lang), period=when) + (

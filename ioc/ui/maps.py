@@ -296,6 +296,7 @@ def deck(layers: list[pdk.Layer], wards: pd.DataFrame, tooltip_html: str, tile_u
 
 
 GOOD_RGB, BAD_RGB, NONE_RGB = [27, 127, 59, 170], [198, 40, 40, 170], [200, 200, 200, 120]
+SAME_RGB = [250, 220, 90, 170]  # the middle of scale_colours: wards all at one value, nothing to compare
 
 
 def hex_of(rgba: list[int]) -> str:

@@ -416,18 +416,9 @@ def _series_labels(spec: Series) -> dict[str, str]:
 
 
 def _threshold(code: str | None, ward) -> float | None:
-    """The alert threshold of an indicator (kiosk.attention.thresholds), for a ward or the city."""
-    if not code:
-        return None
-    scope = "wards" if ward else "city"
-    return next(
-        (
-            th.above
-            for th in state.config().kiosk.attention.thresholds
-            if th.indicator == code and th.scope == scope and th.above is not None
-        ),
-        None,
-    )
+    """The alert threshold of an indicator (its `threshold`, or `ward_threshold` for a ward)."""
+    ind = next((i for i in state.config().indicators if i.code == code), None) if code else None
+    return ind.threshold_for(ward) if ind else None
 
 
 def _series(spec: Series, scope: Scope) -> None:

@@ -7,6 +7,7 @@ import pandas as pd
 import pydeck as pdk
 
 from ioc import aqi, i18n
+from ioc.queries.indicators import PAST, meets
 from ioc.ui import maps
 from ioc.ui.components import esc, kpi, masked_text
 
@@ -67,20 +68,20 @@ def indicator_cards(df: pd.DataFrame, sector_order: list[str], sector_names: dic
             unit = i18n.unit(r.unit, lang)
             meta = [i18n.period(r.period, r.grain, lang)] + ([unit] if unit else [])
             status = judge(r)
-            if status is not None:
+            if status is not None and pd.notna(r.target_year) and r.target_aggregate != "sum":
                 key = "ward.target_higher" if r.direction == "higher" else "ward.target_lower"
                 meta.append(t(key, target=_num(r.target_year, lang)))
+            if pd.notna(getattr(r, "threshold", None)):
+                meta.append(t("tile.threshold", value=_num(r.threshold, lang)))
             value = masked_text(r._asdict()) if r.masked else _num(r.value, lang)
             if status is None:
                 cell = esc(value)
             else:
                 cls = "good" if status else "bad"
                 mark = "✓" if status else "✗"
-                cell = (
-                    f'<span class="ioc-wchip ioc-chip-{cls}" '
-                    f'title="{esc(t("ward.met" if status else "ward.not_met"))}">'
-                    f"{esc(value)} {mark}</span>"
-                )
+                past = not status and pd.notna(getattr(r, "threshold", None)) and not _meets(r, r.threshold)
+                title = t("status." + PAST[r.direction]) if past else t("ward.met" if status else "ward.not_met")
+                cell = f'<span class="ioc-wchip ioc-chip-{cls}" title="{esc(title)}">{esc(value)} {mark}</span>'
             city = masked_text(r._asdict()) if r.city_masked else _num(r.city_value, lang)
             rank = t("ward.rank", rank=int(r.rank), n=int(r.ranked)) if pd.notna(r.rank) else "–"
             rows.append(
@@ -96,14 +97,22 @@ def indicator_cards(df: pd.DataFrame, sector_order: list[str], sector_names: dic
     return f'<div class="ioc-wgrid">{"".join(cards)}</div>'
 
 
-def judge(r) -> bool | None:
-    """Whether the ward's value meets the city's target, where the target is a level (a rate, a mean):
-    a yearly total is the city's, not a ward's (as in ioc.ui.wards). None: not judged or no value."""
-    from ioc.queries.indicators import meets
+def _meets(r, level) -> bool:
+    return meets(r.value, level, r.direction) is not False
 
-    target = r.target_year
-    if target is None or pd.isna(target) or r.target_aggregate == "sum" or r.masked:
+
+def judge(r) -> bool | None:
+    """Whether the ward's value is good: not past the ward's alert threshold (dengue cases a week), and
+    meeting the city's target where the target is a level (a rate, a mean): a yearly total is the city's,
+    not a ward's (as in ioc.ui.wards). None: not judged or no value."""
+    if r.masked:
         return None
+    threshold = getattr(r, "threshold", None)
+    if threshold is not None and pd.notna(threshold) and meets(r.value, threshold, r.direction) is False:
+        return False
+    target = r.target_year
+    if target is None or pd.isna(target) or r.target_aggregate == "sum":
+        return None if threshold is None or pd.isna(threshold) else meets(r.value, threshold, r.direction)
     return meets(r.value, target, r.direction)
 
 

@@ -18,6 +18,60 @@ from ioc.queries import reference as qr
 from ioc.ui import components as ui
 from ioc.ui import maps, state
 
+Legend = list[tuple[str, str, str]]  # (label, background, text colour)
+
+
+def colouring(values: pd.DataFrame, ind: Indicator, lang: str) -> tuple[list[list[int]], Legend]:
+    """How the wards of one indicator are coloured, and the legend that says what the colours compare.
+
+    Against the ward's alert threshold where it has one (dengue cases a week), else against the city's
+    target where the target is a level (a rate, a mean): good or bad, the legend giving the level. A yearly
+    total is not a ward's target, so those wards are ranked from best to worst, the legend giving both
+    values; wards all at one value are one neutral colour (nothing to compare), never "worst"."""
+
+    def t(key: str, **kw) -> str:
+        return i18n.t(key, lang, **kw)
+
+    unit = i18n.unit(ind.unit, lang)
+    period = values["period"].dropna()
+    year = pd.Timestamp(period.iloc[0]).year if not period.empty else state.today().year
+    level, past_key = ind.ward_threshold, qi.PAST[ind.direction]
+    if level is None and ind.target_aggregate != "sum":
+        level, past_key = ind.target_for(year), ("not_met" if ind.direction == "higher" else "over_limit")
+    no_value = (t("overview.no_value"), maps.hex_of(maps.NONE_RGB), "#111")
+    if level is not None:
+        ok = [qi.meets(v, level, ind.direction) for v in values["value"]]
+        fills = [maps.NONE_RGB if m is None else (maps.GOOD_RGB if m else maps.BAD_RGB) for m in ok]
+        shown = f"{i18n.smart(level, lang)} {unit}".strip()
+        good, bad = ("≥", "<") if ind.direction == "higher" else ("≤", ">")
+        good_key = "met" if ind.direction == "higher" and ind.ward_threshold is None else "within"
+        return fills, [
+            (f"{t('status.' + good_key)} ({good} {shown})", maps.hex_of(maps.GOOD_RGB), "#fff"),
+            (f"{t('status.' + past_key)} ({bad} {shown})", maps.hex_of(maps.BAD_RGB), "#fff"),
+            no_value,
+        ]
+    v = values["value"].dropna()
+    if v.nunique() < 2:
+        fills = [maps.NONE_RGB if pd.isna(x) else maps.SAME_RGB for x in values["value"]]
+        same = f"{i18n.smart(v.iloc[0], lang)} {unit}".strip() if len(v) else ""
+        return fills, (
+            [(t("overview.legend_same", value=same), maps.hex_of(maps.SAME_RGB), "#111")] if len(v) else []
+        ) + [no_value]
+    best, worst = (v.max(), v.min()) if ind.direction == "higher" else (v.min(), v.max())
+    return maps.scale_colours(values["value"], ind.direction == "higher"), [
+        (
+            t("overview.legend_best", value=f"{i18n.smart(best, lang)} {unit}".strip()),
+            maps.hex_of(maps.GOOD_RGB),
+            "#fff",
+        ),
+        (
+            t("overview.legend_worst", value=f"{i18n.smart(worst, lang)} {unit}".strip()),
+            maps.hex_of(maps.BAD_RGB),
+            "#fff",
+        ),
+        no_value,
+    ]
+
 
 def ward_block(
     ind: Indicator, title: str, key: str, on_pick: Callable[[str], None] | None = None, height: int = 460
@@ -28,16 +82,7 @@ def ward_block(
     wards = state.query(qr.wards)
     unit = i18n.unit(ind.unit, lang)
     period = values["period"].dropna()
-    year = pd.Timestamp(period.iloc[0]).year if not period.empty else state.today().year
-    target = ind.target_for(year)
-    # a ward is judged against the city's target where the target is a level (a rate, a mean);
-    # a yearly total is not a ward's target, so those wards are only ranked, best to worst
-    judged = target is not None and ind.target_aggregate != "sum"
-    if judged:
-        ok = [qi.meets(v, target, ind.direction) for v in values["value"]]
-        fills = [maps.NONE_RGB if m is None else (maps.GOOD_RGB if m else maps.BAD_RGB) for m in ok]
-    else:
-        fills = maps.scale_colours(values["value"], ind.direction == "higher")
+    fills, legend = colouring(values, ind, lang)
     fill = dict(zip(values["ward_code"], fills))
     info = {
         r.ward_code: {
@@ -70,23 +115,7 @@ def ward_block(
             code = state.fresh_pick(f"{key}_map", (picked[0].get("properties") or {}).get("code") if picked else None)
             if code:
                 on_pick(code)
-        if judged:
-            shown_target = f"{i18n.smart(target, lang)} {unit}".strip()
-            ui.legend(
-                [
-                    (t("overview.legend_met", target=shown_target), maps.hex_of(maps.GOOD_RGB), "#fff"),
-                    (t("overview.legend_not_met", target=shown_target), maps.hex_of(maps.BAD_RGB), "#fff"),
-                    (t("overview.no_value"), maps.hex_of(maps.NONE_RGB), "#111"),
-                ]
-            )
-        else:
-            ui.legend(
-                [
-                    (t("overview.legend_best"), maps.hex_of(maps.GOOD_RGB), "#fff"),
-                    (t("overview.legend_worst"), maps.hex_of(maps.BAD_RGB), "#fff"),
-                    (t("overview.no_value"), maps.hex_of(maps.NONE_RGB), "#111"),
-                ]
-            )
+        ui.legend(legend)
         st.caption(t("overview.geometry_note"))
     with right:
         ranked = (

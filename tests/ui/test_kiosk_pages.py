@@ -69,7 +69,7 @@ def test_a_sector_panel_maps_its_headline_indicator_by_ward() -> None:
     assert {layer["id"] for layer in spec["layers"]} == {"wards", "ward-values"}
     assert "TileLayer" not in json.dumps(spec)
     # the dengue threshold of config.yaml is crossed in the sample data's latest week
-    assert "Ca mắc sốt xuất huyết: 22 ca trong Tuần 43/2026, vượt ngưỡng 20" in html
+    assert "Ca mắc sốt xuất huyết: 22 ca trong Tuần 43/2026, vượt ngưỡng cảnh báo 20" in html
 
 
 def test_air_panel_colours_stations_by_vn_aqi() -> None:

@@ -96,3 +96,33 @@ def test_the_walls_labels_overlap_nowhere_and_stay_within_the_map():
         bs = [maps.label_box(n, p, size, o, kiosk.ZOOM) for n, p, o in zip(labels, positions, moved)]
         assert not clashes(bs)
         assert all(top <= b[1] and b[3] <= bottom for b in bs)
+
+
+def _values(*vals):
+    import datetime as dt
+
+    return pd.DataFrame(
+        {"ward_code": [f"w{i}" for i in range(len(vals))], "period": [dt.date(2026, 10, 1)] * len(vals), "value": vals}
+    )
+
+
+def test_ward_colours_say_what_they_compare():
+    """A legend gives the level or the values the colours compare; a ward at 0 is ranked best, not grey; a
+    ward with the only value is not "worst"; an alert threshold judges a ward before a yearly total ranks it."""
+    from ioc.ui import wards
+
+    inds = {i.code: i for i in load_config(CONFIG).indicators}
+    nan = float("nan")
+    fills, legend = wards.colouring(_values(0.0, 1.0, nan), inds["SECURITY_ACCIDENTS"], "vi")
+    assert fills == [maps.GOOD_RGB, maps.BAD_RGB, maps.NONE_RGB]
+    assert [label for label, *_ in legend] == ["Tốt nhất: 0 vụ", "Kém nhất: 1 vụ", "Không có số liệu"]
+    fills, legend = wards.colouring(_values(nan, 1.0, nan), inds["SECURITY_ACCIDENTS"], "vi")
+    assert fills == [maps.NONE_RGB, maps.SAME_RGB, maps.NONE_RGB]
+    assert legend[0][0] == "Các phường cùng mức: 1 vụ"
+    fills, legend = wards.colouring(_values(3.0, 7.0), inds["HEALTH_DENGUE_CASES"], "vi")
+    assert fills == [maps.GOOD_RGB, maps.BAD_RGB]
+    assert [label for label, *_ in legend][:2] == ["Trong giới hạn (≤ 5 ca)", "Vượt ngưỡng cảnh báo (> 5 ca)"]
+    _, legend = wards.colouring(_values(97.0, 99.0), inds["ADMIN_ONTIME_RATE"], "vi")
+    assert [label for label, *_ in legend][:2] == ["Đạt chỉ tiêu (≥ 98 %)", "Chưa đạt chỉ tiêu (< 98 %)"]
+    _, legend = wards.colouring(_values(2.5, 4.0), inds["ADMIN_RESOLUTION_DAYS"], "en")
+    assert [label for label, *_ in legend][:2] == ["Within the limit (≤ 3 days)", "Over the limit (> 3 days)"]

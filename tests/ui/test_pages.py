@@ -53,6 +53,23 @@ def test_overview_shows_a_tile_per_sector_and_a_ward_map() -> None:
     assert "TileLayer" not in json.dumps(spec)
 
 
+def tiles_tell_status_only_against_a_target(markdown: str) -> list[str]:
+    """The tiles of a page, checked: a status badge only beside a target or threshold line, and never
+    "Vượt chỉ tiêu", which reads as a success, for a ceiling passed."""
+    tiles = markdown.split('<div class="ioc-tile ')[1:]
+    assert tiles
+    for tile in tiles:
+        assert ("ioc-tile-status" in tile) == ("ioc-tile-target" in tile), tile
+    assert "Vượt chỉ tiêu" not in markdown
+    return tiles
+
+
+def test_overview_tiles_show_a_status_only_against_a_target() -> None:
+    at = _app().run()
+    assert not at.exception, at.exception
+    tiles_tell_status_only_against_a_target(_markdown(at))
+
+
 def test_overview_in_english_from_the_url() -> None:
     at = _app(lang="en").run()
     assert not at.exception

@@ -8,7 +8,7 @@ from streamlit.testing.v1 import AppTest
 
 from ioc.config import load_config
 from tests.ui.conftest import ROOT
-from tests.ui.test_pages import _elements
+from tests.ui.test_pages import _elements, tiles_tell_status_only_against_a_target
 
 pytestmark = pytest.mark.usefixtures("sample_data")
 
@@ -127,3 +127,12 @@ def test_the_page_xlsx_has_a_sheet_per_table_and_masks_small_counts() -> None:
     cells = [v for row in rows[1:] for v in row[1:] if v is not None]
     assert cells and not [v for v in cells if isinstance(v, (int, float)) and 1 <= v <= 4]
     assert any(v == "<5" for v in cells), "no small count shown as <5 in the download"
+
+
+@pytest.mark.parametrize("code", ["prices", "socio", "education", "admin"])
+def test_tiles_without_a_target_carry_no_status(code: str) -> None:
+    """Population, pupils, petrol and pig prices have no target: no badge, where they had a red one."""
+    at = _run(code)
+    assert not at.exception, at.exception
+    tiles = tiles_tell_status_only_against_a_target("\n".join(m.value for m in at.markdown))
+    assert any("ioc-tile-status" not in tile for tile in tiles)  # each of these pages has one without
