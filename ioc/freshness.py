@@ -81,6 +81,60 @@ def schedule_times(cron: str, tz: str, now: dt.datetime) -> tuple[dt.datetime | 
     return prev, before, interval
 
 
+GRAINS = ("hour", "day", "week", "month", "quarter", "year")
+DATA_GRACE = dt.timedelta(minutes=15)  # a run's load may take this long before its data is expected
+
+
+def period_start(t: dt.datetime, grain: str) -> dt.datetime:
+    """The start of the period of `grain` holding t (weeks start on Monday)."""
+    if grain == "hour":
+        return t.replace(minute=0, second=0, microsecond=0)
+    day = t.replace(hour=0, minute=0, second=0, microsecond=0)
+    if grain == "day":
+        return day
+    if grain == "week":
+        return day - dt.timedelta(days=day.weekday())
+    if grain == "month":
+        return day.replace(day=1)
+    if grain == "quarter":
+        return day.replace(month=(day.month - 1) // 3 * 3 + 1, day=1)
+    return day.replace(month=1, day=1)
+
+
+def periods_between(a: dt.datetime, b: dt.datetime, grain: str) -> int:
+    """Whole periods from the period holding a to the one holding b (negative when b is earlier)."""
+    a, b = period_start(a, grain), period_start(b, grain)
+    if grain in ("hour", "day", "week"):
+        step = {"hour": 3600, "day": 86400, "week": 7 * 86400}[grain]
+        return int((b - a).total_seconds() // step)
+    months = (b.year - a.year) * 12 + b.month - a.month
+    return {"month": months, "quarter": months // 3, "year": b.year - a.year}[grain]
+
+
+def data_behind(
+    latest: dt.datetime | None, grain: str, lag: int, cron: str | None, tz: str, now: dt.datetime
+) -> int | None:
+    """Periods the data's own latest period is behind what its schedule promises (0: as promised; None: no
+    data). A run at time R promises every period that ended `lag` periods or more before R; the run counted
+    is the latest one at least DATA_GRACE old (a load takes a moment), or now for a source loaded by hand. A
+    load that is itself late is the other rule's (freshness): this one judges what the loads brought.
+    `latest` is in city time (as the warehouse stores it), `now` aware."""
+    if latest is None:
+        return None
+    promised_at = now
+    if cron:
+        prev, before, _ = schedule_times(cron, tz, now)
+        if prev is not None and now < prev + DATA_GRACE:
+            prev = before
+        promised_at = prev or now
+    local = promised_at.astimezone(ZoneInfo(tz)).replace(tzinfo=None)
+    # the last period complete at the promise, less the lag
+    due = period_start(local, grain)
+    for _ in range(lag + 1):
+        due = period_start(due - dt.timedelta(seconds=1), grain)
+    return max(0, periods_between(latest, due, grain))
+
+
 def freshness(cron: str | None, tz: str, last_good_ts: float | None, now: dt.datetime | None = None) -> Freshness:
     now = now or dt.datetime.now(dt.UTC)
     last = dt.datetime.fromtimestamp(last_good_ts, dt.UTC) if last_good_ts else None

@@ -132,6 +132,22 @@ class Guard(Frozen):
     allow_empty: bool = Field(False, description="A run with no rows to load is good (else it fails).")
 
 
+class Latest(Frozen):
+    """Which column dates a source's rows, and what its schedule promises about it: freshness compares the
+    data's own latest period with that, not only the time of the last load."""
+
+    column: str = Field(description="The declared date or timestamp column (or a year as an integer).")
+    grain: Literal["hour", "day", "week", "month", "quarter", "year"] = Field(
+        description="The period one row covers (hour for hourly readings, month for a monthly report)."
+    )
+    lag: int = Field(
+        0,
+        ge=0,
+        description="Periods after a period ends that its data may still be missing at a scheduled run "
+        "(1: a monthly report due on the 5th covers the month before last until then).",
+    )
+
+
 class Source(Model):
     """What every source declares, whatever its connector: where the data is, where it goes, its contract."""
 
@@ -166,6 +182,11 @@ class Source(Model):
         None, description="A DuckDB SELECT over `raw` (the parsed rows) shaping them before the contract."
     )
     guard: Guard = Field(default_factory=Guard, description="When a run fails or is held instead of loading.")
+    latest: Latest | None = Field(
+        None,
+        description="The column dating the rows, with its grain: a source whose latest period is older than its "
+        "schedule promises is late, whenever it was loaded.",
+    )
     sample: bool = Field(False, description="The data is embedded sample data (marked as such in the UI).")
 
     # set by the config: the source's key in `sources`
@@ -207,6 +228,8 @@ class Source(Model):
     def _key(self) -> Source:
         if self.mode == "upsert" and not self.key:
             raise ValueError("mode upsert needs `key`")
+        if self.latest and self.columns and self.latest.column not in self.columns:
+            raise ValueError(f"latest.column: {self.latest.column!r} is not a declared column")
         return self
 
     @property

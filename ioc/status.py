@@ -3,7 +3,8 @@ the operations page): each source's state, its last good load as the served snap
 and whether the scheduler runs.
 
 A source's `state`, worst first (STATES): its last run failed, was held for an operator or was interrupted; else
-its freshness against its schedule (late, never loaded, loaded by hand, fresh); `off` when it is disabled. The
+its freshness against its schedule (late, never loaded, loaded by hand, fresh), where late is also a load on
+time whose data's own latest period (`latest`) is older than the schedule promises; `off` when disabled. The
 last good load is when the payload the served snapshot holds was last loaded or found unchanged, so it follows a
 rollback."""
 
@@ -16,7 +17,7 @@ import duckdb
 
 from ioc import i18n
 from ioc.config import Config
-from ioc.freshness import cron_trigger, freshness
+from ioc.freshness import cron_trigger, data_behind, freshness
 from ioc.ops import OpsStore
 from ioc.scheduler import HEARTBEAT
 from ioc.warehouse import LockTimeout, Warehouse
@@ -62,11 +63,19 @@ def source_status(cfg: Config, now: dt.datetime | None = None) -> dict:
         good_ts = ops.good_since(name, held_in[0], held_in[1]) if held_in else None
         good_run = ops.run(held_in[0]) if held_in else None
         fr = freshness(src.schedule, cfg.city.timezone, good_ts, now)
+        latest = held_in[3] if held_in else None
+        behind = (
+            data_behind(latest, src.latest.grain, src.latest.lag, src.schedule, cfg.city.timezone, now)
+            if src.latest
+            else None
+        )
         status = run["status"] if run else "never"
         if not src.enabled:
             state = "off"
         elif status in RUN_STATES:
             state = status
+        elif fr.state in ("fresh", "manual") and behind:
+            state = "late"  # loaded on time, but with data older than its schedule promises
         else:
             state = fr.state
         next_run = None
@@ -76,6 +85,11 @@ def source_status(cfg: Config, now: dt.datetime | None = None) -> dict:
         reason = src.off_reason if state == "off" else None
         if state in RUN_STATES and run:
             reason = run["error"]
+        elif state == "late" and fr.state != "late" and src.latest and latest is not None:
+            reason = (
+                f"its latest data is of {latest.isoformat(sep=' ', timespec='minutes')} ({src.latest.column}): "
+                f"{behind} {src.latest.grain}(s) behind what its schedule promises"
+            )
         elif state == "late" and fr.expected_by:
             reason = f"no good load since the run due at {fr.expected_by.isoformat(timespec='minutes')}"
         sources.append(
@@ -97,6 +111,9 @@ def source_status(cfg: Config, now: dt.datetime | None = None) -> dict:
                 "rows_held": run["rows_held"] if run and status == "held" else None,
                 "rows_previous": run["rows_previous"] if run and status == "held" else None,
                 "expected_by": fr.expected_by.isoformat() if fr.expected_by else None,
+                "latest": latest.isoformat(sep=" ", timespec="minutes") if latest else None,
+                "latest_grain": src.latest.grain if src.latest else None,
+                "behind": behind,
                 "next_run": next_run,
                 "error": run["error"] if run and status in RUN_STATES else None,
             }
@@ -136,14 +153,16 @@ def _settle(wh: Warehouse, ops: OpsStore) -> None:
         pass
 
 
-def _served(wh: Warehouse) -> dict[str, tuple[int, str | None, int | None]]:
-    """Source → (run_id, checksum, rows) of its load in the served snapshot (its _lineage)."""
+def _served(wh: Warehouse) -> dict[str, tuple[int, str | None, int | None, dt.datetime | None]]:
+    """Source → (run_id, checksum, rows, latest period) of its load in the served snapshot (its _lineage)."""
     try:
         with wh.connect() as con:
-            rows = con.execute("SELECT source, run_id, checksum, rows FROM _lineage").fetchall()
+            cols = {r[0] for r in con.execute("DESCRIBE _lineage").fetchall()}
+            latest = "latest" if "latest" in cols else "NULL"  # a snapshot from before the column
+            rows = con.execute(f"SELECT source, run_id, checksum, rows, {latest} FROM _lineage").fetchall()
     except (duckdb.Error, FileNotFoundError):  # a snapshot from before _lineage, or pruned under us
         return {}
-    return {s: (int(r), c, n) for s, r, c, n in rows if r is not None}
+    return {s: (int(r), c, n, t) for s, r, c, n, t in rows if r is not None}
 
 
 def _rollback(row: dict | None) -> dict | None:

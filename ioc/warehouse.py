@@ -258,6 +258,7 @@ class Build:
         for ddl in SYSTEM_TABLES.values():
             con.execute(ddl)
         con.execute("ALTER TABLE _lineage ADD COLUMN IF NOT EXISTS fingerprint VARCHAR")
+        con.execute("ALTER TABLE _lineage ADD COLUMN IF NOT EXISTS latest TIMESTAMP")
         con.execute("COMMIT")
         return {
             (t, s): (c, fp)
@@ -357,8 +358,8 @@ class Build:
         rows = one(self.con, f"SELECT count(*) FROM {ident(src.table)}")[0]
         self.con.execute(
             "INSERT OR REPLACE INTO _lineage (table_name, source, connector, sector, location, mode, last_good_load, "
-            "run_id, checksum, landing, rows, fingerprint) "
-            "VALUES (?, ?, ?, ?, ?, ?, timezone('UTC', now()), ?, ?, ?, ?, ?)",
+            "run_id, checksum, landing, rows, fingerprint, latest) "
+            "VALUES (?, ?, ?, ?, ?, ?, timezone('UTC', now()), ?, ?, ?, ?, ?, ?)",
             [
                 src.table,
                 src.name,
@@ -371,6 +372,23 @@ class Build:
                 landing,
                 rows,
                 fingerprint,
+                self.latest(src),
             ],
         )
         return rows
+
+    def latest(self, src: Source) -> dt.datetime | None:
+        """The latest period of the source's rows (its `latest` column; a year as its first day), city time."""
+        if not src.latest or not has_table(self.con, src.table):
+            return None
+        try:
+            value = one(self.con, f"SELECT max({ident(src.latest.column)}) FROM {ident(src.table)}")[0]
+        except duckdb.Error:  # the column went with a schema change: no latest period rather than no load
+            return None
+        if isinstance(value, dt.datetime):
+            return value.replace(tzinfo=None)
+        if isinstance(value, dt.date):
+            return dt.datetime.combine(value, dt.time())
+        if isinstance(value, int) and 1900 <= value <= 2200:
+            return dt.datetime(value, 1, 1)
+        return None

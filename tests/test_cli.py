@@ -11,7 +11,7 @@ import pytest
 from ioc.cli import main
 from ioc.config import load_config
 from ioc.errors import QueryError
-from ioc.freshness import freshness
+from ioc.freshness import data_behind, freshness
 from ioc.sandbox import run_readonly
 from tests.helpers import cli, write_config
 
@@ -101,6 +101,9 @@ def test_status_json(loaded):
         "rows_held",
         "rows_previous",
         "expected_by",
+        "latest",
+        "latest_grain",
+        "behind",
         "next_run",
         "error",
     }
@@ -334,3 +337,59 @@ def test_the_sandbox_opens_beside_a_plain_reader_in_the_same_process(tmp_path):
         sandbox.close()
     finally:
         reader.close()
+
+
+def local(year: int, month: int, day: int, hour: int = 0) -> dt.datetime:
+    return dt.datetime(year, month, day, hour)  # city time, naive, as the warehouse stores it
+
+
+HCM = "Asia/Ho_Chi_Minh"
+BEHIND = [
+    # latest period (city time), grain, lag, cron, now (UTC), periods behind
+    # an hourly feed: at 10:20 city time (03:20 UTC), the 10:05 run promised the 09:00 hour
+    (local(2025, 6, 5, 9), "hour", 0, "5 * * * *", at(2025, 6, 5, 3, 20), 0),
+    (local(2025, 6, 5, 7), "hour", 0, "5 * * * *", at(2025, 6, 5, 3, 20), 2),
+    (local(2025, 5, 4, 9), "hour", 0, "5 * * * *", at(2025, 6, 5, 3, 20), 32 * 24),  # 32 days old
+    # within 15 minutes of a run the run before it counts (the load may be under way)
+    (local(2025, 6, 5, 8), "hour", 0, "5 * * * *", at(2025, 6, 5, 3, 10), 0),
+    # a monthly report due on the 5th: on 3 June the April report is what is promised; on 6 June May's
+    (local(2025, 4, 1), "month", 0, "0 7 5 * *", at(2025, 6, 3), 0),
+    (local(2025, 4, 1), "month", 0, "0 7 5 * *", at(2025, 6, 6), 1),
+    (local(2025, 4, 1), "month", 1, "0 7 5 * *", at(2025, 6, 6), 0),  # published with a month's lag
+    # weekly data (weeks from Monday), daily, quarterly, yearly, and by hand (no schedule: now)
+    (local(2025, 5, 26), "week", 0, "0 8 * * 2", at(2025, 6, 5), 0),
+    (local(2025, 5, 19), "week", 0, "0 8 * * 2", at(2025, 6, 5), 1),
+    (local(2025, 6, 4), "day", 0, "30 6 * * *", at(2025, 6, 5), 0),  # 07:00 city time: 06:30 promised the 4th
+    (local(2025, 6, 3), "day", 0, "30 6 * * *", at(2025, 6, 5), 1),
+    (local(2025, 1, 1), "quarter", 0, "0 7 15 1,4,7,10 *", at(2025, 6, 5), 0),
+    (local(2024, 1, 1), "year", 0, None, at(2025, 6, 5), 0),
+    (local(2023, 1, 1), "year", 0, None, at(2025, 6, 5), 1),
+    (None, "day", 0, None, at(2025, 6, 5), None),
+]
+
+
+@pytest.mark.parametrize("latest, grain, lag, cron, now, behind", BEHIND)
+def test_data_behind_its_schedules_promise(latest, grain, lag, cron, now, behind):
+    assert data_behind(latest, grain, lag, cron, HCM, now) == behind
+
+
+def test_a_source_loaded_on_time_with_old_data_is_late(tmp_path):
+    """An hourly air feed whose latest reading is 32 days old is late, whatever time it was loaded: status
+    names the latest reading and how far behind it is."""
+    now = dt.datetime.now(dt.UTC)
+    old = (now - dt.timedelta(days=32)).astimezone(dt.timezone(dt.timedelta(hours=7))).replace(tzinfo=None)
+    rows = "\n".join(f"25741,{(old - dt.timedelta(hours=h)):%Y-%m-%d %H:00:00},{20 + h}" for h in range(3))
+    (tmp_path / "air.csv").write_text("ward_code,measured_at,pm25\n" + rows + "\n", encoding="utf-8")
+    src = {
+        **AIR,
+        "schedule": "5 * * * *",
+        "columns": {**AIR["columns"], "measured_at": {"type": "timestamp"}},
+        "latest": {"column": "measured_at", "grain": "hour"},
+    }
+    path = write_config(tmp_path, {"air": src, "fresh": {**src, "table": "env_air_2", "latest": None}})
+    assert cli("ingest", "--all", "--config", str(path)).returncode == 0
+    air, fresh = json.loads(cli("status", "--json", "--config", str(path)).stdout)["sources"]
+    assert (air["status"], air["state"], air["latest_grain"]) == ("ok", "late", "hour")
+    assert air["latest"] == f"{old:%Y-%m-%d %H}:00" and air["behind"] >= 32 * 24 - 2
+    assert "its latest data is of" in air["reason"] and "behind what its schedule promises" in air["reason"]
+    assert fresh["state"] == "fresh" and fresh["latest"] is None  # no `latest`: judged by its loads alone

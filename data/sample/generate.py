@@ -1,11 +1,14 @@
 #!/usr/bin/env python3
 """Deterministic generator of the embedded sample data: the files each department of the city would send.
 
-    python data/sample/generate.py [--end 2026-10]
+    python data/sample/generate.py [--end 2026-10 | --today 2026-12-03] [--out DIR]
 
-rewrites every file under data/sample/ and data/geo/wards.geojson. The same `--end` gives the same
-bytes on every run (seeded random per file; xlsx zip entries and document properties get fixed
-timestamps). See data/sample/README.md for what each file holds and the problems put in on purpose.
+rewrites every file under data/sample/ and data/geo/wards.geojson (with --out: the same tree under DIR,
+the geo file is left alone). --end YYYY-MM covers whole months up to that one; --today YYYY-MM-DD
+gives the sample as of that date: records and daily/hourly data up to yesterday, monthly reports up
+to the last complete month. The same options give the same bytes on every run (seeded random per
+file; xlsx zip entries and document properties get fixed timestamps derived from the span).
+See data/sample/README.md for what each file holds and the problems put in on purpose.
 """
 
 from __future__ import annotations
@@ -28,7 +31,8 @@ from openpyxl.styles import Alignment, Border, Font, Side
 from openpyxl.utils import get_column_letter
 
 HERE = Path(__file__).resolve().parent
-GEO_DIR = HERE.parent / "geo"
+OUT = HERE  # where the sample tree is written (--out DIR); main() sets it
+GEO_DIR: Path | None = HERE.parent / "geo"  # None with --out: the committed ward polygons are used
 
 START = dt.date(2021, 1, 1)
 DEFAULT_END = "2026-10"
@@ -79,15 +83,39 @@ LOOKALIKE_D = "\u00d0"  # 'Ð' (Icelandic eth) where a Vietnamese 'Đ' (U+0110) 
 
 
 class Span:
-    """The months the files cover: January 2021 to the end month given on the command line."""
+    """What the files cover: from January 2021 to `end`, the last day with data.
 
-    def __init__(self, end: str):
-        y, m = (int(p) for p in end.split("-"))
-        self.end_month = (y, m)
-        self.end = dt.date(y, m, calendar.monthrange(y, m)[1])
+    --end YYYY-MM: whole months; `end` is the last day of that month, reports are signed on the 5th
+    of the next month. --today YYYY-MM-DD: the sample as of that date; `end` is yesterday,
+    `end_month` (what monthly aggregates run to) the last complete month before today, quarters and
+    years count once they ended by yesterday, and reports are signed on the 5th of today's month, or
+    yesterday while the 5th is still to come. Record-level, daily and hourly data run to `end`, so
+    they may reach into the month after `end_month` (`last_month`).
+    """
+
+    def __init__(self, end: str | None = None, today: dt.date | None = None):
+        if today is None:
+            y, m = (int(p) for p in (end or DEFAULT_END).split("-"))
+            self.end_month = (y, m)
+            self.end = dt.date(y, m, calendar.monthrange(y, m)[1])
+            ny, nm = add_months(y, m, 1)
+            self.report_day = dt.date(ny, nm, 5)  # reports are signed on the 5th of the next month
+            self.label = f"{y:04d}-{m:02d}"
+            # the quarter of the end month counts as in progress; the last year with figures is the one before
+            self.open_quarter = (y, (m - 1) // 3)
+            self.last_year = self.end.year - 1
+        else:
+            self.end = today - dt.timedelta(days=1)
+            self.end_month = add_months(today.year, today.month, -1)
+            self.report_day = min(dt.date(today.year, today.month, 5), self.end)
+            self.label = today.isoformat()
+            # a quarter or a year is complete once it ended by yesterday
+            self.open_quarter = (today.year, (today.month - 1) // 3)
+            self.last_year = today.year - 1
+        y, m = self.end_month
+        self.month_end = dt.date(y, m, calendar.monthrange(y, m)[1])  # == end with --end
+        self.last_month = (self.end.year, self.end.month)  # the month of `end` (may be incomplete)
         self.extract = dt.datetime.combine(self.end, dt.time(23, 59, 59))  # when the APIs were "read"
-        ny, nm = add_months(y, m, 1)
-        self.report_day = dt.date(ny, nm, 5)  # reports are signed on the 5th of the next month
         self.stamp = dt.datetime.combine(self.report_day, dt.time(8, 0, 0))
 
     def months(self, last: tuple[int, int] | None = None) -> list[tuple[int, int]]:
@@ -463,6 +491,8 @@ def gen_wards(span: Span) -> dict:
         "geometry through a source in a real deployment.",
         "features": feats,
     }
+    if GEO_DIR is None:  # --out: the committed data/geo/wards.geojson is used
+        return {"wards": f"{len(feats)} (not written with --out)"}
     text = json.dumps(fc, ensure_ascii=False, indent=1) + "\n"
     write(GEO_DIR / "wards.geojson", text.encode("utf-8"))
     return {"wards": len(feats)}
@@ -596,7 +626,7 @@ def gen_env(span: Span) -> dict:
         [7, "TDM07", "Trạm tự động Định Hòa (dự kiến lắp đặt 2027)", "25759", "Định Hòa", None, None, "dự kiến"]
     )
     xlsx_report(
-        HERE / "env" / "tram_quan_trac.xlsx",
+        OUT / "env" / "tram_quan_trac.xlsx",
         span,
         office="PHÒNG TÀI NGUYÊN VÀ MÔI TRƯỜNG",
         title="DANH SÁCH TRẠM QUAN TRẮC CHẤT LƯỢNG KHÔNG KHÍ",
@@ -653,16 +683,16 @@ def gen_env(span: Span) -> dict:
     hourly.insert(i + 1, dict(hourly[i], pm25=round(hourly[i]["pm25"] + 4.1, 1)))  # the same hour sent twice
     i = at("TDM03", (base + dt.timedelta(days=75, hours=6)).strftime("%Y-%m-%d %H:%M:%S"))
     hourly.insert(i + 1, dict(hourly[i], station_code="TDM99"))  # a test station leaking into the feed
-    # the last day of a 30-day month (else of any month) in the window, typed as the day after it
+    # the last day of a 30-day month (else of February, else of any month) in the window, typed as the day after it
     ends = [
         d
         for d in (first_hour_day + dt.timedelta(k) for k in range(90))
         if d.day == calendar.monthrange(d.year, d.month)[1]
     ]
-    bad_day = next((d for d in ends if d.day == 30), ends[0])
+    bad_day = next((d for d in ends if d.day == 30), next((d for d in ends if d.month == 2), ends[0]))
     i = at("TDM02", bad_day.strftime("%Y-%m-%d") + " 07:00:00")
     hourly[i] = dict(hourly[i], ts=bad_day.strftime("%Y-%m-") + f"{bad_day.day + 1} 07:00:00")  # 31 September
-    pages = json_pages(HERE / "env" / "air_api", hourly, 500)
+    pages = json_pages(OUT / "env" / "air_api", hourly, 500)
     stats["env_air_hourly"] = f"{len(hourly)} records in {pages} pages"
 
     # ---- daily means (UTF-16 tab "Unicode text")
@@ -699,7 +729,7 @@ def gen_env(span: Span) -> dict:
     rows.insert(i + 1, ["TDM01", "30/02/2024", *rows[i][2:]])  # a typed date that does not exist
     i = find("TDM02", dt.date(2025, 5, 14))
     rows.insert(i + 1, list(rows[i]))  # the same station-day twice
-    write(HERE / "env" / "khong_khi_trung_binh_ngay.txt", utf16_tab(rows))
+    write(OUT / "env" / "khong_khi_trung_binh_ngay.txt", utf16_tab(rows))
     stats["env_air_daily"] = len(rows) - hdr
 
     # ---- surface water (monthly manual sampling), UTF-8 BOM ';' CSV
@@ -728,7 +758,7 @@ def gen_env(span: Span) -> dict:
             "WQI",
         ],
     ]
-    for y, m in span.months():
+    for y, m in span.months(span.last_month):
         for code, name, ward, poll in points:
             d = add_workdays(dt.date(y, m, 9 + rng.randint(0, 6)), 0)
             rainy = 1.25 if 5 <= m <= 10 else 1.0
@@ -739,13 +769,16 @@ def gen_env(span: Span) -> dict:
             do = max(1.5, rng.gauss(5.4, 0.6) - 0.5 * (poll - 1))
             coli = int(max(300, rng.gauss(3500, 1200) * poll * rainy))
             wqi = max(20, min(100, 118 - 1.5 * cod - 0.2 * tss - 16 * nh4 + rng.gauss(0, 3)))
+            ph = rng.gauss(6.9, 0.25)
+            if d > span.end:  # --today: this month's sample is not taken yet
+                continue
             rows.append(
                 [
                     code,
                     name,
                     ward,
                     dmy(d),
-                    vn(rng.gauss(6.9, 0.25), 1),
+                    vn(ph, 1),
                     vn(do, 1),
                     vn(bod, 1),
                     vn(cod, 1),
@@ -758,7 +791,7 @@ def gen_env(span: Span) -> dict:
     rows[3 + 17][4] = "15,2"  # pH typed with a slipped digit (max 14)
     rows[3 + 150][5] = "-0,4"  # negative dissolved oxygen
     rows += [[], ["Ghi chú: WQI tính theo Quyết định 1460/QĐ-TCMT năm 2019."]]
-    write(HERE / "env" / "nuoc_mat.csv", csv_bytes(rows, ";"))
+    write(OUT / "env" / "nuoc_mat.csv", csv_bytes(rows, ";"))
     stats["env_water_quality"] = len(rows) - 5
     return stats
 
@@ -857,7 +890,9 @@ def gen_dossiers(span: Span) -> list[dict]:
     ward_w = [WARD_POP[c] for c in WARD_CODES]
     out = []
     seq: dict[tuple[str, dt.date], int] = {}
-    for y, m in span.months():
+    # Whole months are drawn (so a later --today in the same month adds dossiers, it does not
+    # reshuffle them) and the days after `end` dropped.
+    for y, m in span.months(span.last_month):
         nd = calendar.monthrange(y, m)[1]
         days = [dt.date(y, m, k) for k in range(1, nd + 1)]
         lam = annual(DOSSIERS_PER_YEAR, y) / 12 * MONTH_SEASON[m - 1] * covid_factor(dt.date(y, m, 15))
@@ -890,6 +925,8 @@ def gen_dossiers(span: Span) -> list[dict]:
                 rt = min(received + dt.timedelta(hours=rng.uniform(0.3, 3.5)), dt.datetime.combine(rday, dt.time(17)))
             else:
                 rt = dt.datetime.combine(rday, dt.time(7, 30)) + dt.timedelta(hours=rng.uniform(0, 9))
+            if d > span.end:
+                continue
             key = (unit, d)
             seq[key] = seq.get(key, 0) + 1
             prefix = f"000.{'00' if unit == CITY_CODE else unit[-2:]}.35.H57"
@@ -946,7 +983,7 @@ def gen_admin(span: Span) -> dict:
     r = items[7001]
     items[7001] = dict(r, received_at=r["received_at"][:5] + "02-30" + r["received_at"][10:])
     items[15333] = dict(items[15333], online="trực tuyến")
-    pages = json_pages(HERE / "admin" / "ho_so_api", items, 500)
+    pages = json_pages(OUT / "admin" / "ho_so_api", items, 500)
     stats["admin_dossiers"] = f"{len(items)} records in {pages} pages"
 
     # ---- monthly one-stop report per unit (xlsx), since 2021, summed from the same dossiers
@@ -999,7 +1036,7 @@ def gen_admin(span: Span) -> dict:
     i = next(i for i, r in enumerate(rows) if r[1] == "03/2025" and r[2] == "25771")
     rows[i][2] = "25791"  # a mistyped unit code
     xlsx_report(
-        HERE / "admin" / "bao_cao_tthc_thang.xlsx",
+        OUT / "admin" / "bao_cao_tthc_thang.xlsx",
         span,
         office="VĂN PHÒNG HĐND VÀ UBND - BỘ PHẬN MỘT CỬA",
         title="BÁO CÁO TÌNH HÌNH TIẾP NHẬN, GIẢI QUYẾT THỦ TỤC HÀNH CHÍNH",
@@ -1087,7 +1124,7 @@ def gen_tourism(span: Span) -> dict:
     i = next(i for i, r in enumerate(rows) if r[1] == "03/2022")
     rows[i][3] = "-1.250"  # negative international visitors
     xlsx_report(
-        HERE / "tourism" / "bao_cao_du_lich_thang.xlsx",
+        OUT / "tourism" / "bao_cao_du_lich_thang.xlsx",
         span,
         office="PHÒNG VĂN HÓA - THÔNG TIN",
         title="BÁO CÁO KẾT QUẢ HOẠT ĐỘNG DU LỊCH",
@@ -1212,7 +1249,7 @@ def gen_tourism(span: Span) -> dict:
     rows.insert(71, list(rows[70]))  # the same establishment listed twice
     rows[71][0] = None
     xlsx_report(
-        HERE / "tourism" / "co_so_luu_tru.xlsx",
+        OUT / "tourism" / "co_so_luu_tru.xlsx",
         span,
         office="PHÒNG VĂN HÓA - THÔNG TIN",
         title="DANH SÁCH CƠ SỞ LƯU TRÚ DU LỊCH TRÊN ĐỊA BÀN THÀNH PHỐ",
@@ -1290,14 +1327,14 @@ def gen_tourism(span: Span) -> dict:
                 vn(lat, 6),
                 vn(lon, 6),
                 rank,
-                span.end.year - 1,
+                span.last_year,
                 vn(int(visits * rng.uniform(0.9, 1.1))),
             ]
         )
     rows[3 + 13][5] = "1,099512"  # latitude typed without its first digit (outside the city bbox)
     rows[3 + 5][9] = "-45.000"  # negative visitors
     rows += [[], ["Nguồn: Phòng Văn hóa - Thông tin thành phố Thủ Dầu Một."]]
-    write(HERE / "tourism" / "diem_tham_quan.csv", csv_bytes(rows, ";"))
+    write(OUT / "tourism" / "diem_tham_quan.csv", csv_bytes(rows, ";"))
     stats["tourism_sights"] = len(sights)
     return stats
 
@@ -1349,7 +1386,7 @@ def gen_security(span: Span) -> dict:
     ww = [WARD_POP[c] * road_w.get(c, 1.0) for c in WARD_CODES]
     rows = []
     tot = [0, 0, 0.0]
-    for y, m in span.months():
+    for y, m in span.months(span.last_month):  # records: up to `end`, whole months drawn
         lam = (
             annual(ACCIDENTS_PER_YEAR, y, -0.03)
             / 12
@@ -1364,24 +1401,25 @@ def gen_security(span: Span) -> dict:
             deaths = rng.choices([0, 1, 2], [0.45, 0.5, 0.05])[0]
             injured = rng.choices([0, 1, 2, 3], [0.3, 0.45, 0.2, 0.05])[0] + (1 if deaths == 0 else 0)
             damage = rng.uniform(2, 60)
-            rows.append(
-                [
-                    None,
-                    None,
-                    dmy(d),
-                    f"{hour:02d}:{rng.randint(0, 59):02d}",
-                    f"{rng.choice(STREETS[ward])}, phường {WARD_NAME[ward]}",
-                    ward,
-                    WARD_NAME[ward],
-                    lat,
-                    lon,
-                    deaths,
-                    injured,
-                    vn(damage, 1),
-                    rng.choice(vehicles),
-                    rng.choice(causes),
-                ]
-            )
+            row = [
+                None,
+                None,
+                dmy(d),
+                f"{hour:02d}:{rng.randint(0, 59):02d}",
+                f"{rng.choice(STREETS[ward])}, phường {WARD_NAME[ward]}",
+                ward,
+                WARD_NAME[ward],
+                lat,
+                lon,
+                deaths,
+                injured,
+                vn(damage, 1),
+                rng.choice(vehicles),
+                rng.choice(causes),
+            ]
+            if d > span.end:
+                continue
+            rows.append(row)
             tot = [tot[0] + deaths, tot[1] + injured, tot[2] + damage]
     rows.sort(key=lambda r: (r[2][6:], r[2][3:5], r[2][:2], r[3]))
     counters: dict[int, int] = {}
@@ -1396,7 +1434,7 @@ def gen_security(span: Span) -> dict:
     rows.insert(150, list(rows[149]))  # the same case entered twice
     rows[150][0] = None
     xlsx_report(
-        HERE / "security" / "tai_nan_giao_thong.xlsx",
+        OUT / "security" / "tai_nan_giao_thong.xlsx",
         span,
         office="CÔNG AN THÀNH PHỐ THỦ DẦU MỘT",
         title="THỐNG KÊ CÁC VỤ TAI NẠN GIAO THÔNG ĐƯỜNG BỘ",
@@ -1464,7 +1502,7 @@ def gen_security(span: Span) -> dict:
     rows[h + n // 7][4] = -2  # negative count
     rows[h + n // 2][1] = "25780"  # unknown ward code
     rows.insert(h + n * 4 // 5 + 1, list(rows[h + n * 4 // 5]))  # repeated line
-    write(HERE / "security" / "vu_viec_trat_tu.txt", utf16_tab(rows))
+    write(OUT / "security" / "vu_viec_trat_tu.txt", utf16_tab(rows))
     stats["security_incidents_monthly"] = len(rows) - h
     return stats
 
@@ -1552,7 +1590,7 @@ def gen_citizen(span: Span) -> dict:
     ww = [WARD_POP[c] for c in WARD_CODES]
     items = []
     n = 0
-    for y, m in span.months():
+    for y, m in span.months(span.last_month):  # records: up to `end`, whole months drawn
         rainy = 5 <= m <= 10
         lam = annual(REPORTS_PER_YEAR, y) / 12 * (0.8 if m == 2 else 1.0)
         weights = [t[3] * (t[4] if rainy else 1.0) for t in REPORT_TOPICS]
@@ -1602,7 +1640,8 @@ def gen_citizen(span: Span) -> dict:
                 rec.update(status="Đã xử lý", resolved_at=resolved.strftime("%Y-%m-%d %H:%M:%S"), satisfaction=sat)
             else:
                 rec.update(status="Đang xử lý", resolved_at=None, satisfaction=None)
-            items.append(rec)
+            if d <= span.end:
+                items.append(rec)
         n = n if m < 12 else 0
     items.sort(key=lambda r: r["created_at"])
     # Deliberate problems.
@@ -1617,7 +1656,7 @@ def gen_citizen(span: Span) -> dict:
     items.insert(i + 1, dict(items[i]))  # a report sent twice
     i = n * 85 // 100
     items[i] = dict(items[i], lat=round(items[i]["lat"] / 10, 4))  # coordinates lost a digit
-    pages = json_pages(HERE / "citizen" / "phan_anh_api", items, 500)
+    pages = json_pages(OUT / "citizen" / "phan_anh_api", items, 500)
     return {"citizen_reports": f"{len(items)} records in {pages} pages"}
 
 
@@ -1707,7 +1746,7 @@ def gen_zoning(span: Span) -> dict:
         "crs": {"type": "name", "properties": {"name": "urn:ogc:def:crs:OGC:1.3:CRS84"}},
         "features": feats,
     }
-    write(HERE / "zoning" / "quy_hoach.geojson", (json.dumps(fc, ensure_ascii=False, indent=1) + "\n").encode("utf-8"))
+    write(OUT / "zoning" / "quy_hoach.geojson", (json.dumps(fc, ensure_ascii=False, indent=1) + "\n").encode("utf-8"))
     stats["zoning_plans"] = len(feats)
 
     # ---- investment projects (xlsx)
@@ -1764,7 +1803,7 @@ def gen_zoning(span: Span) -> dict:
     rows[23][2] = None  # project name missing (required)
     rows[30][9] = "15/15/2022"  # month 15
     xlsx_report(
-        HERE / "zoning" / "du_an_dau_tu.xlsx",
+        OUT / "zoning" / "du_an_dau_tu.xlsx",
         span,
         office="PHÒNG QUẢN LÝ ĐÔ THỊ",
         title="DANH MỤC DỰ ÁN ĐẦU TƯ XÂY DỰNG CÔNG KHAI TRÊN ĐỊA BÀN THÀNH PHỐ",
@@ -1854,7 +1893,7 @@ def gen_industry(span: Span) -> dict:
         ]
     )  # a key repeat with a negative area
     xlsx_report(
-        HERE / "industry" / "khu_cong_nghiep.xlsx",
+        OUT / "industry" / "khu_cong_nghiep.xlsx",
         span,
         office="PHÒNG KINH TẾ",
         title="TÌNH HÌNH HOẠT ĐỘNG CÁC KHU, CỤM CÔNG NGHIỆP TRÊN ĐỊA BÀN THÀNH PHỐ",
@@ -1909,7 +1948,7 @@ def gen_industry(span: Span) -> dict:
     rows.insert(i + 1, list(rows[i]))  # repeated day
     i = next(i for i in range(h, len(rows)) if rows[i][1].startswith("28/02/2023"))
     rows[i][1] = "29/02/2023"  # 2023 is not a leap year
-    write(HERE / "industry" / "quan_trac_nuoc_thai.txt", utf16_tab(rows))
+    write(OUT / "industry" / "quan_trac_nuoc_thai.txt", utf16_tab(rows))
     stats["industry_discharge_daily"] = len(rows) - h
 
     # ---- industrial production index (UTF-8 BOM ';' CSV with a two-level header)
@@ -1945,7 +1984,7 @@ def gen_industry(span: Span) -> dict:
     rows[4 + 44][1] = "-107,35"  # a stray minus sign
     rows.insert(4 + 51, list(rows[4 + 50]))  # a month twice
     rows += [[], ["Ghi chú: Số liệu tháng gần nhất là số ước tính."], ["Nguồn: Phòng Kinh tế thành phố Thủ Dầu Một."]]
-    write(HERE / "industry" / "chi_so_san_xuat_cong_nghiep.csv", csv_bytes(rows, ";"))
+    write(OUT / "industry" / "chi_so_san_xuat_cong_nghiep.csv", csv_bytes(rows, ";"))
     stats["industry_production_monthly"] = len(span.months()) + 1
     return stats
 
@@ -1982,7 +2021,7 @@ def gen_resources(span: Span) -> dict:
     i = next(i for i, r in enumerate(rows) if r[1] == "08/2025" and r[2] == "25762")
     rows[i][2] = "25726"  # a ward code of another city
     xlsx_report(
-        HERE / "resources" / "thu_gom_chat_thai_ran.xlsx",
+        OUT / "resources" / "thu_gom_chat_thai_ran.xlsx",
         span,
         office="PHÒNG TÀI NGUYÊN VÀ MÔI TRƯỜNG",
         title="BÁO CÁO KẾT QUẢ THU GOM, XỬ LÝ CHẤT THẢI RẮN SINH HOẠT",
@@ -2036,7 +2075,7 @@ def gen_resources(span: Span) -> dict:
     i = 4 + n * 82 // 100
     rows[i][0] = "13/" + rows[i][0][3:]  # month 13
     rows += [[], ["Ghi chú: GCN = Giấy chứng nhận quyền sử dụng đất, quyền sở hữu tài sản gắn liền với đất."]]
-    write(HERE / "resources" / "dang_ky_dat_dai.csv", csv_bytes(rows, ";"))
+    write(OUT / "resources" / "dang_ky_dat_dai.csv", csv_bytes(rows, ";"))
     stats["resources_land_monthly"] = len(span.months()) * 14 + 1
 
     # ---- water-resource permits (register kept by the office, one row per permit)
@@ -2068,7 +2107,7 @@ def gen_resources(span: Span) -> dict:
         code = rng.choice(WARD_CODES)
         issued = dt.date(2016 + (i * 10) // 87, rng.randint(1, 12), rng.randint(1, 28))
         expires = dt.date(issued.year + years, issued.month, issued.day)
-        status = "Đã thu hồi" if rng.random() < 0.04 else "Còn hiệu lực" if expires > span.end else "Hết hiệu lực"
+        status = "Đã thu hồi" if rng.random() < 0.04 else "Còn hiệu lực" if expires > span.month_end else "Hết hiệu lực"
         rows.append(
             [
                 i,
@@ -2087,7 +2126,7 @@ def gen_resources(span: Span) -> dict:
     rows[30][6] = "-120"  # a minus typed by mistake
     rows[58][7] = "30/02/2021"  # 30 February
     xlsx_report(
-        HERE / "resources" / "giay_phep_tai_nguyen_nuoc.xlsx",
+        OUT / "resources" / "giay_phep_tai_nguyen_nuoc.xlsx",
         span,
         office="PHÒNG TÀI NGUYÊN VÀ MÔI TRƯỜNG",
         title="DANH SÁCH GIẤY PHÉP TÀI NGUYÊN NƯỚC TRÊN ĐỊA BÀN THÀNH PHỐ",
@@ -2192,7 +2231,7 @@ def gen_health(span: Span) -> dict:
         ["Ghi chú: Số liệu theo ngày khởi phát; tuần theo ISO 8601 (thứ Hai đến Chủ nhật)."],
         ["Số liệu tuần gần nhất có thể được bổ sung ở kỳ sau."],
     ]
-    write(HERE / "health" / "giam_sat_benh_truyen_nhiem_tuan.csv", csv_bytes(rows, ";"))
+    write(OUT / "health" / "giam_sat_benh_truyen_nhiem_tuan.csv", csv_bytes(rows, ";"))
     stats["health_disease_weekly"] = len(weeks) * 14 + 1
 
     # ---- facilities (xlsx)
@@ -2256,7 +2295,7 @@ def gen_health(span: Span) -> dict:
     rows[20][8] = "-2"  # negative doctors
     rows[33][5] = UNKNOWN_WARD  # unknown ward
     xlsx_report(
-        HERE / "health" / "co_so_y_te.xlsx",
+        OUT / "health" / "co_so_y_te.xlsx",
         span,
         office="TRUNG TÂM Y TẾ THÀNH PHỐ",
         title="DANH SÁCH CƠ SỞ KHÁM BỆNH, CHỮA BỆNH TRÊN ĐỊA BÀN THÀNH PHỐ",
@@ -2307,7 +2346,7 @@ def gen_health(span: Span) -> dict:
     rows[500][5] = "101,30"  # coverage above 100 %
     rows[640][2] = UNKNOWN_WARD  # unknown ward
     xlsx_report(
-        HERE / "health" / "bhyt_tiem_chung.xlsx",
+        OUT / "health" / "bhyt_tiem_chung.xlsx",
         span,
         office="TRUNG TÂM Y TẾ THÀNH PHỐ",
         title="BÁO CÁO TỶ LỆ BAO PHỦ BẢO HIỂM Y TẾ VÀ TIÊM CHỦNG MỞ RỘNG",
@@ -2526,7 +2565,7 @@ def gen_education(span: Span) -> dict:
     rows.insert(151, list(rows[150]))  # a school listed twice
     rows[151][0] = None
     xlsx_report(
-        HERE / "education" / "truong_hoc.xlsx",
+        OUT / "education" / "truong_hoc.xlsx",
         span,
         office="PHÒNG GIÁO DỤC VÀ ĐÀO TẠO",
         title="THỐNG KÊ MẠNG LƯỚI TRƯỜNG HỌC",
@@ -2615,7 +2654,7 @@ def gen_education(span: Span) -> dict:
     body[1][3] = ".."  # a year not yet compiled for one cell
     body[2][7] = "1.2O5"  # letter O typed for a zero
     gso_csv(
-        HERE / "education" / "thong_ke_giao_duc.csv",
+        OUT / "education" / "thong_ke_giao_duc.csv",
         "Số trường, lớp, giáo viên và học sinh phân theo cấp học, thành phố Thủ Dầu Một",
         h1,
         h2,
@@ -2659,7 +2698,7 @@ def gen_labour(span: Span) -> dict:
     rows[41][0] = None
     rows[60][1] = "31/2025"  # not a month
     xlsx_report(
-        HERE / "labour" / "viec_lam_dao_tao_nghe.xlsx",
+        OUT / "labour" / "viec_lam_dao_tao_nghe.xlsx",
         span,
         office="PHÒNG LAO ĐỘNG - THƯƠNG BINH VÀ XÃ HỘI",
         title="BÁO CÁO TÌNH HÌNH VIỆC LÀM, GIÁO DỤC NGHỀ NGHIỆP VÀ BẢO HIỂM THẤT NGHIỆP",
@@ -2696,7 +2735,7 @@ def gen_labour(span: Span) -> dict:
         ]
     ]
     roman = ["I", "II", "III", "IV"]
-    q_last = (span.end_month[0], (span.end_month[1] - 1) // 3)  # the quarter in progress is not reported
+    q_last = span.open_quarter  # the quarter in progress is not reported
     for y in range(2021, span.end.year + 1):
         for q in range(4):
             if (y, q) >= q_last:
@@ -2716,7 +2755,7 @@ def gen_labour(span: Span) -> dict:
     rows[40][8] = -3  # negative households
     rows.insert(101, list(rows[100]))  # a ward-quarter twice
     rows[150][3] = "2574"  # a code that lost a digit
-    write(HERE / "labour" / "tre_em_bao_tro_xa_hoi.csv", csv_bytes(rows, ",", bom=False))
+    write(OUT / "labour" / "tre_em_bao_tro_xa_hoi.csv", csv_bytes(rows, ",", bom=False))
     stats["labour_social_quarterly"] = len(rows) - 1
     return stats
 
@@ -2753,7 +2792,7 @@ def gen_science(span: Span) -> dict:
     rows[3 + 12][1] = "108,0"  # above 100 %
     rows.insert(3 + 33, list(rows[3 + 32]))  # a month twice
     rows += [[], ["Nguồn: Phòng Kinh tế (lĩnh vực khoa học, công nghệ); Công an thành phố (định danh điện tử)."]]
-    write(HERE / "science" / "chuyen_doi_so_thang.csv", csv_bytes(rows, ";"))
+    write(OUT / "science" / "chuyen_doi_so_thang.csv", csv_bytes(rows, ";"))
     stats["science_digital_monthly"] = len(span.months()) + 1
 
     rng = rng_for("science_projects")
@@ -2821,7 +2860,7 @@ def gen_science(span: Span) -> dict:
     rows[12][6] = "-150,0"  # negative budget
     rows[47][7] = "31/09/2024"  # 31 September
     xlsx_report(
-        HERE / "science" / "de_tai_khcn.xlsx",
+        OUT / "science" / "de_tai_khcn.xlsx",
         span,
         office="PHÒNG KINH TẾ",
         title="DANH MỤC ĐỀ TÀI, DỰ ÁN KHOA HỌC VÀ CÔNG NGHỆ CẤP THÀNH PHỐ",
@@ -3108,7 +3147,7 @@ def gen_prices(span: Span) -> dict:
     rows.insert(i + 1, list(rows[i]))  # the same item and day twice
     i = h + n * 62 // 100
     rows[i][0] = "31/06/" + rows[i][0][6:]  # 31 June
-    write(HERE / "prices" / "gia_hang_thiet_yeu.txt", utf16_tab(rows))
+    write(OUT / "prices" / "gia_hang_thiet_yeu.txt", utf16_tab(rows))
     stats["prices_goods_weekly"] = len(rows) - h
 
     # ---- CPI by group (GSO PX-Web; unpivoted by a transform)
@@ -3151,7 +3190,7 @@ def gen_prices(span: Span) -> dict:
     body[20][9] = ".."  # not published
     body[40][5] = "1O2,31"  # letter O for a zero
     gso_csv(
-        HERE / "prices" / "cpi_theo_nhom_hang.csv",
+        OUT / "prices" / "cpi_theo_nhom_hang.csv",
         "Chỉ số giá tiêu dùng (CPI) phân theo nhóm hàng, thành phố Thủ Dầu Một (Kỳ gốc = 100)",
         h1,
         h2,
@@ -3189,7 +3228,7 @@ def gen_prices(span: Span) -> dict:
             rows.append([f"{m:02d}/{y}", name, unit, vn(demand), vn(supply), vn(supply * rng.uniform(0.08, 0.2))])
     rows[4 + 100][4] = ""  # a month a distributor did not report
     rows += [[], ["Ghi chú: Nhu cầu ước tính theo dân số và định mức tiêu dùng; tháng Tết tăng khoảng 20 %."]]
-    write(HERE / "prices" / "cung_ung_hang_thiet_yeu.csv", csv_bytes(rows, ";"))
+    write(OUT / "prices" / "cung_ung_hang_thiet_yeu.csv", csv_bytes(rows, ";"))
     stats["prices_supply_monthly"] = len(span.months()) * len(items)
     return stats
 
@@ -3250,7 +3289,7 @@ def gen_socio(span: Span) -> dict:
     i = next(i for i, r in enumerate(rows) if r[1] == "10/2022")
     rows[i][3] = "-215,4"  # negative spending
     xlsx_report(
-        HERE / "socio" / "bao_cao_kt_xh_thang.xlsx",
+        OUT / "socio" / "bao_cao_kt_xh_thang.xlsx",
         span,
         office="PHÒNG TÀI CHÍNH - KẾ HOẠCH",
         title="BÁO CÁO MỘT SỐ CHỈ TIÊU KINH TẾ - XÃ HỘI CHỦ YẾU THEO THÁNG",
@@ -3274,7 +3313,7 @@ def gen_socio(span: Span) -> dict:
 
     # ---- annual indicators by ward (GSO PX-Web; unpivoted by a transform into code, ward_code, period, value)
     rng = rng_for("socio_wards")
-    ly = span.end.year - 1  # the last year with (preliminary) figures
+    ly = span.last_year  # the last year with (preliminary) figures
     years = list(range(2021, ly + 1))
     measures = [
         "Dân số trung bình (Người)",
@@ -3312,7 +3351,7 @@ def gen_socio(span: Span) -> dict:
     body = [city, ["Phân theo phường"], *wards_rows]
     body[2 + 5][3] = "27.3 45"  # a space typed inside a number
     gso_csv(
-        HERE / "socio" / "chi_tieu_kt_xh_phuong.csv",
+        OUT / "socio" / "chi_tieu_kt_xh_phuong.csv",
         "Một số chỉ tiêu kinh tế - xã hội chủ yếu phân theo phường, thành phố Thủ Dầu Một",
         h1,
         h2,
@@ -3350,17 +3389,47 @@ GENERATORS = [
 
 
 def main(argv: list[str] | None = None) -> None:
+    global OUT, GEO_DIR
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--end", default=DEFAULT_END, help="last full month covered, YYYY-MM (default %(default)s)")
+    ap.add_argument("--end", help=f"last full month covered, YYYY-MM (default {DEFAULT_END})")
+    ap.add_argument(
+        "--today",
+        help="generate the sample as of this date, YYYY-MM-DD: data up to the day before, "
+        "monthly reports up to the last complete month (not with --end)",
+    )
+    ap.add_argument(
+        "--out",
+        type=Path,
+        help="write the sample tree into DIR instead of data/sample/ (data/geo/wards.geojson is not "
+        "written) and put a marker DIR/.generated holding the --today date or --end month",
+    )
     args = ap.parse_args(argv)
-    if not re.match(r"^\d{4}-(0[1-9]|1[0-2])$", args.end):
-        ap.error("--end: expected YYYY-MM")
-    if args.end < "2025-12":
-        ap.error("--end: the files start in January 2021 and need five years: give 2025-12 or later")
-    span = Span(args.end)
+    if args.end is not None and args.today is not None:
+        ap.error("--end and --today exclude each other")
+    if args.today is not None:
+        try:
+            if not re.match(r"^\d{4}-\d{2}-\d{2}$", args.today):
+                raise ValueError
+            today = dt.date.fromisoformat(args.today)
+        except ValueError:
+            ap.error("--today: expected a date YYYY-MM-DD")
+        if today < dt.date(2026, 1, 1):
+            ap.error("--today: the files start in January 2021 and need five years: give 2026-01-01 or later")
+        span = Span(today=today)
+    else:
+        end = DEFAULT_END if args.end is None else args.end
+        if not re.match(r"^\d{4}-(0[1-9]|1[0-2])$", end):
+            ap.error("--end: expected YYYY-MM")
+        if end < "2025-12":
+            ap.error("--end: the files start in January 2021 and need five years: give 2025-12 or later")
+        span = Span(end)
+    if args.out is not None:
+        OUT, GEO_DIR = args.out.resolve(), None
     for gen in GENERATORS:
         for table, n in gen(span).items():
             print(f"{table:32s} {n}")
+    if args.out is not None:
+        write(OUT / ".generated", (span.label + "\n").encode("utf-8"))
 
 
 if __name__ == "__main__":

@@ -48,7 +48,11 @@ def test_catalog_lists_every_table_with_facts_from_the_snapshot(sample_data: Pat
     )
     row = listing[listing["Bảng"] == "admin_dossiers"].iloc[0]
     assert row["Số dòng"] == rows["admin_dossiers"] and row["Dòng bị loại"] == rejects
-    assert row["Lĩnh vực"] == "Hành chính công" and row["Độ mới"] == "● Đúng hạn"
+    from ioc import status
+    from ioc.config import load_config
+
+    state = next(s["state"] for s in status.source_status(load_config())["sources"] if s["source"] == "admin_dossiers")
+    assert row["Lĩnh vực"] == "Hành chính công" and row["Độ mới"] == status.label(state, "vi")
     assert row["Mô tả"].startswith("Hồ sơ thủ tục hành chính")
 
 
