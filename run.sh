@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Install what the cockpit needs and serve it on the embedded sample data (http://localhost:8501).
-# The first start ingests the sample data in the background; pages show a notice until it is in.
+# The first start makes the sample data current (as of today) and ingests it in the background; pages show
+# a notice until it is in.
 set -euo pipefail
 cd "$(dirname "$0")"
 PY=${PYTHON:-python3}

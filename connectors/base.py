@@ -4,6 +4,7 @@ with retries."""
 from __future__ import annotations
 
 import email.utils
+import glob
 import mmap
 import threading
 import time
@@ -143,10 +144,18 @@ class FetchContext:
     city_lat: float = 0.0
     city_lon: float = 0.0
     timezone: str = "UTC"
+    # (committed folder, current copy): files under the first are read from the second, where it has them
+    overlay: tuple[Path, Path] | None = None
 
     def path(self, p: str) -> Path:
         q = Path(p)
-        return q if q.is_absolute() else self.base_dir / q
+        q = q if q.is_absolute() else self.base_dir / q
+        if self.overlay:
+            committed, current = self.overlay
+            there = current / q.relative_to(committed) if q.is_relative_to(committed) else None
+            if there is not None and glob.glob(str(there)):  # a file, or a pattern (json_api's pages)
+                return there
+        return q
 
     def secret(self, var: str, what: str) -> str:
         value = self.env.get(var)

@@ -44,6 +44,9 @@ def _parser() -> argparse.ArgumentParser:
     sn = sub.add_parser("snapshots", parents=[common], help="list snapshots, or roll back to one")
     sn.add_argument("--rollback", metavar="ID")
     sub.add_parser("scheduler", parents=[common], help="run every enabled source on its schedule (foreground)")
+    sm = sub.add_parser("sample", parents=[common], help="make the sample data current (as of today) and load it")
+    sm.add_argument("--today", type=dt.date.fromisoformat, help="as of this date, YYYY-MM-DD (default: today)")
+    sm.add_argument("--committed", action="store_true", help="read the committed files as they are instead")
     dc = sub.add_parser("docs", parents=[common], help="print the config reference (Markdown)")
     dc.add_argument("--output", metavar="FILE")
     dc.add_argument(
@@ -75,6 +78,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             "sql": cmd_sql,
             "snapshots": cmd_snapshots,
             "scheduler": cmd_scheduler,
+            "sample": cmd_sample,
         }[args.command](cfg, args)
     except ConfigError as exc:
         for problem in exc.problems:
@@ -125,6 +129,22 @@ def cmd_ingest(cfg: Config, args) -> int:
     names = None if args.all else args.sources
     total = len(names) if names else sum(1 for s in cfg.sources.values() if s.enabled)
     return _outcome(ingest(cfg, names, progress=_Progress(total)))
+
+
+def cmd_sample(cfg: Config, args) -> int:
+    from ioc import sample
+    from ioc.ingest import ingest
+
+    if args.committed and args.today:
+        raise IOCError("give --today or --committed, not both")
+    if args.committed:
+        sample.pin_committed(cfg)
+        print("the committed sample files are read as they are")
+    else:
+        day = args.today or sample.city_today(cfg)
+        print(f"sample data as of {day:%d/%m/%Y} (to the day before) in {sample.generate(cfg, day)}")
+    names = [n for n, s in cfg.sources.items() if s.sample and s.enabled]
+    return _outcome(ingest(cfg, names, progress=_Progress(len(names))))
 
 
 def _outcome(result) -> int:

@@ -343,6 +343,16 @@ class Config(Model):
     data_dir: str = Field(
         "data", description="Where landing/, warehouse/ and ops.sqlite live (IOC_DATA_DIR overrides)."
     )
+    sample_path: str = Field(
+        "data/sample",
+        description="The committed sample files (sources marked `sample`) and their generator. A current copy, "
+        "made as of today by `python -m ioc sample` into the data folder's sample/, is read in their place.",
+    )
+    generate_sample: bool = Field(
+        True,
+        description="The cockpit (and the embedded scheduler, daily) makes the sample current before ingesting "
+        "it, so a fresh clone's sources are not all late; false: the committed files as they are.",
+    )
     snapshots: Snapshots = Field(default_factory=Snapshots, description="Snapshot retention.")
     landing: Landing = Field(default_factory=Landing, description="Landing-zone retention.")
     scheduler: Scheduler = Field(default_factory=Scheduler, description="The scheduler.")

@@ -137,12 +137,14 @@ def fingerprint(src: Source) -> str:
 
 
 def context_for(cfg: Config) -> FetchContext:
+    current = cfg.data_path / "sample"  # ioc.sample.folder: the sample made current, read before the committed
     return FetchContext(
         base_dir=cfg.base_dir,
         env=dict(os.environ),
         city_lat=cfg.city.lat,
         city_lon=cfg.city.lon,
         timezone=cfg.city.timezone,
+        overlay=(cfg.resolve(cfg.sample_path), current) if (current / ".generated").exists() else None,
     )
 
 

@@ -51,8 +51,14 @@ class Scheduler:
         self.batches: list[list[str]] = []  # what each ingest ran, for status and tests
 
     def _default_ingest(self, names: list[str]) -> object:
+        from ioc import sample
         from ioc.ingest import ingest
 
+        try:  # the first batch of a day makes the sample current, and reads all of it again
+            if sample.refresh_if_stale(self.cfg, sample.city_today(self.cfg)):
+                names = [*names, *(n for n, s in self.cfg.sources.items() if s.sample and s.enabled and n not in names)]
+        except IOCError as exc:  # the previous sample stays, and is read as it is
+            log.error("sample data not made current: %s", exc)
         return ingest(self.cfg, names)
 
     def jobs(self) -> dict[str, str]:

@@ -26,6 +26,9 @@ def sample_data(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
     os.environ["IOC_DATA_DIR"] = str(data)
     os.environ["IOC_CONFIG"] = str(ROOT / "config.yaml")
     cfg = load_config()
+    from ioc import sample
+
+    sample.pin_committed(cfg)  # the committed files, the fixed picture the assertions read (never regenerated)
     result = ingest(cfg)  # as `ingest --all` does: every enabled source, and none may fail on a closed network
     failed = [f"{r.source}: {r.error}" for r in result.failed]
     assert not failed, failed

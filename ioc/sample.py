@@ -1,0 +1,82 @@
+"""The embedded sample data, kept current: `data/sample/generate.py --today DATE` run into the data folder's
+sample/, whose files are then read in place of the committed ones (which stay as they are, the picture of
+one fixed date that tests and docs rely on). Deterministic: the same date gives the same bytes."""
+
+from __future__ import annotations
+
+import datetime as dt
+import subprocess
+import sys
+from pathlib import Path
+
+from ioc.config import Config
+from ioc.errors import IOCError
+
+
+def folder(cfg: Config) -> Path:
+    """Where the current sample is generated (data folder's sample/)."""
+    return cfg.data_path / "sample"
+
+
+COMMITTED = "committed"  # the marker of a pinned folder: the committed files are read, none is generated
+
+
+def city_today(cfg: Config) -> dt.date:
+    from zoneinfo import ZoneInfo
+
+    return dt.datetime.now(ZoneInfo(cfg.city.timezone)).date()
+
+
+def pin_committed(cfg: Config) -> None:
+    """Read the committed files as they are (the fixed picture tests and docs rely on), and generate none."""
+    out = folder(cfg)
+    subprocess.run(["rm", "-rf", str(out)], check=False)
+    out.mkdir(parents=True)
+    (out / ".generated").write_text(COMMITTED + "\n", encoding="utf-8")
+
+
+def generated_for(cfg: Config) -> str | None:
+    """The date the current sample was generated for (its .generated marker), None without one."""
+    try:
+        return (folder(cfg) / ".generated").read_text(encoding="utf-8").strip() or None
+    except OSError:
+        return None
+
+
+def uses_sample(cfg: Config) -> bool:
+    """Whether an enabled source reads the committed sample files."""
+    return any(src.sample and src.enabled for src in cfg.sources.values())
+
+
+def generate(cfg: Config, today: dt.date) -> Path:
+    """Generate the sample as of `today` (data to yesterday) into folder(cfg), replacing the one there; a
+    failure leaves the previous one in place. Raises IOCError naming what failed."""
+    script = cfg.resolve(cfg.sample_path) / "generate.py"
+    if not script.exists():
+        raise IOCError(f"{script}: no sample generator here")
+    out = folder(cfg)
+    tmp = out.with_name(".sample.tmp")
+    subprocess.run(["rm", "-rf", str(tmp)], check=False)
+    done = subprocess.run(
+        [sys.executable, str(script), "--today", today.isoformat(), "--out", str(tmp)],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    if done.returncode != 0:
+        raise IOCError(f"{script} --today {today}: {(done.stderr or done.stdout).strip()[-500:]}")
+    old = out.with_name(".sample.old")
+    subprocess.run(["rm", "-rf", str(old)], check=False)
+    if out.exists():
+        out.rename(old)
+    tmp.rename(out)
+    subprocess.run(["rm", "-rf", str(old)], check=False)
+    return out
+
+
+def refresh_if_stale(cfg: Config, today: dt.date) -> bool:
+    """Generate the sample for `today` unless the current one is of today; True when it generated one."""
+    if not cfg.generate_sample or not uses_sample(cfg) or generated_for(cfg) in (today.isoformat(), COMMITTED):
+        return False
+    generate(cfg, today)
+    return True
