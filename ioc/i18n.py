@@ -83,6 +83,8 @@ def num(value: Any, lang: str = DEFAULT, digits: int = 0, dash: str = "–", sig
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return dash
     pattern = "#,##0" + ("." + "0" * digits if digits > 0 else "")
+    if round(float(value), digits) == 0:
+        value = 0  # −0,04 shown to one decimal is 0,0, not "-0,0"
     text = format_decimal(value, format=pattern, locale=_babel_locale(lang))
     return f"+{text}" if signed and value > 0 else text
 

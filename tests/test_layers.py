@@ -90,3 +90,10 @@ def test_every_indicator_unit_of_the_default_config_has_an_english_name():
     cfg = load_config(Path(__file__).resolve().parent.parent / "config.yaml")
     missing = sorted({i.unit for i in cfg.indicators if i.unit and f"unit.{i.unit}" not in i18n.keys("en")})
     assert not missing, f"add these to locales/en.units.yaml and vi.units.yaml: {missing}"
+
+
+def test_a_number_rounded_to_zero_has_no_minus_sign():
+    from ioc import i18n
+
+    assert i18n.num(-0.04, "vi", 1, signed=True) == "0,0" and i18n.pct(-0.04, "vi", 1) == "0,0 %"
+    assert i18n.num(-1.26, "vi", 1) == "-1,3" and i18n.num(1234.5, "vi", 1) == "1.234,5"

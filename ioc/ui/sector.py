@@ -116,7 +116,7 @@ def render(code: str) -> None:
 
     with ui.section(t("sector.tiles_title", where=where)):
         tiles = state.query(qi.summary, codes=tuple(codes), ward=ward or None, today=state.today())
-        ui.tiles(tiles, {code: name})
+        ui.tiles(tiles, {s.code: s.name.get(state.lang()) for s in state.config().sectors})
 
     with ui.section():
         series = state.query(qi.values, (code,), ward or None, start, end)

@@ -134,5 +134,9 @@ def test_tiles_without_a_target_carry_no_status(code: str) -> None:
     """Population, pupils, petrol and pig prices have no target: no badge, where they had a red one."""
     at = _run(code)
     assert not at.exception, at.exception
-    tiles = tiles_tell_status_only_against_a_target("\n".join(m.value for m in at.markdown))
+    markdown = "\n".join(m.value for m in at.markdown)
+    tiles = tiles_tell_status_only_against_a_target(markdown)
+    # headed by the sector's name, never its code
+    sector = CFG.sector(code)
+    assert sector is not None and f'<div class="ioc-tile-sector">{sector.name.vi}</div>' in markdown
     assert any("ioc-tile-status" not in tile for tile in tiles)  # each of these pages has one without
