@@ -43,6 +43,17 @@ with ui.section(t("overview.map_title")):
             ind, names[code], key="overview", on_pick=open_ward_profile
         )  # a click opens the ward's profile
 
+
+def latest_text(s: dict, lang: str) -> str:
+    """The data's own latest period as the source's grain writes it (13:00 02/12/2026, Tháng 11/2026)."""
+    if not s.get("latest"):
+        return "–"
+    when = pd.Timestamp(s["latest"])
+    if s["latest_grain"] == "hour":
+        return f"{when:%H:%M %d/%m/%Y}"
+    return i18n.period(when.date(), s["latest_grain"], lang)
+
+
 with ui.section(t("freshness.title")):
     rows = []
     for s in status["sources"]:
@@ -54,6 +65,7 @@ with ui.section(t("freshness.title")):
                 t("freshness.source"): cfg.sources[s["source"]].description or s["source"],
                 t("freshness.status"): status_label(s["state"], lang),
                 t("freshness.last_good"): state.city_time(s["last_good"]),
+                t("freshness.latest"): latest_text(s, lang),
                 t("freshness.rows"): i18n.num(s["rows"], lang) if s["rows"] is not None else "–",
                 t("freshness.rejects"): i18n.num(s["rejects"], lang) if s["rejects"] is not None else "–",
                 t("freshness.reason"): s["reason"] or "",

@@ -195,8 +195,16 @@ def freshness_badges(source_names: list[str]) -> None:
             f'<a class="ioc-fresh ioc-chip-{cls}" href="{esc(href)}" target="_self" title="{esc(title)}">'
             f"{'●' if cls == 'good' else '⚠'} {esc(label)}</a>"
         )
-    if out:
-        st.markdown('<div class="ioc-fresh-row">' + "".join(out) + "</div>", unsafe_allow_html=True)
+    if not out:
+        return
+    row = '<div class="ioc-fresh-row">' + "".join(out) + "</div>"
+    bad = sum(1 for name in source_names if name in status and tone(status[name]["state"]) == "bad")
+    if bad > 1 and bad * 2 > len(out):  # a warning on every badge stops meaning anything: one line, details on demand
+        st.warning(state.t("freshness.many_late", n=bad, total=len(out)))
+        with st.expander(state.t("freshness.details")):
+            st.markdown(row, unsafe_allow_html=True)
+        return
+    st.markdown(row, unsafe_allow_html=True)
 
 
 PAGE_FRAMES = "_page_frames"

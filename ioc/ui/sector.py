@@ -185,7 +185,9 @@ def render(code: str) -> None:
                 long["value"] = pd.to_numeric(long["value"], errors="coerce")
             table = long.pivot_table(index="period", columns="label", values="value", aggfunc="first")
             table = table.sort_index(ascending=False).reset_index()
-            table.insert(0, t("sector.period_col"), [i18n.date(d) for d in table.pop("period")])
+            grains = set(long["grain"])  # one grain: its periods as leaders write them (10/2026, Quý 3/2026)
+            grain = grains.pop() if len(grains) == 1 else "day"
+            table.insert(0, t("sector.period_col"), [i18n.period(d, grain, lang) for d in table.pop("period")])
             st.dataframe(
                 table,
                 hide_index=True,

@@ -140,3 +140,18 @@ def test_tiles_without_a_target_carry_no_status(code: str) -> None:
     sector = CFG.sector(code)
     assert sector is not None and f'<div class="ioc-tile-sector">{sector.name.vi}</div>' in markdown
     assert any("ioc-tile-status" not in tile for tile in tiles)  # each of these pages has one without
+
+
+def test_most_sources_late_is_one_line_with_details_on_demand() -> None:
+    """The committed sample (data to October 2026) is late by its own dates: the page says so once, and the
+    badges wait in an expander, rather than a warning on every badge."""
+    from ioc import status
+
+    at = _run("admin")
+    assert not at.exception, at.exception
+    states = [s["state"] for s in status.source_status(load_config())["sources"] if s["sector"] == "admin"]
+    bad = sum(status.tone(s) == "bad" for s in states)
+    assert bad == len(states) == 2  # the dossiers (daily) and their monthly report, as of today
+    lines = [w.value for w in at.warning if "nguồn của trang này" in w.value]
+    assert len(lines) == 1 and lines[0].startswith("2/2 nguồn"), [w.value for w in at.warning]
+    assert at.expander and 'class="ioc-fresh ' in "\n".join(m.value for m in at.expander[0].markdown)
