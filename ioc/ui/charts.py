@@ -14,6 +14,31 @@ from ioc.ui.theme import COLOURS, vega_locale
 AnyChart = alt.Chart | alt.LayerChart | alt.FacetChart | alt.ConcatChart | alt.HConcatChart | alt.VConcatChart
 
 
+FREQ = {"day": "D", "week": "W-MON", "month": "MS", "quarter": "QS", "year": "YS"}
+
+
+def with_gaps(df: pd.DataFrame, x: str, grain: str, series: str | None = None) -> tuple[pd.DataFrame, list]:
+    """The frame with a row of no value for each period of `grain` missing between its first and last (per
+    series), so a line breaks there instead of being drawn across; and the missing periods. Lines are drawn
+    with `invalid=None`, which breaks them at a missing value (Vega-Lite's default joins the points around)."""
+    if df.empty or grain not in FREQ:
+        return df, []
+    groups = df.groupby(series, sort=False) if series else [(None, df)]
+    parts, missing = [], set()
+    for key, g in groups:
+        g = g.assign(**{x: pd.to_datetime(g[x])})
+        when = g[x]
+        full = pd.date_range(when.min(), when.max(), freq=FREQ[grain])
+        gone = full.difference(when)
+        missing.update(gone)
+        extra = pd.DataFrame({x: gone})
+        if series:
+            extra[series] = key
+        parts += [g, extra]
+    out = pd.concat(parts, ignore_index=True)
+    return out.sort_values([c for c in (series, x) if c]).reset_index(drop=True), sorted(missing)
+
+
 def finish(chart: alt.TopLevelMixin, lang: str, height: int = 320) -> AnyChart:
     # height is the plot's own: with Vega's default "fit" the legend and title would eat into it
     return unchecked(

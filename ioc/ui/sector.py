@@ -126,7 +126,11 @@ def render(code: str) -> None:
             st.info(t("app.empty"))
         else:
             target = ind.target_for(end.year) if ind.target_aggregate != "sum" else None
-            ui.chart(_trend(series, title, unit, ind.grain, target, lang))
+            drawn, missing = charts.with_gaps(series[["period", "value"]], "period", ind.grain)
+            ui.chart(_trend(drawn, title, unit, ind.grain, target, lang))
+            if missing:  # a period without data is a gap, and said, not a line drawn across it
+                shown = ", ".join(i18n.period(p.date(), ind.grain, lang) for p in missing[:12])
+                st.caption(t("sector.missing_periods", periods=shown + (" …" if len(missing) > 12 else "")))
             ui.keep(
                 title,
                 series[["period", "value"]].rename(
@@ -207,17 +211,30 @@ def render(code: str) -> None:
     ui.page_xlsx(f"{code}_{ward or 'city'}_{start}_{end}")
 
 
+def _ticks(df: pd.DataFrame, grain: str):
+    """Ticks on period boundaries, never more often than the grain: every month, quarter or year as fits."""
+    if grain == "year":
+        return "year"
+    if grain not in ("month", "quarter"):
+        return alt.Undefined
+    when = pd.to_datetime(df["period"])
+    months = (when.max().year - when.min().year) * 12 + when.max().month - when.min().month + 1 if len(df) else 1
+    step = next(s for s in (1, 3, 6, 12, 24) if months / s <= 12 or s == 24)
+    return alt.TickCount(interval="month" if step < 12 else "year", step=max(1, step if step < 12 else step // 12))
+
+
 def _trend(df: pd.DataFrame, title: str, unit: str, grain: str, target, lang: str) -> AnyChart:
     fmt = {"year": "%Y", "quarter": "%m/%Y", "month": "%m/%Y"}.get(grain, "%d/%m/%Y")
     line = (
         alt.Chart(df)
-        .mark_line(point=len(df) <= 120, strokeWidth=2, color=COLOURS["accent"])
+        .mark_line(point=len(df) <= 120, strokeWidth=2, color=COLOURS["accent"], invalid=None)
         .encode(
             # a yearly value gets one tick a year, not a year label under every month
             x=alt.X(
                 "period:T",
                 title=None,
-                axis=alt.Axis(format=fmt, labelOverlap=True, tickCount="year" if grain == "year" else alt.Undefined),
+                # one tick a period at most, so no label repeats ("08/2026 08/2026" between two months)
+                axis=alt.Axis(format=fmt, labelOverlap=True, tickCount=_ticks(df, grain)),
             ),
             y=alt.Y("value:Q", title=unit, axis=alt.Axis(format=",.4~f"), scale=alt.Scale(zero=False)),
             tooltip=[alt.Tooltip("period:T", title="", format=fmt), alt.Tooltip("value:Q", title=unit, format=",.2~f")],

@@ -126,3 +126,24 @@ def test_ward_colours_say_what_they_compare():
     assert [label for label, *_ in legend][:2] == ["Đạt chỉ tiêu (≥ 98 %)", "Chưa đạt chỉ tiêu (< 98 %)"]
     _, legend = wards.colouring(_values(2.5, 4.0), inds["ADMIN_RESOLUTION_DAYS"], "en")
     assert [label for label, *_ in legend][:2] == ["Within the limit (≤ 3 days)", "Over the limit (> 3 days)"]
+
+
+def test_a_missing_period_is_a_gap_in_the_line_and_no_axis_label_repeats():
+    import datetime as dt
+
+    from ioc.ui import charts, sector
+
+    df = pd.DataFrame(
+        {"period": [dt.date(2026, 7, 1), dt.date(2026, 8, 1), dt.date(2026, 10, 1)], "value": [1.0, 0.0, 3.0]}
+    )
+    drawn, missing = charts.with_gaps(df, "period", "month")
+    assert missing == [pd.Timestamp("2026-09-01")]
+    assert drawn["value"].isna().tolist() == [False, False, True, False]  # 0 stays 0; September is no value
+    spec = sector._trend(drawn, "t", "ca", "month", None, "vi").to_dict()
+    line = spec["layer"][0]
+    assert line["mark"]["invalid"] is None  # the line breaks at the missing value instead of joining across
+    assert line["encoding"]["x"]["axis"]["tickCount"] == {"interval": "month", "step": 1}
+    weekly, gone = charts.with_gaps(
+        pd.DataFrame({"period": [dt.date(2026, 11, 2), dt.date(2026, 11, 16)], "value": [4.0, 5.0]}), "period", "week"
+    )
+    assert gone == [pd.Timestamp("2026-11-09")] and len(weekly) == 3
