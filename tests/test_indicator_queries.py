@@ -118,3 +118,15 @@ def test_air_summary_is_the_median_and_highest_station_at_each_hour(tmp_path):
     rows = {(str(r.t)[11:16], r.series): (r.value, r.stations) for r in got.itertuples()}
     assert rows[("00:00", "median")] == (20, 3) and rows[("00:00", "max")] == (60, 3)
     assert rows[("01:00", "median")] == (6, 2) and rows[("01:00", "max")] == (7, 2)
+
+
+def test_the_years_pace_is_judged_apart_from_the_threshold():
+    """Dengue over its weekly threshold is "Vượt ngưỡng" on its tile, while the year's total is within its
+    ceiling's pace: the progress chart colours that pace, not the threshold."""
+    from types import SimpleNamespace
+
+    row = SimpleNamespace(
+        target_year=700.0, threshold=20.0, value=23.0, target_aggregate="sum", ytd=576.0, grain="week",
+        ytd_periods=48, direction="lower",
+    )  # fmt: skip
+    assert qi._status(row) == "over_threshold" and qi._status(row, threshold=False) == "within"

@@ -127,6 +127,7 @@ def summary(
     df["change_pp"] = (df["value"] - df["prev_value"]).where(df["unit"] == "%")
     df["yoy_pp"] = (df["value"] - df["ly_value"]).where(df["unit"] == "%")
     df["status"] = [_status(r) for r in df.itertuples()]
+    df["target_status"] = [_status(r, threshold=False) for r in df.itertuples()]  # the year's pace alone
     today = today or dt.date.today()
     df["behind"] = [periods_behind(r.period, r.grain, today) for r in df.itertuples()]
     df["progress"] = [
@@ -155,20 +156,22 @@ def _better(value: float, target: float, direction: str) -> bool:
     return value >= target if direction == "higher" else value <= target
 
 
-def _status(r) -> str:
+def _status(r, threshold: bool = True) -> str:
     """One word for where an indicator stands, by its direction and kind (the vocabulary in locales' `status`):
 
     past its alert threshold: over_threshold (lower is better) | under_threshold (higher is better), whatever
     the target says; a target to reach: met | on_track (a year's sum on pace) | behind (a sum off pace) |
     not_met (a value under it); a ceiling: within | at_risk (a sum on course to pass it) | over_limit;
-    within its threshold with no target: within; none without a target, a threshold or a value."""
-    value, target, threshold = _num(r.value), _num(r.target_year), _num(getattr(r, "threshold", None))
+    within its threshold with no target: within; none without a target, a threshold or a value. With
+    threshold=False the threshold is left out: where the year stands against its target alone."""
+    value, target = _num(r.value), _num(r.target_year)
+    level = _num(getattr(r, "threshold", None)) if threshold else None
     if value is None:
         return "none"
-    if threshold is not None and not _better(value, threshold, r.direction):
+    if level is not None and not _better(value, level, r.direction):
         return PAST[r.direction]
     if target is None:
-        return "none" if threshold is None else "within"
+        return "none" if level is None else "within"
     return _against_target(r, target)
 
 

@@ -29,14 +29,15 @@ def with_gaps(df: pd.DataFrame, x: str, grain: str, series: str | None = None) -
         g = g.assign(**{x: pd.to_datetime(g[x])})
         when = g[x]
         full = pd.date_range(when.min(), when.max(), freq=FREQ[grain])
+        if not when.isin(full).all():  # periods off the grain's boundaries (a week from Thursday): not judged
+            return df, []
         gone = full.difference(when)
         missing.update(gone)
         extra = pd.DataFrame({x: gone})
         if series:
             extra[series] = key
-        parts += [g, extra]
-    out = pd.concat(parts, ignore_index=True)
-    return out.sort_values([c for c in (series, x) if c]).reset_index(drop=True), sorted(missing)
+        parts.append(pd.concat([g, extra]).sort_values(x))  # each series in its place, its periods in order
+    return pd.concat(parts, ignore_index=True), sorted(missing)
 
 
 def finish(chart: alt.TopLevelMixin, lang: str, height: int = 320) -> AnyChart:
@@ -81,7 +82,7 @@ def time_lines(
     axis_fmt = "%H:%M %d/%m" if hourly and span_days <= 3 else ("%d/%m" if span_days <= 180 else "%m/%Y")
     base = (
         alt.Chart(df)
-        .mark_line(strokeWidth=1.6, point=not hourly and len(df) <= 400)
+        .mark_line(strokeWidth=1.6, point=not hourly and len(df) <= 400, invalid=None)  # gaps break the line
         .encode(
             x=alt.X(f"{x}:T", title=x_title, axis=alt.Axis(format=axis_fmt, labelOverlap=True)),
             y=alt.Y(f"{y}:Q", title=y_title, axis=alt.Axis(format=y_format), scale=alt.Scale(zero=zero)),

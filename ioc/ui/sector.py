@@ -414,7 +414,9 @@ def _progress(df: pd.DataFrame, names: dict[str, str]) -> None:
             "label": [names.get(c, c) for c in df["code"]],
             "progress": df["progress"].astype(float).round(1),
             "expected": [min(100.0, 100.0 * (n or 0) / p) for n, p in zip(df["ytd_periods"], per_year)],
-            "colour": [COLOURS["good"] if ui.STATUS_CLASS.get(s) == "good" else COLOURS["bad"] for s in df["status"]],
+            "colour": [
+                COLOURS["good"] if ui.STATUS_CLASS.get(s) == "good" else COLOURS["bad"] for s in df["target_status"]
+            ],
         }
     )
     ui.chart(
@@ -490,8 +492,9 @@ def _series_chart(spec: Series, df: pd.DataFrame, unit: str, ward) -> AnyChart:
             lang=lang,
         )
     limit = _threshold(spec.threshold, ward)
+    drawn, _ = charts.with_gaps(df, "period", spec.grain, "series")  # a missing period breaks its line
     return charts.time_lines(
-        df,
+        drawn,
         x="period",
         y="value",
         series="series",

@@ -147,3 +147,23 @@ def test_a_missing_period_is_a_gap_in_the_line_and_no_axis_label_repeats():
         pd.DataFrame({"period": [dt.date(2026, 11, 2), dt.date(2026, 11, 16)], "value": [4.0, 5.0]}), "period", "week"
     )
     assert gone == [pd.Timestamp("2026-11-09")] and len(weekly) == 3
+
+
+def test_periods_off_the_grains_boundaries_are_not_taken_for_gaps():
+    import datetime as dt
+
+    from ioc.ui import charts
+
+    thursdays = pd.DataFrame({"period": [dt.date(2026, 11, 5), dt.date(2026, 11, 12)], "value": [1.0, 2.0]})
+    drawn, missing = charts.with_gaps(thursdays, "period", "week")
+    assert missing == [] and len(drawn) == 2
+    two = pd.DataFrame(
+        {
+            "period": [dt.date(2026, 7, 1), dt.date(2026, 9, 1), dt.date(2026, 7, 1)],
+            "value": [1.0, 2.0, 3.0],
+            "series": ["b", "b", "a"],
+        }
+    )
+    drawn, missing = charts.with_gaps(two, "period", "month", "series")
+    assert list(dict.fromkeys(drawn["series"])) == ["b", "a"]  # the series keep their order (the legend's)
+    assert drawn["value"].isna().sum() == 1 and missing == [pd.Timestamp("2026-08-01")]
