@@ -27,7 +27,7 @@ import pyarrow as pa
 
 from connectors import REGISTRY
 from connectors.base import ROW, DirectReader, FetchContext, Parsed, Payload, Reject
-from ioc import direct, indicators, search, text
+from ioc import direct, indicators, sample, search, text
 from ioc.config import Config, Source
 from ioc.contract import Loaded, check, drop_temp
 from ioc.errors import IOCError, SourceError
@@ -137,7 +137,7 @@ def fingerprint(src: Source) -> str:
 
 
 def context_for(cfg: Config) -> FetchContext:
-    current = cfg.data_path / "sample"  # ioc.sample.folder: the sample made current, read before the committed
+    current = sample.folder(cfg)  # the sample made current, read before the committed files
     return FetchContext(
         base_dir=cfg.base_dir,
         env=dict(os.environ),

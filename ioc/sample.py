@@ -5,6 +5,7 @@ one fixed date that tests and docs rely on). Deterministic: the same date gives 
 from __future__ import annotations
 
 import datetime as dt
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -30,7 +31,7 @@ def city_today(cfg: Config) -> dt.date:
 def pin_committed(cfg: Config) -> None:
     """Read the committed files as they are (the fixed picture tests and docs rely on), and generate none."""
     out = folder(cfg)
-    subprocess.run(["rm", "-rf", str(out)], check=False)
+    shutil.rmtree(out, ignore_errors=True)
     out.mkdir(parents=True)
     (out / ".generated").write_text(COMMITTED + "\n", encoding="utf-8")
 
@@ -56,7 +57,7 @@ def generate(cfg: Config, today: dt.date) -> Path:
         raise IOCError(f"{script}: no sample generator here")
     out = folder(cfg)
     tmp = out.with_name(".sample.tmp")
-    subprocess.run(["rm", "-rf", str(tmp)], check=False)
+    shutil.rmtree(tmp, ignore_errors=True)
     done = subprocess.run(
         [sys.executable, str(script), "--today", today.isoformat(), "--out", str(tmp)],
         capture_output=True,
@@ -66,11 +67,11 @@ def generate(cfg: Config, today: dt.date) -> Path:
     if done.returncode != 0:
         raise IOCError(f"{script} --today {today}: {(done.stderr or done.stdout).strip()[-500:]}")
     old = out.with_name(".sample.old")
-    subprocess.run(["rm", "-rf", str(old)], check=False)
+    shutil.rmtree(old, ignore_errors=True)
     if out.exists():
         out.rename(old)
     tmp.rename(out)
-    subprocess.run(["rm", "-rf", str(old)], check=False)
+    shutil.rmtree(old, ignore_errors=True)
     return out
 
 
