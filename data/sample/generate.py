@@ -16,6 +16,7 @@ from __future__ import annotations
 import argparse
 import calendar
 import datetime as dt
+import functools
 import io
 import itertools
 import json
@@ -883,8 +884,10 @@ def _progress(d: dt.date) -> float:
     return min(1.2, max(0.0, (d - START).days / 2190))
 
 
+@functools.lru_cache(maxsize=1)  # the one-stop files and the digital report read the same dossiers
 def gen_dossiers(span: Span) -> list[dict]:
-    """Every dossier since 2021 (the API file keeps the last 12 months; the monthly report sums them all)."""
+    """Every dossier since 2021 (the API file keeps the last 12 months; the monthly report sums them all).
+    Read only: the callers copy what they change."""
     rng = rng_for("admin_dossiers")
     weights = [p[5] for p in PROCS]
     ward_w = [WARD_POP[c] for c in WARD_CODES]
@@ -2086,8 +2089,9 @@ def gen_resources(span: Span) -> dict:
         ("Xả nước thải vào nguồn nước", (50, 4000), 5),
         ("Thăm dò nước dưới đất", (20, 300), 2),
     ]
+    # a holder is a company, a hospital, a school or a residential area, each with a name of its kind
     holders = ["Công ty TNHH", "Công ty CP", "Doanh nghiệp tư nhân", "Bệnh viện", "Trường", "Khu dân cư"]
-    trades = [
+    company = [
         "Dệt may Phú Cường",
         "Thực phẩm Bình An",
         "Gốm sứ Chánh Nghĩa",
@@ -2097,10 +2101,14 @@ def gen_resources(span: Span) -> dict:
         "Cơ khí Phú Tân",
         "Giấy Tương Bình Hiệp",
         "Sơn mài Tương Bình Hiệp",
-        "Đa khoa Phú Lợi",
         "Chế biến hạt điều Hòa Phú",
         "Nhựa Phú Mỹ",
     ]
+    trades = {
+        "Bệnh viện": ["Đa khoa Phú Lợi", "Đa khoa tỉnh Bình Dương", "Y học cổ truyền Hiệp Thành"],
+        "Trường": ["THPT Chánh Nghĩa", "THCS Phú Hòa", "Tiểu học Định Hòa", "Cao đẳng Việt Nam - Singapore"],
+        "Khu dân cư": ["Phú Hòa 1", "Hiệp Thành 3", "Chánh Mỹ", "Tân An", "Phú Mỹ Hiệp"],
+    }
     rows = []
     for i in range(1, 87):
         kind, (lo, hi), years = rng.choice(kinds)
@@ -2112,7 +2120,7 @@ def gen_resources(span: Span) -> dict:
             [
                 i,
                 f"{i:03d}/GP-UBND",
-                f"{rng.choice(holders)} {rng.choice(trades)}",
+                f"{(h := rng.choice(holders))} {rng.choice(trades.get(h, company))}",
                 kind,
                 code,
                 WARD_NAME[code],
@@ -2778,11 +2786,18 @@ def gen_science(span: Span) -> dict:
             "Dự án khởi nghiệp được hỗ trợ",
         ],
     ]
+    # a dossier handled fully online was submitted online: the share is a part of the month's online share
+    online: dict[tuple[int, int], list[int]] = {}
+    for r in gen_dossiers(span):
+        a = online.setdefault((r["received_at"].year, r["received_at"].month), [0, 0])
+        a[0] += r["online"]
+        a[1] += 1
     vneid = 0
     for y, m in span.months():
         d = dt.date(y, m, 15)
         p = _progress(d)
-        full = min(92.0, 8 + 72 * p**0.8 + rng.gauss(0, 1.5))
+        submitted = 100 * online[(y, m)][0] / online[(y, m)][1]
+        full = max(0.0, min(submitted - 0.5, submitted * (0.55 + 0.35 * p) + rng.gauss(0, 1.0)))
         pay = min(90.0, 3 + 60 * p**1.2 + rng.gauss(0, 1.5))
         if d >= dt.date(2022, 7, 1):
             vneid += int(rng.uniform(4000, 9000) * (1.8 if d < dt.date(2023, 12, 31) else 0.6))
@@ -3331,7 +3346,10 @@ def gen_socio(span: Span) -> dict:
     for code in WARD_CODES:
         name = WARD_NAME[code].replace("Đ", LOOKALIKE_D)
         row = [code, f"Phường {name}"]
-        pops = [WARD_POP[code] * (1 - 0.018 * (2025 - y)) * rng.uniform(0.995, 1.005) for y in years]
+        # 2025 is the wards' population in the city's declaration (what the ward profile shows): one number
+        pops = [
+            WARD_POP[code] * (1 - 0.018 * (2025 - y)) * (1.0 if y == 2025 else rng.uniform(0.995, 1.005)) for y in years
+        ]
         firms = [WARD_POP[code] / 40 * (1 + 0.06 * (y - 2021)) * rng.uniform(0.9, 1.1) for y in years]
         poor = [max(0.05, (0.62 - 0.12 * (y - 2021)) * rng.uniform(0.7, 1.3)) for y in years]
         row += [vn(v) for v in pops] + [vn(v) for v in firms] + [vn(v, 2) for v in poor] + [".."] * len(years)
