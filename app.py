@@ -45,7 +45,7 @@ def build_navigation(lang: str, cfg):
         st.Page(
             f"pages/{s.page}.py" if s.page else _sector_page(s.code),
             title=s.name.get(lang),
-            url_path=s.page or s.code,
+            url_path=s.url,
             icon=s.icon or ":material/insights:",
         )
         for s in cfg.sectors

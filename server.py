@@ -77,7 +77,7 @@ async def indicators(request: Request) -> JSONResponse:
         cfg = load_config()
         wh = Warehouse(cfg.data_path / "warehouse")
         with wh.connect() as con:
-            df = summary(con, ward=request.query_params.get("ward"))
+            df = summary(con, ward=request.query_params.get("ward"), today=cfg.city.today())
     except IOCError as exc:
         return JSONResponse({"error": str(exc)}, status_code=503)
     cols = [

@@ -141,7 +141,7 @@ def cmd_sample(cfg: Config, args) -> int:
         sample.pin_committed(cfg)
         print("the committed sample files are read as they are")
     else:
-        day = args.today or sample.city_today(cfg)
+        day = args.today or cfg.city.today()
         print(f"sample data as of {day:%d/%m/%Y} (to the day before) in {sample.generate(cfg, day)}")
     names = [n for n, s in cfg.sources.items() if s.sample and s.enabled]
     return _outcome(ingest(cfg, names, progress=_Progress(len(names))))

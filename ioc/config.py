@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import datetime as dt
 import functools
 import operator
 import os
@@ -96,6 +97,14 @@ class City(Model):
             raise ValueError(f"unknown time zone {v!r} (e.g. Asia/Ho_Chi_Minh)") from exc
         return v
 
+    def now(self) -> dt.datetime:
+        """Now in city time, naive (as the warehouse stores city time)."""
+        return dt.datetime.now(ZoneInfo(self.timezone)).replace(tzinfo=None)
+
+    def today(self) -> dt.date:
+        """Today's date in the city."""
+        return self.now().date()
+
 
 class Ward(Model):
     code: str = Field(description="Official GSO code of the ward.")
@@ -187,6 +196,11 @@ class Sector(Model):
             if dup:
                 raise ValueError(f"{kind}: keys {dup} are declared twice")
         return self
+
+    @property
+    def url(self) -> str:
+        """The page's URL path: its own module's name, else its code."""
+        return self.page or self.code
 
     def views(self) -> list[View]:
         return [*self.series, *self.breakdowns, *self.places, *self.registers]

@@ -1,4 +1,9 @@
-"""Exports of a query result as CSV (Excel-friendly UTF-8), XLSX or Parquet, streamed batch by batch."""
+"""Exports of a query result as CSV, XLSX or Parquet, streamed batch by batch, and the page's workbook.
+
+One CSV convention everywhere (the buttons say it): UTF-8 with a BOM, a comma between fields, a dot before
+decimals, dates as YYYY-MM-DD (RFC 4180, what programs and Excel's import read alike). An XLSX never loses a
+row: a result over a sheet's 1.048.575 rows goes on over further sheets, and its first sheet says what it
+holds (the filters, the snapshot, when it was made)."""
 
 from __future__ import annotations
 
@@ -6,7 +11,7 @@ import csv
 import datetime as dt
 import io
 import re
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any, BinaryIO
 
 import pyarrow as pa
@@ -72,8 +77,10 @@ def _cell(v: Any) -> Any:
     return v
 
 
-def write_csv(reader: pa.RecordBatchReader, out: BinaryIO, label_of: Mapping[str, str]) -> int:
-    """UTF-8 with a BOM, so Excel opens Vietnamese text correctly; returns the rows written."""
+def write_csv(
+    reader: pa.RecordBatchReader, out: BinaryIO, label_of: Mapping[str, str], about: Mapping[str, object] | None = None
+) -> int:
+    """The one CSV convention (see the module): returns the rows written. A CSV has no room for `about`."""
     text = io.TextIOWrapper(out, encoding="utf-8-sig", newline="", write_through=True)
     w = csv.writer(text)
     w.writerow(header(reader.schema.names, label_of))
@@ -86,63 +93,121 @@ def write_csv(reader: pa.RecordBatchReader, out: BinaryIO, label_of: Mapping[str
     return n
 
 
-def write_xlsx(reader: pa.RecordBatchReader, out: BinaryIO, label_of: Mapping[str, str]) -> int:
-    """One sheet written in streaming mode (openpyxl write_only) with a bold header row; returns the rows written."""
-    from openpyxl import Workbook
-    from openpyxl.cell import WriteOnlyCell
-    from openpyxl.styles import Font
+class Workbook:
+    """A write-only workbook (openpyxl streams it): an optional first sheet of what the file holds, then
+    tables, each over as many sheets as its rows need ("Dữ liệu", "Dữ liệu (2)", ...)."""
 
-    wb = Workbook(write_only=True)
-    ws = wb.create_sheet("data")
-    bold = Font(bold=True)
-    head = []
-    for text in header(reader.schema.names, label_of):
+    def __init__(self, about: Mapping[str, object] | None = None):
+        from openpyxl import Workbook as OpenpyxlWorkbook
+        from openpyxl.styles import Font
+
+        self.wb, self.bold = OpenpyxlWorkbook(write_only=True), Font(bold=True)
+        self.limit, self.used = XLSX_MAX_ROWS, set[str]()  # read when made: a test may lower the limit
+        if about:
+            ws = self._sheet(ABOUT_SHEET)
+            for key, value in about.items():
+                ws.append([self._bold(ws, key), _cell(value)])
+
+    def _bold(self, ws, text: str):
+        from openpyxl.cell import WriteOnlyCell
+
         cell = WriteOnlyCell(ws, value=text)
-        cell.font = bold
-        head.append(cell)
-    ws.append(head)
-    n = 0
-    for batch in reader:
-        for row in zip(*(col.to_pylist() for col in batch.columns)):
-            if n >= XLSX_MAX_ROWS:
-                break
+        cell.font = self.bold
+        return cell
+
+    def _sheet(self, title: str):
+        name = "".join(c for c in title if c not in "[]:*?/\\")[:31] or "Sheet"  # Excel's rules for a name
+        while name in self.used:
+            name = name[:26] + f" ({len(self.used)})"
+        self.used.add(name)
+        return self.wb.create_sheet(name)
+
+    def table(self, title: str, names: Sequence[str], rows: Iterable[Sequence[Any]]) -> int:
+        """Rows under a bold header, continued on a new sheet (header repeated) at each sheet's limit."""
+        n, ws, part = 0, None, 0
+        for row in rows:
+            if ws is None or n % self.limit == 0:
+                part += 1
+                ws = self._sheet(title if part == 1 else f"{title[:25]} ({part})")
+                ws.append([self._bold(ws, str(h)) for h in names])
             ws.append([_cell(v) for v in row])
             n += 1
+        if ws is None:  # no rows: the header alone
+            self._sheet(title).append([str(h) for h in names])
+        return n
+
+    def save(self, out: BinaryIO) -> None:
+        self.wb.save(out)
+
+
+ABOUT_SHEET = "Thông tin"
+DATA_SHEET = "Dữ liệu"
+
+
+def write_xlsx(
+    reader: pa.RecordBatchReader, out: BinaryIO, label_of: Mapping[str, str], about: Mapping[str, object] | None = None
+) -> int:
+    """The result over as many sheets as it needs, after a first sheet of what it holds; returns the rows."""
+    wb = Workbook(about)
+    rows = (row for batch in reader for row in zip(*(col.to_pylist() for col in batch.columns)))
+    n = wb.table(DATA_SHEET, header(reader.schema.names, label_of), rows)
     wb.save(out)
     return n
 
 
-def write_parquet(reader: pa.RecordBatchReader, out: BinaryIO, label_of: Mapping[str, str]) -> int:
-    """Machine column names (Parquet is read by programs); returns the rows written."""
+def write_parquet(
+    reader: pa.RecordBatchReader, out: BinaryIO, label_of: Mapping[str, str], about: Mapping[str, object] | None = None
+) -> int:
+    """Machine column names (Parquet is read by programs), `about` in the file's key-value metadata (key
+    ioc.about, JSON); returns the rows written."""
+    import json
+
+    schema = reader.schema
+    if about:
+        meta = dict(schema.metadata or {})
+        meta[b"ioc.about"] = json.dumps({k: str(v) for k, v in about.items()}, ensure_ascii=False).encode()
+        schema = schema.with_metadata(meta)
     n = 0
-    with pq.ParquetWriter(out, reader.schema, compression="zstd") as w:
+    with pq.ParquetWriter(out, schema, compression="zstd") as w:
         for batch in reader:
             w.write_batch(batch)
             n += batch.num_rows
     return n
 
 
-WRITERS: dict[str, Callable[[pa.RecordBatchReader, BinaryIO, Mapping[str, str]], int]] = {
+Writer = Callable[[pa.RecordBatchReader, BinaryIO, Mapping[str, str], Mapping[str, object] | None], int]
+WRITERS: dict[str, Writer] = {
     "csv": write_csv,
     "xlsx": write_xlsx,
     "parquet": write_parquet,
 }
 
 
-def export(reader: pa.RecordBatchReader, fmt: str, label_of: Mapping[str, str] | None = None) -> bytes:
-    """A result in one of FORMATS, as bytes."""
+def export(
+    reader: pa.RecordBatchReader,
+    fmt: str,
+    label_of: Mapping[str, str] | None = None,
+    about: Mapping[str, object] | None = None,
+) -> bytes:
+    """A result in one of FORMATS, as bytes; `about` (what it holds: filters, snapshot, when) goes where the
+    format has room for it."""
     if fmt not in WRITERS:
         raise ValueError(f"unknown export format {fmt!r}; expected one of {', '.join(FORMATS)}")
     buf = io.BytesIO()
-    WRITERS[fmt](reader, buf, label_of or {})
+    WRITERS[fmt](reader, buf, label_of or {}, about)
     return buf.getvalue()
 
 
 def export_query(
-    cfg: Config, query: str, params: Sequence[Any] | None, fmt: str, label_of: Mapping[str, str] | None = None
+    cfg: Config,
+    query: str,
+    params: Sequence[Any] | None,
+    fmt: str,
+    label_of: Mapping[str, str] | None = None,
+    about: Mapping[str, object] | None = None,
 ) -> bytes:
     """Every row of a query, run in the sandbox with the analyst time limit, exported in `fmt`.
 
     Raises QueryError with DuckDB's message when the query fails or runs past the limit."""
     with sandbox.stream(cfg, query, params, timeout=cfg.analyst.sql_timeout_seconds) as reader:
-        return export(reader, fmt, label_of)
+        return export(reader, fmt, label_of, about)

@@ -22,12 +22,6 @@ def folder(cfg: Config) -> Path:
 COMMITTED = "committed"  # the marker of a pinned folder: the committed files are read, none is generated
 
 
-def city_today(cfg: Config) -> dt.date:
-    from zoneinfo import ZoneInfo
-
-    return dt.datetime.now(ZoneInfo(cfg.city.timezone)).date()
-
-
 def pin_committed(cfg: Config) -> None:
     """Read the committed files as they are (the fixed picture tests and docs rely on), and generate none."""
     out = folder(cfg)

@@ -55,7 +55,7 @@ class Scheduler:
         from ioc.ingest import ingest
 
         try:  # the first batch of a day makes the sample current, and reads all of it again
-            if sample.refresh_if_stale(self.cfg, sample.city_today(self.cfg)):
+            if sample.refresh_if_stale(self.cfg, self.cfg.city.today()):
                 names = [*names, *(n for n, s in self.cfg.sources.items() if s.sample and s.enabled and n not in names)]
         except IOCError as exc:  # the previous sample stays, and is read as it is
             log.error("sample data not made current: %s", exc)

@@ -10,10 +10,8 @@ import time
 import streamlit as st
 
 from ioc import i18n, kiosk
-from ioc.queries import environment as qe
-from ioc.queries import indicators as qi
-from ioc.queries import kiosk as qk
-from ioc.ui import components, state
+from ioc.attention import Item
+from ioc.ui import attention, components, state
 from ioc.ui import kiosk as ui
 
 cfg = state.config()
@@ -48,29 +46,19 @@ def slot_now(now: float) -> kiosk.Slot:
     return kiosk.slot_at(PANELS, now)
 
 
-def attention() -> list[kiosk.Item]:
+def strip() -> list[Item]:
     try:
-        return kiosk.attention(
-            cfg,
-            lang,
-            stations=state.query(qe.latest_aqi),
-            hits=[
-                (r, state.query(qk.past_threshold, r.indicator.code, r.value, r.scope, r.indicator.direction))
-                for r in kiosk.thresholds(cfg)
-            ],
-            indicators=state.query(qi.summary, today=state.today()),
-            sources=state.source_status()["sources"],
-        )
+        return attention.items()
     except Exception:
         if state.snapshot_path() is None:
-            return [kiosk.Item("stale", "warn", t("app.no_snapshot"))]
+            return [Item("stale", "warn", t("app.no_snapshot"))]
         if not st.session_state.get("kiosk_attention_logged"):  # once per wall, not every tick
             st.session_state["kiosk_attention_logged"] = True
             logging.getLogger("ioc.kiosk").exception("attention strip failed")
-        return [kiosk.Item("stale", "warn", t("kiosk.attention_failed"))]
+        return [Item("stale", "warn", t("kiosk.attention_failed"))]
 
 
-def view_key(now: float, items: list[kiosk.Item]) -> str:
+def view_key(now: float, items: list[Item]) -> str:
     """What is on the wall: a change of panel, snapshot or attention item redraws it, nothing else does."""
     return ui.fingerprint(slot_now(now).key, str(state.snapshot_path()), [i.text for i in items], lang)
 
@@ -78,7 +66,7 @@ def view_key(now: float, items: list[kiosk.Item]) -> str:
 now = time.time()
 slot = slot_now(now)
 panel = wall.panels[slot.index]
-items = attention()
+items = strip()
 ui.chrome(cfg, lang, ui.panel_title(cfg, panel, lang), now, SAMPLE, slot)
 with components.section():
     ui.draw(cfg, panel, lang)
@@ -90,7 +78,7 @@ ui.footer(items, cfg.kiosk.attention.max_items, slot, len(wall.panels), now, whe
 @st.fragment(run_every=cfg.kiosk.tick_seconds)
 def watch(shown: str) -> None:
     # a whole-page rerun only when something changed: the panels' maps and charts are not redrawn every tick
-    if view_key(time.time(), attention()) != shown:
+    if view_key(time.time(), strip()) != shown:
         st.rerun()
 
 

@@ -8,8 +8,8 @@ import streamlit as st
 from ioc import i18n
 from ioc.queries import indicators as qi
 from ioc.status import label as status_label
+from ioc.ui import attention, state, wards
 from ioc.ui import components as ui
-from ioc.ui import state, wards
 from ioc.ui.ward_link import open_ward_profile
 
 cfg = state.config()
@@ -17,15 +17,57 @@ lang = state.lang()
 t = state.t
 sector_names = cfg.sector_names(lang)
 
-ui.page_header(t("overview.title"), t("overview.subtitle"))
+ui.page_header(t("overview.title"), t("overview.subtitle", n=len(cfg.sectors)))
 
 status = state.source_status()
+SHOWN = 6  # items per box; the rest are counted
+
+
+def _box(title: str, cls: str, lines: list[tuple[str, str | None]], none: str) -> str:
+    """One box of the attention row: its lines (text, the sector they lead to), or what its emptiness means."""
+    items = [
+        f'<li><a href="{ui.esc(ui.sector_href(sector))}" target="_self">{ui.esc(text)}</a></li>'
+        if sector and ui.sector_href(sector)
+        else f"<li>{ui.esc(text)}</li>"
+        for text, sector in lines[:SHOWN]
+    ]
+    if len(lines) > SHOWN:
+        items.append(f"<li>{ui.esc(t('overview.attn_more', n=len(lines) - SHOWN))}</li>")
+    body = f"<ul>{''.join(items)}</ul>" if items else f'<div class="ioc-attn-none">✓ {ui.esc(none)}</div>'
+    return f'<div class="ioc-attn-box ioc-attn-{cls}"><h4>{ui.esc(title)}</h4>{body}</div>'
+
+
+def _moved(row) -> str:
+    change = ui.change_text(row, "change", lang)
+    return t(
+        "overview.attn_moved_item",
+        name=i18n.name(row, lang),
+        change=change[0] if change else "",
+        period=i18n.period(row["period"], row["grain"], lang),
+        prev=i18n.period(row["prev_period"], row["grain"], lang),
+    )
+
+
+with ui.section(t("overview.attention_title")):  # what crossed a threshold, what is off target, what moved
+    items = attention.items()
+    past = [(i.text, i.sector) for i in items if i.kind in ("aqi", "threshold")]
+    off = [(i.text, i.sector) for i in items if i.kind == "off_target"]
+    moved = [(_moved(r), r["sector"]) for _, r in attention.movers().iterrows()]
+    boxes = [
+        _box(t("overview.attn_threshold", n=len(past)), "alert", past, t("overview.attn_none_threshold")),
+        _box(t("overview.attn_target", n=len(off)), "warn", off, t("overview.attn_none_target")),
+        _box(t("overview.attn_moved"), "move", moved, t("overview.attn_none_moved")),
+    ]
+    st.markdown(f'<div class="ioc-attn">{"".join(boxes)}</div>', unsafe_allow_html=True)
+    stale = sum(i.kind == "stale" for i in items)
+    if stale:
+        st.caption(t("overview.attn_stale", n=stale))
 
 with ui.section():
     tiles = state.query(qi.summary, headline=True, today=state.today())
     order = {s.code: i for i, s in enumerate(cfg.sectors)}
     tiles = tiles.assign(_o=tiles["sector"].map(order)).sort_values(["_o", "code"]).drop_duplicates("sector")
-    ui.tiles(tiles, sector_names)
+    ui.tiles(tiles, sector_names, link=True)
     missing = [sector_names[s.code] for s in cfg.sectors if s.code not in set(tiles["sector"])]
     if missing:
         st.caption(t("overview.sectors_missing", names=", ".join(missing)))
@@ -72,3 +114,6 @@ with ui.section(t("freshness.title")):
             }
         )
     st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch")
+    ui.keep(t("freshness.title"), pd.DataFrame(rows))
+
+ui.page_xlsx(f"tong_quan_{state.today()}")

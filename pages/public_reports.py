@@ -91,11 +91,30 @@ with ui.section():
 
 with ui.section(t("public.results_title", where=where, start=i18n.date(start), end=i18n.date(end))):
     r = state.query(public.results, rules, ward or None, start, end)
+    n = {k: i18n.num(r[k], lang) for k in ("received", "resolved", "open", "other")}
+    whole = r["received"] or None  # no share of nothing
+    share = {k: t("public.share", pct=i18n.pct(100 * r[k] / whole, lang, 1)) if whole else "" for k in n}
     ui.html_row(
         [
-            ui.kpi(t("public.received"), i18n.num(r["received"], lang)),
-            ui.kpi(t("public.resolved"), i18n.num(r["resolved"], lang), t("public.open", n=i18n.num(r["open"], lang))),
-            ui.kpi(t("public.on_time_pct"), f"{i18n.num(r['on_time_pct'], lang, 1)} %", t("public.on_time_help")),
+            ui.kpi(t("public.received"), n["received"], t("public.by_received")),
+            ui.kpi(t("public.resolved"), n["resolved"], share["resolved"]),
+            ui.kpi(t("public.open_kpi"), n["open"], share["open"]),
+            ui.kpi(t("public.other_kpi"), n["other"], r["other_statuses"] or share["other"]),
+        ]
+    )
+    st.caption(  # the sum, said: what is received is answered, open or closed otherwise
+        t(
+            "public.sum_line",
+            **n,
+            statuses=r["other_statuses"] or "–",
+            days=days,
+            start=i18n.date(start),
+            end=i18n.date(end),
+        )
+    )
+    ui.html_row(
+        [
+            ui.kpi(t("public.on_time_pct"), i18n.pct(r["on_time_pct"], lang, 1), t("public.on_time_help")),
             ui.kpi(t("public.median_days"), i18n.num(r["median_days"], lang, 1), t("public.days_unit")),
             ui.kpi(t("public.satisfaction"), i18n.num(r["satisfaction"], lang, 1), t("public.satisfaction_help")),
         ]
@@ -108,7 +127,15 @@ if not ward:
             ward=i18n.name(bw, lang), colour=[COLOURS["good"] if v >= 90 else COLOURS["bad"] for v in bw["on_time_pct"]]
         )
         ui.bars(bw, x="on_time_pct", y="ward", title=t("public.on_time_pct"), x_title="%", y_title=t("public.ward"))
-        ui.keep(t("public.by_ward_title"), bw[["ward", "received", "on_time_pct", "open"]])
+        cols = {
+            "ward": t("public.col_ward"),
+            "received": t("public.received"),
+            "resolved": t("public.col_resolved"),
+            "open": t("public.col_open"),
+            "other": t("public.col_other"),
+            "on_time_pct": t("public.col_on_time_pct"),
+        }
+        ui.keep(t("public.by_ward_title"), bw[list(cols)].rename(columns=cols))
 
 with ui.section(t("public.latest_title", where=where)):
     latest = state.query(public.latest, rules, ward or None)

@@ -83,7 +83,7 @@ def ready(df: pd.DataFrame | None, block: str, missing: str) -> TypeGuard[pd.Dat
 
 
 with ui.section():
-    ind = fetch("ind", qw.indicators, ward)
+    ind = fetch("ind", qw.indicators, ward, state.today())
     rules: public.Rules | None
     try:
         rules = public.Rules.of(cfg)

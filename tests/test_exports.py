@@ -123,3 +123,26 @@ def test_a_declared_label_wins_over_the_description_in_the_language_asked():
     assert cfg.sources["admin_dossiers"].columns["field"].label is not None
     assert exports.labels(cfg, "admin_dossiers")["field"] == "Lĩnh vực"
     assert exports.labels(cfg, "admin_dossiers", "en")["field"] == "Field"
+
+
+def test_an_xlsx_over_a_sheets_rows_goes_on_over_sheets_after_what_it_holds(monkeypatch):
+    """No row is lost at Excel's limit (lowered here to 2 rows a sheet): the rows go on over further sheets,
+    each with the header; the first sheet says what the file holds."""
+    monkeypatch.setattr(exports, "XLSX_MAX_ROWS", 2)
+    about = {"Bảng": "admin_dossiers", "Bộ lọc": "Phường Phú Cường; 01/10/2026–31/10/2026", "Số dòng": 3}
+    wb = load_workbook(io.BytesIO(exports.export(reader(), "xlsx", LABELS, about)))
+    assert wb.sheetnames == [exports.ABOUT_SHEET, exports.DATA_SHEET, f"{exports.DATA_SHEET} (2)"]
+    assert list(wb[exports.ABOUT_SHEET].iter_rows(values_only=True))[1] == (
+        "Bộ lọc", "Phường Phú Cường; 01/10/2026–31/10/2026"
+    )  # fmt: skip
+    first, second = (list(wb[n].iter_rows(values_only=True)) for n in wb.sheetnames[1:])
+    assert first[0] == second[0] == ("ward_code", "Cơ quan giải quyết", "received", "rate", "day", "Nộp trực tuyến")
+    assert [r[0] for r in first[1:] + second[1:]] == ["25747", "25741", None]
+
+
+def test_parquet_carries_what_it_holds_in_its_metadata():
+    import json
+
+    data = exports.export(reader(), "parquet", LABELS, {"Bộ lọc": "Phường Phú Cường"})
+    meta = pq.read_schema(io.BytesIO(data)).metadata
+    assert json.loads(meta[b"ioc.about"]) == {"Bộ lọc": "Phường Phú Cường"}

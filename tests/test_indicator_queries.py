@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+import pandas as pd
 import pytest
 
 from ioc.ingest import ingest
@@ -130,3 +131,75 @@ def test_the_years_pace_is_judged_apart_from_the_threshold():
         ytd_periods=48, direction="lower",
     )  # fmt: skip
     assert qi._status(row) == "over_threshold" and qi._status(row, threshold=False) == "within"
+
+
+MONTHLY = {
+    "code": "DOSSIER_DAYS",
+    "sector": "env",
+    "name": {"vi": "Thời gian giải quyết"},
+    "unit": "ngày",
+    "direction": "lower",
+    "grain": "month",
+    "target": 3,
+    "target_aggregate": "mean",
+    # November whole, December in progress (its first two days): two wards and the city in each
+    "sql": "SELECT ward_code, period, value FROM (VALUES ('25741', DATE '2026-11-01', 3.5), "
+    "('25744', DATE '2026-11-01', 4.1), (NULL, DATE '2026-11-01', 3.8), ('25741', DATE '2026-12-01', 6.0), "
+    "('25744', DATE '2026-12-01', 1.0), (NULL, DATE '2026-12-01', 5.9)) t(ward_code, period, value)",
+}
+YEARLY = {
+    "code": "PLANS",
+    "sector": "env",
+    "name": {"vi": "Đồ án quy hoạch được duyệt"},
+    "unit": "đồ án",
+    "direction": "higher",
+    "grain": "year",
+    "target": 12,
+    "target_aggregate": "sum",
+    "sql": "SELECT NULL AS ward_code, period, value FROM (VALUES (DATE '2025-01-01', 12.0), "
+    "(DATE '2026-01-01', 10.0)) t(period, value)",
+}
+
+
+@pytest.fixture
+def periods_con(tmp_path):
+    cfg = setup(tmp_path, {"air": AIR}, {"air.csv": CSV}, indicators=[MONTHLY, YEARLY])
+    ingest(cfg)
+    with Warehouse(cfg.data_path / "warehouse").connect() as c:
+        yield c
+
+
+def test_a_month_in_progress_is_not_the_latest_value(periods_con):
+    """On 03/12/2026 the latest whole month is November: two days of December are said apart, never
+    compared with the whole November as a jump, and the ward map, the ward profile, the trend and the
+    kiosk's line all stop at November with the tile."""
+    from ioc.queries import ward as qw
+
+    today = dt.date(2026, 12, 3)
+    row = qi.summary(periods_con, codes=("DOSSIER_DAYS",), today=today).iloc[0]
+    assert row["period"].date() == dt.date(2026, 11, 1) and row["value"] == 3.8
+    assert row["partial_period"].date() == dt.date(2026, 12, 1) and row["partial_value"] == 5.9
+    assert not row["in_progress"] and row["status"] == "over_limit"  # 3,8 days against a ceiling of 3
+    wards = qi.ward_latest(periods_con, "DOSSIER_DAYS", today).set_index("ward_code")
+    assert wards.loc["25741", "value"] == 3.5 and wards.loc["25741", "period"].date() == dt.date(2026, 11, 1)
+    profile = qw.indicators(periods_con, "25741", today).set_index("code").loc["DOSSIER_DAYS"]
+    assert profile["value"] == 3.5 and profile["city_value"] == 3.8
+    assert qi.series(periods_con, "DOSSIER_DAYS", today=today)["value"].tolist() == [3.8]
+    long = qi.values(periods_con, ("DOSSIER_DAYS",), None, dt.date(2026, 1, 1), dt.date(2026, 12, 31), today)
+    assert long["partial"].tolist() == [False, True]  # kept in the table, marked
+    # once December is over it is the latest
+    row = qi.summary(periods_con, codes=("DOSSIER_DAYS",), today=dt.date(2027, 1, 1)).iloc[0]
+    assert row["value"] == 5.9 and pd.isna(row["partial_period"])
+
+
+def test_a_year_in_progress_is_the_year_to_date_on_pace(periods_con):
+    """A year so far stays the latest (marked in_progress); its sum is judged on the pace of the days gone,
+    and is not compared with the whole of last year as a fall."""
+    early = qi.summary(periods_con, codes=("PLANS",), today=dt.date(2026, 3, 1)).iloc[0]
+    assert early["in_progress"] and early["value"] == 10.0
+    assert early["status"] == "on_track"  # 10 of 12 by March is ahead of the pace
+    late = qi.summary(periods_con, codes=("PLANS",), today=dt.date(2026, 12, 31)).iloc[0]
+    assert late["status"] == "behind"  # 10 of 12 with a day to go
+    assert pd.isna(late["change_pct"]) and pd.isna(late["yoy_pct"])  # not "−16,7 %" against a whole year
+    done = qi.summary(periods_con, codes=("PLANS",), today=dt.date(2027, 1, 5)).iloc[0]
+    assert not done["in_progress"] and done["change_pct"] == pytest.approx(-100 / 6)

@@ -8,9 +8,10 @@ import datetime as dt
 import pandas as pd
 import pytest
 
+from ioc.attention import attention, thresholds
 from ioc.config import KioskPanel, parse_config
 from ioc.errors import ConfigError
-from ioc.kiosk import attention, pinned, slot_at, thresholds
+from ioc.kiosk import pinned, slot_at
 from tests.helpers import config_doc
 
 WALL = {

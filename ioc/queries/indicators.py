@@ -12,25 +12,48 @@ import pandas as pd
 from ioc.queries import frame
 from ioc.warehouse import one
 
-SUMMARY_SQL = """
+
+def period_end(period: str, grain: str) -> str:
+    """SQL for the last day of the period starting at `period` with grain `grain` (both SQL expressions)."""
+    return (
+        f"CAST({period} + CASE {grain} WHEN 'year' THEN INTERVAL 1 YEAR WHEN 'quarter' THEN INTERVAL 3 MONTH "
+        f"WHEN 'month' THEN INTERVAL 1 MONTH WHEN 'week' THEN INTERVAL 7 DAY ELSE INTERVAL 1 DAY END "
+        f"- INTERVAL 1 DAY AS DATE)"
+    )
+
+
+# A period is open while its last day is today or later (the data runs to yesterday at best). A month, week or
+# quarter in progress is not the latest value: two days of December are not December, and against a whole
+# November they read as a jump. It is kept apart (partial_*), and said. A year in progress is the year to date
+# (a year's plans approved so far, this school year's pupils): it stays the latest, marked in_progress.
+OPEN = f"coalesce({period_end('v.period', 'i.grain')} >= CAST($today AS DATE), false)"
+
+SUMMARY_SQL = f"""
 WITH ind AS (
     SELECT * FROM indicator
     WHERE (CAST($codes AS VARCHAR[]) IS NULL OR list_contains(CAST($codes AS VARCHAR[]), code))
       AND (CAST($headline AS BOOLEAN) IS NULL OR headline = CAST($headline AS BOOLEAN))
 ),
-v AS (
-    SELECT code, period, value FROM indicator_value
-    WHERE ward_code IS NOT DISTINCT FROM CAST($ward AS VARCHAR) AND code IN (SELECT code FROM ind)
+every AS (
+    SELECT v.code, v.period, v.value, i.grain, {OPEN} AS open
+    FROM indicator_value v JOIN ind AS i USING (code)
+    WHERE v.ward_code IS NOT DISTINCT FROM CAST($ward AS VARCHAR)
+),
+v AS (SELECT code, period, value, open FROM every WHERE NOT open OR grain = 'year'),
+partial AS (
+    SELECT code, max(period) AS period, arg_max(value, period) AS value FROM every
+    WHERE open AND grain <> 'year' GROUP BY code
 ),
 ranked AS (
     SELECT *, row_number() OVER (PARTITION BY code ORDER BY period DESC) AS rn FROM v
 ),
-cur AS (SELECT code, period, value FROM ranked WHERE rn = 1),
+cur AS (SELECT code, period, value, open FROM ranked WHERE rn = 1),
 prev AS (SELECT code, period, value FROM ranked WHERE rn = 2)
 SELECT ind.code, ind.sector, ind.name_vi, ind.name_en, ind.unit, ind.direction, ind.grain, ind.target,
        ind.targets, ind.target_aggregate, ind.headline, ind.status AS calc_status, ind.error AS calc_error,
-       cur.period, cur.value, prev.period AS prev_period, prev.value AS prev_value,
-       ly.value AS ly_value,
+       cur.period, cur.value, coalesce(cur.open, false) AS in_progress,
+       partial.period AS partial_period, partial.value AS partial_value,
+       prev.period AS prev_period, prev.value AS prev_value, ly.value AS ly_value,
        (SELECT CASE ind.target_aggregate
                  WHEN 'sum' THEN sum(y.value) WHEN 'mean' THEN avg(y.value) ELSE arg_max(y.value, y.period) END
         FROM v AS y WHERE y.code = ind.code AND year(y.period) = year(cur.period) AND y.period <= cur.period) AS ytd,
@@ -39,6 +62,7 @@ SELECT ind.code, ind.sector, ind.name_vi, ind.name_en, ind.unit, ind.direction, 
 FROM ind
 LEFT JOIN cur USING (code)
 LEFT JOIN prev USING (code)
+LEFT JOIN partial USING (code)
 LEFT JOIN v AS ly ON ly.code = ind.code AND ly.period = CASE ind.grain
         WHEN 'week' THEN CAST(cur.period - INTERVAL 364 DAY AS DATE)
         ELSE CAST(cur.period - INTERVAL 1 YEAR AS DATE) END
@@ -115,26 +139,38 @@ def summary(
     status: see _status; change_pct / change_pp (rates, in points) against the previous period;
     yoy_pct / yoy_pp against the same period last year; behind: periods the data is late by.
     """
-    df = frame(con, SUMMARY_SQL, {"codes": list(codes) if codes else None, "ward": ward, "headline": headline})
+    today = today or dt.date.today()
+    params = {"codes": list(codes) if codes else None, "ward": ward, "headline": headline, "today": today}
+    df = frame(con, SUMMARY_SQL, params)
     if df.empty:
         return df
-    df = mask(df, _masks(con), ("value", "prev_value", "ly_value", "ytd"))
+    df = mask(df, _masks(con), ("value", "prev_value", "ly_value", "ytd", "partial_value"))
     df["target_year"] = [_target(r.targets, r.target, r.period) for r in df.itertuples()]
     df["threshold"] = df["code"].map(_thresholds(con, ward)).astype(float)
-    df["change_pct"] = _pct_change(df["value"], df["prev_value"])
-    df["yoy_pct"] = _pct_change(df["value"], df["ly_value"])
+    # the share of a year in progress that has passed: a year's sum is on pace against that much of its target
+    df["elapsed"] = [_elapsed(r.period, today) if r.in_progress else None for r in df.itertuples()]
+    # a year so far against a whole year is no change: a sum in progress is compared with nothing
+    whole = ~(df["in_progress"].astype(bool) & (df["target_aggregate"] == "sum"))
+    df["change_pct"] = _pct_change(df["value"], df["prev_value"]).where(whole)
+    df["yoy_pct"] = _pct_change(df["value"], df["ly_value"]).where(whole)
     # a rate's change reads in percentage points: 98 % → 99 % is +1 point, not +1,02 %
-    df["change_pp"] = (df["value"] - df["prev_value"]).where(df["unit"] == "%")
-    df["yoy_pp"] = (df["value"] - df["ly_value"]).where(df["unit"] == "%")
+    df["change_pp"] = (df["value"] - df["prev_value"]).where((df["unit"] == "%") & whole)
+    df["yoy_pp"] = (df["value"] - df["ly_value"]).where((df["unit"] == "%") & whole)
     df["status"] = [_status(r) for r in df.itertuples()]
     df["target_status"] = [_status(r, threshold=False) for r in df.itertuples()]  # the year's pace alone
-    today = today or dt.date.today()
     df["behind"] = [periods_behind(r.period, r.grain, today) for r in df.itertuples()]
     df["progress"] = [
         (r.ytd / r.target_year * 100) if r.target_aggregate == "sum" and r.target_year and pd.notna(r.ytd) else None
         for r in df.itertuples()
     ]
     return df
+
+
+def _elapsed(period, today: dt.date) -> float:
+    """The share of the year starting at `period` that lies before today (0 to 1)."""
+    start = pd.Timestamp(period).date()
+    end = dt.date(start.year + 1, 1, 1)
+    return min(1.0, max(0.0, (today - start).days / (end - start).days))
 
 
 def _target(targets_json: str, default: float | None, period) -> float | None:
@@ -183,7 +219,9 @@ def _against_target(r, target: float) -> str:
     if r.target_aggregate == "sum":
         ytd = r.ytd if pd.notna(r.ytd) else 0.0
         per_year = PERIODS_PER_YEAR.get(r.grain, 12)
-        expected = target * min(1.0, (r.ytd_periods or 0) / per_year)
+        elapsed = getattr(r, "elapsed", None)
+        share = elapsed if elapsed is not None and pd.notna(elapsed) else (r.ytd_periods or 0) / per_year
+        expected = target * min(1.0, share)
         if r.direction == "higher":
             if ytd >= target:
                 return "met"
@@ -205,19 +243,23 @@ def meets(value: float | None, target: float | None, direction: str) -> bool | N
     return _better(float(value), float(target), direction)
 
 
-def ward_latest(con: duckdb.DuckDBPyConnection, code: str) -> pd.DataFrame:
-    """Each ward's value of an indicator in the latest period that has ward values (small counts masked)."""
+def ward_latest(con: duckdb.DuckDBPyConnection, code: str, today: dt.date | None = None) -> pd.DataFrame:
+    """Each ward's value of an indicator in the latest period that has ward values, the period the tiles show
+    (a month in progress is not the latest: see OPEN; small counts masked)."""
     return mask(
         frame(
             con,
-            """
-        WITH w AS (SELECT * FROM indicator_value WHERE code = ? AND ward_code IS NOT NULL),
+            f"""
+        WITH w AS (
+            SELECT v.* FROM indicator_value v JOIN indicator i USING (code)
+            WHERE v.code = $code AND v.ward_code IS NOT NULL AND (NOT {OPEN} OR i.grain = 'year')
+        ),
         p AS (SELECT max(period) AS period FROM w)
         SELECT d.ward_code, d.name_vi, d.name_en, w.period, w.value
         FROM dim_ward d LEFT JOIN w ON w.ward_code = d.ward_code AND w.period = (SELECT period FROM p)
         ORDER BY d.ward_code
     """,
-            [code],
+            {"code": code, "today": today or dt.date.today()},
         ),
         _masks(con),
         code=code,
@@ -238,18 +280,24 @@ def with_ward_values(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
 
 
 def series(
-    con: duckdb.DuckDBPyConnection, code: str, ward: str | None = None, since: dt.date | None = None
+    con: duckdb.DuckDBPyConnection,
+    code: str,
+    ward: str | None = None,
+    since: dt.date | None = None,
+    today: dt.date | None = None,
 ) -> pd.DataFrame:
-    """An indicator's values over time (city-wide unless a ward is given; small counts masked)."""
+    """An indicator's values over time (city-wide unless a ward is given; small counts masked), up to the
+    period the tiles show: a month in progress (see OPEN) is left out."""
     return mask(
         frame(
             con,
-            """
-        SELECT period, value FROM indicator_value
-        WHERE code = ? AND ward_code IS NOT DISTINCT FROM ? AND (CAST(? AS DATE) IS NULL OR period >= ?)
-        ORDER BY period
+            f"""
+        SELECT v.period, v.value FROM indicator_value v JOIN indicator i USING (code)
+        WHERE v.code = $code AND v.ward_code IS NOT DISTINCT FROM $ward
+          AND (CAST($since AS DATE) IS NULL OR v.period >= $since) AND (NOT {OPEN} OR i.grain = 'year')
+        ORDER BY v.period
     """,
-            [code, ward, since, since],
+            {"code": code, "ward": ward, "since": since, "today": today or dt.date.today()},
         ),
         _masks(con),
         code=code,
@@ -257,20 +305,27 @@ def series(
 
 
 def values(
-    con: duckdb.DuckDBPyConnection, codes: Sequence[str], ward: str | None, start: dt.date, end: dt.date
+    con: duckdb.DuckDBPyConnection,
+    codes: Sequence[str],
+    ward: str | None,
+    start: dt.date,
+    end: dt.date,
+    today: dt.date | None = None,
 ) -> pd.DataFrame:
-    """Values of several indicators for one ward (or the city) between two dates, long format (small counts masked)."""
+    """Values of several indicators for one ward (or the city) between two dates, long format (small counts
+    masked); `partial` marks a month, week or quarter still in progress (see OPEN)."""
     return mask(
         frame(
             con,
-            """
-        SELECT v.code, i.name_vi, i.name_en, i.unit, i.grain, v.period, v.value
+            f"""
+        SELECT v.code, i.name_vi, i.name_en, i.unit, i.grain, v.period, v.value,
+               {OPEN} AND i.grain <> 'year' AS partial
         FROM indicator_value v JOIN indicator i USING (code)
-        WHERE list_contains(CAST(? AS VARCHAR[]), v.code) AND v.ward_code IS NOT DISTINCT FROM ?
-          AND v.period >= ? AND v.period <= ?
+        WHERE list_contains(CAST($codes AS VARCHAR[]), v.code) AND v.ward_code IS NOT DISTINCT FROM $ward
+          AND v.period >= $start AND v.period <= $end
         ORDER BY v.code, v.period
     """,
-            [list(codes), ward, start, end],
+            {"codes": list(codes), "ward": ward, "start": start, "end": end, "today": today or dt.date.today()},
         ),
         _masks(con),
     )
@@ -281,12 +336,8 @@ def period_range(con: duckdb.DuckDBPyConnection, codes: Sequence[str]) -> tuple:
     monthly value covers the whole of October, so a page's default period runs to 31/10, not 01/10)."""
     return one(
         con,
-        """
-        SELECT min(v.period), max(CAST(v.period + CASE i.grain WHEN 'year' THEN INTERVAL 1 YEAR
-                                                             WHEN 'quarter' THEN INTERVAL 3 MONTH
-                                                             WHEN 'month' THEN INTERVAL 1 MONTH
-                                                             WHEN 'week' THEN INTERVAL 7 DAY
-                                                             ELSE INTERVAL 1 DAY END - INTERVAL 1 DAY AS DATE))
+        f"""
+        SELECT min(v.period), max({period_end("v.period", "i.grain")})
         FROM indicator_value v JOIN indicator i USING (code)
         WHERE list_contains(CAST(? AS VARCHAR[]), v.code)
     """,

@@ -41,13 +41,25 @@ def as_of(con: duckdb.DuckDBPyConnection) -> dt.date | None:
     return one(con, f"SELECT CAST(max(created_at) AS DATE) FROM {TABLE}")[0]
 
 
+# What became of a report, in three states that add up to the reports received: answered (resolved_at), still
+# open (the table's `open` condition, among the unanswered), or closed otherwise (passed on to the body that
+# holds the matter: its statuses are listed in `other_statuses`).
+# (report_id IS NOT NULL: a ward without reports joins as one empty row, which is no report)
+STATES = """count(resolved_at) AS resolved,
+            count(report_id) FILTER (WHERE resolved_at IS NULL AND coalesce(open, false)) AS open,
+            count(report_id) FILTER (WHERE resolved_at IS NULL AND NOT coalesce(open, false)) AS other"""
+
+
 def results(con: duckdb.DuckDBPyConnection, rules: Rules, ward: str | None, start: dt.date, end: dt.date) -> dict:
-    """Reports received in the period (one ward or the city) and what became of them."""
+    """Reports received in the period (one ward or the city, by the day received) and what became of them:
+    received = resolved + open + other."""
     return (
         frame(
             con,
             f"""
-        SELECT count(*) AS received, count(resolved_at) AS resolved, count(*) FILTER (WHERE open) AS open,
+        SELECT count(*) AS received, {STATES},
+               string_agg(DISTINCT status, ', ' ORDER BY status) FILTER (WHERE resolved_at IS NULL
+                   AND NOT coalesce(open, false)) AS other_statuses,
                count(*) FILTER (WHERE late) AS late,
                100.0 * count(*) FILTER (WHERE on_time) / nullif(count(resolved_at), 0) AS on_time_pct,
                median(date_diff('hour', created_at, resolved_at)) / 24.0 AS median_days,
@@ -63,13 +75,13 @@ def results(con: duckdb.DuckDBPyConnection, rules: Rules, ward: str | None, star
 
 
 def by_ward(con: duckdb.DuckDBPyConnection, rules: Rules, start: dt.date, end: dt.date) -> pd.DataFrame:
-    """Per ward: received, the share of those answered that were answered on time, still open."""
+    """Per ward: received, what became of them (received = resolved + open + other, as in `results`), and the
+    share of those answered that were answered on time."""
     return frame(
         con,
         f"""
-        SELECT w.ward_code, w.name_vi, w.name_en, count(r.report_id) AS received,
-               100.0 * count(*) FILTER (WHERE r.on_time) / nullif(count(r.resolved_at), 0) AS on_time_pct,
-               count(*) FILTER (WHERE r.open) AS open
+        SELECT w.ward_code, w.name_vi, w.name_en, count(r.report_id) AS received, {STATES},
+               100.0 * count(*) FILTER (WHERE r.on_time) / nullif(count(r.resolved_at), 0) AS on_time_pct
         FROM dim_ward w LEFT JOIN {rules.reports()} r
           ON r.ward_code = w.ward_code AND CAST(r.created_at AS DATE) BETWEEN ? AND ?
         GROUP BY ALL ORDER BY on_time_pct DESC NULLS LAST, w.name_vi

@@ -18,12 +18,15 @@ from ioc.warehouse import one
 
 ACCIDENTS, SCHOOLS = "security_accidents", "education_schools"
 
-INDICATORS_SQL = """
+INDICATORS_SQL = f"""
 WITH ind AS (
     SELECT i.* FROM indicator i
     WHERE EXISTS (SELECT 1 FROM indicator_value v WHERE v.code = i.code AND v.ward_code IS NOT NULL)
 ),
-p AS (SELECT code, max(period) AS period FROM indicator_value WHERE ward_code IS NOT NULL GROUP BY code),
+p AS (  -- the latest period with ward values that the tiles and maps show too (no month in progress)
+    SELECT code, max(v.period) AS period FROM indicator_value v JOIN indicator i USING (code)
+    WHERE v.ward_code IS NOT NULL AND (NOT {qi.OPEN} OR i.grain = 'year') GROUP BY code
+),
 w AS (
     SELECT v.code, v.ward_code, v.value, ind.direction,
            -- small counts of people rank as one tie, so a rank never tells 2 from 3
@@ -50,12 +53,12 @@ ORDER BY ind.sector, ind.headline DESC, ind.code
 """
 
 
-def indicators(con: duckdb.DuckDBPyConnection, ward: str) -> pd.DataFrame:
+def indicators(con: duckdb.DuckDBPyConnection, ward: str, today: dt.date | None = None) -> pd.DataFrame:
     """Every indicator with ward values: the ward's value in the latest period with ward values, the city's
     value in that period, the ward's rank (1 = best, by the indicator's direction; ties share a rank) among
     the `ranked` wards with a value, the year's target and the ward's alert threshold. Small counts of
     people are masked in both values (flagged in `masked` and `city_masked`)."""
-    df = frame(con, INDICATORS_SQL, {"ward": ward})
+    df = frame(con, INDICATORS_SQL, {"ward": ward, "today": today or dt.date.today()})
     if df.empty:
         return df.assign(target_year=[], threshold=[], masked=[], mask_below=[], city_masked=[])
     masks = qi._masks(con)

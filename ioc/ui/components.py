@@ -50,6 +50,7 @@ def page_header(title: str, subtitle: str = "", sources: list[str] | None = None
     """Title, subtitle, the snapshot's time and the sample-data mark when any shown source is sample data."""
     setup_page()
     st.session_state[PAGE_FRAMES] = {}  # this run's tables, for page_xlsx()
+    st.session_state[PAGE_TITLE] = title
     cfg = state.config()
     shown = [cfg.sources[s] for s in (sources or cfg.sources) if s in cfg.sources]
     badges = []
@@ -97,14 +98,42 @@ def section(title: str | None = None) -> Iterator[None]:
         st.warning(state.t("app.error_section", message=f"{exc.__class__.__name__}: {exc}"))
 
 
-def tile_html(row: pd.Series, lang: str, sector_name: str) -> str:
-    """A KPI tile: latest value, change (coloured by the indicator's direction), target and status."""
+def sector_href(code: str) -> str | None:
+    """A link to a sector's page, relative (so a server under a path prefix keeps it), in this language."""
+    sector = state.config().sector(code)
+    return f"{sector.url}?lang={state.lang()}" if sector else None
+
+
+def change_text(row, key: str, lang: str) -> tuple[str, str] | None:
+    """An indicator's change (`key` change: against the previous period; yoy: against last year) as the tiles
+    write it, "▲ +3,2 %" or "▼ −1,0 điểm %" for a rate, with its class by the indicator's direction
+    (up-good, up-bad, flat); None without one."""
+    pp = row.get(f"{key}_pp")
+    ch = pp if pp is not None and pd.notna(pp) else row.get(f"{key}_pct")
+    if ch is None or pd.isna(ch):
+        return None
+    good = (ch > 0) == (row["direction"] == "higher") if abs(ch) >= 0.05 else None
+    dcls = "flat" if good is None else ("up-good" if good else "up-bad")
+    arrow = "▲" if ch > 0.05 else ("▼" if ch < -0.05 else "▶")
+    shown = (
+        state.t("tile.points", n=i18n.num(ch, lang, 1, signed=True))
+        if pp is not None and pd.notna(pp)
+        else i18n.pct(ch, lang, 1, signed=True)
+    )
+    return f"{arrow} {shown}", dcls
+
+
+def tile_html(row: pd.Series, lang: str, sector_name: str, href: str | None = None) -> str:
+    """A KPI tile: latest value, change (coloured by the indicator's direction), target and status; the whole
+    tile is a link to `href` when given."""
     name = i18n.name(row, lang)
     unit = i18n.unit(row["unit"], lang)
     masked = bool(row.get("masked", False))
     has_value = pd.notna(row.get("value")) or masked
     value = (masked_text(row) if masked else i18n.smart(row["value"], lang)) if has_value else state.t("tile.no_value")
     period = i18n.period(row["period"], row["grain"], lang) if has_value else ""
+    if has_value and row.get("in_progress") and row.get("target_aggregate") == "sum":
+        period += f" ({state.t('tile.to_date')})"  # a year so far, never read as the whole year
     status = row.get("status") or "none"
     cls = STATUS_CLASS.get(status, "neutral")
     parts = [
@@ -119,19 +148,11 @@ def tile_html(row: pd.Series, lang: str, sector_name: str) -> str:
     if row["grain"] != "year":  # for a yearly figure the previous period is last year: say it once
         comparisons.append(("yoy", "tile.vs_last_year"))
     for key, label in comparisons:
-        pp = row.get(f"{key}_pp")
-        ch = pp if pp is not None and pd.notna(pp) else row.get(f"{key}_pct")
-        if ch is not None and pd.notna(ch):
-            good = (ch > 0) == (row["direction"] == "higher") if abs(ch) >= 0.05 else None
-            dcls = "flat" if good is None else ("up-good" if good else "up-bad")
-            arrow = "▲" if ch > 0.05 else ("▼" if ch < -0.05 else "▶")
-            shown = (
-                state.t("tile.points", n=i18n.num(ch, lang, 1, signed=True))
-                if pp is not None and pd.notna(pp)
-                else i18n.pct(ch, lang, 1, signed=True)
-            )
+        change = change_text(row, key, lang)
+        if change:
+            shown, dcls = change
             parts.append(
-                f'<div class="ioc-tile-delta ioc-{dcls}">{arrow} {esc(shown)} '
+                f'<div class="ioc-tile-delta ioc-{dcls}">{esc(shown)} '
                 f"<span>{esc(state.t(label if row['grain'] != 'year' else 'tile.vs_last_year'))}</span></div>"
             )
     target = row.get("target_year")
@@ -156,19 +177,60 @@ def tile_html(row: pd.Series, lang: str, sector_name: str) -> str:
         parts.append(f'<div class="ioc-tile-target">{esc(line)}</div>')
     if status != "none":  # a status only against a target or a threshold: none is no badge, not a grey one
         parts.append(f'<div class="ioc-tile-status ioc-chip-{cls}">{esc(state.t("status." + status))}</div>')
+    partial = row.get("partial_period")
+    if partial is not None and pd.notna(partial):  # a month in progress: said beside the last whole one
+        small = pd.isna(row.get("partial_value")) and pd.notna(row.get("mask_below"))  # masked (see qi.mask)
+        shown = masked_text(row) if small else f"{i18n.smart(row.get('partial_value'), lang)} {unit}".strip()
+        line = state.t("tile.partial", period=i18n.period(partial, row["grain"], lang), value=shown)
+        parts.append(f'<div class="ioc-tile-partial">{esc(line)}</div>')
     behind = row.get("behind")
     if behind is not None and pd.notna(behind) and behind >= 1:
         stale = state.t("tile.stale", n=int(behind), unit=state.t("grain_unit." + row["grain"]))
         parts.append(f'<div class="ioc-tile-stale">⚠ {esc(stale)}</div>')
     parts.append("</div>")
+    if href:
+        parts = [f'<a class="ioc-tile-link" href="{esc(href)}" target="_self">', *parts, "</a>"]
     return "".join(parts)
 
 
-def tiles(df: pd.DataFrame, sector_names: dict[str, str]) -> None:
-    """All tiles in one responsive grid: four across on a wide screen, two on a laptop, one on a phone."""
+def tiles(df: pd.DataFrame, sector_names: dict[str, str], link: bool = False) -> None:
+    """All tiles in one responsive grid: four across on a wide screen, two on a laptop, one on a phone; with
+    `link`, each tile leads to its sector's page."""
     lang = state.lang()
-    cards = "".join(tile_html(r, lang, sector_names.get(r["sector"], r["sector"])) for _, r in df.iterrows())
+    cards = "".join(
+        tile_html(r, lang, sector_names.get(r["sector"], r["sector"]), sector_href(r["sector"]) if link else None)
+        for _, r in df.iterrows()
+    )
+    keep(state.t("xlsx.tiles"), tiles_frame(df, sector_names, lang))
     st.markdown(f'<div class="ioc-grid">{cards}</div>', unsafe_allow_html=True)
+
+
+def tiles_frame(df: pd.DataFrame, sector_names: dict[str, str], lang: str) -> pd.DataFrame:
+    """The tiles as a table, for the page's XLSX: the same figures, periods and statuses as the tiles."""
+    t = state.t
+
+    def value(r) -> object:
+        return masked_text(r) if r.get("masked") else (None if pd.isna(r["value"]) else float(r["value"]))
+
+    def change(r) -> str:
+        shown = change_text(r, "change", lang)
+        return shown[0] if shown else ""
+
+    return pd.DataFrame(
+        {
+            t("xlsx.col_sector"): [sector_names.get(s, s) for s in df["sector"]],
+            t("xlsx.col_indicator"): [i18n.name(r, lang) for _, r in df.iterrows()],
+            t("xlsx.col_period"): [
+                i18n.period(r["period"], r["grain"], lang) if pd.notna(r["period"]) else "" for _, r in df.iterrows()
+            ],
+            t("xlsx.col_value"): [value(r) for _, r in df.iterrows()],
+            t("xlsx.col_unit"): [i18n.unit(u, lang) for u in df["unit"]],
+            t("xlsx.col_change"): [change(r) for _, r in df.iterrows()],
+            t("xlsx.col_target"): df["target_year"].tolist(),
+            t("xlsx.col_threshold"): df["threshold"].tolist(),
+            t("xlsx.col_status"): ["" if s == "none" else t("status." + s) for s in df["status"].fillna("none")],
+        }
+    )
 
 
 def freshness_badges(source_names: list[str]) -> None:
@@ -209,6 +271,8 @@ def freshness_badges(source_names: list[str]) -> None:
 
 PAGE_FRAMES = "_page_frames"
 PAGE_XLSX = "_page_xlsx_frames"
+PAGE_ABOUT = "_page_xlsx_about"
+PAGE_TITLE = "_page_title"
 
 
 def keep(title: str, df: pd.DataFrame) -> None:
@@ -216,65 +280,71 @@ def keep(title: str, df: pd.DataFrame) -> None:
     st.session_state.setdefault(PAGE_FRAMES, {})[title] = df
 
 
-def page_xlsx(name: str, key: str = "dl_page") -> None:
-    """One XLSX of the whole page: a sheet per chart or table registered with keep() during this run.
-    Written when the button is clicked (Streamlit calls `data`), not at every page run."""
+def page_xlsx(name: str, key: str = "dl_page", filters: dict[str, str] | None = None) -> None:
+    """One XLSX of the whole page: first a sheet of what it holds (the page, its `filters` as the page shows
+    them, the snapshot, when it was made), then a sheet per chart or table registered with keep() during this
+    run. Written when the button is clicked (Streamlit calls `data`), not at every page run."""
     frames = st.session_state.pop(PAGE_FRAMES, {})
     if not frames:
         return
+    t = state.t
+    path = state.snapshot_path()
+    about: dict[str, object] = {t("xlsx.page"): st.session_state.get(PAGE_TITLE, name)}
+    about |= filters or {}
+    about[t("xlsx.snapshot")] = path.stem if path else "–"
+    about[t("xlsx.made")] = i18n.datetime(pd.Timestamp(state.now()))
+    about[t("xlsx.note")] = t("xlsx.note_text")
     st.session_state[PAGE_XLSX] = frames  # what the button writes when clicked (and what tests read)
+    st.session_state[PAGE_ABOUT] = about
     st.download_button(
-        state.t("app.download_page"),
-        lambda: xlsx_bytes(frames),
+        t("app.download_page"),
+        lambda: xlsx_bytes(frames, about),
         file_name=f"{name}.xlsx",
         key=key,
         mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        on_click="ignore",
     )
 
 
-def xlsx_bytes(frames: dict[str, pd.DataFrame]) -> bytes:
-    """A workbook with a sheet per frame, named by its title (Excel's 31 characters, no []:*?/\\)."""
+def xlsx_bytes(frames: dict[str, pd.DataFrame], about: dict[str, object] | None = None) -> bytes:
+    """A workbook: what it holds (`about`), then a sheet per frame named by its title (over more sheets
+    when a frame passes Excel's rows: ioc.exports.Workbook)."""
     import io
 
-    from openpyxl import Workbook
-    from openpyxl.cell import WriteOnlyCell
-    from openpyxl.styles import Font
+    from ioc.exports import Workbook
 
-    wb = Workbook(write_only=True)
-    used: set[str] = set()
-    for title, df in frames.items():
-        sheet = "".join(c for c in title if c not in "[]:*?/\\")[:31] or "Sheet"
-        while sheet in used:
-            sheet = sheet[:28] + f"_{len(used)}"
-        used.add(sheet)
-        ws = wb.create_sheet(sheet)
-        head = []
-        for c in df.columns:
-            cell = WriteOnlyCell(ws, value=str(c))
-            cell.font = Font(bold=True)
-            head.append(cell)
-        ws.append(head)
+    def cells(df: pd.DataFrame):
         for row in df.itertuples(index=False):
-            ws.append(
-                [
-                    None
-                    if (v is None or (isinstance(v, float) and v != v))
-                    else (v.to_pydatetime() if hasattr(v, "to_pydatetime") else v)
-                    for v in row
-                ]
-            )
+            yield [
+                None
+                if (v is None or (isinstance(v, float) and v != v))
+                else (v.to_pydatetime() if hasattr(v, "to_pydatetime") else v)
+                for v in row
+            ]
+
+    wb = Workbook(about)
+    for title, df in frames.items():
+        wb.table(title, [str(c) for c in df.columns], cells(df))
     buf = io.BytesIO()
     wb.save(buf)
     return buf.getvalue()
 
 
 def download_csv(df: pd.DataFrame, name: str, key: str, title: str | None = None) -> None:
-    """CSV as the user's Excel reads it: in Vietnamese, `;` between fields and `,` in numbers; UTF-8 with BOM.
-    The table also goes into the page's XLSX (under `title`, else the file name)."""
+    """The table as CSV in the one convention of every CSV here (ioc.exports: UTF-8 with a BOM, `,` between
+    fields, `.` before decimals), said on the button. It also goes into the page's XLSX (under `title`, else
+    the file name)."""
     keep(title or name, df)
-    vi = state.lang() == "vi"
-    data = df.to_csv(index=False, sep=";" if vi else ",", decimal="," if vi else ".").encode("utf-8-sig")
-    st.download_button(state.t("app.download_csv"), data, file_name=f"{name}.csv", mime="text/csv", key=key)
+    data = df.to_csv(index=False, date_format="%Y-%m-%d").encode("utf-8-sig")
+    st.download_button(
+        state.t("app.download_csv"),
+        data,
+        file_name=f"{name}.csv",
+        mime="text/csv",
+        key=key,
+        help=state.t("analyst.download_csv"),
+        on_click="ignore",
+    )
 
 
 def chart(figure: charts.AnyChart) -> None:

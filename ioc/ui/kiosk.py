@@ -11,8 +11,9 @@ import pydeck as pdk
 import streamlit as st
 
 from ioc import aqi, i18n
+from ioc.attention import Item
 from ioc.config import Config, KioskPanel
-from ioc.kiosk import Item, Slot
+from ioc.kiosk import Slot
 from ioc.queries import environment as qe
 from ioc.queries import indicators as qi
 from ioc.queries import reference as qr
@@ -317,7 +318,7 @@ def sector(cfg: Config, panel: KioskPanel, lang: str) -> None:
 
 def ward_map(cfg: Config, ind, lang: str) -> tuple[str, pdk.Deck]:
     """Wards coloured as on the sector pages (ioc.ui.wards.colouring), with their values."""
-    values = state.query(qi.ward_latest, ind.code)
+    values = state.query(qi.ward_latest, ind.code, state.today())
     wards = state.query(qr.wards)
     period = values["period"].dropna()
     fills, _ = colouring(values, ind, lang)
@@ -377,7 +378,7 @@ def _deck(layers: list, wards: pd.DataFrame, cfg: Config) -> pdk.Deck:
 
 def trend(ind, lang: str, ward: str | None) -> tuple[str, AnyChart]:
     """The indicator's last 24 periods as a line, with its target as a dashed rule."""
-    df = state.query(qi.series, ind.code, ward).tail(24)
+    df = state.query(qi.series, ind.code, ward, today=state.today()).tail(24)
     caption = state.t("kiosk.trend_title", name=ind.name.get(lang)) + (
         f" ({i18n.unit(ind.unit, lang)})" if ind.unit else ""
     )

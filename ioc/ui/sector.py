@@ -119,27 +119,37 @@ def render(code: str) -> None:
         ui.tiles(tiles, {s.code: s.name.get(state.lang()) for s in state.config().sectors})
 
     with ui.section():
-        series = state.query(qi.values, (code,), ward or None, start, end)
+        series = state.query(qi.values, (code,), ward or None, start, end, state.today())
         unit = i18n.unit(ind.unit, lang)
         title = t("sector.trend_title", name=ind_names[code], where=where, unit=unit)
         if series.empty:
             st.info(t("app.empty"))
         else:
             target = ind.target_for(end.year) if ind.target_aggregate != "sum" else None
-            drawn, missing = charts.with_gaps(series[["period", "value"]], "period", ind.grain)
+            whole = series[~series["partial"]]  # a month in progress is no point on the trend (see qi.OPEN)
+            drawn, missing = charts.with_gaps(whole[["period", "value"]], "period", ind.grain)
             ui.chart(_trend(drawn, title, unit, ind.grain, target, lang))
+            if series["partial"].any():
+                shown = ", ".join(i18n.period(p, ind.grain, lang) for p in series.loc[series["partial"], "period"])
+                st.caption(t("sector.partial_periods", periods=shown))
             if missing:  # a period without data is a gap, and said, not a line drawn across it
                 shown = ", ".join(i18n.period(p.date(), ind.grain, lang) for p in missing[:12])
                 st.caption(t("sector.missing_periods", periods=shown + (" …" if len(missing) > 12 else "")))
-            ui.keep(
+            ui.keep(  # periods as the page writes them (10/2026, Quý 3/2026), the one in progress marked
                 title,
-                series[["period", "value"]].rename(
-                    columns={"period": t("sector.period_col"), "value": unit or "value"}
+                pd.DataFrame(
+                    {
+                        t("sector.period_col"): [
+                            i18n.period(p, ind.grain, lang) + (" *" if partial else "")
+                            for p, partial in zip(series["period"], series["partial"])
+                        ],
+                        unit or t("xlsx.col_value"): series["value"],
+                    }
                 ),
             )
 
     with ui.section(t("sector.wards_title", name=ind_names[code])):
-        if state.query(qi.ward_latest, code)["value"].notna().any():
+        if state.query(qi.ward_latest, code, state.today())["value"].notna().any():
             wards.ward_block(ind, ind_names[code], key=f"sector_{sector.code}", on_pick=_set_ward)
         else:
             st.info(t("sector.no_ward_values"))
@@ -172,7 +182,7 @@ def render(code: str) -> None:
                 _register(sector.view_id(r), r, scope)
 
     with ui.section(t("sector.table_title", where=where)):
-        long = state.query(qi.values, tuple(codes), ward or None, start, end)
+        long = state.query(qi.values, tuple(codes), ward or None, start, end, state.today())
         if long.empty:
             st.info(t("app.empty"))
         else:
@@ -191,7 +201,12 @@ def render(code: str) -> None:
             table = table.sort_index(ascending=False).reset_index()
             grains = set(long["grain"])  # one grain: its periods as leaders write them (10/2026, Quý 3/2026)
             grain = grains.pop() if len(grains) == 1 else "day"
-            table.insert(0, t("sector.period_col"), [i18n.period(d, grain, lang) for d in table.pop("period")])
+            partial = set(long.loc[long["partial"], "period"])  # in progress: marked, as the caption says
+            table.insert(
+                0,
+                t("sector.period_col"),
+                [i18n.period(d, grain, lang) + (" *" if d in partial else "") for d in table.pop("period")],
+            )
             st.dataframe(
                 table,
                 hide_index=True,
@@ -208,7 +223,10 @@ def render(code: str) -> None:
                 title=t("sector.table_title", where=where),
             )
 
-    ui.page_xlsx(f"{code}_{ward or 'city'}_{start}_{end}")
+    filters = {t("sector.ward"): where, t("sector.period"): f"{i18n.date(start)}–{i18n.date(end)}"}
+    if cat:
+        filters[column_label(sector.categories()[cat[0]], cat[0])] = str(cat[1])
+    ui.page_xlsx(f"{sector.code}_{ward or 'city'}_{start}_{end}", filters=filters)
 
 
 def _ticks(df: pd.DataFrame, grain: str):

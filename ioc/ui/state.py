@@ -113,10 +113,7 @@ def snapshot_time() -> pd.Timestamp | None:
 
 def now():
     """Now in the city's time zone, naive (as the warehouse stores city time)."""
-    import datetime as dt
-    from zoneinfo import ZoneInfo
-
-    return dt.datetime.now(ZoneInfo(config().city.timezone)).replace(tzinfo=None)
+    return config().city.now()
 
 
 def today():

@@ -40,6 +40,15 @@ CSS = """
 .block-container {padding-top: 2.2rem;}
 .ioc-grid {display: grid; grid-template-columns: repeat(auto-fill, minmax(235px, 1fr)); gap: 12px; margin-bottom: 8px;}
 .ioc-grid .ioc-tile {margin-bottom: 0;}
+a.ioc-tile-link {display: block; color: inherit; text-decoration: none;}
+a.ioc-tile-link:hover .ioc-tile {border-color: #90A4AE; box-shadow: 0 1px 4px rgba(0,0,0,.12);}
+.ioc-attn {display: grid; grid-template-columns: repeat(auto-fit, minmax(300px, 1fr)); gap: 12px; margin-bottom: 8px;}
+.ioc-attn-box {border: 1px solid #DDE3EA; border-radius: 8px; padding: 8px 14px;}
+.ioc-attn-box h4 {font-size: .95rem; margin: 0 0 6px 0; padding: 0;}
+.ioc-attn-box ul {margin: 0; padding-left: 18px;} .ioc-attn-box li {font-size: .85rem; margin: 2px 0;}
+.ioc-attn-box li a {color: inherit;}
+.ioc-attn-alert {border-left: 6px solid #C62828;} .ioc-attn-warn {border-left: 6px solid #EF6C00;}
+.ioc-attn-move {border-left: 6px solid #607D8B;} .ioc-attn-none {color: #1B7F3B; font-size: .85rem;}
 .ioc-header-badges {display: flex; justify-content: flex-end; flex-wrap: wrap; gap: 6px; align-items: center; margin-bottom: -1.2rem;}
 .ioc-asof {white-space: nowrap;}
 .ioc-sample {background: #FFF3CD; color: #7A4F01; border: 1px solid #E0B000; border-radius: 4px;
@@ -58,6 +67,7 @@ CSS = """
 .ioc-tile-delta span {font-weight: 400; color: #666;}
 .ioc-up-good {color: #1B7F3B;} .ioc-up-bad {color: #C62828;} .ioc-flat {color: #607D8B;}
 .ioc-tile-target {font-size: .78rem; color: #444; margin-top: 4px;}
+.ioc-tile-partial {font-size: .75rem; color: #555; margin-top: 4px; font-style: italic;}
 .ioc-tile-status {display: inline-block; margin-top: 6px; font-size: .75rem; font-weight: 700; border-radius: 10px; padding: 1px 8px;}
 .ioc-chip-good {background: #E3F4E8; color: #1B7F3B;} .ioc-chip-bad {background: #FDE7E7; color: #B71C1C;}
 .ioc-chip-neutral {background: #ECEFF1; color: #455A64;}

@@ -78,7 +78,7 @@ def ward_block(
 ) -> pd.DataFrame:
     """Draw the block; returns the wards' values shown (for tables and downloads)."""
     cfg, lang, t = state.config(), state.lang(), state.t
-    values = state.query(qi.ward_latest, ind.code)
+    values = state.query(qi.ward_latest, ind.code, state.today())
     wards = state.query(qr.wards)
     unit = i18n.unit(ind.unit, lang)
     period = values["period"].dropna()
@@ -132,5 +132,15 @@ def ward_block(
         if code and on_pick:
             on_pick(code)
     shown = values.assign(value=[ui.masked_text(r) if r["masked"] else r["value"] for _, r in values.iterrows()])
-    ui.keep(title, shown[["ward_code", "name_vi", "period", "value"]])
+    ui.keep(  # as the map shows it: the ward's name, its period as the page writes it, the value with its unit
+        title,
+        pd.DataFrame(
+            {
+                t("xlsx.ward_code"): shown["ward_code"],
+                t("overview.ward"): i18n.name(shown, lang),
+                t("xlsx.col_period"): [i18n.period(p, ind.grain, lang) if pd.notna(p) else "" for p in shown["period"]],
+                f"{t('xlsx.col_value')} ({unit})" if unit else t("xlsx.col_value"): shown["value"],
+            }
+        ),
+    )
     return values

@@ -47,6 +47,36 @@ def test_results_equal_hand_sql(sample_data: Path) -> None:
         assert len(wards) == 14 and wards["received"].sum() == public.results(con, RULES, None, start, end)["received"]
 
 
+@pytest.mark.parametrize("days", [30, 90, 365])
+def test_received_is_resolved_plus_open_plus_other_for_the_city_and_each_ward(sample_data: Path, days: int) -> None:
+    """The sum holds for the city and every ward over each window, and the window is the days up to the
+    data's last day; the sample does have reports closed otherwise (passed on to another body)."""
+    with Warehouse(sample_data / "warehouse").connect() as con:
+        end = public.as_of(con)
+        assert end is not None
+        start = end - dt.timedelta(days=days - 1)
+        city = public.results(con, RULES, None, start, end)
+        assert city["received"] == city["resolved"] + city["open"] + city["other"] > 0
+        wards = public.by_ward(con, RULES, start, end)
+        assert (wards["received"] == wards["resolved"] + wards["open"] + wards["other"]).all()
+        for col in ("received", "resolved", "open", "other"):
+            assert wards[col].sum() == city[col], col
+        for w in wards.itertuples():
+            one = public.results(con, RULES, w.ward_code, start, end)
+            assert (one["received"], one["resolved"], one["open"], one["other"]) == (
+                w.received, w.resolved, w.open, w.other
+            )  # fmt: skip
+        if days == 365:
+            assert city["other"] > 0 and "Không thuộc thẩm quyền" in city["other_statuses"]
+
+
+def test_the_page_says_the_sum_and_its_dates() -> None:
+    at = _page(days="90")
+    assert not at.exception, at.exception
+    caption = " ".join(c.value for c in at.caption)
+    assert "phản ánh tiếp nhận =" in caption and "đang xử lý" in caption and "90 ngày" in caption
+
+
 def test_public_page_by_default() -> None:
     at = _page()
     assert not at.exception, at.exception
