@@ -130,11 +130,11 @@ def render(code: str) -> None:
             drawn, missing = charts.with_gaps(whole[["period", "value"]], "period", ind.grain)
             ui.chart(_trend(drawn, title, unit, ind.grain, target, lang))
             if series["partial"].any():
-                shown = ", ".join(i18n.period(p, ind.grain, lang) for p in series.loc[series["partial"], "period"])
-                st.caption(t("sector.partial_periods", periods=shown))
+                periods = ", ".join(i18n.period(p, ind.grain, lang) for p in series.loc[series["partial"], "period"])
+                st.caption(t("sector.partial_periods", periods=periods))
             if missing:  # a period without data is a gap, and said, not a line drawn across it
-                shown = ", ".join(i18n.period(p.date(), ind.grain, lang) for p in missing[:12])
-                st.caption(t("sector.missing_periods", periods=shown + (" …" if len(missing) > 12 else "")))
+                periods = ", ".join(i18n.period(p.date(), ind.grain, lang) for p in missing[:12])
+                st.caption(t("sector.missing_periods", periods=periods + (" …" if len(missing) > 12 else "")))
             ui.keep(  # periods as the page writes them (10/2026, Quý 3/2026), the one in progress marked
                 title,
                 pd.DataFrame(

@@ -155,3 +155,13 @@ def test_most_sources_late_is_one_line_with_details_on_demand() -> None:
     lines = [w.value for w in at.warning if "nguồn của trang này" in w.value]
     assert len(lines) == 1 and lines[0].startswith("2/2 nguồn"), [w.value for w in at.warning]
     assert at.expander and 'class="ioc-fresh ' in "\n".join(m.value for m in at.expander[0].markdown)
+
+
+@pytest.mark.parametrize("code", ["tourism", "industry", "labour"])
+def test_a_missing_month_never_renames_the_sections(code: str) -> None:
+    """The caption that lists the months without data once overwrote the scope the later titles read:
+    "Lượt khách theo tháng · Tháng 12/2024" where "· Toàn thành phố" belongs."""
+    at = _run(code)
+    assert not at.exception, at.exception
+    scoped = [h for h in _subheaders(at) if " · " in h]
+    assert scoped and all(not h.split(" · ")[-1].startswith("Tháng") for h in scoped), scoped
