@@ -427,6 +427,11 @@ def period_filter(
         a, b = max(a, first), min(b, last)
         return (a, b) if a <= b else None
 
+    held = st.session_state.get(key)  # a period another page left in the session: clipped to this page's data
+    if isinstance(held, (tuple, list)) and held:
+        a, b = date_bounds(held, default)
+        a, b = max(a, first), min(b, last)
+        st.session_state[key] = (a, b) if a <= b else default
     return state.bound(
         container.date_input,
         label,
