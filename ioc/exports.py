@@ -14,6 +14,7 @@ import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any, BinaryIO
 
+import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
@@ -69,6 +70,10 @@ def header(names: Sequence[str], label_of: Mapping[str, str]) -> list[str]:
 
 
 def _cell(v: Any) -> Any:
+    if v is None or (isinstance(v, float) and v != v) or v is pd.NaT:  # a frame's NaN or NaT: an empty cell
+        return None
+    if hasattr(v, "to_pydatetime"):  # a frame's Timestamp
+        v = v.to_pydatetime()
     # Excel has no time zones; dates and times are written as the city's wall clock the data carries
     if isinstance(v, dt.datetime) and v.tzinfo is not None:
         return v.replace(tzinfo=None)

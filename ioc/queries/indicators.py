@@ -27,6 +27,9 @@ def period_end(period: str, grain: str) -> str:
 # November they read as a jump. It is kept apart (partial_*), and said. A year in progress is the year to date
 # (a year's plans approved so far, this school year's pupils): it stays the latest, marked in_progress.
 OPEN = f"coalesce({period_end('v.period', 'i.grain')} >= CAST($today AS DATE), false)"
+# A value that is not (yet) the latest: a month, week or quarter in progress (over indicator_value v joined to
+# indicator i, with $today bound). Every query of the latest period or a trend reads `NOT {PARTIAL}`.
+PARTIAL = f"({OPEN} AND i.grain <> 'year')"
 
 SUMMARY_SQL = f"""
 WITH ind AS (
@@ -35,14 +38,13 @@ WITH ind AS (
       AND (CAST($headline AS BOOLEAN) IS NULL OR headline = CAST($headline AS BOOLEAN))
 ),
 every AS (
-    SELECT v.code, v.period, v.value, i.grain, {OPEN} AS open
+    SELECT v.code, v.period, v.value, {OPEN} AS open, {PARTIAL} AS partial
     FROM indicator_value v JOIN ind AS i USING (code)
     WHERE v.ward_code IS NOT DISTINCT FROM CAST($ward AS VARCHAR)
 ),
-v AS (SELECT code, period, value, open FROM every WHERE NOT open OR grain = 'year'),
+v AS (SELECT code, period, value, open FROM every WHERE NOT partial),
 partial AS (
-    SELECT code, max(period) AS period, arg_max(value, period) AS value FROM every
-    WHERE open AND grain <> 'year' GROUP BY code
+    SELECT code, max(period) AS period, arg_max(value, period) AS value FROM every WHERE partial GROUP BY code
 ),
 ranked AS (
     SELECT *, row_number() OVER (PARTITION BY code ORDER BY period DESC) AS rn FROM v
@@ -245,14 +247,14 @@ def meets(value: float | None, target: float | None, direction: str) -> bool | N
 
 def ward_latest(con: duckdb.DuckDBPyConnection, code: str, today: dt.date | None = None) -> pd.DataFrame:
     """Each ward's value of an indicator in the latest period that has ward values, the period the tiles show
-    (a month in progress is not the latest: see OPEN; small counts masked)."""
+    (a month in progress is not the latest: see PARTIAL; small counts masked)."""
     return mask(
         frame(
             con,
             f"""
         WITH w AS (
             SELECT v.* FROM indicator_value v JOIN indicator i USING (code)
-            WHERE v.code = $code AND v.ward_code IS NOT NULL AND (NOT {OPEN} OR i.grain = 'year')
+            WHERE v.code = $code AND v.ward_code IS NOT NULL AND NOT {PARTIAL}
         ),
         p AS (SELECT max(period) AS period FROM w)
         SELECT d.ward_code, d.name_vi, d.name_en, w.period, w.value
@@ -287,14 +289,14 @@ def series(
     today: dt.date | None = None,
 ) -> pd.DataFrame:
     """An indicator's values over time (city-wide unless a ward is given; small counts masked), up to the
-    period the tiles show: a month in progress (see OPEN) is left out."""
+    period the tiles show: a month in progress (see PARTIAL) is left out."""
     return mask(
         frame(
             con,
             f"""
         SELECT v.period, v.value FROM indicator_value v JOIN indicator i USING (code)
         WHERE v.code = $code AND v.ward_code IS NOT DISTINCT FROM $ward
-          AND (CAST($since AS DATE) IS NULL OR v.period >= $since) AND (NOT {OPEN} OR i.grain = 'year')
+          AND (CAST($since AS DATE) IS NULL OR v.period >= $since) AND NOT {PARTIAL}
         ORDER BY v.period
     """,
             {"code": code, "ward": ward, "since": since, "today": today or dt.date.today()},
@@ -313,13 +315,13 @@ def values(
     today: dt.date | None = None,
 ) -> pd.DataFrame:
     """Values of several indicators for one ward (or the city) between two dates, long format (small counts
-    masked); `partial` marks a month, week or quarter still in progress (see OPEN)."""
+    masked); `partial` marks a month, week or quarter still in progress (see PARTIAL)."""
     return mask(
         frame(
             con,
             f"""
         SELECT v.code, i.name_vi, i.name_en, i.unit, i.grain, v.period, v.value,
-               {OPEN} AND i.grain <> 'year' AS partial
+               {PARTIAL} AS partial
         FROM indicator_value v JOIN indicator i USING (code)
         WHERE list_contains(CAST($codes AS VARCHAR[]), v.code) AND v.ward_code IS NOT DISTINCT FROM $ward
           AND v.period >= $start AND v.period <= $end

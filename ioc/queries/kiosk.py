@@ -22,14 +22,14 @@ def past_threshold(
     """The latest city value (scope 'city') or each ward's value in the latest period with ward values
     (scope 'wards') of an indicator, where it is past `threshold` in the bad direction (above it when lower
     is better, under it when higher is); worst first. Columns ward_code, name_vi, name_en, period, value.
-    The latest period is the one the tiles show: a month in progress is not (qi.OPEN)."""
+    The latest period is the one the tiles show: a month in progress is not (qi.PARTIAL)."""
     sign = 1 if direction == "lower" else -1
     return frame(
         con,
         f"""
         WITH v AS (SELECT v.ward_code, v.period, v.value FROM indicator_value v JOIN indicator i USING (code)
                    WHERE v.code = $code AND (v.ward_code IS NULL) = ($scope = 'city')
-                     AND (NOT {qi.OPEN} OR i.grain = 'year'))
+                     AND NOT {qi.PARTIAL})
         SELECT v.ward_code, d.name_vi, d.name_en, v.period, v.value
         FROM v LEFT JOIN dim_ward d USING (ward_code)
         WHERE v.period = (SELECT max(period) FROM v) AND $sign * (v.value - $threshold) > 0

@@ -25,7 +25,7 @@ WITH ind AS (
 ),
 p AS (  -- the latest period with ward values that the tiles and maps show too (no month in progress)
     SELECT code, max(v.period) AS period FROM indicator_value v JOIN indicator i USING (code)
-    WHERE v.ward_code IS NOT NULL AND (NOT {qi.OPEN} OR i.grain = 'year') GROUP BY code
+    WHERE v.ward_code IS NOT NULL AND NOT {qi.PARTIAL} GROUP BY code
 ),
 w AS (
     SELECT v.code, v.ward_code, v.value, ind.direction,

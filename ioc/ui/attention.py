@@ -22,9 +22,7 @@ def items() -> list[attention.Item]:
         hits=[
             (
                 r,
-                state.query(
-                    qk.past_threshold, r.indicator.code, r.value, r.scope, r.indicator.direction, state.today()
-                ),
+                state.query(qk.past_threshold, r.indicator.code, r.value, r.scope, r.indicator.direction, today),
             )
             for r in attention.thresholds(cfg)
         ],

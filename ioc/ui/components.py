@@ -271,7 +271,6 @@ def freshness_badges(source_names: list[str]) -> None:
 
 PAGE_FRAMES = "_page_frames"
 PAGE_XLSX = "_page_xlsx_frames"
-PAGE_ABOUT = "_page_xlsx_about"
 PAGE_TITLE = "_page_title"
 
 
@@ -295,7 +294,6 @@ def page_xlsx(name: str, key: str = "dl_page", filters: dict[str, str] | None = 
     about[t("xlsx.made")] = i18n.datetime(pd.Timestamp(state.now()))
     about[t("xlsx.note")] = t("xlsx.note_text")
     st.session_state[PAGE_XLSX] = frames  # what the button writes when clicked (and what tests read)
-    st.session_state[PAGE_ABOUT] = about
     st.download_button(
         t("app.download_page"),
         lambda: xlsx_bytes(frames, about),
@@ -313,18 +311,9 @@ def xlsx_bytes(frames: dict[str, pd.DataFrame], about: dict[str, object] | None 
 
     from ioc.exports import Workbook
 
-    def cells(df: pd.DataFrame):
-        for row in df.itertuples(index=False):
-            yield [
-                None
-                if (v is None or (isinstance(v, float) and v != v))
-                else (v.to_pydatetime() if hasattr(v, "to_pydatetime") else v)
-                for v in row
-            ]
-
     wb = Workbook(about)
     for title, df in frames.items():
-        wb.table(title, [str(c) for c in df.columns], cells(df))
+        wb.table(title, [str(c) for c in df.columns], df.itertuples(index=False))
     buf = io.BytesIO()
     wb.save(buf)
     return buf.getvalue()

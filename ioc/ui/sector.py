@@ -126,7 +126,7 @@ def render(code: str) -> None:
             st.info(t("app.empty"))
         else:
             target = ind.target_for(end.year) if ind.target_aggregate != "sum" else None
-            whole = series[~series["partial"]]  # a month in progress is no point on the trend (see qi.OPEN)
+            whole = series[~series["partial"]]  # a month in progress is no point on the trend (see qi.PARTIAL)
             drawn, missing = charts.with_gaps(whole[["period", "value"]], "period", ind.grain)
             ui.chart(_trend(drawn, title, unit, ind.grain, target, lang))
             if series["partial"].any():
