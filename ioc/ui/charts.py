@@ -15,12 +15,15 @@ AnyChart = alt.Chart | alt.LayerChart | alt.FacetChart | alt.ConcatChart | alt.H
 
 
 FREQ = {"day": "D", "week": "W-MON", "month": "MS", "quarter": "QS", "year": "YS"}
+# How a line meets a missing value: it breaks there, and the axis ignores it. (invalid=None is Vega-Lite's
+# "show": a missing value drawn as zero or the axis floor, a month without data read as a crash.)
+GAPS = "break-paths-filter-domains"
 
 
 def with_gaps(df: pd.DataFrame, x: str, grain: str, series: str | None = None) -> tuple[pd.DataFrame, list]:
     """The frame with a row of no value for each period of `grain` missing between its first and last (per
     series), so a line breaks there instead of being drawn across; and the missing periods. Lines are drawn
-    with `invalid=None`, which breaks them at a missing value (Vega-Lite's default joins the points around)."""
+    with `invalid=GAPS`, which breaks them at a missing value."""
     if df.empty or grain not in FREQ:
         return df, []
     groups = df.groupby(series, sort=False) if series else [(None, df)]
@@ -82,7 +85,7 @@ def time_lines(
     axis_fmt = "%H:%M %d/%m" if hourly and span_days <= 3 else ("%d/%m" if span_days <= 180 else "%m/%Y")
     base = (
         alt.Chart(df)
-        .mark_line(strokeWidth=1.6, point=not hourly and len(df) <= 400, invalid=None)  # gaps break the line
+        .mark_line(strokeWidth=1.6, point=not hourly and len(df) <= 400, invalid=GAPS)
         .encode(
             x=alt.X(f"{x}:T", title=x_title, axis=alt.Axis(format=axis_fmt, labelOverlap=True)),
             y=alt.Y(f"{y}:Q", title=y_title, axis=alt.Axis(format=y_format), scale=alt.Scale(zero=zero)),

@@ -245,7 +245,7 @@ def _trend(df: pd.DataFrame, title: str, unit: str, grain: str, target, lang: st
     fmt = {"year": "%Y", "quarter": "%m/%Y", "month": "%m/%Y"}.get(grain, "%d/%m/%Y")
     line = (
         alt.Chart(df)
-        .mark_line(point=len(df) <= 120, strokeWidth=2, color=COLOURS["accent"], invalid=None)
+        .mark_line(point=len(df) <= 120, strokeWidth=2, color=COLOURS["accent"], invalid=charts.GAPS)
         .encode(
             # a yearly value gets one tick a year, not a year label under every month
             x=alt.X(

@@ -141,7 +141,8 @@ def test_a_missing_period_is_a_gap_in_the_line_and_no_axis_label_repeats():
     assert drawn["value"].isna().tolist() == [False, False, True, False]  # 0 stays 0; September is no value
     spec = sector._trend(drawn, "t", "ca", "month", None, "vi").to_dict()
     line = spec["layer"][0]
-    assert line["mark"]["invalid"] is None  # the line breaks at the missing value instead of joining across
+    # the line breaks at the missing value, neither joining across nor dropping to the axis floor (None: "show")
+    assert line["mark"]["invalid"] == "break-paths-filter-domains"
     assert line["encoding"]["x"]["axis"]["tickCount"] == {"interval": "month", "step": 1}
     weekly, gone = charts.with_gaps(
         pd.DataFrame({"period": [dt.date(2026, 11, 2), dt.date(2026, 11, 16)], "value": [4.0, 5.0]}), "period", "week"
