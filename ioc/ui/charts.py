@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import functools
-from typing import cast
+from typing import Final, Literal, cast
 
 import altair as alt
 import pandas as pd
@@ -17,7 +17,7 @@ AnyChart = alt.Chart | alt.LayerChart | alt.FacetChart | alt.ConcatChart | alt.H
 FREQ = {"day": "D", "week": "W-MON", "month": "MS", "quarter": "QS", "year": "YS"}
 # How a line meets a missing value: it breaks there, and the axis ignores it. (invalid=None is Vega-Lite's
 # "show": a missing value drawn as zero or the axis floor, a month without data read as a crash.)
-GAPS = "break-paths-filter-domains"
+GAPS: Final[Literal["break-paths-filter-domains"]] = "break-paths-filter-domains"
 
 
 def with_gaps(df: pd.DataFrame, x: str, grain: str, series: str | None = None) -> tuple[pd.DataFrame, list]:
