@@ -143,7 +143,8 @@ MONTHLY = {
     "target": 3,
     "target_aggregate": "mean",
     # November whole, December in progress (its first two days): two wards and the city in each
-    "sql": "SELECT ward_code, period, value FROM (VALUES ('25741', DATE '2026-11-01', 3.5), "
+    "sql": "SELECT ward_code, period, value FROM (VALUES ('25741', DATE '2026-10-01', 2.0), "
+    "('25741', DATE '2026-11-01', 3.5), "
     "('25744', DATE '2026-11-01', 4.1), (NULL, DATE '2026-11-01', 3.8), ('25741', DATE '2026-12-01', 6.0), "
     "('25744', DATE '2026-12-01', 1.0), (NULL, DATE '2026-12-01', 5.9)) t(ward_code, period, value)",
 }
@@ -190,6 +191,22 @@ def test_a_month_in_progress_is_not_the_latest_value(periods_con):
     # once December is over it is the latest
     row = qi.summary(periods_con, codes=("DOSSIER_DAYS",), today=dt.date(2027, 1, 1)).iloc[0]
     assert row["value"] == 5.9 and pd.isna(row["partial_period"])
+
+
+def test_a_ward_is_judged_on_its_year_to_date_mean_as_the_tile_is(periods_con):
+    """A target on the year's mean: the tile judges the year's mean, so do the ward map and the ward profile
+    (the month in progress left out of it); 3,5 days in November, 2,75 over the year: within 3 days."""
+    from ioc.queries import ward as qw
+
+    today = dt.date(2026, 12, 3)
+    wards = qi.ward_latest(periods_con, "DOSSIER_DAYS", today).set_index("ward_code")
+    assert wards.loc["25741", "ytd"] == 2.75 and wards.loc["25744", "ytd"] == 4.1
+    profile = qw.indicators(periods_con, "25741", today).set_index("code").loc["DOSSIER_DAYS"]
+    assert profile["ytd"] == 2.75
+    verdict = qi.ward_status(3.5, 2.75, 3.0, None, "lower", "mean")
+    assert verdict == "within" and qi.ward_status(3.5, None, 3.0, None, "lower", "last") == "over_limit"
+    assert qi.ward_status(30.0, 2.0, 3.0, 20.0, "lower", "mean") == "over_threshold"  # the threshold first
+    assert qi.ward_status(9.0, None, 700.0, None, "lower", "sum") == "none"  # a yearly total is the city's
 
 
 def test_a_year_in_progress_is_the_year_to_date_on_pace(periods_con):

@@ -238,6 +238,36 @@ def _against_target(r, target: float) -> str:
     return "within" if compare <= target else "over_limit"
 
 
+GOOD = frozenset({"met", "on_track", "within"})  # the statuses that read as good
+
+
+def ward_status(value, ytd, target, threshold, direction: str, aggregate: str) -> str:
+    """Where one ward's value stands, by the tiles' rule (_status): past the ward's alert threshold first, then
+    against the city's target where the target is a level: the latest value, or the year-to-date mean for a
+    target on the year's mean (what the tile judges). A yearly total is the city's, not a ward's: with a sum
+    target a ward is judged on its threshold alone. "none": not judged."""
+    v, level = _num(value), _num(threshold)
+    if v is None:
+        return "none"
+    if level is not None and not _better(v, level, direction):
+        return PAST[direction]
+    goal = _num(target)
+    if goal is None or aggregate == "sum":
+        return "none" if level is None else "within"
+    compare = _num(ytd) if aggregate == "mean" and _num(ytd) is not None else v
+    if direction == "higher":
+        return "met" if compare >= goal else "not_met"
+    return "within" if compare <= goal else "over_limit"
+
+
+# A ward's year-to-date mean up to the period shown (over indicator_value v of indicator i, $today bound), for
+# targets on the year's mean: what the tile judges, so a ward is judged on the same rule.
+WARD_YTD = f"""(SELECT avg(y.value) FROM indicator_value y
+    WHERE i.target_aggregate = 'mean' AND y.code = v.code AND y.ward_code = v.ward_code
+      AND year(y.period) = year(v.period) AND y.period <= v.period
+      AND NOT ({PARTIAL.replace("v.period", "y.period")}))"""
+
+
 def meets(value: float | None, target: float | None, direction: str) -> bool | None:
     """Whether one value satisfies a target (None when either is missing)."""
     if value is None or target is None or pd.isna(value) or pd.isna(target):
@@ -247,23 +277,25 @@ def meets(value: float | None, target: float | None, direction: str) -> bool | N
 
 def ward_latest(con: duckdb.DuckDBPyConnection, code: str, today: dt.date | None = None) -> pd.DataFrame:
     """Each ward's value of an indicator in the latest period that has ward values, the period the tiles show
-    (a month in progress is not the latest: see PARTIAL; small counts masked)."""
+    (a month in progress is not the latest: see PARTIAL; small counts masked), and its year-to-date mean
+    where the target is on the year's mean (see ward_status)."""
     return mask(
         frame(
             con,
             f"""
         WITH w AS (
-            SELECT v.* FROM indicator_value v JOIN indicator i USING (code)
+            SELECT v.*, {WARD_YTD} AS ytd FROM indicator_value v JOIN indicator i USING (code)
             WHERE v.code = $code AND v.ward_code IS NOT NULL AND NOT {PARTIAL}
         ),
         p AS (SELECT max(period) AS period FROM w)
-        SELECT d.ward_code, d.name_vi, d.name_en, w.period, w.value
+        SELECT d.ward_code, d.name_vi, d.name_en, w.period, w.value, w.ytd
         FROM dim_ward d LEFT JOIN w ON w.ward_code = d.ward_code AND w.period = (SELECT period FROM p)
         ORDER BY d.ward_code
     """,
             {"code": code, "today": today or dt.date.today()},
         ),
         _masks(con),
+        ("value", "ytd"),
         code=code,
     )
 

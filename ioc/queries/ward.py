@@ -28,22 +28,22 @@ p AS (  -- the latest period with ward values that the tiles and maps show too (
     WHERE v.ward_code IS NOT NULL AND NOT {qi.PARTIAL} GROUP BY code
 ),
 w AS (
-    SELECT v.code, v.ward_code, v.value, ind.direction,
+    SELECT v.code, v.ward_code, v.value, i.direction, {qi.WARD_YTD} AS ytd,
            -- small counts of people rank as one tie, so a rank never tells 2 from 3
-           CASE WHEN ind.mask_below IS NOT NULL AND v.value >= 1 AND v.value < ind.mask_below THEN 1
+           CASE WHEN i.mask_below IS NOT NULL AND v.value >= 1 AND v.value < i.mask_below THEN 1
                 ELSE v.value END AS rank_value
-    FROM indicator_value v JOIN p USING (code, period) JOIN ind USING (code)
+    FROM indicator_value v JOIN p USING (code, period) JOIN ind AS i USING (code)
     WHERE v.ward_code IS NOT NULL AND v.value IS NOT NULL
 ),
 r AS (
-    SELECT code, ward_code, value,
+    SELECT code, ward_code, value, ytd,
            rank() OVER (PARTITION BY code ORDER BY CASE WHEN direction = 'higher' THEN -rank_value
                                                         ELSE rank_value END) AS rank,
            count(*) OVER (PARTITION BY code) AS ranked
     FROM w
 )
 SELECT ind.code, ind.sector, ind.name_vi, ind.name_en, ind.unit, ind.direction, ind.grain, ind.target,
-       ind.targets, ind.target_aggregate, ind.headline, p.period, r.value, c.value AS city_value,
+       ind.targets, ind.target_aggregate, ind.headline, p.period, r.value, r.ytd, c.value AS city_value,
        r.rank, coalesce(r.ranked, (SELECT count(*) FROM w WHERE w.code = ind.code)) AS ranked
 FROM ind
 JOIN p USING (code)
@@ -64,7 +64,7 @@ def indicators(con: duckdb.DuckDBPyConnection, ward: str, today: dt.date | None 
     masks = qi._masks(con)
     limit = df["code"].map(masks)
     df["city_masked"] = (df["city_value"].between(1, limit - 1) & limit.notna()).fillna(False).astype(bool)
-    df = qi.mask(df, masks, ("value", "city_value"))
+    df = qi.mask(df, masks, ("value", "city_value", "ytd"))
     df["target_year"] = [qi._target(r.targets, r.target, r.period) for r in df.itertuples()]
     df["threshold"] = df["code"].map(qi._thresholds(con, ward)).astype(float)  # a ward's alert threshold
     df["rank"] = df["rank"].astype("Int64")

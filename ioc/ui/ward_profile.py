@@ -7,6 +7,7 @@ import pandas as pd
 import pydeck as pdk
 
 from ioc import aqi, i18n
+from ioc.queries import indicators as qi
 from ioc.queries.indicators import PAST, meets
 from ioc.ui import maps
 from ioc.ui.components import esc, kpi, masked_text
@@ -71,6 +72,8 @@ def indicator_cards(df: pd.DataFrame, sector_order: list[str], sector_names: dic
             if status is not None and pd.notna(r.target_year) and r.target_aggregate != "sum":
                 key = "ward.target_higher" if r.direction == "higher" else "ward.target_lower"
                 meta.append(t(key, target=_num(r.target_year, lang)))
+                if r.target_aggregate == "mean" and pd.notna(getattr(r, "ytd", None)):  # what was judged
+                    meta.append(t("tile.ytd_mean", value=f"{_num(r.ytd, lang)} {unit}".strip()))
             if pd.notna(getattr(r, "threshold", None)):
                 meta.append(t("tile.threshold", value=_num(r.threshold, lang)))
             value = masked_text(r._asdict()) if r.masked else _num(r.value, lang)
@@ -102,18 +105,15 @@ def _meets(r, level) -> bool:
 
 
 def judge(r) -> bool | None:
-    """Whether the ward's value is good: not past the ward's alert threshold (dengue cases a week), and
-    meeting the city's target where the target is a level (a rate, a mean): a yearly total is the city's,
-    not a ward's (as in ioc.ui.wards). None: not judged or no value."""
+    """Whether the ward's value is good, by the indicator layer's rule for a ward (qi.ward_status: its alert
+    threshold, then the city's level target, on the year-to-date mean where the tile judges that). None: not
+    judged or no value."""
     if r.masked:
         return None
-    threshold = getattr(r, "threshold", None)
-    if threshold is not None and pd.notna(threshold) and meets(r.value, threshold, r.direction) is False:
-        return False
-    target = r.target_year
-    if target is None or pd.isna(target) or r.target_aggregate == "sum":
-        return None if threshold is None or pd.isna(threshold) else meets(r.value, threshold, r.direction)
-    return meets(r.value, target, r.direction)
+    status = qi.ward_status(
+        r.value, getattr(r, "ytd", None), r.target_year, getattr(r, "threshold", None), r.direction, r.target_aggregate
+    )
+    return None if status == "none" else status in qi.GOOD
 
 
 def judged_counts(df: pd.DataFrame) -> tuple[int, int]:

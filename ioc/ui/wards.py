@@ -40,9 +40,15 @@ def colouring(values: pd.DataFrame, ind: Indicator, lang: str) -> tuple[list[lis
         level, past_key = ind.target_for(year), ("not_met" if ind.direction == "higher" else "over_limit")
     no_value = (t("overview.no_value"), maps.hex_of(maps.NONE_RGB), "#111")
     if level is not None:
-        ok = [qi.meets(v, level, ind.direction) for v in values["value"]]
-        fills = [maps.NONE_RGB if m is None else (maps.GOOD_RGB if m else maps.BAD_RGB) for m in ok]
+        ytd = values["ytd"] if "ytd" in values.columns else pd.Series(None, index=values.index, dtype=float)
+        status = [
+            qi.ward_status(v, y, ind.target_for(year), ind.ward_threshold, ind.direction, ind.target_aggregate)
+            for v, y in zip(values["value"], ytd)
+        ]
+        fills = [maps.NONE_RGB if s == "none" else (maps.GOOD_RGB if s in qi.GOOD else maps.BAD_RGB) for s in status]
         shown = f"{i18n.smart(level, lang)} {unit}".strip()
+        if ind.ward_threshold is None and ind.target_aggregate == "mean":  # judged as the tile is: the year's mean
+            shown += f", {t('tile.ytd_short')}"
         good, bad = ("≥", "<") if ind.direction == "higher" else ("≤", ">")
         good_key = "met" if ind.direction == "higher" and ind.ward_threshold is None else "within"
         return fills, [
@@ -94,6 +100,11 @@ def ward_block(
         }
         for r in values.itertuples()
     }
+    if ind.target_aggregate == "mean":  # the year's mean, which the colour judges (as the tile does)
+        for r in values.itertuples():
+            if pd.notna(getattr(r, "ytd", None)) and not r.masked:
+                mean = f"{i18n.smart(r.ytd, lang)} {unit}".strip()
+                info[r.ward_code]["info"] += " · " + t("tile.ytd_mean", value=mean)
     if not period.empty:
         st.caption(t("overview.map_period", period=i18n.period(period.iloc[0], ind.grain, lang)))
     left, right = st.columns([3, 2])

@@ -123,9 +123,34 @@ def test_ward_colours_say_what_they_compare():
     assert fills == [maps.GOOD_RGB, maps.BAD_RGB]
     assert [label for label, *_ in legend][:2] == ["Trong giới hạn (≤ 5 ca)", "Vượt ngưỡng cảnh báo (> 5 ca)"]
     _, legend = wards.colouring(_values(97.0, 99.0), inds["ADMIN_ONTIME_RATE"], "vi")
-    assert [label for label, *_ in legend][:2] == ["Đạt chỉ tiêu (≥ 98 %)", "Chưa đạt chỉ tiêu (< 98 %)"]
+    assert [label for label, *_ in legend][:2] == [
+        "Đạt chỉ tiêu (≥ 98 %, bình quân từ đầu năm)",
+        "Chưa đạt chỉ tiêu (< 98 %, bình quân từ đầu năm)",
+    ]
     _, legend = wards.colouring(_values(2.5, 4.0), inds["ADMIN_RESOLUTION_DAYS"], "en")
-    assert [label for label, *_ in legend][:2] == ["Within the limit (≤ 3 days)", "Over the limit (> 3 days)"]
+    assert [label for label, *_ in legend][:2] == [
+        "Within the limit (≤ 3 days, year-to-date mean)",
+        "Over the limit (> 3 days, year-to-date mean)",
+    ]
+
+
+def test_a_ward_is_judged_on_the_rule_of_the_tile():
+    """A target on the year's mean judges a ward's year-to-date mean, as the tile judges the city's: a ward
+    at 97 % this month but 99 % over the year meets 98 %; the ward profile's verdict is the map's."""
+    from types import SimpleNamespace
+
+    from ioc.ui import ward_profile, wards
+
+    ind = {i.code: i for i in load_config(CONFIG).indicators}["ADMIN_ONTIME_RATE"]
+    values = _values(97.0, 99.0).assign(ytd=[99.0, 97.5])
+    fills, _ = wards.colouring(values, ind, "vi")
+    assert fills == [maps.GOOD_RGB, maps.BAD_RGB]
+    for r, fill in zip(values.itertuples(), fills):
+        row = SimpleNamespace(
+            value=r.value, ytd=r.ytd, masked=False, target_year=ind.target_for(2026), threshold=None,
+            direction=ind.direction, target_aggregate=ind.target_aggregate,
+        )  # fmt: skip
+        assert ward_profile.judge(row) is (fill == maps.GOOD_RGB)
 
 
 def test_a_missing_period_is_a_gap_in_the_line_and_no_axis_label_repeats():
