@@ -254,7 +254,8 @@ def ward_status(value, ytd, target, threshold, direction: str, aggregate: str) -
     goal = _num(target)
     if goal is None or aggregate == "sum":
         return "none" if level is None else "within"
-    compare = _num(ytd) if aggregate == "mean" and _num(ytd) is not None else v
+    mean = _num(ytd) if aggregate == "mean" else None
+    compare = v if mean is None else mean
     if direction == "higher":
         return "met" if compare >= goal else "not_met"
     return "within" if compare <= goal else "over_limit"
