@@ -10,7 +10,7 @@ import streamlit as st
 from ioc import aqi, i18n
 from ioc.queries import environment as qe
 from ioc.queries import reference as qr
-from ioc.ui import charts, maps, state
+from ioc.ui import charts, maps, state, tables
 from ioc.ui import components as ui
 
 cfg = state.config()
@@ -215,20 +215,7 @@ with ui.section():
                 **{t("pollutant." + p) + unit: daily[p].round(1) for p in aqi.POLLUTANTS},
             }
         ).iloc[::-1]
-        st.dataframe(
-            table,
-            hide_index=True,
-            width="stretch",
-            height=360,
-            column_config={
-                t("env.date"): st.column_config.DateColumn(format="DD/MM/YYYY"),
-                t("env.band"): st.column_config.TextColumn(width="small"),
-                **{
-                    t("pollutant." + p) + unit: st.column_config.NumberColumn(format="localized")
-                    for p in aqi.POLLUTANTS
-                },
-            },
-        )
+        tables.show(table, height=360, digits={t("pollutant." + p) + unit: 1 for p in aqi.POLLUTANTS})
         export = table.assign(**{t("env.date"): [i18n.date(d) for d in table[t("env.date")]]})
         suffix = "_du_lieu_mau" if any(cfg.sources[n].sample for n in SOURCES) else ""
         ui.download_csv(export, f"vn_aqi_{start}_{end}{suffix}", key="dl_daily", title=t("env.table_title"))

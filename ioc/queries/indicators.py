@@ -113,6 +113,19 @@ def mask(
     return out
 
 
+def last_day(start: dt.date, grain: str) -> dt.date:
+    """The last day of the period starting on `start` (as period_end in SQL)."""
+    if grain == "day":
+        return start
+    if grain == "week":
+        return start + dt.timedelta(days=6)
+    n = start.year * 12 + start.month - 1 + {"month": 1, "quarter": 3, "year": 12}[grain]
+    year, month = divmod(n, 12)
+    # as DuckDB adds a month: 31 January + 1 month is the last day of February
+    last = (dt.date(year + month // 11, (month + 1) % 12 + 1, 1) - dt.timedelta(days=1)).day
+    return dt.date(year, month + 1, min(start.day, last)) - dt.timedelta(days=1)
+
+
 def periods_behind(period, grain: str, today: dt.date) -> int | None:
     """Whole periods between the latest value and the last complete period before today (0 = up to date)."""
     if period is None or pd.isna(period):

@@ -8,10 +8,21 @@ from typing import Final, Literal, cast
 import altair as alt
 import pandas as pd
 
+from ioc import i18n
 from ioc.ui.theme import COLOURS, vega_locale
 
 # what the builders return and st.altair_chart draws
 AnyChart = alt.Chart | alt.LayerChart | alt.FacetChart | alt.ConcatChart | alt.HConcatChart | alt.VConcatChart
+
+
+# A period as a tooltip names it, by its grain: a month is 11/2026, not 01/11/2026.
+TIME_FORMAT = {"year": "%Y", "quarter": "%m/%Y", "month": "%m/%Y"}
+
+
+def tip(shorthand: str, title: str | None, lang: str, name: str, **kw) -> alt.Tooltip:
+    """A tooltip line with a name a reader knows: its title, else the locale's `chart.<name>` (Vega-Lite
+    shows a field's internal name, `label` or `series`, where the title is empty)."""
+    return alt.Tooltip(shorthand, title=title or i18n.t("chart." + name, lang), **kw)
 
 
 FREQ = {"day": "D", "week": "W-MON", "month": "MS", "quarter": "QS", "year": "YS"}
@@ -78,9 +89,10 @@ def time_lines(
     limit_label: str = "",
     y_format: str = ",.0f",
     zero: bool = True,
+    grain: str = "day",
 ) -> AnyChart:
     """One line per series over time, with an optional limit drawn as a red rule."""
-    time_fmt = "%H:%M %d/%m/%Y" if hourly else "%d/%m/%Y"
+    time_fmt = "%H:%M %d/%m/%Y" if hourly else TIME_FORMAT.get(grain, "%d/%m/%Y")
     span_days = (pd.to_datetime(df[x]).max() - pd.to_datetime(df[x]).min()).days if len(df) else 0
     axis_fmt = "%H:%M %d/%m" if hourly and span_days <= 3 else ("%d/%m" if span_days <= 180 else "%m/%Y")
     base = (
@@ -96,9 +108,9 @@ def time_lines(
                 sort=list(dict.fromkeys(df[series])),
             ),  # as given, not alphabetical
             tooltip=[
-                alt.Tooltip(f"{series}:N", title=series_title),
-                alt.Tooltip(f"{x}:T", title=x_title, format=time_fmt),
-                alt.Tooltip(f"{y}:Q", title=y_title, format=",.1f"),
+                tip(f"{series}:N", series_title, lang, "series"),
+                tip(f"{x}:T", x_title, lang, "period", format=time_fmt),
+                tip(f"{y}:Q", y_title, lang, "value", format=",.1f"),
             ],
         )
     )
@@ -147,9 +159,9 @@ def stacked_bands(
             ),
             order=alt.Order("_order:Q"),
             tooltip=[
-                alt.Tooltip(f"{y}:N", title=y_title),
-                alt.Tooltip("_label:N", title=""),
-                alt.Tooltip(f"sum({count}):Q", title=x_title, format=",.0f"),
+                tip(f"{y}:N", y_title, lang, "series"),
+                tip("_label:N", None, lang, "level"),
+                tip(f"sum({count}):Q", x_title, lang, "value", format=",.0f"),
             ],
         )
     )
@@ -189,8 +201,8 @@ def ranked_bars(
             x=alt.X(f"{x}:Q", title=x_title, axis=alt.Axis(format=",.4~f")),
             color=alt.Color(f"{colour}:N", scale=None, legend=None),
             tooltip=[
-                alt.Tooltip(f"{y}:N", title=y_title),
-                alt.Tooltip(f"{x}:Q", title=x_title or title, format=",.2~f"),
+                tip(f"{y}:N", y_title, lang, "series"),
+                tip(f"{x}:Q", x_title or title, lang, "value", format=",.2~f"),
             ],
         )
     )
@@ -221,9 +233,9 @@ def year_over_year(df: pd.DataFrame, *, title: str, y_title: str, lang: str, mon
                 scale=alt.Scale(domain=years, range=colours) if colours else alt.Undefined,
             ),
             tooltip=[
-                alt.Tooltip("year:N", title=""),
-                alt.Tooltip("month:N", title=""),
-                alt.Tooltip("value:Q", title=y_title, format=",.2~f"),
+                tip("year:N", None, lang, "year"),
+                tip("month:N", None, lang, "month"),
+                tip("value:Q", y_title, lang, "value", format=",.2~f"),
             ],
         )
     )
@@ -262,9 +274,9 @@ def heatmap(
                 scale=alt.Scale(scheme=scheme, reverse=reverse, domainMid=alt.Undefined if mid is None else mid),  # type: ignore[arg-type]
             ),
             tooltip=[
-                alt.Tooltip("series:N", title=y_title),
-                alt.Tooltip("label:O", title=""),
-                alt.Tooltip("value:Q", title=value_title, format=",.2~f"),
+                tip("series:N", y_title, lang, "series"),
+                tip("label:O", None, lang, "period"),
+                tip("value:Q", value_title, lang, "value", format=",.2~f"),
             ],
         )
     )
@@ -279,9 +291,9 @@ def progress_bars(df: pd.DataFrame, *, title: str, x_title: str, expected_title:
         x=alt.X("progress:Q", title=x_title, axis=alt.Axis(format=",.0f"), scale=alt.Scale(domainMin=0)),
         color=alt.Color("colour:N", scale=None, legend=None),
         tooltip=[
-            alt.Tooltip("label:N", title=""),
-            alt.Tooltip("progress:Q", title=x_title, format=",.1f"),
-            alt.Tooltip("expected:Q", title=expected_title, format=",.1f"),
+            tip("label:N", None, lang, "indicator"),
+            tip("progress:Q", x_title, lang, "value", format=",.1f"),
+            tip("expected:Q", expected_title, lang, "value", format=",.1f"),
         ],
     )
     ticks = base.mark_tick(color="#111", thickness=3, size=22).encode(x="expected:Q")
@@ -305,9 +317,9 @@ def grouped_bars(df: pd.DataFrame, *, x: str, y: str, series: str, y_title: str,
             y=alt.Y(f"{y}:Q", title=y_title, axis=alt.Axis(format=",.4~f")),
             color=alt.Color(f"{series}:N", title=None, sort=None, legend=alt.Legend(columns=2, labelLimit=360)),
             tooltip=[
-                alt.Tooltip(f"{series}:N", title=""),
-                alt.Tooltip(f"{x}:N", title=""),
-                alt.Tooltip(f"{y}:Q", title=y_title, format=",.2~f"),
+                tip(f"{series}:N", None, lang, "series"),
+                tip(f"{x}:N", None, lang, "period"),
+                tip(f"{y}:Q", y_title, lang, "value", format=",.2~f"),
             ],
         )
     )

@@ -319,12 +319,22 @@ def xlsx_bytes(frames: dict[str, pd.DataFrame], about: dict[str, object] | None 
     return buf.getvalue()
 
 
+def whole_counts(df: pd.DataFrame) -> pd.DataFrame:
+    """The frame with float columns holding only whole numbers as integers: a count is 419, not 419.0."""
+    out = df.copy()
+    for c in out.columns:
+        col = out[c]
+        if pd.api.types.is_float_dtype(col) and col.dropna().apply(float.is_integer).all() and col.notna().any():
+            out[c] = col.astype("Int64")
+    return out
+
+
 def download_csv(df: pd.DataFrame, name: str, key: str, title: str | None = None) -> None:
     """The table as CSV in the one convention of every CSV here (ioc.exports: UTF-8 with a BOM, `,` between
     fields, `.` before decimals), said on the button. It also goes into the page's XLSX (under `title`, else
     the file name)."""
     keep(title or name, df)
-    data = df.to_csv(index=False, date_format="%Y-%m-%d").encode("utf-8-sig")
+    data = whole_counts(df).to_csv(index=False, date_format="%Y-%m-%d").encode("utf-8-sig")
     st.download_button(
         state.t("app.download_csv"),
         data,

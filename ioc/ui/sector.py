@@ -18,7 +18,7 @@ from ioc.queries import Scope, breakdowns, places, present, registers
 from ioc.queries import indicators as qi
 from ioc.queries import reference as qr
 from ioc.queries import series as qs
-from ioc.ui import charts, maps, state, wards
+from ioc.ui import charts, maps, state, tables, wards
 from ioc.ui import components as ui
 from ioc.ui.charts import AnyChart
 from ioc.ui.theme import COLOURS
@@ -160,24 +160,24 @@ def render(code: str) -> None:
             st.subheader(t("sector.progress_title", where=where))
             _progress(tiles[tiles["progress"].notna()], ind_names)
 
-    tables = state.query(present, tuple(v.table for v in sector.views()))
+    loaded = state.query(present, tuple(v.table for v in sector.views()))
     for x in sector.series:
-        if x.table in tables:
+        if x.table in loaded:
             with ui.section(_title(x, shown)):
                 _series(x, scope)
 
     for b in sector.breakdowns:
-        if b.table in tables:
+        if b.table in loaded:
             with ui.section(_title(b, shown)):
                 _breakdown(sector.view_id(b), b, scope)
 
     for p in sector.places:
-        if p.table in tables:
+        if p.table in loaded:
             with ui.section(_title(p)):
                 _places(sector.view_id(p), p, scope)
 
     for r in sector.registers:
-        if r.table in tables:
+        if r.table in loaded:
             with ui.section(_title(r, shown)):
                 _register(sector.view_id(r), r, scope)
 
@@ -186,36 +186,33 @@ def render(code: str) -> None:
         if long.empty:
             st.info(t("app.empty"))
         else:
-            long["label"] = [
-                f"{ind_names[c]} ({i18n.unit(u, lang)})" if u else ind_names[c]
+            labels = {
+                c: f"{ind_names[c]} ({i18n.unit(u, lang)})" if u else ind_names[c]
                 for c, u in zip(long["code"], long["unit"])
-            ]
-            numeric = not long["masked"].any()
-            if not numeric:  # small counts of people read "<5" here and in the download, never the number
-                long["value"] = [
-                    ui.masked_text(r) if r["masked"] else i18n.smart(r["value"], lang) for _, r in long.iterrows()
-                ]
-            if numeric:
-                long["value"] = pd.to_numeric(long["value"], errors="coerce")
-            table = long.pivot_table(index="period", columns="label", values="value", aggfunc="first")
-            table = table.sort_index(ascending=False).reset_index()
-            grains = set(long["grain"])  # one grain: its periods as leaders write them (10/2026, Quý 3/2026)
-            grain = grains.pop() if len(grains) == 1 else "day"
-            partial = set(long.loc[long["partial"], "period"])  # in progress: marked, as the caption says
+            }
+            long["label"] = long["code"].map(labels)
+            # small counts of people read "<5" here and in the download, never the number
+            long["value"] = [ui.masked_text(r) if r["masked"] else r["value"] for _, r in long.iterrows()]
+            # a period is read by its own grain (10/2026 beside 2026), and one in progress is marked
+            table = long.pivot_table(
+                index=["period", "grain", "partial"], columns="label", values="value", aggfunc="first", dropna=False
+            ).dropna(how="all")
+            # newest first by the period's last day: the year 2025 heads its months, as in a report
+            table = table.reset_index()
+            table["_end"] = [qi.last_day(pd.Timestamp(d).date(), g) for d, g in zip(table["period"], table["grain"])]
+            table["_long"] = [qi.PERIODS_PER_YEAR.get(g, 12) for g in table["grain"]]
+            table = table.sort_values(["_end", "_long"], ascending=[False, True]).drop(columns=["_end", "_long"])
             table.insert(
                 0,
                 t("sector.period_col"),
-                [i18n.period(d, grain, lang) + (" *" if d in partial else "") for d in table.pop("period")],
+                [
+                    i18n.period(d, g, lang) + (" *" if p else "")
+                    for d, g, p in zip(table.pop("period"), table.pop("grain"), table.pop("partial"))
+                ],
             )
-            st.dataframe(
-                table,
-                hide_index=True,
-                width="stretch",
-                height=360,
-                column_config={c: st.column_config.NumberColumn(format="localized") for c in table.columns[1:]}
-                if numeric
-                else None,
-            )
+            table.columns.name = None
+            percent = {labels[c]: 1 for c, u in zip(long["code"], long["unit"]) if u == "%"}
+            tables.show(table, height=360, digits=percent)
             ui.download_csv(
                 table,
                 f"{code}_{ward or 'city'}_{start}_{end}",
@@ -242,7 +239,7 @@ def _ticks(df: pd.DataFrame, grain: str):
 
 
 def _trend(df: pd.DataFrame, title: str, unit: str, grain: str, target, lang: str) -> AnyChart:
-    fmt = {"year": "%Y", "quarter": "%m/%Y", "month": "%m/%Y"}.get(grain, "%d/%m/%Y")
+    fmt = charts.TIME_FORMAT.get(grain, "%d/%m/%Y")
     line = (
         alt.Chart(df)
         .mark_line(point=len(df) <= 120, strokeWidth=2, color=COLOURS["accent"], invalid=charts.GAPS)
@@ -255,7 +252,10 @@ def _trend(df: pd.DataFrame, title: str, unit: str, grain: str, target, lang: st
                 axis=alt.Axis(format=fmt, labelOverlap=True, tickCount=_ticks(df, grain)),
             ),
             y=alt.Y("value:Q", title=unit, axis=alt.Axis(format=",.4~f"), scale=alt.Scale(zero=False)),
-            tooltip=[alt.Tooltip("period:T", title="", format=fmt), alt.Tooltip("value:Q", title=unit, format=",.2~f")],
+            tooltip=[
+                charts.tip("period:T", None, lang, "period", format=fmt),
+                charts.tip("value:Q", unit, lang, "value", format=",.2~f"),
+            ],
         )
     )
     layers = [line]
@@ -409,17 +409,11 @@ def _breakdown(vid: str, spec: Breakdown, scope: Scope) -> None:
         table = pd.DataFrame(
             {
                 column_label(spec.table, dim): df["label"],
-                unit or t("breakdown.value"): df["value"],
+                f"{t('breakdown.value')} ({unit})" if unit else t("breakdown.value"): df["value"],
                 t("breakdown.rows"): df["rows"],
             }
         )
-        st.dataframe(
-            table,
-            hide_index=True,
-            width="stretch",
-            height=min(420, 36 * len(table) + 40),
-            column_config={table.columns[1]: st.column_config.NumberColumn(format="localized")},
-        )
+        tables.show(table, height=min(420, 36 * len(table) + 40), digits={table.columns[1]: 1} if unit == "%" else None)
         ui.download_csv(table, f"{vid}_{dim}_{scope.start}_{scope.end}", key=f"dl_{vid}", title=_title(spec))
 
 
@@ -525,6 +519,7 @@ def _series_chart(spec: Series, df: pd.DataFrame, unit: str, ward) -> AnyChart:
         y_format=",.4~f",
         zero=spec.zero,
         limit_label=t("series.threshold", value=i18n.smart(limit, lang)) if limit else "",
+        grain=spec.grain,
     )
 
 
@@ -578,13 +573,7 @@ def _change(spec: Series, df: pd.DataFrame, unit: str) -> None:
     )
     left, right = st.columns([3, 2])
     with left:
-        st.dataframe(
-            table,
-            hide_index=True,
-            width="stretch",
-            height=min(600, 36 * len(table) + 40),
-            column_config={c: st.column_config.NumberColumn(format="localized") for c in table.columns[1:]},
-        )
+        tables.show(table, height=min(600, 36 * len(table) + 40), digits={c: 1 for c in table.columns[2:]})
         ui.download_csv(table, f"{spec.key}_{ch['period'].max()}", key=f"dl_series_{spec.key}", title=_title(spec))
     with right:
         bars = ch.dropna(subset=["change_pct"]).assign(
@@ -602,21 +591,9 @@ def _register(vid: str, spec: Register, scope: Scope) -> None:
     if df.empty:
         st.info(t("app.empty"))
         return
-    for c in df.columns:
-        if pd.api.types.is_datetime64_any_dtype(df[c]):
-            df[c] = [i18n.date(v) if pd.notna(v) else "" for v in df[c]]
-    years = {c for c in df.columns if c.endswith("_year")}  # a year reads 2026, not 2.026
-    table = df.rename(columns={c: column_label(spec.table, c) for c in df.columns})
-    st.dataframe(
-        table,
-        hide_index=True,
-        width="stretch",
-        height=min(480, 36 * len(table) + 40),
-        column_config={
-            label: st.column_config.NumberColumn(format="localized")
-            for c, label, d in zip(df.columns, table.columns, df.dtypes)
-            if pd.api.types.is_numeric_dtype(d) and c not in years
-        },
-    )
+    labels = {c: column_label(spec.table, c) for c in df.columns}
+    table = df.rename(columns=labels)
+    years = [labels[c] for c in df.columns if c.endswith("_year")]  # a year reads 2026, not 2.026
+    tables.show(table, height=min(480, 36 * len(table) + 40), plain=years)
     st.caption(t("register.count", n=i18n.num(len(table), lang)))
     ui.download_csv(table, f"{vid}_{scope.ward or 'city'}", key=f"dl_{vid}", title=_title(spec))

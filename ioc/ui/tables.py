@@ -43,7 +43,7 @@ def catalog_link(table: str) -> str:
 
 def cell_text(v: object, lang: str) -> str:
     """One value as a Vietnamese reader expects it: 1.234,5 · 25/11/2026 · 08:30 25/11/2026 · Có/Không."""
-    if v is None or (isinstance(v, float) and np.isnan(v)) or v is pd.NaT:
+    if v is None or v is pd.NA or v is pd.NaT or (isinstance(v, (float, np.floating)) and np.isnan(v)):
         return "–"
     if isinstance(v, (bool, np.bool_)):
         return state.t("analyst.yes") if v else state.t("analyst.no")
@@ -59,9 +59,20 @@ def cell_text(v: object, lang: str) -> str:
     return str(v)
 
 
-def styled(df: pd.DataFrame, lang: str) -> Styler:
-    """The frame with its values shown in the city's formats; sorting still uses the values themselves."""
-    return df.style.format(lambda v: cell_text(v, lang), na_rep="–")
+def styled(df: pd.DataFrame, lang: str, digits: Mapping[str, int] | None = None, plain: Sequence[str] = ()) -> Styler:
+    """The frame with its values shown in the city's formats, whatever the browser's locale; sorting still
+    uses the values themselves. `digits` fixes a column's decimals (a percentage to one), `plain` columns
+    (years, codes) are shown as they are: 2026, not 2.026."""
+    fixed = dict(digits or {})
+
+    def fmt(column: str) -> Callable[[object], str]:
+        if column in plain:
+            return lambda v: cell_text(v, lang) if cell_text(v, lang) == "–" or isinstance(v, str) else str(v)
+        if column in fixed:
+            return lambda v: cell_text(v, lang) if isinstance(v, str) else i18n.num(v, lang, fixed[column])
+        return lambda v: cell_text(v, lang)
+
+    return df.style.format({c: fmt(c) for c in df.columns}, na_rep="–")
 
 
 def show(
@@ -69,13 +80,21 @@ def show(
     labels: Mapping[str, str] | None = None,
     height: int | None = None,
     key: str | None = None,
+    digits: Mapping[str, int] | None = None,
+    plain: Sequence[str] = (),
     **kwargs,
 ) -> object:
-    """A result as st.dataframe: labelled headers, Vietnamese number and date formats, no index."""
+    """A result as st.dataframe: labelled headers, Vietnamese number and date formats (see styled), no index.
+    `digits` and `plain` name columns by their shown labels."""
     shown = df.rename(columns=dict(labels or {}))
     shown = shown.loc[:, ~shown.columns.duplicated()]
     return st.dataframe(
-        styled(shown, state.lang()), hide_index=True, width="stretch", height=height or "auto", key=key, **kwargs
+        styled(shown, state.lang(), digits, plain),
+        hide_index=True,
+        width="stretch",
+        height=height or "auto",
+        key=key,
+        **kwargs,
     )
 
 

@@ -77,7 +77,7 @@ def test_the_readme_example_sector_gets_its_page(tmp_path, monkeypatch) -> None:
     )
     assert len(_elements(at, "vega_lite_chart") or _elements(at, "arrow_vega_lite_chart")) >= 3  # trend, series, bars
     bars = [d.value for d in at.dataframe if "Loại khách hàng" in d.value.columns]
-    assert bars and dict(zip(bars[0]["Loại khách hàng"], bars[0]["hộ"])) == {
+    assert bars and dict(zip(bars[0]["Loại khách hàng"], bars[0]["Giá trị (hộ)"])) == {
         "Hộ gia đình": 433,
         "Cơ quan, doanh nghiệp": 10,
     }

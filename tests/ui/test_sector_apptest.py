@@ -3,6 +3,9 @@ category filter a click on a bar sets."""
 
 from __future__ import annotations
 
+import json
+
+import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
@@ -53,6 +56,23 @@ def test_sector_page_by_default(code: str) -> None:
     assert len(_charts(at)) >= 1 + declared, (code, len(_charts(at)))
     assert at.dataframe, "no detail table"
     assert len(at.subheader) >= 3 + declared + len(sector.registers)
+    # every tooltip line says what it is in Vietnamese: never a field's internal name (`label`, `series`)
+    for chart in _charts(at):
+        untitled = [t for t in _tooltips(json.loads(chart.proto.spec)) if not t.get("title")]
+        assert not untitled, (code, untitled)
+
+
+def _tooltips(spec) -> list[dict]:
+    found: list[dict] = []
+    if isinstance(spec, dict):
+        tips = spec.get("encoding", {}).get("tooltip")
+        found += [tips] if isinstance(tips, dict) else list(tips or [])
+        for v in spec.values():
+            found += _tooltips(v) if isinstance(v, (dict, list)) else []
+    elif isinstance(spec, list):
+        for v in spec:
+            found += _tooltips(v)
+    return found
 
 
 def test_filters_from_the_url_reach_every_section() -> None:
@@ -165,3 +185,26 @@ def test_a_missing_month_never_renames_the_sections(code: str) -> None:
     assert not at.exception, at.exception
     scoped = [h for h in _subheaders(at) if " · " in h]
     assert scoped and all(not h.split(" · ")[-1].startswith("Tháng") for h in scoped), scoped
+
+
+def test_the_detail_table_reads_as_leaders_write_it() -> None:
+    """Socio-economics mixes monthly and yearly indicators: each period reads by its own grain (10/2026 beside
+    2025), never as a day; an empty cell is "–", never "None"; a percentage has one decimal."""
+    import re
+
+    from ioc.ui import tables
+
+    at = _run("socio", period="2024-01-01..2026-10-31")
+    assert not at.exception, at.exception
+    table = at.dataframe[-1].value
+    periods = table[table.columns[0]].astype(str).tolist()
+    assert "Tháng 10/2026" in periods and "2025" in periods, periods
+    assert periods.index("2025") == periods.index("Tháng 12/2025") - 1  # a year heads its months
+    assert not [p for p in periods if re.fullmatch(r"\d{2}/\d{2}/\d{4}.*", p)], periods
+    html = tables.styled(
+        pd.DataFrame({"Tỷ lệ (%)": [8.123, None], "Số hồ sơ": [419.0, float("nan")], "Năm": [2026, 2025]}),
+        "vi",
+        digits={"Tỷ lệ (%)": 1},
+        plain=["Năm"],
+    ).to_html()
+    assert ">8,1<" in html and ">419<" in html and ">2026<" in html and "None" not in html and ">–<" in html
