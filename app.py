@@ -9,6 +9,7 @@ from streamlit.logger import get_logger
 
 from ioc import i18n
 from ioc.errors import ConfigError
+from ioc.ui import components as ui
 from ioc.ui import state
 
 LOG = get_logger("ioc.pages")  # one line per page run: which page, how long (operators' slow-page log)
@@ -98,6 +99,7 @@ def _main(run: dict) -> None:
         st.stop()
     with st.sidebar:
         st.caption(cfg.city.name.get(lang))
+    ui.narrow_screen()
     nav = build_navigation(lang, cfg)
     run["page"] = nav.url_path or "overview"
     nav.run()

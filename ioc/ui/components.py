@@ -42,6 +42,32 @@ def esc(v: object) -> str:
     return html.escape("" if v is None else str(v))
 
 
+NARROW = 1100  # px: at this width or less (a tablet, 1024 × 768) the page, not the navigation, opens
+
+# Streamlit's "auto" hides the sidebar only under 768 px. Once per browser tab, on a narrow screen, close it
+# as the user would; opened again, it stays open. A static script: no data goes into it.
+NARROW_SCRIPT = f"""<script>
+(() => {{
+  if (window.innerWidth > {NARROW} || sessionStorage.getItem("ioc-narrow-sidebar")) return;
+  let tries = 0;
+  const close = () => {{
+    const button = document.querySelector('[data-testid="stSidebarCollapseButton"] button');
+    if (button && !document.querySelector('[data-testid="stExpandSidebarButton"]')) {{
+      sessionStorage.setItem("ioc-narrow-sidebar", "1");
+      button.click();
+    }} else if (++tries < 40) setTimeout(close, 100);
+  }};
+  close();
+}})();
+</script>"""
+
+
+def narrow_screen() -> None:
+    """On a tablet the sidebar starts closed (see NARROW_SCRIPT)."""
+    with st.sidebar:
+        st.html(NARROW_SCRIPT, unsafe_allow_javascript=True)
+
+
 def setup_page() -> None:
     st.markdown(CSS, unsafe_allow_html=True)  # static CSS only, no data
 

@@ -38,6 +38,10 @@ def vega_locale(lang: str) -> dict[str, Any]:
 CSS = """
 <style>
 .block-container {padding-top: 2.2rem;}
+/* a sector's whole name in the navigation, on two lines if it must, never cut with "…" */
+[data-testid="stSidebarNavLink"] span, [data-testid="stSidebarNavLink"] .stMarkdownEllipsis,
+[data-testid="stSidebarNavLink"] p {white-space: normal; overflow: visible; text-overflow: clip; line-height: 1.25;}
+[data-testid="stSidebarNavLink"] {height: auto; min-height: 2rem;}
 .ioc-grid {display: grid; grid-template-columns: repeat(auto-fill, minmax(235px, 1fr)); gap: 12px; margin-bottom: 8px;}
 .ioc-grid .ioc-tile {margin-bottom: 0;}
 a.ioc-tile-link {display: block; color: inherit; text-decoration: none;}

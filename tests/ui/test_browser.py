@@ -88,3 +88,34 @@ def test_explorer_url_draws_the_slice(page, served_app: str) -> None:
     assert all(part in unquote(page.url) for part in query.split("&")), page.url
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / "explorer.png"), full_page=True)
+
+
+def test_a_tablet_opens_on_the_page_and_names_are_whole(browser, served_app: str) -> None:
+    """At 1024 × 768 the sidebar starts closed, so the page has the width; opened again, it stays open
+    from page to page. At 1440 no sector name in the navigation is cut with "…"."""
+    ctx = browser.new_context(viewport={"width": 1024, "height": 768}, locale="vi-VN")
+    pg = ctx.new_page()
+    try:
+        _open(pg, served_app + "/admin")
+        pg.wait_for_selector('[data-testid="stExpandSidebarButton"]', timeout=10_000)
+        assert pg.locator('[data-testid="stMain"]').bounding_box()["width"] >= 1000
+        pg.locator('[data-testid="stExpandSidebarButton"]').click()
+        pg.wait_for_selector('[data-testid="stSidebarNavLink"]', state="visible")
+        pg.locator('[data-testid="stSidebarNavLink"]', has_text="Thông tin du lịch").click()
+        pg.wait_for_function(READY, timeout=90_000)
+        pg.wait_for_timeout(1500)  # the script would have closed it by now
+        assert pg.locator('[data-testid="stExpandSidebarButton"]').count() == 0
+    finally:
+        ctx.close()
+    ctx = browser.new_context(viewport={"width": 1440, "height": 1000}, locale="vi-VN")
+    pg = ctx.new_page()
+    try:
+        _open(pg, served_app + "/")
+        cut = pg.evaluate(
+            """() => [...document.querySelectorAll('[data-testid="stSidebarNavLink"] p')]
+                .filter(p => p.scrollWidth > p.clientWidth + 1).map(p => p.textContent)"""
+        )
+        assert not cut, cut
+        assert pg.locator('[data-testid="stExpandSidebarButton"]').count() == 0  # a laptop keeps its sidebar
+    finally:
+        ctx.close()
