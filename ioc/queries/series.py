@@ -13,13 +13,15 @@ import duckdb
 import pandas as pd
 
 from ioc.queries import Scope, frame
+from ioc.queries.indicators import period_end
 from ioc.views import Series
 from ioc.warehouse import ident
 
 
-def series(con: duckdb.DuckDBPyConnection, spec: Series, scope: Scope) -> pd.DataFrame:
+def series(con: duckdb.DuckDBPyConnection, spec: Series, scope: Scope, today: dt.date | None = None) -> pd.DataFrame:
     """Long frame (period, series, value): one row per period and measure (or value of `by`), in the page's
-    scope, whose period it needs.
+    scope, whose period it needs. A period in progress (its last day today or later) is left out, as the
+    indicator layer leaves it out: three days of a week are not a week's fall.
 
     A `yoy` series reads whole years (the start's year and the one before) so this year sits beside the last;
     a `change` series reads from four periods before the start, so the first period shown has its change.
@@ -52,9 +54,10 @@ def series(con: duckdb.DuckDBPyConnection, spec: Series, scope: Scope) -> pd.Dat
             f"{order} AS ord FROM {ident(spec.table)} AS x "
             f"WHERE {trunc} >= date_trunc('{spec.grain}', CAST(? AS DATE)) "
             f"AND {trunc} <= date_trunc('{spec.grain}', CAST(? AS DATE)) "
+            f"AND {period_end(trunc, repr(spec.grain))} < CAST(? AS DATE) "
             f"AND {where} GROUP BY ALL"
         )
-        params += ([] if spec.by else [name]) + [start, end] + where_params
+        params += ([] if spec.by else [name]) + [start, end, today or dt.date.today()] + where_params
     return frame(con, " UNION ALL ".join(parts) + " ORDER BY ord, period", params)
 
 

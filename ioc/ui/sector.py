@@ -454,13 +454,19 @@ def _threshold(code: str | None, ward) -> float | None:
     return ind.threshold_for(ward) if ind else None
 
 
+PANDAS_PERIOD = {"day": "D", "week": "W-SUN", "month": "M", "quarter": "Q", "year": "Y"}  # a week from Monday
+
+
 def _series(spec: Series, scope: Scope) -> None:
     """A sector's own time series: lines, this year against last, a heat map or the latest change."""
-    t = state.t
-    df = state.query(qs.series, spec, scope)
+    t, today = state.t, state.today()
+    df = state.query(qs.series, spec, scope, today)
     if df.empty or df["value"].isna().all():
         st.info(t("app.empty"))
         return
+    current = pd.Timestamp(today).to_period(PANDAS_PERIOD[spec.grain]).start_time.date()
+    if scope.end is not None and scope.end >= current:  # the period in progress is left out: said, not hidden
+        st.caption(t("series.partial", period=i18n.period(current, spec.grain, state.lang())))
     if not spec.by:
         df = df.assign(series=df["series"].map(_series_labels(spec)))
     unit = i18n.unit(spec.unit, state.lang())  # the section's title names the series

@@ -156,3 +156,20 @@ def test_place_counts_and_grid_count_every_place_not_only_those_drawn(con):
     assert counts["n"].sum() == cells["n"].sum() == total
     assert counts["n"].is_monotonic_decreasing
     assert len(places.points(con, reports, Scope(None, start, END), limit=5000)) == 5000
+
+
+def test_a_week_in_progress_is_not_drawn_as_a_fall(con):
+    """Citizen reports by week: the week of today (three days of it) is left out, as the indicator layer
+    leaves a month in progress out; the week before, whole, is the last point."""
+    from ioc.queries import series
+
+    spec = view("citizen", "series", "flow")
+    last = con.execute("SELECT max(CAST(created_at AS DATE)) FROM citizen_reports").fetchone()[0]
+    today = last + dt.timedelta(days=1)  # the sample runs to yesterday
+    monday = today - dt.timedelta(days=today.weekday())
+    scope = Scope(None, today - dt.timedelta(days=90), today)
+    shown = series.series(con, spec, scope, today)
+    assert shown["period"].max() < pd.Timestamp(monday), "the week in progress is drawn"
+    assert (pd.Timestamp(monday) - shown["period"].max()).days == 7  # the whole week before is there
+    later = series.series(con, spec, scope, today + dt.timedelta(days=7))  # a week on, that week is whole
+    assert later["period"].max() == pd.Timestamp(monday)
