@@ -132,6 +132,31 @@ def attention(
     return items
 
 
+LEVEL = {"critical": "alert", "warning": "warn", "info": "warn"}  # an alert's severity as the strip colours it
+
+
+def from_alerts(cfg: Config, rows: Sequence[dict], lang: str) -> list[Item]:
+    """Open alerts (ioc.alerts.alerts: most severe, then oldest first) as the strip's items, one line per rule:
+    a rule open in several wards or sources is one line naming them, not one line each."""
+    t = lambda key, **kw: i18n.t(key, lang, **kw)  # noqa: E731
+    by_rule: dict[str, list[dict]] = {}
+    for r in rows:
+        by_rule.setdefault(r["rule"], []).append(r)
+    rules = {r.code: r for r in cfg.alerts}
+    items = []
+    for code, group in by_rule.items():
+        first = group[0]
+        if len(group) == 1:
+            text = first["message_en"] if lang == "en" and first["message_en"] else first["message_vi"]
+        else:
+            rule = rules.get(code)
+            where = [(g["subject_en"] if lang == "en" else g["subject_vi"]) or g["key"] for g in group]
+            shown = ", ".join(where[:3]) + ("…" if len(where) > 3 else "")
+            text = t("alerts.grouped", name=rule.name.get(lang) if rule else code, n=len(group), where=shown)
+        items.append(Item("alert", LEVEL.get(first["severity"], "warn"), text, first["sector"]))
+    return items
+
+
 def movers(indicators: pd.DataFrame, n: int = 5) -> pd.DataFrame:
     """The indicators that moved most the wrong way in their latest period against the one before (by the
     relative change; a rate's by its points), up to date ones only (a value periods late is old news): rows of

@@ -47,6 +47,17 @@ def _parser() -> argparse.ArgumentParser:
     sm = sub.add_parser("sample", parents=[common], help="make the sample data current (as of today) and load it")
     sm.add_argument("--today", type=dt.date.fromisoformat, help="as of this date, YYYY-MM-DD (default: today)")
     sm.add_argument("--committed", action="store_true", help="read the committed files as they are instead")
+    al = sub.add_parser("alerts", parents=[common], help="open alerts; evaluate the rules, acknowledge, close")
+    al.add_argument("action", nargs="?", choices=["list", "evaluate", "ack", "close", "show"], default="list")
+    al.add_argument("id", nargs="?", type=int, help="the alert (ack, close, show)")
+    al.add_argument("--note", default="", help="ack: a note; close: the reason (required)")
+    al.add_argument("--all", action="store_true", help="list: resolved and closed ones too")
+    al.add_argument("--json", action="store_true")
+    ob = sub.add_parser("outbox", parents=[common], help="messages to receivers: list, deliver now, retry a dead one")
+    ob.add_argument("action", nargs="?", choices=["list", "run", "retry"], default="list")
+    ob.add_argument("id", nargs="?", type=int, help="retry: the message")
+    ob.add_argument("--status", choices=["pending", "sent", "dead"])
+    ob.add_argument("--json", action="store_true")
     dc = sub.add_parser("docs", parents=[common], help="print the config reference (Markdown)")
     dc.add_argument("--output", metavar="FILE")
     dc.add_argument(
@@ -79,6 +90,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             "snapshots": cmd_snapshots,
             "scheduler": cmd_scheduler,
             "sample": cmd_sample,
+            "alerts": cmd_alerts,
+            "outbox": cmd_outbox,
         }[args.command](cfg, args)
     except ConfigError as exc:
         for problem in exc.problems:
@@ -128,7 +141,16 @@ def cmd_ingest(cfg: Config, args) -> int:
         raise IOCError("name the sources to ingest, or --all")
     names = None if args.all else args.sources
     total = len(names) if names else sum(1 for s in cfg.sources.values() if s.enabled)
-    return _outcome(ingest(cfg, names, progress=_Progress(total)))
+    return _outcome(_published(cfg, ingest(cfg, names, progress=_Progress(total))))
+
+
+def _published(cfg: Config, result):
+    """After a run that published a snapshot: its alerts evaluated, the province's push prepared."""
+    if result.snapshot_id:
+        from ioc.alerts import after_publish
+
+        after_publish(cfg)
+    return result
 
 
 def cmd_sample(cfg: Config, args) -> int:
@@ -144,7 +166,7 @@ def cmd_sample(cfg: Config, args) -> int:
         day = args.today or cfg.city.today()
         print(f"sample data as of {day:%d/%m/%Y} (to the day before) in {sample.generate(cfg, day)}")
     names = [n for n, s in cfg.sources.items() if s.sample and s.enabled]
-    return _outcome(ingest(cfg, names, progress=_Progress(len(names))))
+    return _outcome(_published(cfg, ingest(cfg, names, progress=_Progress(len(names)))))
 
 
 def _outcome(result) -> int:
@@ -161,7 +183,7 @@ def _outcome(result) -> int:
 def cmd_accept(cfg: Config, args) -> int:
     from ioc.ingest import accept
 
-    return _outcome(accept(cfg, args.source, getpass.getuser()))
+    return _outcome(_published(cfg, accept(cfg, args.source, getpass.getuser())))
 
 
 # --------------------------------------------------------------------------- status
@@ -242,6 +264,107 @@ def _table(rows: list[list[str]]) -> str:
     lines = ["  ".join(str(c).ljust(w) for c, w in zip(r, widths)).rstrip() for r in rows]
     lines.insert(1, "  ".join("-" * w for w in widths))
     return "\n".join(lines)
+
+
+# --------------------------------------------------------------------------- alerts and the outbox
+
+
+def cmd_alerts(cfg: Config, args) -> int:
+    import getpass
+
+    from ioc import alerts
+
+    path = alerts.ops_path(cfg)
+    if args.action == "evaluate":
+        res = alerts.evaluate(cfg)
+        print(
+            f"snapshot {res.snapshot or '-'}: {res.rules} rules, {res.hits} hits, {len(res.opened)} opened, "
+            f"{len(res.resolved)} resolved in {res.seconds:.2f} s"
+        )
+        for rule, error in res.errors.items():
+            print(f"rule {rule}: {error}", file=sys.stderr)
+        return EXIT_FAILED if res.errors else EXIT_OK
+    if args.action in ("ack", "close", "show") and args.id is None:
+        raise IOCError(f"alerts {args.action} needs the alert's id")
+    if args.action == "ack":
+        alerts.acknowledge(path, args.id, getpass.getuser(), args.note)
+        print(f"alert {args.id} acknowledged")
+        return EXIT_OK
+    if args.action == "close":
+        alerts.close(path, args.id, getpass.getuser(), args.note)
+        print(f"alert {args.id} closed")
+        return EXIT_OK
+    if args.action == "show":
+        found = alerts.alerts(path, alert_id=args.id)
+        if not found:
+            raise IOCError(f"no alert {args.id}")
+        shown = {**found[0], "steps": alerts.steps(path, cfg, found[0]), "history": alerts.history(path, args.id)}
+        print(json.dumps(shown, ensure_ascii=False, indent=1, default=str))
+        return EXIT_OK
+    states = ("open", "acknowledged", "resolved", "closed") if args.all else alerts.SHOWN
+    rows = alerts.alerts(path, states)
+    if args.json:
+        print(json.dumps(rows, ensure_ascii=False, indent=1, default=str))
+        return EXIT_OK
+    if not rows:
+        print("no open alerts")
+        return EXIT_OK
+    table = [["id", "severity", "state", "since (UTC)", "rule", "message"]]
+    for r in rows:
+        since = r["opened_at"] or r["first_seen"]
+        table.append(
+            [
+                str(r["id"]),
+                r["severity"],
+                r["state"],
+                dt.datetime.fromtimestamp(since, dt.UTC).strftime("%Y-%m-%d %H:%M"),
+                r["rule"],
+                (r["message_vi"] or "")[:110],
+            ]
+        )
+    print(_table(table))
+    return EXIT_OK
+
+
+def cmd_outbox(cfg: Config, args) -> int:
+    from ioc import alerts, outbox
+
+    path = alerts.ops_path(cfg)
+    alerts.init(path)
+    if args.action == "run":
+        done = alerts.run_outbox(cfg)
+        print(f"sent {len(done.sent)}, to retry {len(done.retried)}, dead {len(done.dead)}")
+        return EXIT_OK
+    if args.action == "retry":
+        if args.id is None:
+            raise IOCError("outbox retry needs the message's id")
+        outbox.retry(path, args.id)
+        print(f"message {args.id} is pending again")
+        return EXIT_OK
+    rows = outbox.messages(path, status=args.status, limit=200)
+    if args.json:
+        print(json.dumps(rows, ensure_ascii=False, indent=1, default=str))
+        return EXIT_OK
+    for receiver, by in outbox.counts(path).items():
+        print(f"{receiver}: " + ", ".join(f"{n} {s}" for s, n in sorted(by.items())))
+    if not rows:
+        print("no messages")
+        return EXIT_OK
+    table = [["id", "receiver", "status", "tries", "created (UTC)", "subject", "last error"]]
+    for r in rows:
+        table.append(
+            [
+                str(r["id"]),
+                r["receiver"],
+                r["status"],
+                str(r["attempts"]),
+                dt.datetime.fromtimestamp(r["created_at"], dt.UTC).strftime("%Y-%m-%d %H:%M"),
+                r["subject"][:60],
+                (r["last_error"] or "")[:80],
+            ]
+        )
+    print(_table(table))
+    return EXIT_OK
 
 
 # --------------------------------------------------------------------------- sql

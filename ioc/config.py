@@ -15,6 +15,7 @@ from zoneinfo import ZoneInfo
 
 import yaml
 from pydantic import (
+    AfterValidator,
     BaseModel,
     Field,
     PrivateAttr,
@@ -29,6 +30,7 @@ from connectors import REGISTRY
 from connectors.base import Connector, on_internet
 from ioc.errors import ConfigError
 from ioc.model import COLUMN_TYPES, IDENT, RESERVED_TABLES, Column, ConnectorOptions, Identifier, Model, Names, Source
+from ioc.outbox import Policy, Receiver
 from ioc.sandbox import outside_reads
 from ioc.views import Breakdown, Places, Register, Series, View, expand
 
@@ -335,6 +337,148 @@ class Kiosk(Model):
     )
 
 
+# ---------------------------------------------------------------- alerts, procedures, notifications
+Severity = Literal["info", "warning", "critical"]
+SEVERITIES: tuple[str, ...] = ("info", "warning", "critical")  # least to most severe
+AQI_BANDS = ("good", "moderate", "poor", "bad", "very_bad", "hazardous")  # ioc.aqi.BANDS' keys, in order
+_DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(s|m|min|h|d)\s*$")
+
+
+def seconds(text: str) -> float:
+    """A duration written as 90s, 30m, 2h or 1d, in seconds."""
+    m = _DURATION.match(text)
+    if not m:
+        raise ValueError(f"expected a duration like 30m, 2h or 1d, got {text!r}")
+    return float(m.group(1)) * {"s": 1, "m": 60, "min": 60, "h": 3600, "d": 86400}[m.group(2)]
+
+
+Duration = Annotated[str, AfterValidator(lambda v: (seconds(v), v)[1])]
+
+
+class Condition(Model):
+    """When a rule holds: exactly one kind among an indicator's value (`indicator` with `above`, `below`,
+    `off_target` or `change_above`), a station's VN_AQI band (`aqi_band`), a late source (`late_periods`)
+    or a SQL query returning the offending rows (`sql`)."""
+
+    indicator: str | None = Field(None, description="An indicator's code: its latest whole period is judged.")
+    above: float | None = Field(None, description="Holds when the value is over this.")
+    below: float | None = Field(None, description="Holds when the value is under this.")
+    threshold: bool = Field(
+        False, description="Holds when the value is past the indicator's own `threshold` (`ward_threshold` by ward)."
+    )
+    off_target: bool = Field(False, description="Holds when the indicator is off its own target (its tile's status).")
+    change_above: float | None = Field(
+        None, description="Holds when the value rose more than this many percent over `periods` periods."
+    )
+    change_below: float | None = Field(
+        None, description="Holds when the value fell more than this many percent (give it positive) over `periods`."
+    )
+    periods: int = Field(1, ge=1, le=52, description="The periods a change is measured over (1: on the one before).")
+    aqi_band: Literal["moderate", "poor", "bad", "very_bad", "hazardous"] | None = Field(
+        None, description="Holds at each station whose latest hourly VN_AQI is in this band or worse (poor = kém)."
+    )
+    late_periods: int | None = Field(
+        None, ge=1, description="Holds for each enabled source this many schedule periods late or more."
+    )
+    source: str | None = Field(None, description="With `late_periods`: only this source (default: every one).")
+    sql: str | None = Field(
+        None,
+        description="A SELECT over the snapshot whose rows are what is wrong, one alert each with `ward_code` when "
+        "scoped by ward; columns `value`, `threshold`, `period`, `label` are used when present.",
+    )
+
+    @model_validator(mode="after")
+    def _one_kind(self) -> Condition:
+        kinds = [k for k, on in (("indicator", self.indicator), ("aqi_band", self.aqi_band),
+                                 ("late_periods", self.late_periods), ("sql", self.sql)) if on]  # fmt: skip
+        if len(kinds) != 1:
+            raise ValueError("give exactly one of indicator, aqi_band, late_periods, sql" + (
+                f" (got {', '.join(kinds)})" if kinds else ""))  # fmt: skip
+        tests = [k for k in ("above", "below", "change_above", "change_below") if getattr(self, k) is not None]
+        tests += [k for k in ("threshold", "off_target") if getattr(self, k)]
+        if self.indicator and len(tests) != 1:
+            raise ValueError("an indicator condition takes exactly one of above, below, threshold, off_target, "
+                             "change_above, change_below")  # fmt: skip
+        if not self.indicator and tests:
+            raise ValueError(f"{tests[0]} goes with `indicator`")
+        if self.source and not self.late_periods:
+            raise ValueError("`source` goes with `late_periods`")
+        return self
+
+    @property
+    def kind(self) -> str:
+        return "indicator" if self.indicator else "aqi" if self.aqi_band else "late" if self.late_periods else "sql"
+
+
+class Rule(Model):
+    """An alert rule: when its condition holds (for `for` evaluations or that long), an alert opens, once."""
+
+    code: Identifier = Field(description="The rule's code (snake_case), unique; alerts and silences name it.")
+    name: Names = Field(description="What the alert is, in the alerts list.")
+    sector: str = Field(description="The sector it belongs to: its page shows it.")
+    severity: Severity = Field("warning", description="info | warning | critical.")
+    condition: Condition = Field(description="When it holds.")
+    scope: Literal["city", "wards"] = Field(
+        "city", description="city: one alert; wards: one per ward that meets it (indicator values by ward)."
+    )
+    for_: int | Duration = Field(
+        1,
+        alias="for",
+        description="How many successive evaluations (a number) or how long (30m, 2h) it must hold before it "
+        "opens, to ride out one bad reading.",
+    )
+    message: Names = Field(
+        description="The message, with {ward}, {value}, {threshold}, {period}, {name}, {unit} filled in."
+    )
+    unit: str = Field("", description="The unit responsible (Phòng Tài nguyên và Môi trường).")
+    procedure: str | None = Field(None, description="The code of the procedure (`procedures:`) to follow.")
+    notify: list[str] = Field(
+        default_factory=list, description="Receivers (`receivers:`) told when it opens and resolves, beside "
+        "those of its severity (`notifications.by_severity`).",
+    )  # fmt: skip
+    enabled: bool = Field(True, description="false: not evaluated.")
+
+
+class Step(Model):
+    """One step of a procedure."""
+
+    text: Names = Field(description="What to do.")
+    unit: str = Field("", description="Who does it.")
+    within: Duration | None = Field(None, description="Expected time from the alert's opening (30m, 2h, 1d).")
+
+
+class Procedure(Model):
+    """A standard operating procedure: the checklist an alert carries."""
+
+    name: Names = Field(description="The procedure's name.")
+    steps: list[Step] = Field(min_length=1, description="The steps, in order.")
+
+
+class Notifications(Model):
+    """Who is told of alerts by severity, and how a message links back to the cockpit."""
+
+    by_severity: dict[Severity, list[str]] = Field(
+        default_factory=dict, description="Receivers told of every alert of a severity (critical: [duty_mail])."
+    )
+    link: str = Field(
+        "http://localhost:8501",
+        description="The cockpit's address as the receivers reach it; a message links to /alerts?id=N under it.",
+    )
+    policy: Policy = Field(default_factory=Policy, description="How long and how often the outbox tries a message.")
+    every_seconds: float = Field(30.0, gt=0, description="How often the embedded scheduler runs the outbox.")
+
+
+class Province(Model):
+    """The push of the city's indicator values to the provincial IOC, through the outbox."""
+
+    receiver: str | None = Field(None, description="The receiver (`receivers:`) that is the province's endpoint.")
+    format: Literal["json", "ngsi-ld"] = Field(
+        "json", description="json: docs/province-api.md; ngsi-ld: NGSI-LD entities for a context broker's upsert."
+    )
+    city_code: str = Field("718", description="The city's code in the province's systems (GSO code of Thủ Dầu Một).")
+    since: dt.date | None = Field(None, description="The first push sends values from this date (default: all).")
+
+
 class Config(Model):
     city: City = Field(description="The city: name, time zone, language, centre.")
     wards: list[Ward] = Field(min_length=1, description="The city's wards.")
@@ -380,8 +524,14 @@ class Config(Model):
         default_factory=list,
         description="The indicator layer: those declared here (with `sector`) and, once loaded, every sector's own.",
     )
+    alerts: list[Rule] = Field(default_factory=list, description="Alert rules, evaluated after every snapshot.")
+    procedures: dict[str, Procedure] = Field(default_factory=dict, description="Standard operating procedures.")
+    receivers: dict[str, Receiver] = Field(
+        default_factory=dict, description="Where notifications go: webhooks and e-mail (secrets from the environment)."
+    )
+    notifications: Notifications = Field(default_factory=Notifications, description="Alert notifications.")
+    province: Province = Field(default_factory=Province, description="The link to the provincial IOC.")
     # Reserved for later issues; shapes are defined there.
-    alerts: list[dict[str, Any]] = Field(default_factory=list, description="Alert rules (reserved).")
     kiosk: Kiosk = Field(default_factory=Kiosk, description="Video-wall playlists and the attention strip.")
     roles: dict[str, Any] = Field(default_factory=dict, description="Roles and sign-in (reserved).")
 
@@ -667,6 +817,7 @@ def cross_problems(cfg: Config) -> list[str]:
     for i, ind in enumerate(cfg.indicators):
         if sectors and ind.sector and ind.sector not in sectors:
             problems.append(f"indicators.{i}.sector: unknown sector {ind.sector!r} (see `sectors`)")
+    problems += _alert_problems(cfg, sectors, codes)
     for name, wall in cfg.kiosk.walls.items():
         for i, p in enumerate(wall.panels):
             where = f"kiosk.walls.{name}.panels.{i}"
@@ -677,6 +828,42 @@ def cross_problems(cfg: Config) -> list[str]:
                     problems.append(f"{where}.filters: unknown indicator {code!r}")
             if p.filters.ward and p.filters.ward not in wards:
                 problems.append(f"{where}.filters.ward: unknown ward {p.filters.ward!r}")
+    return problems
+
+
+def _alert_problems(cfg: Config, sectors: set[str], codes: set[str]) -> list[str]:
+    """Names the alert rules, notifications and the province link give that the config must declare."""
+    problems = []
+    seen: set[str] = set()
+    for i, rule in enumerate(cfg.alerts):
+        where = f"alerts.{i}"
+        if rule.code in seen:
+            problems.append(f"{where}.code: {rule.code!r} is declared twice")
+        seen.add(rule.code)
+        if sectors and rule.sector not in sectors:
+            problems.append(f"{where}.sector: unknown sector {rule.sector!r} (see `sectors`)")
+        c = rule.condition
+        if c.indicator and c.indicator not in codes:
+            problems.append(f"{where}.condition.indicator: unknown indicator {c.indicator!r}")
+        ind = next((x for x in cfg.indicators if x.code == c.indicator), None)
+        if ind and c.threshold and (ind.ward_threshold if rule.scope == "wards" else ind.threshold) is None:
+            key = "ward_threshold" if rule.scope == "wards" else "threshold"
+            problems.append(f"{where}.condition.threshold: indicator {ind.code} has no `{key}`")
+        if c.source and c.source not in cfg.sources:
+            problems.append(f"{where}.condition.source: unknown source {c.source!r}")
+        if rule.scope == "wards" and c.kind in ("aqi", "late"):
+            problems.append(f"{where}.scope: a {c.kind} condition is one alert per station or source; use city")
+        if rule.procedure and rule.procedure not in cfg.procedures:
+            problems.append(f"{where}.procedure: unknown procedure {rule.procedure!r} (see `procedures`)")
+        for j, name in enumerate(rule.notify):
+            if name not in cfg.receivers:
+                problems.append(f"{where}.notify.{j}: unknown receiver {name!r} (see `receivers`)")
+    for sev, names in cfg.notifications.by_severity.items():
+        for j, name in enumerate(names):
+            if name not in cfg.receivers:
+                problems.append(f"notifications.by_severity.{sev}.{j}: unknown receiver {name!r} (see `receivers`)")
+    if cfg.province.receiver and cfg.province.receiver not in cfg.receivers:
+        problems.append(f"province.receiver: unknown receiver {cfg.province.receiver!r} (see `receivers`)")
     return problems
 
 

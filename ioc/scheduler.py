@@ -30,6 +30,9 @@ log = logging.getLogger("ioc.scheduler")
 HEARTBEAT = 30.0  # seconds between heartbeats (and config checks); status counts three missed as stopped
 
 
+OUTBOX_JOB = "_outbox"  # the outbox worker's job (sources' jobs are named by source)
+
+
 class Scheduler:
     def __init__(
         self, cfg: Config, ingest_fn: Callable[[list[str]], object] | None = None, heartbeat: float = HEARTBEAT
@@ -59,7 +62,12 @@ class Scheduler:
                 names = [*names, *(n for n, s in self.cfg.sources.items() if s.sample and s.enabled and n not in names)]
         except IOCError as exc:  # the previous sample stays, and is read as it is
             log.error("sample data not made current: %s", exc)
-        return ingest(self.cfg, names)
+        result = ingest(self.cfg, names)
+        if result.snapshot_id:  # what follows a published snapshot: its alerts, the province's push
+            from ioc.alerts import after_publish
+
+            after_publish(self.cfg)
+        return result
 
     def jobs(self) -> dict[str, str]:
         return {n: s.schedule for n, s in self.cfg.sources.items() if s.enabled and s.schedule}
@@ -67,6 +75,15 @@ class Scheduler:
     def start(self) -> Scheduler:
         for name, cron in self.jobs().items():
             self._add_job(name, cron)
+        self._aps.add_job(
+            self._outbox,
+            "interval",
+            seconds=self.cfg.notifications.every_seconds,
+            id=OUTBOX_JOB,
+            coalesce=True,
+            max_instances=1,
+            replace_existing=True,
+        )
         self._aps.start()
         self._worker.start()
         self._beat()
@@ -86,6 +103,15 @@ class Scheduler:
             misfire_grace_time=3600,
             replace_existing=True,
         )
+
+    def _outbox(self) -> None:
+        """The outbox worker's round: notifications and the province's push delivered, in order."""
+        from ioc.alerts import run_outbox
+
+        try:
+            run_outbox(self.cfg)
+        except Exception:  # the next round tries again; nothing is lost (the outbox keeps every message)
+            log.exception("outbox round failed")
 
     # ------------------------------------------------------------------ heartbeat and config reload
     def _config_mtime(self) -> float | None:

@@ -48,7 +48,7 @@ def slot_now(now: float) -> kiosk.Slot:
 
 def strip() -> list[Item]:
     try:
-        return attention.items()
+        return attention.strip()
     except Exception:
         if state.snapshot_path() is None:
             return [Item("stale", "warn", t("app.no_snapshot"))]

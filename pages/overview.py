@@ -50,11 +50,16 @@ def _moved(row) -> str:
 
 with ui.section(t("overview.attention_title")):  # what crossed a threshold, what is off target, what moved
     items = attention.items()
-    past = [(i.text, i.sector) for i in items if i.kind in ("aqi", "threshold")]
+    if cfg.alerts:  # the open alerts of the rules (acknowledged ones too), one line per rule
+        past = [(i.text, i.sector) for i in attention.open_alerts()]
+        first = t("overview.attn_alerts", n=len(past))
+    else:  # no rules: what is past its threshold now
+        past = [(i.text, i.sector) for i in items if i.kind in ("aqi", "threshold")]
+        first = t("overview.attn_threshold", n=len(past))
     off = [(i.text, i.sector) for i in items if i.kind == "off_target"]
     moved = [(_moved(r), r["sector"]) for _, r in attention.movers().iterrows()]
     boxes = [
-        _box(t("overview.attn_threshold", n=len(past)), "alert", past, t("overview.attn_none_threshold")),
+        _box(first, "alert", past, t("overview.attn_none_threshold")),
         _box(t("overview.attn_target", n=len(off)), "warn", off, t("overview.attn_none_target")),
         _box(t("overview.attn_moved"), "move", moved, t("overview.attn_none_moved")),
     ]

@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+import email
+import email.policy
+import socket
 from collections.abc import Iterator
 
 import pytest
+from aiosmtpd.controller import Controller
+from aiosmtpd.smtp import AuthResult, LoginPassword
 
 from tests.helpers import ScriptedServer, Sleeps
 
@@ -49,3 +54,43 @@ def sample_snapshot(tmp_path_factory: pytest.TempPathFactory):
         result = ingest(cfg, ["admin_dossiers", "env_air_daily"])
         assert not result.failed, [r.error for r in result.failed]
     return cfg, data
+
+
+class Mailbox:
+    """An aiosmtpd handler that keeps what it gets; `refuse` maps an address to the reply its RCPT gets."""
+
+    def __init__(self) -> None:
+        self.messages: list[email.message.EmailMessage] = []
+        self.envelopes: list[tuple[str, list[str]]] = []
+        self.logins: list[tuple[str, str]] = []
+        self.refuse: dict[str, str] = {}
+
+    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
+        if address in self.refuse:
+            return self.refuse[address]
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
+
+    async def handle_DATA(self, server, session, envelope):
+        self.envelopes.append((envelope.mail_from, list(envelope.rcpt_tos)))
+        self.messages.append(email.message_from_bytes(envelope.content, policy=email.policy.default))
+        return "250 Message accepted for delivery"
+
+    def authenticate(self, server, session, envelope, mechanism, auth_data):
+        assert isinstance(auth_data, LoginPassword)
+        self.logins.append((auth_data.login.decode(), auth_data.password.decode()))
+        ok = auth_data.password == b"m4tkh4u"
+        return AuthResult(success=ok, handled=ok)  # not handled: the server answers 535 itself
+
+
+@pytest.fixture
+def smtp() -> Iterator[tuple[Mailbox, int]]:
+    """A real SMTP server on 127.0.0.1 (no TLS; AUTH allowed in the clear), and its port."""
+    with socket.socket() as s:  # aiosmtpd's Controller checks its port by connecting: it needs a real one
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    box = Mailbox()
+    ctl = Controller(box, hostname="127.0.0.1", port=port, authenticator=box.authenticate, auth_require_tls=False)
+    ctl.start()
+    yield box, port
+    ctl.stop()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from ioc import attention
+from ioc import alerts, attention
 from ioc.queries import environment as qe
 from ioc.queries import indicators as qi
 from ioc.queries import kiosk as qk
@@ -29,6 +29,17 @@ def items() -> list[attention.Item]:
         indicators=state.query(qi.summary, today=today),
         sources=state.source_status()["sources"],
     )
+
+
+def open_alerts() -> list[attention.Item]:
+    """The open alerts (the rules of config.yaml), one line per rule, most severe and oldest first."""
+    cfg = state.config()
+    return attention.from_alerts(cfg, alerts.alerts(alerts.ops_path(cfg)), state.lang())
+
+
+def strip() -> list[attention.Item]:
+    """The kiosk's strip: the open alerts where the config has alert rules, else what needs attention now."""
+    return open_alerts() if state.config().alerts else items()
 
 
 def movers(n: int = 5) -> pd.DataFrame:

@@ -32,6 +32,9 @@ def sample_data(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
     result = ingest(cfg)  # as `ingest --all` does: every enabled source, and none may fail on a closed network
     failed = [f"{r.source}: {r.error}" for r in result.failed]
     assert not failed, failed
+    from ioc.alerts import after_publish
+
+    after_publish(cfg)  # and, as after every published snapshot, the alert rules evaluated
     yield data
     for key, value in zip(("IOC_DATA_DIR", "IOC_CONFIG"), old):
         if value is None:

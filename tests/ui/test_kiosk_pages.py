@@ -68,8 +68,8 @@ def test_a_sector_panel_maps_its_headline_indicator_by_ward() -> None:
     spec = json.loads(deck.proto.json)
     assert {layer["id"] for layer in spec["layers"]} == {"wards", "ward-values"}
     assert "TileLayer" not in json.dumps(spec)
-    # the dengue threshold of config.yaml is crossed in the sample data's latest week
-    assert "Ca mắc sốt xuất huyết: 22 ca trong Tuần 43/2026, vượt ngưỡng cảnh báo 20" in html
+    # the strip shows the open alerts: the dengue rule of config.yaml opened on the sample's latest week
+    assert "Toàn thành phố: 22 ca sốt xuất huyết trong Tuần 43/2026, vượt ngưỡng dịch 20 ca/tuần" in html
 
 
 def test_air_panel_colours_stations_by_vn_aqi() -> None:
