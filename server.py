@@ -10,6 +10,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
 
+from ioc import api
 from ioc.config import load_config
 from ioc.errors import IOCError
 
@@ -102,6 +103,28 @@ async def indicators(request: Request) -> JSONResponse:
     return JSONResponse({"snapshot": wh.current_id(), "indicators": records})
 
 
+def _api(answer):
+    """A /api/v1 route: the client's token checked first (401), a bad parameter a 400, no data yet a 503."""
+
+    async def route(request: Request) -> JSONResponse:
+        try:
+            cfg = load_config()
+            who = api.client(cfg, request.headers.get("authorization"))
+        except api.Unauthorized as exc:
+            return JSONResponse({"error": str(exc)}, status_code=401, headers={"WWW-Authenticate": "Bearer"})
+        except IOCError as exc:
+            return JSONResponse({"error": str(exc)}, status_code=503)
+        try:
+            body = answer(cfg, dict(request.query_params))
+        except IOCError as exc:
+            status = 503 if "no snapshot" in str(exc) else 400
+            return JSONResponse({"error": str(exc)}, status_code=status)
+        log.info("api %s for %s", request.url.path, who)
+        return JSONResponse(body)
+
+    return route
+
+
 def on_script_error(exc: Exception) -> bool:
     """Any uncaught error in a page: a calm message instead of a traceback; the detail goes to the log."""
     log.exception("page error", exc_info=exc)
@@ -114,7 +137,12 @@ def on_script_error(exc: Exception) -> bool:
 
 app = st.App(
     "app.py",
-    routes=[Route("/api/health", health), Route("/api/indicators", indicators)],
+    routes=[
+        Route("/api/health", health),
+        Route("/api/indicators", indicators),
+        Route("/api/v1/indicators", _api(api.indicators)),
+        Route("/api/v1/alerts", _api(api.alert_list)),
+    ],
     lifespan=lifespan,
     on_script_error=on_script_error,
 )

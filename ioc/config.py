@@ -468,6 +468,22 @@ class Notifications(Model):
     every_seconds: float = Field(30.0, gt=0, description="How often the embedded scheduler runs the outbox.")
 
 
+class ApiClient(Model):
+    """A system that reads the JSON API (the province's IOC, a ward's own tool): its token from the environment."""
+
+    token_env: str = Field(description="Environment variable holding the client's bearer token.")
+    name: str = Field("", description="Who the client is, for the log.")
+
+
+class Api(Model):
+    """The read API `/api/v1/...` for the province and other systems."""
+
+    clients: dict[str, ApiClient] = Field(
+        default_factory=dict, description="Clients by name; none: the API answers no one (401)."
+    )
+    page_size: int = Field(1000, ge=1, le=100000, description="Rows per page unless a request asks fewer (`limit`).")
+
+
 class Province(Model):
     """The push of the city's indicator values to the provincial IOC, through the outbox."""
 
@@ -531,6 +547,7 @@ class Config(Model):
     )
     notifications: Notifications = Field(default_factory=Notifications, description="Alert notifications.")
     province: Province = Field(default_factory=Province, description="The link to the provincial IOC.")
+    api: Api = Field(default_factory=Api, description="The read API for the province and other systems.")
     # Reserved for later issues; shapes are defined there.
     kiosk: Kiosk = Field(default_factory=Kiosk, description="Video-wall playlists and the attention strip.")
     roles: dict[str, Any] = Field(default_factory=dict, description="Roles and sign-in (reserved).")

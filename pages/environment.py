@@ -10,7 +10,7 @@ import streamlit as st
 from ioc import aqi, i18n
 from ioc.queries import environment as qe
 from ioc.queries import reference as qr
-from ioc.ui import charts, maps, state, tables
+from ioc.ui import attention, charts, maps, state, tables
 from ioc.ui import components as ui
 
 cfg = state.config()
@@ -20,6 +20,8 @@ SOURCES = [n for n, s in cfg.sources.items() if s.table in (qe.STATIONS, qe.HOUR
 SECTOR = next(s for s in cfg.sectors if s.page == "environment")  # the sector whose page this is
 
 ui.page_header(SECTOR.name.get(lang), t("env.subtitle"), sources=SOURCES)
+with ui.section():
+    attention.sector_alerts(SECTOR.code)
 ui.freshness_badges(SOURCES)
 
 with ui.section():

@@ -8,8 +8,9 @@ import datetime as dt
 import pandas as pd
 import streamlit as st
 
-from ioc import i18n
+from ioc import alerts, i18n, outbox, province
 from ioc import status as health
+from ioc.errors import IOCError
 from ioc.ui import components as ui
 from ioc.ui import state, tables
 
@@ -158,6 +159,78 @@ with ui.section(t("ops.runs_title")):
                     t("freshness.rejects"): [i18n.num(r["rejects"], lang) for r in history],
                     t("ops.snapshot"): [r["snapshot_id"] or "–" for r in history],
                     t("freshness.reason"): [r["error"] or (r["notes"] or "").replace("\n", "; ") for r in history],
+                }
+            ),
+            hide_index=True,
+            width="stretch",
+        )
+
+
+def retry(message: int) -> None:
+    try:
+        outbox.retry(alerts.ops_path(cfg), message)
+    except IOCError as exc:
+        st.session_state["ops_outbox_error"] = str(exc)
+
+
+with ui.section(t("ops.outbox_title")):  # notifications and the province's push, as the worker left them
+    path = alerts.ops_path(cfg)
+    alerts.init(path)
+    counts = outbox.counts(path)
+    if not cfg.receivers:
+        st.caption(t("ops.outbox_no_receivers"))
+    if counts:
+        st.dataframe(
+            pd.DataFrame(
+                [
+                    {
+                        t("ops.outbox_receiver"): name,
+                        t("ops.outbox_pending"): i18n.num(by.get("pending", 0), lang),
+                        t("ops.outbox_sent"): i18n.num(by.get("sent", 0), lang),
+                        t("ops.outbox_dead"): i18n.num(by.get("dead", 0), lang),
+                    }
+                    for name, by in sorted(counts.items())
+                ]
+            ),
+            hide_index=True,
+            width="stretch",
+        )
+    error = st.session_state.pop("ops_outbox_error", None)
+    if error:
+        st.error(error)
+    waiting = outbox.messages(path, status="dead", limit=50) + outbox.messages(path, status="pending", limit=50)
+    for m in waiting:
+        left, right = st.columns([5, 1], vertical_alignment="center")
+        state_text = t("ops.outbox_dead_line" if m["status"] == "dead" else "ops.outbox_pending_line",
+                       attempts=m["attempts"], status=m["last_status"] or "–")  # fmt: skip
+        with left:  # data (a subject, a receiver's answer) reaches the browser as text
+            st.html(
+                f"<div><b>#{m['id']} · {ui.esc(m['receiver'])}</b> · {ui.esc(state_text)} — {ui.esc(m['subject'])}"
+                + (f"<br><code>{ui.esc(m['last_error'][:300])}</code>" if m["last_error"] else "")
+                + "</div>"
+            )
+        if m["status"] == "dead":
+            right.button(t("ops.outbox_retry"), key=f"ops_retry_{m['id']}", on_click=retry, args=(m["id"],))
+    if not waiting and counts:
+        st.caption(t("ops.outbox_all_sent"))
+    pushes = province.pushes(path, limit=20)
+    if cfg.province.receiver or pushes:
+        st.markdown(f"**{t('ops.pushes_title')}**")
+        st.dataframe(
+            pd.DataFrame(
+                {
+                    t("ops.started"): [
+                        state.city_time(dt.datetime.fromtimestamp(p["created_at"], dt.UTC).isoformat()) for p in pushes
+                    ],
+                    t("ops.snapshot"): [p["snapshot"] or "–" for p in pushes],
+                    t("ops.pushes_values"): [i18n.num(p["values_count"], lang) for p in pushes],
+                    t("ops.pushes_state"): [t(f"ops.push.{p['settled'] or p['status']}") for p in pushes],
+                    t("ops.pushes_answer"): [
+                        f"HTTP {p['last_status']}" + (f": {p['last_error']}" if p["last_error"] else "")
+                        if p["last_status"]
+                        else "–"
+                        for p in pushes
+                    ],
                 }
             ),
             hide_index=True,

@@ -72,7 +72,7 @@ with ui.section():
     tiles = state.query(qi.summary, headline=True, today=state.today())
     order = {s.code: i for i, s in enumerate(cfg.sectors)}
     tiles = tiles.assign(_o=tiles["sector"].map(order)).sort_values(["_o", "code"]).drop_duplicates("sector")
-    ui.tiles(tiles, sector_names, link=True)
+    ui.tiles(tiles, sector_names, link=True, alerts=attention.open_by_sector())
     missing = [sector_names[s.code] for s in cfg.sectors if s.code not in set(tiles["sector"])]
     if missing:
         st.caption(t("overview.sectors_missing", names=", ".join(missing)))

@@ -309,3 +309,38 @@ def test_rules_name_what_the_config_declares(tmp_path):
     two = {**RULE, "condition": {"indicator": "ENV_PM25_WARD", "above": 1, "below": 0}}
     with pytest.raises(ConfigError, match="exactly one of above, below"):
         load_config(write_config(tmp_path, {"air": AIR}, indicators=[WARD_PM], alerts=[two], procedures=PROCEDURE))
+
+
+def test_the_command_line(tmp_path, http_server):
+    """`alerts evaluate`, the list, `ack`, `close`, `show`, and `outbox` with `run` and `retry`, in real processes."""
+    from tests.helpers import cli
+
+    http_server.script("/hook", Reply({"error": "gone"}, 410))
+    path = write_config(
+        tmp_path,
+        {"air": AIR},
+        indicators=[WARD_PM],
+        alerts=[{**RULE, "for": 1}],
+        procedures=PROCEDURE,
+        receivers={"hook": {"kind": "webhook", "url": http_server.url("/hook")}},
+    )
+    (tmp_path / "air.csv").write_text(readings(("25744", 70)), encoding="utf-8")
+    ingested = cli("ingest", "--all", "--config", str(path))
+    assert ingested.returncode == 0, ingested.stderr
+    listed = cli("alerts", "--config", str(path))
+    assert "pm_high" in listed.stdout and "PM2.5 tại phường" in listed.stdout
+    [a] = json.loads(cli("alerts", "--json", "--config", str(path)).stdout)
+    assert cli("alerts", "ack", str(a["id"]), "--note", "đang xử lý", "--config", str(path)).returncode == 0
+    shown = json.loads(cli("alerts", "show", str(a["id"]), "--config", str(path)).stdout)
+    assert (
+        shown["state"] == "acknowledged" and len(shown["steps"]) == 2 and shown["history"][-1]["kind"] == "acknowledged"
+    )
+    refused = cli("alerts", "close", str(a["id"]), "--config", str(path))
+    assert refused.returncode != 0 and "why" in refused.stderr
+    ran = cli("outbox", "run", "--config", str(path))
+    assert "dead 1" in ran.stdout
+    [m] = json.loads(cli("outbox", "--json", "--config", str(path)).stdout)
+    assert m["status"] == "dead" and "410" in m["last_error"]
+    assert cli("outbox", "retry", str(m["id"]), "--config", str(path)).returncode == 0
+    assert json.loads(cli("outbox", "--json", "--config", str(path)).stdout)[0]["status"] == "pending"
+    assert cli("alerts", "evaluate", "--config", str(path)).returncode == 0

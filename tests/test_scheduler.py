@@ -193,3 +193,34 @@ def test_the_heartbeat_shows_in_status_and_a_changed_config_is_applied_or_refuse
     write_config(tmp_path, {"air": SOURCES["air"]})
     st = json.loads(cli("status", "--json", "--config", str(path)).stdout)["scheduler"]
     assert st["running"] is False and st["heartbeat"] is None
+
+
+def test_the_embedded_scheduler_delivers_the_outbox(tmp_path, monkeypatch, http_server):
+    """The outbox's worker runs inside the scheduler: a message waiting is delivered within its interval."""
+    import sqlite3
+
+    from ioc import alerts, outbox
+    from tests.helpers import Reply
+
+    monkeypatch.setenv("IOC_DATA_DIR", str(tmp_path / "data"))
+    http_server.script("/hook", Reply({"ok": True}))
+    cfg = parse_config(
+        config_doc(
+            SOURCES,
+            receivers={"hook": {"kind": "webhook", "url": http_server.url("/hook")}},
+            notifications={"every_seconds": 0.2},
+        )
+    )
+    path = alerts.ops_path(cfg)
+    alerts.init(path)
+    with sqlite3.connect(path) as con:
+        outbox.enqueue(con, "hook", "k1", "Thử", {"text": "Xin chào"})
+    sch = Scheduler(cfg, FakeIngest()).start()
+    try:
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline and not outbox.messages(path, status="sent"):
+            time.sleep(0.1)
+    finally:
+        sch.stop()
+    assert [m["key"] for m in outbox.messages(path, status="sent")] == ["k1"]
+    assert [r.path for r in http_server.requests] == ["/hook"]

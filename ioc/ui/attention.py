@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pandas as pd
+import streamlit as st
 
 from ioc import alerts, attention
 from ioc.queries import environment as qe
@@ -35,6 +36,35 @@ def open_alerts() -> list[attention.Item]:
     """The open alerts (the rules of config.yaml), one line per rule, most severe and oldest first."""
     cfg = state.config()
     return attention.from_alerts(cfg, alerts.alerts(alerts.ops_path(cfg)), state.lang())
+
+
+def open_by_sector() -> dict[str, int]:
+    """Open and acknowledged alerts by sector."""
+    return {k: sum(v.values()) for k, v in alerts.counts(alerts.ops_path(state.config())).items()}
+
+
+def sector_alerts(sector: str) -> None:
+    """A sector page's open alerts, most severe first, each line its message, and the way to the alerts page;
+    the messages carry data (an item's name), so they reach the browser as text."""
+    from ioc.ui.components import esc
+
+    cfg, lang, t = state.config(), state.lang(), state.t
+    rows = alerts.alerts(alerts.ops_path(cfg), sector=sector)
+    if not rows:
+        return
+    dots = {"critical": "🔴", "warning": "🟠", "info": "🔵"}
+    lines = "".join(
+        f"<li>{dots.get(r['severity'], '')} "
+        f"{esc(r['message_en'] if lang == 'en' and r['message_en'] else r['message_vi'])}</li>"
+        for r in rows[:5]
+    )
+    more = f"<li>{esc(t('alerts.more', n=len(rows) - 5))}</li>" if len(rows) > 5 else ""
+    st.markdown(
+        f'<div class="ioc-sector-alerts"><b>🔔 {esc(t("alerts.open_n", n=len(rows)))}</b> · '
+        f'<a href="/alerts?sector={esc(sector)}" target="_self">{esc(t("alerts.see_all"))}</a>'
+        f"<ul>{lines}{more}</ul></div>",
+        unsafe_allow_html=True,
+    )
 
 
 def strip() -> list[attention.Item]:

@@ -149,9 +149,9 @@ def change_text(row, key: str, lang: str) -> tuple[str, str] | None:
     return f"{arrow} {shown}", dcls
 
 
-def tile_html(row: pd.Series, lang: str, sector_name: str, href: str | None = None) -> str:
-    """A KPI tile: latest value, change (coloured by the indicator's direction), target and status; the whole
-    tile is a link to `href` when given."""
+def tile_html(row: pd.Series, lang: str, sector_name: str, href: str | None = None, alerts: int = 0) -> str:
+    """A KPI tile: latest value, change (coloured by the indicator's direction), target and status, and its
+    sector's open alerts when there are; the whole tile is a link to `href` when given."""
     name = i18n.name(row, lang)
     unit = i18n.unit(row["unit"], lang)
     masked = bool(row.get("masked", False))
@@ -213,18 +213,28 @@ def tile_html(row: pd.Series, lang: str, sector_name: str, href: str | None = No
     if behind is not None and pd.notna(behind) and behind >= 1:
         stale = state.t("tile.stale", n=int(behind), unit=state.t("grain_unit." + row["grain"]))
         parts.append(f'<div class="ioc-tile-stale">⚠ {esc(stale)}</div>')
+    if alerts:
+        parts.append(f'<div class="ioc-tile-alerts">🔔 {esc(state.t("alerts.open_n", n=alerts))}</div>')
     parts.append("</div>")
     if href:
         parts = [f'<a class="ioc-tile-link" href="{esc(href)}" target="_self">', *parts, "</a>"]
     return "".join(parts)
 
 
-def tiles(df: pd.DataFrame, sector_names: dict[str, str], link: bool = False) -> None:
+def tiles(
+    df: pd.DataFrame, sector_names: dict[str, str], link: bool = False, alerts: dict[str, int] | None = None
+) -> None:
     """All tiles in one responsive grid: four across on a wide screen, two on a laptop, one on a phone; with
-    `link`, each tile leads to its sector's page."""
+    `link`, each tile leads to its sector's page; `alerts`: open alerts by sector, said on the sector's tile."""
     lang = state.lang()
     cards = "".join(
-        tile_html(r, lang, sector_names.get(r["sector"], r["sector"]), sector_href(r["sector"]) if link else None)
+        tile_html(
+            r,
+            lang,
+            sector_names.get(r["sector"], r["sector"]),
+            sector_href(r["sector"]) if link else None,
+            (alerts or {}).get(r["sector"], 0),
+        )
         for _, r in df.iterrows()
     )
     keep(state.t("xlsx.tiles"), tiles_frame(df, sector_names, lang))

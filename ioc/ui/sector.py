@@ -18,7 +18,7 @@ from ioc.queries import Scope, breakdowns, places, present, registers
 from ioc.queries import indicators as qi
 from ioc.queries import reference as qr
 from ioc.queries import series as qs
-from ioc.ui import charts, maps, state, tables, wards
+from ioc.ui import attention, charts, maps, state, tables, wards
 from ioc.ui import components as ui
 from ioc.ui.charts import AnyChart
 from ioc.ui.theme import COLOURS
@@ -77,6 +77,8 @@ def render(code: str) -> None:
     sources = [n for n, s in cfg.sources.items() if s.sector == code]
     inds = [i for i in cfg.indicators if i.sector == code]
     ui.page_header(name, t("sector.subtitle"), sources=sources)
+    with ui.section():  # its own boundary: the page draws even when the ops store cannot be read
+        attention.sector_alerts(sector.code)
     ui.freshness_badges(sources)
     if not inds:
         st.info(t("sector.no_indicators"))

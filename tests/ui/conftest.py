@@ -43,11 +43,15 @@ def sample_data(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
             os.environ[key] = value
 
 
+API_TOKEN_ENV, API_TOKEN = "IOC_API_PROVINCE_TOKEN", "test-token-province"
+
+
 @pytest.fixture(scope="session")
 def served_app(sample_data: Path) -> Iterator[str]:
     """`streamlit run server.py` on a free port over the sample data; yields its base URL."""
     port = free_port()
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    os.environ.setdefault(API_TOKEN_ENV, API_TOKEN)  # the province's API client of config.yaml
     with open(ARTIFACTS / "streamlit.log", "w") as log:
         proc = start_server(port, ROOT / "config.yaml", sample_data, log)
         try:

@@ -90,3 +90,28 @@ def test_the_freshness_table_never_says_on_time_for_a_failed_source(troubled: Pa
     table = _frames(at)[-1].set_index("Nguồn")
     assert set(table["Trạng thái"]) == {"⚠ Chờ duyệt (số dòng giảm mạnh)", "⚠ Lỗi lần nạp gần nhất"}
     assert "Đúng hạn" not in " ".join(table["Trạng thái"])
+
+
+def test_the_outbox_shows_what_is_undelivered_and_sends_it_again(troubled: Path) -> None:
+    """A message the receiver refused is shown with its answer, and an operator sends it again from the page."""
+    import sqlite3
+
+    from ioc import alerts, outbox
+
+    cfg = load_config(troubled)
+    path = alerts.ops_path(cfg)
+    alerts.init(path)
+    with sqlite3.connect(path) as con:
+        mid = outbox.enqueue(con, "truc_ban", "k1", "[Khẩn cấp] Mở: PM2.5 <b>cao</b>", {"text": "x"})
+        con.execute(
+            "UPDATE outbox SET status = 'dead', attempts = 3, last_status = 410, last_error = ? WHERE id = ?",
+            ("http://hook: HTTP 410 Gone: <script>alert(1)</script>", mid),
+        )
+    at = _page("pages/operations.py")
+    assert not at.exception, at.exception
+    html = "\n".join(getattr(e, "proto", e).body for e in at.get("html"))
+    assert f"#{mid} · truc_ban" in html and "không gửi được sau 3 lần (mã 410)" in html
+    assert "&lt;script&gt;" in html and "<script>" not in html and "&lt;b&gt;cao" in html  # data as text
+    at.button(key=f"ops_retry_{mid}").click().run()
+    assert not at.exception, at.exception
+    assert outbox.messages(path, status="pending")[0]["id"] == mid
