@@ -12,8 +12,8 @@ from ioc import aqi, i18n
 from ioc.queries import public
 from ioc.queries import reference as qr
 from ioc.queries import ward as qw
+from ioc.ui import attention, maps, state
 from ioc.ui import components as ui
-from ioc.ui import maps, state
 from ioc.ui import ward_profile as wp
 from ioc.ui.ward_link import WARD_KEY, scroll_to_top
 
@@ -34,6 +34,8 @@ ward = st.session_state[key]
 
 ui.page_header(t("ward.title", name=names[ward]), t("ward.subtitle"))  # every sector's sources
 scroll_to_top()
+with ui.section():
+    attention.sector_alerts(ward=ward)
 st.markdown(wp.CSS, unsafe_allow_html=True)
 if state.snapshot_path() is None:
     st.info(t("app.no_snapshot"))

@@ -43,13 +43,15 @@ def open_by_sector() -> dict[str, int]:
     return {k: sum(v.values()) for k, v in alerts.counts(alerts.ops_path(state.config())).items()}
 
 
-def sector_alerts(sector: str) -> None:
-    """A sector page's open alerts, most severe first, each line its message, and the way to the alerts page;
-    the messages carry data (an item's name), so they reach the browser as text."""
+def sector_alerts(sector: str | None = None, ward: str | None = None) -> None:
+    """A sector's (or a ward's) open alerts, most severe first, each line its message, and the way to the
+    alerts page; the messages carry data (an item's name), so they reach the browser as text."""
+    from urllib.parse import urlencode
+
     from ioc.ui.components import esc
 
     cfg, lang, t = state.config(), state.lang(), state.t
-    rows = alerts.alerts(alerts.ops_path(cfg), sector=sector)
+    rows = alerts.alerts(alerts.ops_path(cfg), sector=sector, ward=ward)
     if not rows:
         return
     dots = {"critical": "🔴", "warning": "🟠", "info": "🔵"}
@@ -59,9 +61,10 @@ def sector_alerts(sector: str) -> None:
         for r in rows[:5]
     )
     more = f"<li>{esc(t('alerts.more', n=len(rows) - 5))}</li>" if len(rows) > 5 else ""
+    link = urlencode({k: v for k, v in (("sector", sector), ("ward", ward)) if v})
     st.markdown(
         f'<div class="ioc-sector-alerts"><b>🔔 {esc(t("alerts.open_n", n=len(rows)))}</b> · '
-        f'<a href="/alerts?sector={esc(sector)}" target="_self">{esc(t("alerts.see_all"))}</a>'
+        f'<a href="/alerts?{esc(link)}" target="_self">{esc(t("alerts.see_all"))}</a>'
         f"<ul>{lines}{more}</ul></div>",
         unsafe_allow_html=True,
     )

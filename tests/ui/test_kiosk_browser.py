@@ -67,6 +67,9 @@ def test_the_wall_shows_content_only(wall, served_app: str) -> None:
     clock = wall.locator(".ioc-k-clock").inner_text()
     assert clock.split(",")[0] in ["Chủ Nhật", "Thứ Hai", "Thứ Ba", "Thứ Tư", "Thứ Năm", "Thứ Sáu", "Thứ Bảy"], clock
     assert "Traceback" not in wall.inner_text("body") and not wall.errors
+    # the strip shows the open alerts of the rules, the most severe first, one line per rule
+    strip = wall.locator(".ioc-k-item").all_inner_texts()
+    assert strip and "vượt ngưỡng dịch 20 ca/tuần" in strip[0], strip
 
 
 def test_the_rotation_reaches_the_next_panel_in_time(wall, served_app: str) -> None:
