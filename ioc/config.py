@@ -493,6 +493,11 @@ class Province(Model):
     )
     city_code: str = Field("718", description="The city's code in the province's systems (GSO code of Thủ Dầu Một).")
     since: dt.date | None = Field(None, description="The first push sends values from this date (default: all).")
+    shared_table: str | None = Field(
+        None,
+        description="The table of what the province shares back (indicator, area, period, kind, value): other "
+        "localities' figures and the province's targets, drawn beside the city's on the indicator's trend.",
+    )
 
 
 class Config(Model):
@@ -879,6 +884,9 @@ def _alert_problems(cfg: Config, sectors: set[str], codes: set[str]) -> list[str
         for j, name in enumerate(names):
             if name not in cfg.receivers:
                 problems.append(f"notifications.by_severity.{sev}.{j}: unknown receiver {name!r} (see `receivers`)")
+    shared = cfg.province.shared_table
+    if shared and shared not in {src.table for src in cfg.sources.values()}:
+        problems.append(f"province.shared_table: no source writes table {shared!r}")
     if cfg.province.receiver and cfg.province.receiver not in cfg.receivers:
         problems.append(f"province.receiver: unknown receiver {cfg.province.receiver!r} (see `receivers`)")
     return problems

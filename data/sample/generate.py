@@ -3384,6 +3384,41 @@ def gen_socio(span: Span) -> dict:
     return stats
 
 
+# --------------------------------------------------------------------------- what the province shares back
+# Other cities of the province and the province as a whole, for comparison beside the city's own figures, and
+# the targets the province sets: the monthly file the provincial IOC shares (a CSV export of its data portal).
+PROVINCE_AREAS = [  # (name, baseline offset in points, noise)
+    ("TP. Thuận An", -0.6, 0.5),
+    ("TP. Dĩ An", -0.3, 0.4),
+    ("TP. Tân Uyên", -1.4, 0.7),
+    ("TP. Bến Cát", -1.9, 0.8),
+    ("Toàn tỉnh", -0.9, 0.3),
+]
+PROVINCE_SHARED = {  # code: (start value 2021, yearly gain, cap, the province's target by year)
+    "ADMIN_ONTIME_RATE": (95.5, 0.6, 99.6, {2021: 96, 2022: 96.5, 2023: 97, 2024: 97.5, 2025: 98, 2026: 98}),
+    "CITIZEN_ONTIME_RATE": (82.0, 2.0, 97.0, {2021: 85, 2022: 85, 2023: 87, 2024: 88, 2025: 90, 2026: 90}),
+    "ADMIN_ONLINE_SHARE": (12.0, 9.0, 80.0, {2021: 15, 2022: 20, 2023: 30, 2024: 40, 2025: 50, 2026: 60}),
+}
+
+
+def gen_province(span: Span) -> dict:
+    rng = rng_for("province_shared")
+    rows = [["Mã chỉ tiêu", "Địa phương", "Kỳ", "Loại", "Giá trị"]]
+    for code, (first, gain, cap, targets) in PROVINCE_SHARED.items():
+        drift = {area: 0.0 for area, _, _ in PROVINCE_AREAS}  # a locality's good and bad spells last months
+        for y, m in span.months():
+            base = min(cap, first + gain * (y - 2021 + (m - 1) / 12))
+            for area, offset, noise in PROVINCE_AREAS:
+                drift[area] = 0.7 * drift[area] + rng.gauss(0, noise * 0.5)
+                value = min(100.0, max(0.0, base + offset + drift[area]))
+                rows.append([code, area, f"{m:02d}/{y}", "Thực hiện", vn(value, 1)])
+        for y in sorted(targets):
+            if (y, 1) <= span.end_month:
+                rows.append([code, "Toàn tỉnh", f"01/{y}", "Chỉ tiêu tỉnh giao", vn(targets[y], 1)])
+    write(OUT / "province" / "so_lieu_tinh_chia_se.csv", csv_bytes(rows, ";"))
+    return {"socio_province_shared": len(rows) - 1}
+
+
 # --------------------------------------------------------------------------- main
 
 
@@ -3403,6 +3438,7 @@ GENERATORS = [
     gen_science,
     gen_prices,
     gen_socio,
+    gen_province,
 ]
 
 

@@ -391,3 +391,19 @@ def period_range(con: duckdb.DuckDBPyConnection, codes: Sequence[str]) -> tuple:
     """,
         [list(codes)],
     )
+
+
+def shared(con: duckdb.DuckDBPyConnection, table: str, code: str, start: dt.date, end: dt.date) -> pd.DataFrame:
+    """What the province shares back for one indicator between two dates: other localities' values (kind
+    'Thực hiện') and the province's targets ('Chỉ tiêu tỉnh giao'), from `table` (province.shared_table);
+    empty when the table is not loaded."""
+    from ioc.warehouse import has_table, ident
+
+    if not has_table(con, table):
+        return pd.DataFrame(columns=["period", "area", "kind", "value"])
+    return frame(
+        con,
+        f"SELECT period, area, kind, value FROM {ident(table)} "
+        "WHERE indicator = $code AND period >= $start AND period <= $end ORDER BY area, period",
+        {"code": code, "start": start, "end": end},
+    )

@@ -54,16 +54,15 @@ def sector_alerts(sector: str | None = None, ward: str | None = None) -> None:
     rows = alerts.alerts(alerts.ops_path(cfg), sector=sector, ward=ward)
     if not rows:
         return
-    dots = {"critical": "🔴", "warning": "🟠", "info": "🔵"}
     lines = "".join(
-        f"<li>{dots.get(r['severity'], '')} "
+        f'<li><span class="ioc-sev ioc-sev-{esc(r["severity"])}">●</span> '
         f"{esc(r['message_en'] if lang == 'en' and r['message_en'] else r['message_vi'])}</li>"
         for r in rows[:5]
     )
     more = f"<li>{esc(t('alerts.more', n=len(rows) - 5))}</li>" if len(rows) > 5 else ""
     link = urlencode({k: v for k, v in (("sector", sector), ("ward", ward)) if v})
     st.markdown(
-        f'<div class="ioc-sector-alerts"><b>🔔 {esc(t("alerts.open_n", n=len(rows)))}</b> · '
+        f'<div class="ioc-sector-alerts"><b>⚠ {esc(t("alerts.open_n", n=len(rows)))}</b> · '
         f'<a href="/alerts?{esc(link)}" target="_self">{esc(t("alerts.see_all"))}</a>'
         f"<ul>{lines}{more}</ul></div>",
         unsafe_allow_html=True,

@@ -214,7 +214,7 @@ def tile_html(row: pd.Series, lang: str, sector_name: str, href: str | None = No
         stale = state.t("tile.stale", n=int(behind), unit=state.t("grain_unit." + row["grain"]))
         parts.append(f'<div class="ioc-tile-stale">⚠ {esc(stale)}</div>')
     if alerts:
-        parts.append(f'<div class="ioc-tile-alerts">🔔 {esc(state.t("alerts.open_n", n=alerts))}</div>')
+        parts.append(f'<div class="ioc-tile-alerts">⚠ {esc(state.t("alerts.open_n", n=alerts))}</div>')
     parts.append("</div>")
     if href:
         parts = [f'<a class="ioc-tile-link" href="{esc(href)}" target="_self">', *parts, "</a>"]

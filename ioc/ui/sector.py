@@ -130,7 +130,19 @@ def render(code: str) -> None:
             target = ind.target_for(end.year) if ind.target_aggregate != "sum" else None
             whole = series[~series["partial"]]  # a month in progress is no point on the trend (see qi.PARTIAL)
             drawn, missing = charts.with_gaps(whole[["period", "value"]], "period", ind.grain)
-            ui.chart(_trend(drawn, title, unit, ind.grain, target, lang))
+            others = goal = pd.DataFrame()
+            shared_table = state.config().province.shared_table
+            if shared_table and not ward:  # the province's figures of other localities, beside the city's
+                shared = state.query(qi.shared, shared_table, code, start, end)
+                others = shared[shared["kind"] == OTHERS_KIND]
+                goal = shared[(shared["kind"] != OTHERS_KIND) & (pd.to_datetime(shared["period"]).dt.year == end.year)]
+            ui.chart(_trend(drawn, title, unit, ind.grain, target, lang, others))
+            if not others.empty:
+                line = t("sector.compare_note", city=state.config().city.name.get(lang))
+                if not goal.empty:
+                    value = f"{i18n.smart(goal['value'].iloc[-1], lang)} {unit}".strip()
+                    line += " " + t("sector.province_target", year=end.year, value=value)
+                st.caption(line)
             if series["partial"].any():
                 periods = ", ".join(i18n.period(p, ind.grain, lang) for p in series.loc[series["partial"], "period"])
                 st.caption(t("sector.partial_periods", periods=periods))
@@ -240,7 +252,13 @@ def _ticks(df: pd.DataFrame, grain: str):
     return alt.TickCount(interval="month" if step < 12 else "year", step=max(1, step if step < 12 else step // 12))
 
 
-def _trend(df: pd.DataFrame, title: str, unit: str, grain: str, target, lang: str) -> AnyChart:
+OTHERS_KIND = "Thực hiện"  # the province's rows of what other localities did (beside its targets)
+OTHERS_GREYS = ["#8D6E63", "#90A4AE", "#A1887F", "#78909C", "#B0BEC5", "#BCAAA4"]
+
+
+def _trend(
+    df: pd.DataFrame, title: str, unit: str, grain: str, target, lang: str, others: pd.DataFrame | None = None
+) -> AnyChart:
     fmt = charts.TIME_FORMAT.get(grain, "%d/%m/%Y")
     line = (
         alt.Chart(df)
@@ -261,6 +279,27 @@ def _trend(df: pd.DataFrame, title: str, unit: str, grain: str, target, lang: st
         )
     )
     layers = [line]
+    if others is not None and not others.empty:  # thin, muted lines under the city's: a comparison, not the news
+        areas = list(dict.fromkeys(others["area"]))
+        layers.insert(
+            0,
+            alt.Chart(others)
+            .mark_line(strokeWidth=1.2, strokeDash=[4, 2], opacity=0.9)
+            .encode(
+                x="period:T",
+                y="value:Q",
+                color=alt.Color(
+                    "area:N",
+                    scale=alt.Scale(domain=areas, range=OTHERS_GREYS[: len(areas)]),
+                    legend=alt.Legend(title=None, orient="bottom", columns=5),
+                ),
+                tooltip=[
+                    charts.tip("area:N", None, lang, "series"),
+                    charts.tip("period:T", None, lang, "period", format=fmt),
+                    charts.tip("value:Q", unit, lang, "value", format=",.2~f"),
+                ],
+            ),
+        )
     if target is not None:
         rule_df = pd.DataFrame(
             {"target": [target], "label": [state.t("sector.target_line", value=f"{i18n.smart(target, lang)} {unit}")]}

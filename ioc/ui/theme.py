@@ -47,7 +47,8 @@ CSS = """
 a.ioc-tile-link {display: block; color: inherit; text-decoration: none;}
 .ioc-sector-alerts {border-left: 4px solid #C62828; background: #FFF5F5; padding: 8px 14px; margin: 6px 0 12px;
   border-radius: 4px; font-size: .92rem;}
-.ioc-sector-alerts ul {margin: 4px 0 0; padding-left: 1.1rem;}
+.ioc-sector-alerts ul {margin: 4px 0 0; padding-left: 1.1rem; list-style: none;}
+.ioc-sev-critical {color: #C62828;} .ioc-sev-warning {color: #EF6C00;} .ioc-sev-info {color: #1565C0;}
 .ioc-tile-alerts {margin-top: 6px; font-size: .8rem; font-weight: 600; color: #B71C1C;}
 a.ioc-tile-link:hover .ioc-tile {border-color: #90A4AE; box-shadow: 0 1px 4px rgba(0,0,0,.12);}
 .ioc-attn {display: grid; grid-template-columns: repeat(auto-fit, minmax(300px, 1fr)); gap: 12px; margin-bottom: 8px;}

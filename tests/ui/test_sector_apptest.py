@@ -208,3 +208,18 @@ def test_the_detail_table_reads_as_leaders_write_it() -> None:
         plain=["Năm"],
     ).to_html()
     assert ">8,1<" in html and ">419<" in html and ">2026<" in html and "None" not in html and ">–<" in html
+
+
+def test_what_the_province_shares_is_drawn_beside_the_city() -> None:
+    """The province's figures of other localities (an ordinary source) are thin lines under the city's on the
+    trend, named in the legend, with the province's target for the year said; a ward's trend has none."""
+    at = _run("admin", si="ADMIN_ONTIME_RATE", period="2025-01-01..2026-10-31")
+    assert not at.exception, at.exception
+    trend = json.loads(_charts(at)[0].proto.spec)  # the legend's localities are the colour scale's domain
+    domains = [layer["encoding"]["color"]["scale"].get("domain", []) for layer in trend["layer"]
+               if "color" in layer.get("encoding", {}) and "scale" in layer["encoding"]["color"]]  # fmt: skip
+    assert any({"TP. Thuận An", "Toàn tỉnh"} <= set(d) for d in domains), domains
+    captions = " ".join(c.value for c in at.caption)
+    assert "các địa phương khác" in captions and "Chỉ tiêu tỉnh giao năm 2026: 98 %" in captions
+    ward = _run("admin", si="ADMIN_ONTIME_RATE", ward="25747")
+    assert "các địa phương khác" not in " ".join(c.value for c in ward.caption)
