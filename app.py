@@ -17,6 +17,7 @@ LOG = get_logger("ioc.pages")  # one line per page run: which page, how long (op
 # (file, locale key of the title, url path, icon, section)
 PAGES = [
     ("pages/overview.py", "nav.overview", "overview", ":material/dashboard:", "nav.city"),
+    ("pages/alerts.py", "nav.alerts", "alerts", ":material/notifications_active:", "nav.city"),
     ("pages/ward.py", "nav.ward", "ward", ":material/location_city:", "nav.city"),
     ("pages/public_reports.py", "nav.public", "phan-anh", ":material/campaign:", "nav.city"),
     ("pages/catalog.py", "nav.catalog", "catalog", ":material/dataset:", "nav.data"),

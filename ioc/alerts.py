@@ -52,7 +52,8 @@ CREATE TABLE IF NOT EXISTS alerts (
     value REAL,
     peak REAL,
     threshold REAL,
-    period TEXT,
+    period TEXT,                                -- as the pages write it, in Vietnamese (and period_en)
+    period_en TEXT,
     subject_vi TEXT, subject_en TEXT,           -- where: the ward, the station, the source
     message_vi TEXT, message_en TEXT,
     ack_by TEXT, ack_at REAL, ack_note TEXT,
@@ -335,6 +336,8 @@ def init(path: Path) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     with _db(path) as con:
         con.executescript(SCHEMA)
+        if "period_en" not in {r["name"] for r in con.execute("PRAGMA table_info(alerts)")}:
+            con.execute("ALTER TABLE alerts ADD COLUMN period_en TEXT")
         outbox.init(con)
 
 
@@ -458,11 +461,11 @@ def apply(
                     state = "open" if _ready(rule, 1, now, now) else "pending"
                     cur = con.execute(
                         "INSERT INTO alerts(rule, key, ward_code, sector, severity, state, first_seen, opened_at, "
-                        "updated_at, streak, last_snapshot, value, peak, threshold, period, subject_vi, subject_en, "
-                        "message_vi, message_en) VALUES (?,?,?,?,?,?,?,?,?,1,?,?,?,?,?,?,?,?,?)",
+                        "updated_at, streak, last_snapshot, value, peak, threshold, period, period_en, subject_vi, "
+                        "subject_en, message_vi, message_en) VALUES (?,?,?,?,?,?,?,?,?,1,?,?,?,?,?,?,?,?,?,?)",
                         (rule.code, h.key, h.ward_code, rule.sector, rule.severity, state, now,
                          now if state == "open" else None, now, snapshot, h.value, h.value, h.threshold, h.period,
-                         h.subject_vi, h.subject_en, vi, en),
+                         h.period_en, h.subject_vi, h.subject_en, vi, en),
                     )  # fmt: skip
                     alert_id = int(cur.lastrowid or 0)
                     if state == "open":
@@ -472,8 +475,8 @@ def apply(
                 peak = _peak(row["peak"], h.value, rule)
                 con.execute(
                     "UPDATE alerts SET streak = ?, last_snapshot = ?, value = ?, peak = ?, threshold = ?, period = ?, "
-                    "message_vi = ?, message_en = ?, updated_at = ? WHERE id = ?",
-                    (streak, snapshot, h.value, peak, h.threshold, h.period, vi, en, now, row["id"]),
+                    "period_en = ?, message_vi = ?, message_en = ?, updated_at = ? WHERE id = ?",
+                    (streak, snapshot, h.value, peak, h.threshold, h.period, h.period_en, vi, en, now, row["id"]),
                 )
                 if row["state"] == "pending" and _ready(rule, streak, row["first_seen"], now):
                     con.execute("UPDATE alerts SET state = 'open', opened_at = ? WHERE id = ?", (now, row["id"]))
