@@ -234,7 +234,8 @@ def _late_hits(cfg: Config, rule: Rule, sources: Sequence[dict]) -> list[Hit]:
         if behind is None and s["state"] not in ("late", "failed", "never", "held"):
             continue
         src = cfg.sources.get(s["source"])
-        label = src.label if src else s["source"]
+        label = src.label_in("vi") if src else s["source"]
+        label_en = src.label_in("en") if src else s["source"]
         latest = s.get("latest") or ""
         hits.append(
             Hit(
@@ -244,7 +245,7 @@ def _late_hits(cfg: Config, rule: Rule, sources: Sequence[dict]) -> list[Hit]:
                 period=latest,
                 period_en=latest,
                 subject_vi=label,
-                subject_en=label,
+                subject_en=label_en,
             )
         )
     return hits

@@ -106,7 +106,7 @@ def attention(
         for s in sources:
             if s["state"] not in status.GOOD_STATES:
                 src = cfg.sources.get(s["source"])
-                label = src.label if src else s["source"]
+                label = src.label_in(lang) if src else s["source"]
                 items.append(
                     Item("stale", "warn", t("kiosk.stale_" + s["state"], source=label), src.sector if src else None)
                 )

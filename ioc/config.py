@@ -655,6 +655,20 @@ class Config(Model):
                 out.update({n: c.label for n, c in src.columns.items() if c.label and n not in out})
         return out
 
+    def value_names(self, table: str, column: str) -> dict[str, str]:
+        """A column's values' English names (`columns.NAME.value_names` of the sources loading the table)."""
+        out: dict[str, str] = {}
+        for src in self.sources.values():
+            if src.table == table and column in src.columns:
+                out.update(src.columns[column].value_names)
+        return out
+
+    def value_name(self, table: str, column: str, value: Any, lang: str) -> Any:
+        """A value as `lang` names it: its English name in English where the config gives one, else itself."""
+        if lang != "en" or not isinstance(value, str):
+            return value
+        return self.value_names(table, column).get(value, value)
+
     def ward(self, code: str) -> Ward | None:
         return next((w for w in self.wards if w.code == code), None)
 

@@ -99,6 +99,11 @@ class Column(Model):
         None, description="The column's name on pages, in charts and in exports (else taken from `description`)."
     )
     description: str = Field("", description="What the column holds (shown in the catalog).")
+    value_names: dict[str, str] = Field(
+        default_factory=dict,
+        description="English names of the column's values (Vietnamese value: English name), shown in English "
+        "mode in filters, charts and tables; the value itself stays what is stored, filtered and exported.",
+    )
 
     @model_validator(mode="after")
     def _one_list(self) -> Column:
@@ -157,6 +162,9 @@ class Source(Model):
     )
     table: str = Field(description="Warehouse table the rows load into (`<sector>_<thing>`).")
     description: str = Field("", description="What the source is, for the catalog.")
+    title: Names | None = Field(
+        None, description="The source's short name in the city's two languages (default: `description` up to '(')."
+    )
     path: str | None = Field(None, description="File path (relative to the config file).")
     url: str | None = Field(None, description="URL to fetch.")
     mode: Literal["replace", "append", "upsert"] = Field(
@@ -241,6 +249,10 @@ class Source(Model):
         """The description up to its first parenthesis: the words a leader needs, not the file format (or
         the source's name when it has no description)."""
         return self.description.split(" (")[0].rstrip(" .;:") or self.name
+
+    def label_in(self, lang: str) -> str:
+        """The source's name in `lang`: its `title`, else the Vietnamese `label`."""
+        return self.title.get(lang) if self.title else self.label
 
 
 class Condition(Model):

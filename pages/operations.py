@@ -91,7 +91,7 @@ with ui.section(t("ops.held_title")):
             st.markdown(
                 t(
                     "ops.held_card",
-                    source=cfg.sources[s["source"]].label,
+                    source=cfg.sources[s["source"]].label_in(lang),
                     run=s["last_run_id"],
                     rows=i18n.num(s["rows_held"], lang),
                     previous=i18n.num(s["rows_previous"], lang),
@@ -108,7 +108,7 @@ with ui.section(t("ops.sources_title")):
         {
             t("freshness.status"): health.label(s["state"], lang),
             t("freshness.sector"): sector_names.get(s["sector"], s["sector"]),
-            t("freshness.source"): cfg.sources[s["source"]].label,
+            t("freshness.source"): cfg.sources[s["source"]].label_in(lang),
             t("freshness.reason"): s["reason"] or "",
             t("freshness.last_good"): state.city_time(s["last_good"]),
             t("freshness.next_run"): state.city_time(s["next_run"]),
@@ -130,7 +130,7 @@ with ui.section(t("ops.runs_title")):
             "src",
             "",
             ["", *names],
-            format_func=lambda n: cfg.sources[n].label if n else t("ops.runs_all"),
+            format_func=lambda n: cfg.sources[n].label_in(lang) if n else t("ops.runs_all"),
         )
     with right:
         problems = state.bound(

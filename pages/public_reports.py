@@ -15,6 +15,18 @@ from ioc.ui import state
 from ioc.ui.theme import COLOURS
 
 cfg, lang, t = state.config(), state.lang(), state.t
+
+
+def named(column: str, value) -> str:
+    """A report's category, status or agency as the page's language names it (`value_names` in config)."""
+    return str(cfg.value_name(public.TABLE, column, value, lang))
+
+
+def statuses(text) -> str:
+    """The comma-joined statuses of the other state, each by its name."""
+    return ", ".join(named("status", v) for v in str(text).split(", ")) if text else ""
+
+
 ui.page_header(
     t("public.title"), t("public.subtitle"), sources=[n for n, s in cfg.sources.items() if s.table == public.TABLE]
 )
@@ -52,12 +64,12 @@ with ui.section(t("public.lookup_title")):
                 [
                     ui.kpi(
                         t("public.status"),
-                        str(found["status"]),
+                        named("status", found["status"]),
                         verdict,
                         accent=COLOURS["bad"] if found["late"] else COLOURS["good"],
                         text_colour="#fff",
                     ),
-                    ui.kpi(t("public.what"), str(found["category"]), str(found["title"])),
+                    ui.kpi(t("public.what"), named("category", found["category"]), str(found["title"])),
                     ui.kpi(
                         t("public.where"),
                         str(i18n.name(found, lang, "ward") or ""),
@@ -99,14 +111,14 @@ with ui.section(t("public.results_title", where=where, start=i18n.date(start), e
             ui.kpi(t("public.received"), n["received"], t("public.by_received")),
             ui.kpi(t("public.resolved"), n["resolved"], share["resolved"]),
             ui.kpi(t("public.open_kpi"), n["open"], share["open"]),
-            ui.kpi(t("public.other_kpi"), n["other"], r["other_statuses"] or share["other"]),
+            ui.kpi(t("public.other_kpi"), n["other"], statuses(r["other_statuses"]) or share["other"]),
         ]
     )
     st.caption(  # the sum, said: what is received is answered, open or closed otherwise
         t(
             "public.sum_line",
             **n,
-            statuses=r["other_statuses"] or "–",
+            statuses=statuses(r["other_statuses"]) or "–",
             days=days,
             start=i18n.date(start),
             end=i18n.date(end),
@@ -146,11 +158,11 @@ with ui.section(t("public.latest_title", where=where)):
             {
                 t("public.col_code"): latest["report_id"],
                 t("public.col_received"): [i18n.date(v) for v in latest["created_at"]],
-                t("public.col_category"): latest["category"],
+                t("public.col_category"): [named("category", v) for v in latest["category"]],
                 t("public.col_title"): latest["title"],
                 t("public.col_ward"): i18n.name(latest, lang, "ward"),
-                t("public.col_agency"): latest["agency"],
-                t("public.col_status"): latest["status"],
+                t("public.col_agency"): [named("agency", v) for v in latest["agency"]],
+                t("public.col_status"): [named("status", v) for v in latest["status"]],
                 t("public.col_answered"): [i18n.date(v) for v in latest["resolved_at"]],
                 t("public.col_on_time"): [t("public.yes") if v else t("public.no") for v in latest["on_time"]],
             }

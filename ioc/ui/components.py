@@ -211,7 +211,9 @@ def tile_html(row: pd.Series, lang: str, sector_name: str, href: str | None = No
         parts.append(f'<div class="ioc-tile-partial">{esc(line)}</div>')
     behind = row.get("behind")
     if behind is not None and pd.notna(behind) and behind >= 1:
-        stale = state.t("tile.stale", n=int(behind), unit=state.t("grain_unit." + row["grain"]))
+        n = int(behind)
+        unit = state.t(f"grain_unit.{row['grain']}{'' if n == 1 else 's'}")  # 1 month, 2 months
+        stale = state.t("tile.stale", n=n, unit=unit)
         parts.append(f'<div class="ioc-tile-stale">⚠ {esc(stale)}</div>')
     if alerts:
         parts.append(f'<div class="ioc-tile-alerts">⚠ {esc(state.t("alerts.open_n", n=alerts))}</div>')
@@ -272,7 +274,7 @@ def tiles_frame(df: pd.DataFrame, sector_names: dict[str, str], lang: str) -> pd
 def freshness_badges(source_names: list[str]) -> None:
     """One small badge per source: last good load, and a warning when it is late against its schedule."""
     status = {s["source"]: s for s in state.source_status()["sources"]}
-    cfg = state.config()
+    cfg, lang = state.config(), state.lang()
     out = []
     for name in source_names:
         s = status.get(name)
@@ -281,8 +283,9 @@ def freshness_badges(source_names: list[str]) -> None:
         state_key = s["state"]
         when = state.city_time(s["last_good"])
         label = state.t(
-            "freshness.badge",
-            source=cfg.sources[name].label,
+            # no good load to date (off, never loaded): the state alone, not "load off at –"
+            "freshness.badge" if s["last_good"] else "freshness.badge_state",
+            source=cfg.sources[name].label_in(lang),
             state=state.t("freshness." + state_key).lower(),  # the mark is the chip's own (below)
             time=when,
         )

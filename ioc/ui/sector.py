@@ -43,6 +43,11 @@ def column_label(table: str, column: str) -> str:
     return label.get(state.lang()) if label else column
 
 
+def value_label(table: str, column: str, value):
+    """A value of a column as the page's language names it (`columns.NAME.value_names` in English)."""
+    return state.config().value_name(table, column, value, state.lang())
+
+
 def _title(view, scope: str = "") -> str:
     """A view's declared title, with where it applies (the city, a ward, a category) after it."""
     title = view.title.get(state.lang())
@@ -105,7 +110,9 @@ def render(code: str) -> None:
         cat = _category(sector)
         if cat:
             c1, c2 = st.columns([5, 1])
-            chip = t("sector.category_filter", column=column_label(sector.categories()[cat[0]], cat[0]), value=cat[1])
+            cat_table = sector.categories()[cat[0]]
+            shown = value_label(cat_table, cat[0], cat[1])
+            chip = t("sector.category_filter", column=column_label(cat_table, cat[0]), value=shown)
             c1.markdown(f'<div class="ioc-filter-chip">{ui.esc(chip)}</div>', unsafe_allow_html=True)
             if c2.button(t("sector.category_clear"), key="cat_clear", icon=":material/close:"):
                 _set_category(cat[0], None)
@@ -437,11 +444,12 @@ def _breakdown(vid: str, spec: Breakdown, scope: Scope) -> None:
         return
     unit = i18n.unit(spec.unit, lang)
     chosen = scope.category[1] if scope.category and scope.category[0] == dim else None
+    df = df.assign(shown=[value_label(spec.table, dim, v) for v in df["label"]])  # the value stays the filter
     top = df.head(15)
     top = top.assign(colour=[COLOURS["accent"] if chosen in (None, v) else "#B0BEC5" for v in top["label"]])
     left, right = st.columns([3, 2])
     with left:
-        value = ui.bars(top, x="value", y="label", title=column_label(spec.table, dim), x_title=unit,
+        value = ui.bars(top, x="value", y="shown", title=column_label(spec.table, dim), x_title=unit,
                         key=f"pick_{vid}_{dim}", select="label")  # fmt: skip
         if value and value != "–":  # a click on a bar filters the whole page by it
             _set_category(dim, value)
@@ -449,7 +457,7 @@ def _breakdown(vid: str, spec: Breakdown, scope: Scope) -> None:
     with right:
         table = pd.DataFrame(
             {
-                column_label(spec.table, dim): df["label"],
+                column_label(spec.table, dim): df["shown"],
                 f"{t('breakdown.value')} ({unit})" if unit else t("breakdown.value"): df["value"],
                 t("breakdown.rows"): df["rows"],
             }
@@ -510,6 +518,8 @@ def _series(spec: Series, scope: Scope) -> None:
         st.caption(t("series.partial", period=i18n.period(current, spec.grain, state.lang())))
     if not spec.by:
         df = df.assign(series=df["series"].map(_series_labels(spec)))
+    else:  # a value of `by` by its name in the page's language
+        df = df.assign(series=[value_label(spec.table, spec.by, v) for v in df["series"]])
     unit = i18n.unit(spec.unit, state.lang())  # the section's title names the series
     if spec.kind == "yoy":
         _year_over_year(spec, df, unit)
@@ -638,6 +648,9 @@ def _register(vid: str, spec: Register, scope: Scope) -> None:
     if df.empty:
         st.info(t("app.empty"))
         return
+    for c in df.columns:  # category values by their names in the page's language
+        if state.config().value_names(spec.table, c) and state.lang() == "en":
+            df[c] = [value_label(spec.table, c, v) for v in df[c]]
     labels = {c: column_label(spec.table, c) for c in df.columns}
     table = df.rename(columns=labels)
     years = [labels[c] for c in df.columns if c.endswith("_year")]  # a year reads 2026, not 2.026

@@ -112,6 +112,22 @@ def test_english_sector_page() -> None:
     assert any(h.startswith("Essential goods prices week by week") for h in heads), heads
 
 
+def test_english_mode_names_categories_and_sources_in_english() -> None:
+    """Where the city gives English names (`value_names`, a source's `title`), English mode uses them: the
+    breakdown's bars and table, the freshness badges; the filter still holds the stored value."""
+    at = _run("citizen", lang="en", cat="category:Giao thông")
+    assert not at.exception, at.exception
+    html = "\n".join(m.value for m in at.markdown)
+    assert "Traffic" in html  # the category chip, by its English name
+    tables = [d.value for d in at.dataframe if "Category" in d.value.columns]
+    assert tables and "Urban order" in set(tables[0]["Category"]), tables[:1]
+    assert "Giao thông" not in set(tables[0]["Category"])
+    assert "Citizen field reports since 2021, one row each · load" in html  # the source's badge
+    assert "Phản ánh hiện trường" not in html
+    vi = _run("citizen", cat="category:Giao thông")
+    assert "Giao thông" in "\n".join(m.value for m in vi.markdown)
+
+
 def test_labour_masks_small_counts_in_its_table() -> None:
     at = _run("labour", ward="25747", si="LABOUR_SOCIAL_RECIPIENTS", period="2021-01-01..2026-10-31")
     assert not at.exception, at.exception
