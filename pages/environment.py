@@ -42,6 +42,7 @@ with ui.section():
         list(names),
         format_func=names.get,
         placeholder=t("env.all_stations"),
+        select_all=False,  # Streamlit's "Select all" is English whatever the page's language
         dump=",".join,
         parse=lambda v: [c for c in v.split(",") if c in names] or None,
     )

@@ -90,6 +90,7 @@ with ui.section():
         list(cols),
         format_func=col_label,
         max_selections=explore.MAX_GROUPS,
+        select_all=False,  # Streamlit's "Select all" is English whatever the page's language
         placeholder=t("explorer.group_none"),
         key=_seed("x_groups", list(base.groups)),
     )
@@ -111,6 +112,7 @@ with ui.section():
         t("explorer.measures"),
         measure_codes,
         format_func=measure_label,
+        select_all=False,
         key=_seed("x_measures", [m.code for m in base.measures]),
     )
 
@@ -167,7 +169,9 @@ with ui.section():
             if known and fop == "in":
                 values = [
                     str(v)
-                    for v in a3.multiselect(t("explorer.filter_value"), known, format_func=fmt, key=f"x_fv_in_{fcol}")
+                    for v in a3.multiselect(
+                        t("explorer.filter_value"), known, format_func=fmt, key=f"x_fv_in_{fcol}", select_all=False
+                    )
                 ]
             elif known:
                 values = [str(a3.selectbox(t("explorer.filter_value"), known, format_func=fmt, key=f"x_fv_one_{fcol}"))]

@@ -97,3 +97,19 @@ def test_a_number_rounded_to_zero_has_no_minus_sign():
 
     assert i18n.num(-0.04, "vi", 1, signed=True) == "0,0" and i18n.pct(-0.04, "vi", 1) == "0,0 %"
     assert i18n.num(-1.26, "vi", 1) == "-1,3" and i18n.num(1234.5, "vi", 1) == "1.234,5"
+
+
+def test_no_multiselect_offers_streamlits_english_select_all() -> None:
+    """Streamlit's multiselect adds a "Select all" option in English whatever the page's language: every
+    multiselect of the pages turns it off."""
+    import re
+
+    root = Path(__file__).resolve().parents[1]
+    offenders = []
+    for path in [*root.glob("pages/*.py"), *root.glob("ioc/ui/*.py")]:
+        text = path.read_text(encoding="utf-8")
+        for m in re.finditer(r"multiselect[,(]", text):
+            call = text[m.start() : m.start() + 600]
+            if "select_all=False" not in call:
+                offenders.append(f"{path.name}:{text[: m.start()].count(chr(10)) + 1}")
+    assert not offenders, offenders
