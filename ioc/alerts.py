@@ -122,20 +122,55 @@ def _f(x: Any) -> float | None:
     return None if x is None or (isinstance(x, float) and math.isnan(x)) or pd.isna(x) else float(x)
 
 
-def _indicator_hits(con: duckdb.DuckDBPyConnection, cfg: Config, rule: Rule, today: dt.date) -> list[Hit]:
+class Reader:
+    """The snapshot's figures the rules read, each queried once per evaluation however many rules read it:
+    the tiles' summary of every indicator, each indicator's ward values and series, the stations' VN_AQI."""
+
+    def __init__(self, con: duckdb.DuckDBPyConnection, today: dt.date):
+        self.con, self.today = con, today
+        self._cache: dict[tuple, Any] = {}
+
+    def _once(self, key: tuple, make):
+        if key not in self._cache:
+            self._cache[key] = make()
+        return self._cache[key]
+
+    def summary(self, code: str) -> pd.Series | None:
+        df = self._once(("summary",), lambda: qi.summary(self.con, today=self.today).set_index("code", drop=False))
+        return df.loc[code] if code in df.index else None
+
+    def series(self, code: str) -> pd.DataFrame:
+        return self._once(("series", code), lambda: qi.series(self.con, code, today=self.today))
+
+    def ward_latest(self, code: str) -> pd.DataFrame:
+        return self._once(("ward_latest", code), lambda: qi.ward_latest(self.con, code, self.today))
+
+    def ward_series(self, code: str) -> dict[str, pd.DataFrame]:
+        def make() -> dict[str, pd.DataFrame]:
+            df = qi.ward_series(self.con, code, self.today)
+            return {str(w): g for w, g in df.groupby("ward_code")}
+
+        return self._once(("ward_series", code), make)
+
+    def aqi(self) -> pd.DataFrame:
+        return self._once(("aqi",), lambda: qe.latest_aqi(self.con))
+
+
+def _indicator_hits(read: Reader, cfg: Config, rule: Rule) -> list[Hit]:
     c = rule.condition
     ind = next(i for i in cfg.indicators if i.code == c.indicator)
+    changes = c.change_above is not None or c.change_below is not None
     if rule.scope == "city":
-        rows = qi.summary(con, codes=(ind.code,), today=today)
-        if rows.empty:
+        r = read.summary(ind.code)
+        if r is None:
             return []
-        r = rows.iloc[0]
-        cases = [(None, r["value"], r["period"], r["status"], r.get("ytd"), qi.series(con, ind.code, today=today))]
+        series = read.series(ind.code) if changes else None
+        cases = [(None, r["value"], r["period"], r["status"], series)]
         names: dict[str, tuple[str, str]] = {}
     else:
-        rows = qi.ward_latest(con, ind.code, today)
+        rows = read.ward_latest(ind.code)
         names = {w: (vi, en) for w, vi, en in zip(rows["ward_code"], rows["name_vi"], rows["name_en"])}
-        changes = c.change_above is not None or c.change_below is not None
+        by_ward = read.ward_series(ind.code) if changes else {}
         cases = [
             (
                 w,
@@ -143,13 +178,12 @@ def _indicator_hits(con: duckdb.DuckDBPyConnection, cfg: Config, rule: Rule, tod
                 p,
                 qi.ward_status(v, y, ind.target_for(pd.Timestamp(p).year) if pd.notna(p) else None,
                                ind.ward_threshold, ind.direction, ind.target_aggregate),
-                y,
-                qi.series(con, ind.code, ward=w, today=today) if changes else None,
+                by_ward.get(w) if changes else None,
             )
             for w, v, p, y in zip(rows["ward_code"], rows["value"], rows["period"], rows["ytd"])
         ]  # fmt: skip
     hits = []
-    for ward, value, period, status, _ytd, series in cases:
+    for ward, value, period, status, series in cases:
         v = _f(value)
         if v is None:  # no value (or a small count masked): nothing to judge, never "fine"
             continue
@@ -192,9 +226,9 @@ def _holds(c, ind: Indicator, v: float, status: str, series: pd.DataFrame | None
     return change < -(c.change_below or 0), -(c.change_below or 0)
 
 
-def _aqi_hits(con: duckdb.DuckDBPyConnection, rule: Rule, now: dt.datetime) -> list[Hit]:
+def _aqi_hits(read: Reader, rule: Rule, now: dt.datetime) -> list[Hit]:
     worst = AQI_BANDS.index(rule.condition.aqi_band or "poor")
-    df = qe.latest_aqi(con)
+    df = read.aqi()
     hits = []
     for r in df.itertuples():
         value = _f(r.aqi)
@@ -284,14 +318,22 @@ def _sql_hits(con: duckdb.DuckDBPyConnection, rule: Rule) -> list[Hit]:
 
 
 def evaluate_rule(
-    con: duckdb.DuckDBPyConnection, cfg: Config, rule: Rule, today: dt.date, now: dt.datetime, sources: Sequence[dict]
+    con: duckdb.DuckDBPyConnection,
+    cfg: Config,
+    rule: Rule,
+    today: dt.date,
+    now: dt.datetime,
+    sources: Sequence[dict],
+    reader: Reader | None = None,
 ) -> list[Hit]:
-    """What the rule finds wrong in the snapshot now (raises when it cannot tell)."""
+    """What the rule finds wrong in the snapshot now (raises when it cannot tell); `reader` shares the
+    snapshot's figures between the rules of one evaluation."""
+    read = reader or Reader(con, today)
     kind = rule.condition.kind
     if kind == "indicator":
-        hits = _indicator_hits(con, cfg, rule, today)
+        hits = _indicator_hits(read, cfg, rule)
     elif kind == "aqi":
-        hits = _aqi_hits(con, rule, now)
+        hits = _aqi_hits(read, rule, now)
     elif kind == "late":
         hits = _late_hits(cfg, rule, sources)
     else:
@@ -556,10 +598,11 @@ def evaluate(cfg: Config, now: dt.datetime | None = None, sources: Sequence[dict
     if sources is None and any(r.condition.kind == "late" for r in rules):
         sources = source_status(cfg, now)["sources"]
     with wh.connect(sid) as con:
+        reader = Reader(con, today)
         for rule in rules:
             result.rules += 1
             try:
-                hits = evaluate_rule(con, cfg, rule, today, now, sources or [])
+                hits = evaluate_rule(con, cfg, rule, today, now, sources or [], reader)
             except Exception as exc:
                 result.errors[rule.code] = f"{type(exc).__name__}: {exc}"
                 log.warning("alert rule %s could not be evaluated: %s", rule.code, exc)

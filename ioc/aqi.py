@@ -53,7 +53,7 @@ def sub_index(pollutant: str, conc: Sequence[float | None] | np.ndarray) -> np.n
     return np.ceil(out)
 
 
-def aqi(values: Mapping[str, Sequence[float | None]]) -> np.ndarray:
+def aqi(values: Mapping[str, Sequence[float | None] | np.ndarray]) -> np.ndarray:
     """VN_AQI = the largest sub-index; NaN unless PM2.5 or PM10 is there (QĐ 1459 requires one)."""
     subs = [sub_index(p, v) for p, v in values.items() if p in BREAKPOINTS]
     if not subs:
@@ -70,7 +70,7 @@ def aqi(values: Mapping[str, Sequence[float | None]]) -> np.ndarray:
     return best
 
 
-def nowcast(last12: Sequence[float | None]) -> float | None:
+def nowcast(last12: Sequence[float | None] | np.ndarray) -> float | None:
     """NowCast of hourly PM values, newest first (QĐ 1459): needs 2 of the latest 3 hours."""
     c = np.asarray(list(last12)[:12], dtype=float)
     if c.size == 0 or np.sum(~np.isnan(c[:3])) < 2:

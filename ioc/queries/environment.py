@@ -55,25 +55,36 @@ def latest_aqi(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
     if raw.empty:
         return st.assign(ts=pd.NaT, aqi=np.nan, band="none", colour=aqi.band(None)[1], pm25=np.nan, dominant=None)
     last_ts = raw["ts"].max()
+    # every station × the 12 hourly slots, newest first, NaN where the station was silent: one reindex
+    slots = pd.date_range(end=last_ts, periods=12, freq="h")[::-1]
+    codes = sorted(raw["station_code"].unique())
+    grid = (
+        raw.drop_duplicates(["station_code", "ts"])
+        .set_index(["station_code", "ts"])
+        .reindex(pd.MultiIndex.from_product([codes, slots], names=["station_code", "ts"]))
+    )
+    newest = {p: grid[p].to_numpy(dtype=float).reshape(len(codes), 12) for p in aqi.POLLUTANTS}
+    values = {
+        p: np.array([np.nan if (n := aqi.nowcast(row)) is None else n for row in newest[p]])
+        if p in ("pm25", "pm10")
+        else newest[p][:, 0]
+        for p in aqi.POLLUTANTS
+    }
+    subs = {p: aqi.sub_index(p, v) for p, v in values.items()}
+    index = aqi.aqi(values)
     rows = []
-    for code, g in raw.groupby("station_code", sort=True):
-        # 12 hourly slots, newest first, NaN where the station was silent
-        slots = pd.date_range(end=last_ts, periods=12, freq="h")[::-1]
-        g = g.set_index("ts").reindex(slots)
-        values = {p: [aqi.nowcast(g[p].tolist())] if p in ("pm25", "pm10") else [g[p].iloc[0]] for p in aqi.POLLUTANTS}
-        subs = {p: aqi.sub_index(p, v)[0] for p, v in values.items()}
-        value = aqi.aqi(values)[0]
-        dominant = max((p for p in subs if not np.isnan(subs[p])), key=lambda p: subs[p], default=None)
-        key, colour = aqi.band(value)
+    for k, code in enumerate(codes):
+        dominant = max((p for p in subs if not np.isnan(subs[p][k])), key=lambda p: subs[p][k], default=None)
+        key, colour = aqi.band(index[k])
         rows.append(
             {
                 "station_code": code,
                 "ts": last_ts,
-                "aqi": value,
+                "aqi": index[k],
                 "band": key,
                 "colour": colour,
-                "pm25_now": g["pm25"].iloc[0],
-                "pm25_nowcast": values["pm25"][0],
+                "pm25_now": newest["pm25"][k, 0],
+                "pm25_nowcast": values["pm25"][k],
                 "dominant": dominant,
             }
         )

@@ -298,12 +298,20 @@ def ward_latest(con: duckdb.DuckDBPyConnection, code: str, today: dt.date | None
             con,
             f"""
         WITH w AS (
-            SELECT v.*, {WARD_YTD} AS ytd FROM indicator_value v JOIN indicator i USING (code)
+            SELECT v.ward_code, v.period, v.value, i.target_aggregate
+            FROM indicator_value v JOIN indicator i USING (code)
             WHERE v.code = $code AND v.ward_code IS NOT NULL AND NOT {PARTIAL}
         ),
-        p AS (SELECT max(period) AS period FROM w)
-        SELECT d.ward_code, d.name_vi, d.name_en, w.period, w.value, w.ytd
+        p AS (SELECT max(period) AS period FROM w),
+        -- the year-to-date mean up to the latest period, where the target is on the year's mean (WARD_YTD)
+        y AS (
+            SELECT w.ward_code, avg(w.value) AS ytd FROM w, p
+            WHERE w.target_aggregate = 'mean' AND year(w.period) = year(p.period) AND w.period <= p.period
+            GROUP BY w.ward_code
+        )
+        SELECT d.ward_code, d.name_vi, d.name_en, w.period, w.value, y.ytd
         FROM dim_ward d LEFT JOIN w ON w.ward_code = d.ward_code AND w.period = (SELECT period FROM p)
+        LEFT JOIN y ON y.ward_code = d.ward_code AND w.period IS NOT NULL
         ORDER BY d.ward_code
     """,
             {"code": code, "today": today or dt.date.today()},
@@ -346,6 +354,24 @@ def series(
         ORDER BY v.period
     """,
             {"code": code, "ward": ward, "since": since, "today": today or dt.date.today()},
+        ),
+        _masks(con),
+        code=code,
+    )
+
+
+def ward_series(con: duckdb.DuckDBPyConnection, code: str, today: dt.date | None = None) -> pd.DataFrame:
+    """Every ward's values of an indicator over time (ward_code, period, value), in one query, up to the
+    period the tiles show (see PARTIAL; small counts masked): what a change by ward is measured on."""
+    return mask(
+        frame(
+            con,
+            f"""
+        SELECT v.ward_code, v.period, v.value FROM indicator_value v JOIN indicator i USING (code)
+        WHERE v.code = $code AND v.ward_code IS NOT NULL AND NOT {PARTIAL}
+        ORDER BY v.ward_code, v.period
+    """,
+            {"code": code, "today": today or dt.date.today()},
         ),
         _masks(con),
         code=code,
