@@ -249,7 +249,9 @@ RETRY_STATUS = {429, 500, 502, 503, 504}
 MAX_RETRY_AFTER = 300.0
 
 
-def _retry_after(value: str | None) -> float | None:
+def retry_after(value: str | None, now: float | None = None) -> float | None:
+    """Seconds an HTTP `Retry-After` (seconds or an HTTP-date) asks to wait from `now` (default: the clock);
+    None when absent or bad. One reading for the connectors' fetches and the outbox's deliveries."""
     if not value:
         return None
     try:
@@ -258,7 +260,7 @@ def _retry_after(value: str | None) -> float | None:
         pass
     try:
         when = email.utils.parsedate_to_datetime(value)
-        return max(0.0, when.timestamp() - time.time())
+        return max(0.0, when.timestamp() - (time.time() if now is None else now))
     except (TypeError, ValueError):
         return None
 
@@ -319,7 +321,7 @@ def _request(
             last = f"HTTP {resp.status_code} {resp.reason or ''}".strip()
             if resp.status_code not in RETRY_STATUS:
                 raise FetchError(_mask(f"{shown}: {last}: {resp.text[:200]}", secrets))
-            ra = _retry_after(resp.headers.get("Retry-After"))
+            ra = retry_after(resp.headers.get("Retry-After"))
             if ra is not None:
                 wait = min(ra, MAX_RETRY_AFTER)
         if attempt < opts.retries:

@@ -700,38 +700,35 @@ def acknowledge(path: Path, alert_id: int, by: str, note: str = "", now: float |
     """Someone has seen the alert and takes it on."""
     if not by.strip():
         raise IOCError("an acknowledgement needs who gives it")
-    _act(path, alert_id, ("open",), "acknowledged")
-    now = time.time() if now is None else now
-    with _db(path) as con:
-        con.execute("BEGIN IMMEDIATE")
-        con.execute(
-            "UPDATE alerts SET state = 'acknowledged', ack_by = ?, ack_at = ?, ack_note = ?, updated_at = ? "
-            "WHERE id = ? AND state = 'open'",
-            (by, now, note, now, alert_id),
-        )
-        con.execute(
-            "INSERT INTO alert_events(alert_id, at, kind, by, note) VALUES (?, ?, 'acknowledged', ?, ?)",
-            (alert_id, now, by, note),
-        )
-        con.execute("COMMIT")
+    assign = "state = 'acknowledged', ack_by = ?, ack_at = ?, ack_note = ?"
+    _change(path, alert_id, ("open",), assign, "acknowledged", by, note, now)
 
 
 def close(path: Path, alert_id: int, by: str, reason: str, now: float | None = None) -> None:
     """Closed by hand with a reason; while its condition still holds no new alert opens for it."""
     if not reason.strip() or not by.strip():
         raise IOCError("closing an alert needs who closes it and why")
-    _act(path, alert_id, ("open", "acknowledged"), "closed")
+    assign = "state = 'closed', closed_by = ?, closed_at = ?, close_reason = ?"
+    _change(path, alert_id, ("open", "acknowledged"), assign, "closed", by, reason, now)
+
+
+def _change(
+    path: Path, alert_id: int, allowed: Sequence[str], assign: str, kind: str, by: str, note: str, now: float | None
+) -> None:
+    """A person's change of an alert in one of the `allowed` states (`assign` sets its state and who, when,
+    why: three ?) and its event, in one transaction."""
+    _act(path, alert_id, allowed, kind)
     now = time.time() if now is None else now
+    marks = ",".join("?" * len(allowed))
     with _db(path) as con:
         con.execute("BEGIN IMMEDIATE")
         con.execute(
-            "UPDATE alerts SET state = 'closed', closed_by = ?, closed_at = ?, close_reason = ?, updated_at = ? "
-            "WHERE id = ?",
-            (by, now, reason, now, alert_id),
+            f"UPDATE alerts SET {assign}, updated_at = ? WHERE id = ? AND state IN ({marks})",
+            (by, now, note, now, alert_id, *allowed),
         )
         con.execute(
-            "INSERT INTO alert_events(alert_id, at, kind, by, note) VALUES (?, ?, 'closed', ?, ?)",
-            (alert_id, now, by, reason),
+            "INSERT INTO alert_events(alert_id, at, kind, by, note) VALUES (?, ?, ?, ?, ?)",
+            (alert_id, now, kind, by, note),
         )
         con.execute("COMMIT")
 

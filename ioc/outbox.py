@@ -25,6 +25,7 @@ from typing import Annotated, Any, Literal
 import requests
 from pydantic import Field, model_validator
 
+from connectors.base import retry_after
 from ioc.errors import IOCError
 from ioc.model import Model
 
@@ -192,20 +193,6 @@ class _MissingSecret(Exception):
     """A secret's variable is not set: the message waits for an operator to set it."""
 
 
-def retry_after_seconds(value: str | None, now: float) -> float | None:
-    """Seconds an HTTP `Retry-After` (seconds or an HTTP-date) asks to wait from `now`; None when absent or bad."""
-    if not value:
-        return None
-    try:
-        return max(0.0, float(value))
-    except ValueError:
-        pass
-    try:
-        return max(0.0, email.utils.parsedate_to_datetime(value).timestamp() - now)
-    except (TypeError, ValueError):
-        return None
-
-
 def _post(name: str, rcv: WebhookReceiver, msg: sqlite3.Row, env: Mapping[str, str], now: float) -> Attempt:
     headers = {
         "Content-Type": "application/json; charset=utf-8",  # a receiver's own (application/ld+json) wins
@@ -234,7 +221,7 @@ def _post(name: str, rcv: WebhookReceiver, msg: sqlite3.Row, env: Mapping[str, s
     error = f"{said}: {text}" if text else said
     if 400 <= code < 500 and code not in PERMANENT_BUT:
         return Attempt("dead", code, error)
-    wait = retry_after_seconds(resp.headers.get("Retry-After"), now) if code in (429, 503) else None
+    wait = retry_after(resp.headers.get("Retry-After"), now) if code in (429, 503) else None
     return Attempt("retry", code, error, wait)
 
 
