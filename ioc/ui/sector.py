@@ -348,7 +348,9 @@ def _places(vid: str, spec: Places, scope: Scope) -> None:
         pts = state.query(places.grid, spec, scope)
         pts = pts.assign(
             name=[t("places.cell", n=i18n.num(n, lang)) for n in pts["n"]],
-            info=[t("places.cell_top", category=c) for c in pts["top_category"]],
+            info=[
+                t("places.cell_top", category=value_label(spec.table, spec.category, c)) for c in pts["top_category"]
+            ],
             fill=[rgb(colour.get(c, "#9E9E9E"), 210) for c in pts["top_category"]],
         )
     else:
@@ -356,7 +358,16 @@ def _places(vid: str, spec: Places, scope: Scope) -> None:
         pts = pts.assign(
             fill=[rgb(colour.get(c, "#9E9E9E"), 200) for c in pts["category"]],
             info=[
-                " · ".join(str(x) for x in (c, w or "", i18n.date(d) if pd.notna(d) else "", detail or "") if x)
+                " · ".join(
+                    str(x)
+                    for x in (
+                        value_label(spec.table, spec.category, c),
+                        w or "",
+                        i18n.date(d) if pd.notna(d) else "",
+                        detail or "",
+                    )
+                    if x
+                )
                 for c, w, d, detail in zip(pts["category"], i18n.name(pts, lang, "ward"), pts["day"], pts["detail"])
             ],
         )
@@ -412,11 +423,12 @@ def _places(vid: str, spec: Places, scope: Scope) -> None:
         bars = pd.DataFrame(
             {
                 "category": [str(c) for c in counts.index],
+                "shown": [str(value_label(spec.table, spec.category, c)) for c in counts.index],
                 "n": counts.values,
                 "colour": [colour[c] for c in counts.index],
             }
         )
-        value = ui.bars(bars, x="n", y="category", title=t("places.by_category"), x_title=t("places.number"),
+        value = ui.bars(bars, x="n", y="shown", title=t("places.by_category"), x_title=t("places.number"),
                         key=f"pick_{vid}", select="category")  # fmt: skip
         if value:
             _set_category(spec.category, value)
