@@ -493,6 +493,11 @@ class Province(Model):
     )
     city_code: str = Field("718", description="The city's code in the province's systems (GSO code of Thủ Dầu Một).")
     since: dt.date | None = Field(None, description="The first push sends values from this date (default: all).")
+    tables: list[str] = Field(
+        default_factory=list,
+        description="Snapshot tables pushed too, each as its own JSON document of the rows changed since the "
+        "last acknowledged push (identified by the `key` of the source writing it; JSON format only).",
+    )
     shared_table: str | None = Field(
         None,
         description="The table of what the province shares back (indicator, area, period, kind, value): other "
@@ -898,6 +903,14 @@ def _alert_problems(cfg: Config, sectors: set[str], codes: set[str]) -> list[str
         for j, name in enumerate(names):
             if name not in cfg.receivers:
                 problems.append(f"notifications.by_severity.{sev}.{j}: unknown receiver {name!r} (see `receivers`)")
+    for i, table in enumerate(cfg.province.tables):
+        writer = next(((n, src) for n, src in cfg.sources.items() if src.table == table), None)
+        if writer is None:
+            problems.append(f"province.tables.{i}: no source writes table {table!r}")
+        elif not writer[1].key:
+            problems.append(f"province.tables.{i}: its source {writer[0]!r} has no `key` to tell its rows apart")
+    if cfg.province.tables and cfg.province.format != "json":
+        problems.append("province.tables: tables are pushed as JSON documents; use format: json")
     shared = cfg.province.shared_table
     if shared and shared not in {src.table for src in cfg.sources.values()}:
         problems.append(f"province.shared_table: no source writes table {shared!r}")

@@ -7,6 +7,7 @@ only `current_values` reads a snapshot. The format is documented in docs/provinc
 from __future__ import annotations
 
 import datetime as dt
+import decimal
 import hashlib
 import json
 import math
@@ -388,6 +389,11 @@ CREATE TABLE IF NOT EXISTS province_pushes (
     created_at REAL NOT NULL,
     settled TEXT                               -- null while on its way, then acknowledged or rejected
 );
+CREATE TABLE IF NOT EXISTS province_table_state (
+    name TEXT PRIMARY KEY,                     -- a table of `province.tables`
+    acknowledged TEXT,                         -- {last, values: {row key: fingerprint}}, as province_state
+    queued TEXT
+);
 CREATE TABLE IF NOT EXISTS province_state (
     id INTEGER PRIMARY KEY CHECK (id = 1),
     acknowledged TEXT,                         -- Acknowledged, JSON: what the province has confirmed
@@ -403,62 +409,168 @@ def _ops(path: Path) -> sqlite3.Connection:
     for statement in PUSH_SCHEMA.split(";"):
         if statement.strip():
             con.execute(statement)
+    if "target" not in {r["name"] for r in con.execute("PRAGMA table_info(province_pushes)")}:
+        con.execute("ALTER TABLE province_pushes ADD COLUMN target TEXT")  # null: the indicators
     outbox.init(con)
     return con
 
 
-def push(cfg: Config, ops_path: Path, now: dt.datetime | None = None) -> int | None:
-    """Put what changed since the last push (confirmed or on its way) in the outbox for the province's receiver,
-    as the JSON document or NGSI-LD entities (`province.format`); the outbox message's id, None when nothing
-    changed or no receiver is set."""
+def _state(db: sqlite3.Connection, target: str | None) -> tuple[Acknowledged | None, Acknowledged | None]:
+    """(acknowledged, queued) of the indicators (target None) or of one table."""
+    row = (
+        db.execute("SELECT acknowledged, queued FROM province_state WHERE id = 1").fetchone()
+        if target is None
+        else db.execute("SELECT acknowledged, queued FROM province_table_state WHERE name = ?", (target,)).fetchone()
+    )
+    if row is None:
+        return None, None
+    return json.loads(row["acknowledged"] or "null"), json.loads(row["queued"] or "null")
+
+
+def _set_state(db: sqlite3.Connection, target: str | None, column: str, value: Acknowledged | None) -> None:
+    text = json.dumps(value) if value else None
+    if target is None:
+        db.execute(
+            f"INSERT INTO province_state(id, {column}) VALUES (1, ?) "
+            f"ON CONFLICT(id) DO UPDATE SET {column} = excluded.{column}",
+            (text,),
+        )
+    else:
+        db.execute(
+            f"INSERT INTO province_table_state(name, {column}) VALUES (?, ?) "
+            f"ON CONFLICT(name) DO UPDATE SET {column} = excluded.{column}",
+            (target, text),
+        )
+
+
+# --------------------------------------------------------------------------- tables named in config
+TABLE_SCHEMA = "ioc-city-table"
+
+
+def _plain(v: Any) -> Any:
+    """A cell as JSON has it: ISO dates and times, null for missing, numbers as numbers."""
+    if v is None or (isinstance(v, float) and math.isnan(v)):
+        return None
+    if isinstance(v, dt.datetime):
+        return v.isoformat()
+    if isinstance(v, dt.date):
+        return v.isoformat()
+    if isinstance(v, decimal.Decimal):
+        return float(v)
+    return v
+
+
+def table_rows(con: duckdb.DuckDBPyConnection, table: str) -> list[dict[str, Any]]:
+    """Every row of a snapshot table, JSON-ready."""
+    from ioc.warehouse import ident
+
+    cur = con.execute(f"SELECT * FROM {ident(table)}")  # Python values: a date stays a date
+    names = [d[0] for d in cur.description or []]
+    return [{k: _plain(v) for k, v in zip(names, row)} for row in cur.fetchall()]
+
+
+def table_document(
+    cfg: Config, table: str, key: Sequence[str], rows: Sequence[Mapping[str, Any]], known: Acknowledged | None,
+    snapshot: str, now: dt.datetime,
+) -> dict[str, Any] | None:  # fmt: skip
+    """The document of a table's rows new or different since `known`, and the keys of rows gone; None when
+    nothing changed. Each row is identified by the table's `key` columns."""
+    seen = known["values"] if known else {}
+    current = {json.dumps([r.get(k) for k in key], ensure_ascii=False, default=str): r for r in rows}
+    changed = [dict(r) for k, r in current.items() if seen.get(k) != _row_print(r)]
+    removed = [dict(zip(key, json.loads(k))) for k in sorted(seen.keys() - current.keys())]
+    if not changed and not removed:
+        return None
+    return {
+        "schema": TABLE_SCHEMA,
+        "version": VERSION,
+        "city": {"code": cfg.province.city_code, "name": {"vi": cfg.city.name.vi, "en": cfg.city.name.get("en")}},
+        "table": table,
+        "key": list(key),
+        "snapshot": snapshot,
+        "generated_at": _city_time(cfg, now).isoformat(timespec="seconds"),
+        "since": known["last"] if known else None,
+        "rows": sorted(changed, key=lambda r: json.dumps([r.get(k) for k in key], default=str)),
+        "removed": removed,
+    }
+
+
+def _row_print(row: Mapping[str, Any]) -> str:
+    return hashlib.sha256(_canonical(dict(row))).hexdigest()[:16]
+
+
+def _table_acknowledge(doc: Mapping[str, Any], state: Acknowledged | None) -> Acknowledged:
+    key = doc["key"]
+    values = dict(state["values"]) if state else {}
+    for r in doc["removed"]:
+        values.pop(json.dumps([r.get(k) for k in key], ensure_ascii=False, default=str), None)
+    for r in doc["rows"]:
+        values[json.dumps([r.get(k) for k in key], ensure_ascii=False, default=str)] = _row_print(r)
+    return {"last": _table_key(doc), "values": values}
+
+
+def _table_key(doc: Mapping[str, Any]) -> str:
+    content = {k: doc[k] for k in ("schema", "table", "since", "rows", "removed")}
+    return hashlib.sha256(_canonical({**content, "city": doc["city"]["code"]})).hexdigest()
+
+
+def _acknowledged(doc: Mapping[str, Any], state: Acknowledged | None) -> Acknowledged:
+    """The state after `doc` is acknowledged, whichever kind of document it is."""
+    return _table_acknowledge(doc, state) if doc["schema"] == TABLE_SCHEMA else acknowledge(doc, state)
+
+
+def push(cfg: Config, ops_path: Path, now: dt.datetime | None = None) -> list[int]:
+    """Put what changed since the last push (confirmed or on its way) in the outbox for the province's receiver:
+    the indicators as the JSON document or NGSI-LD entities (`province.format`), and each table of
+    `province.tables` as its own document; the outbox messages' ids (none when nothing changed)."""
     from ioc.warehouse import Warehouse
 
     receiver = cfg.province.receiver
     if not receiver:
-        return None
+        return []
     now = now or dt.datetime.now(dt.UTC)
     wh = Warehouse(cfg.data_path / "warehouse", cfg.snapshots.keep)
     sid = wh.current_id()
     if sid is None:
-        return None
+        return []
+    keys = {t: next((s.key for s in cfg.sources.values() if s.table == t), []) for t in cfg.province.tables}
     with wh.connect(sid) as con:
         rows = value_rows(
             current_values(con, cfg, now.astimezone(ZoneInfo(cfg.city.timezone)).date(), cfg.province.since), cfg
         )
+        tables = {t: table_rows(con, t) for t in cfg.province.tables}
     code = cfg.province.city_code
+    sent: list[int] = []
     db = _ops(ops_path)
     try:
         db.execute("BEGIN IMMEDIATE")
-        state = db.execute("SELECT acknowledged, queued FROM province_state WHERE id = 1").fetchone()
-        base: Acknowledged | None = json.loads(state["queued"] or state["acknowledged"] or "null") if state else None
+        acked, queued = _state(db, None)
+        base = queued or acked
         changed = changes(rows, base)
-        if not changed:
-            db.execute("COMMIT")
-            return None
-        doc = document(
-            changed, cfg, city_code=code, snapshot=sid, generated_at=now, since=base["last"] if base else None
-        )
-        key = idempotency_key(doc)
-        body: Any = (
-            doc
-            if cfg.province.format == "json"
-            else entities(rows, cfg, city_code=code, generated_at=now, only=changed)
-        )
-        subject = f"Số liệu chỉ tiêu {cfg.city.name.vi}: {len(changed)} giá trị thay đổi (snapshot {sid})"
-        message = outbox.enqueue(db, receiver, f"province-{key}", subject, body, now.timestamp())
-        db.execute(
-            "INSERT INTO province_pushes(outbox_id, key, snapshot, values_count, document, created_at) "
-            "VALUES (?, ?, ?, ?, ?, ?)",
-            (message, key, sid, len(changed), json.dumps(doc, ensure_ascii=False), now.timestamp()),
-        )
-        queued = json.dumps(acknowledge(doc, base))
-        db.execute(
-            "INSERT INTO province_state(id, queued) VALUES (1, ?) "
-            "ON CONFLICT(id) DO UPDATE SET queued = excluded.queued",
-            (queued,),
-        )
+        if changed:
+            doc = document(
+                changed, cfg, city_code=code, snapshot=sid, generated_at=now, since=base["last"] if base else None
+            )
+            body: Any = (
+                doc
+                if cfg.province.format == "json"
+                else entities(rows, cfg, city_code=code, generated_at=now, only=changed)
+            )
+            subject = f"Số liệu chỉ tiêu {cfg.city.name.vi}: {len(changed)} giá trị thay đổi (snapshot {sid})"
+            sent.append(_enqueue(db, receiver, None, doc, idempotency_key(doc), body, subject, len(changed), now))
+            _set_state(db, None, "queued", acknowledge(doc, base))
+        for table, table_keyed in tables.items():
+            acked, queued = _state(db, table)
+            base = queued or acked
+            tdoc = table_document(cfg, table, keys[table], table_keyed, base, sid, now)
+            if tdoc is None:
+                continue
+            n = len(tdoc["rows"]) + len(tdoc["removed"])
+            subject = f"Bảng {table} của {cfg.city.name.vi}: {n} dòng thay đổi (snapshot {sid})"
+            sent.append(_enqueue(db, receiver, table, tdoc, _table_key(tdoc), tdoc, subject, n, now))
+            _set_state(db, table, "queued", _table_acknowledge(tdoc, base))
         db.execute("COMMIT")
-        return message
+        return sent
     except BaseException:
         db.execute("ROLLBACK")
         raise
@@ -466,32 +578,42 @@ def push(cfg: Config, ops_path: Path, now: dt.datetime | None = None) -> int | N
         db.close()
 
 
+def _enqueue(db, receiver: str, target: str | None, doc, key: str, body: Any, subject: str, n: int, now) -> int:
+    """One push in the outbox and its record, in the caller's transaction."""
+    message = outbox.enqueue(db, receiver, f"province-{key}", subject, body, now.timestamp())
+    db.execute(
+        "INSERT INTO province_pushes(outbox_id, key, snapshot, values_count, document, created_at, target) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?)",
+        (message, key, doc["snapshot"], n, json.dumps(doc, ensure_ascii=False), now.timestamp(), target),
+    )
+    return message
+
+
 def settle(ops_path: Path) -> None:
     """Record the pushes the outbox has delivered (2xx: what the province now holds) or given up on (a 4xx: kept
-    and shown, not retried), in order; a rejected push's values are sent again with the next change."""
+    and shown, not retried), in order for each target (the indicators, each table); a rejected push's values
+    are sent again with the next change."""
     db = _ops(ops_path)
     try:
         db.execute("BEGIN IMMEDIATE")
         pending = db.execute(
-            "SELECT p.id, p.document, o.status FROM province_pushes p JOIN outbox o ON o.id = p.outbox_id "
+            "SELECT p.id, p.document, p.target, o.status FROM province_pushes p JOIN outbox o ON o.id = p.outbox_id "
             "WHERE p.settled IS NULL ORDER BY p.id"
         ).fetchall()
-        state = db.execute("SELECT acknowledged FROM province_state WHERE id = 1").fetchone()
-        acked: Acknowledged | None = json.loads(state["acknowledged"] or "null") if state else None
-        for p in pending:
-            if p["status"] == "pending":
-                break  # in order: a later push is confirmed only after the one before
-            if p["status"] == "sent":
-                acked = acknowledge(json.loads(p["document"]), acked)
-            db.execute("UPDATE province_pushes SET settled = ? WHERE id = ?",
-                       ("acknowledged" if p["status"] == "sent" else "rejected", p["id"]))  # fmt: skip
-        if pending:
-            rejected = any(p["status"] == "dead" for p in pending)
-            db.execute(
-                "INSERT INTO province_state(id, acknowledged) VALUES (1, ?) ON CONFLICT(id) DO UPDATE SET "
-                "acknowledged = excluded.acknowledged" + (", queued = NULL" if rejected else ""),
-                (json.dumps(acked) if acked else None,),
-            )
+        for target in dict.fromkeys(p["target"] for p in pending):
+            acked, _ = _state(db, target)
+            rejected = False
+            for p in (p for p in pending if p["target"] == target):
+                if p["status"] == "pending":
+                    break  # in order: a later push is confirmed only after the one before
+                if p["status"] == "sent":
+                    acked = _acknowledged(json.loads(p["document"]), acked)
+                rejected = rejected or p["status"] == "dead"
+                db.execute("UPDATE province_pushes SET settled = ? WHERE id = ?",
+                           ("acknowledged" if p["status"] == "sent" else "rejected", p["id"]))  # fmt: skip
+            _set_state(db, target, "acknowledged", acked)
+            if rejected:
+                _set_state(db, target, "queued", None)
         db.execute("COMMIT")
     except BaseException:
         db.execute("ROLLBACK")
@@ -505,7 +627,8 @@ def pushes(ops_path: Path, limit: int = 50) -> list[dict[str, Any]]:
     db = _ops(ops_path)
     try:
         rows = db.execute(
-            "SELECT p.id, p.key, p.snapshot, p.values_count, p.created_at, p.settled, o.id AS message, o.status, "
+            "SELECT p.id, p.key, p.snapshot, p.target, p.values_count, p.created_at, p.settled, o.id AS message, "
+            "o.status, "
             "o.attempts, o.last_status, o.last_error, o.sent_at FROM province_pushes p "
             "JOIN outbox o ON o.id = p.outbox_id ORDER BY p.id DESC LIMIT ?",
             (limit,),

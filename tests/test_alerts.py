@@ -344,3 +344,39 @@ def test_the_command_line(tmp_path, http_server):
     assert cli("outbox", "retry", str(m["id"]), "--config", str(path)).returncode == 0
     assert json.loads(cli("outbox", "--json", "--config", str(path)).stdout)[0]["status"] == "pending"
     assert cli("alerts", "evaluate", "--config", str(path)).returncode == 0
+
+
+def test_a_table_named_in_config_goes_to_the_province_by_its_changed_rows(tmp_path, http_server):
+    """province.tables: the table's rows new or changed since the last acknowledged push, and the keys of rows
+    gone, each table its own document; nothing when nothing changed."""
+    http_server.script("/province", Reply({"ok": True}))
+    cfg = load_config(
+        write_config(
+            tmp_path,
+            {"air": {**AIR, "key": ["ward_code", "day"]}},
+            indicators=[WARD_PM],
+            receivers={"prov": {"kind": "webhook", "url": http_server.url("/province")}},
+            province={"receiver": "prov", "tables": ["env_air"]},
+        )
+    )
+    (tmp_path / "air.csv").write_text(readings(("25741", 20), ("25744", 50)), encoding="utf-8")
+    ingest(cfg)
+    alerts.run_outbox(cfg)
+    docs = {json.loads(r.body)["schema"]: json.loads(r.body) for r in http_server.requests}
+    table = docs["ioc-city-table"]
+    assert table["table"] == "env_air" and table["key"] == ["ward_code", "day"]
+    assert {(r["ward_code"], r["day"], r["pm25"]) for r in table["rows"]} == {
+        ("25741", "2025-06-01", 20.0),
+        ("25744", "2025-06-01", 50.0),
+    }
+    n = len(http_server.requests)
+    province.push(cfg, alerts.ops_path(cfg))
+    alerts.run_outbox(cfg)
+    assert len(http_server.requests) == n  # nothing changed
+    (tmp_path / "air.csv").write_text(readings(("25741", 25)), encoding="utf-8")
+    ingest(cfg)
+    alerts.run_outbox(cfg)
+    later = [json.loads(r.body) for r in http_server.requests[n:] if json.loads(r.body)["schema"] == "ioc-city-table"]
+    assert [(r["ward_code"], r["pm25"]) for r in later[0]["rows"]] == [("25741", 25.0)]
+    assert later[0]["removed"] == [{"ward_code": "25744", "day": "2025-06-01"}] and later[0]["since"]
+    assert {p["target"] for p in province.pushes(alerts.ops_path(cfg))} == {None, "env_air"}
