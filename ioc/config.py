@@ -260,6 +260,14 @@ class Analyst(Model):
     display_rows: int = Field(
         1000, ge=1, description="Rows shown on screen for a console or explorer result; exports carry every row."
     )
+    sql_memory_limit: str | None = Field(
+        None,
+        description="DuckDB's memory_limit for one console, explorer or export query (2GB, 500MB); default a "
+        "quarter of the machine's memory, so one query cannot take the server down.",
+    )
+    sql_max_concurrent: int = Field(
+        4, ge=1, description="Console, explorer and export queries running at once; more wait, then are refused."
+    )
 
 
 class KioskFilters(Model):

@@ -43,6 +43,14 @@ class QueryTimeout(QueryError):
         super().__init__(f"the query ran longer than {seconds:g} s and was stopped")
 
 
+class QueryBusy(QueryError):
+    """Too many queries were running at once for this one to start within its time limit."""
+
+    def __init__(self, running: int):
+        self.running = running
+        super().__init__(f"{running} queries are already running; try again in a moment")
+
+
 class NameTaken(IOCError):
     """Something people name (a saved view) already has that name."""
 

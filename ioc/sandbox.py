@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import re
 import threading
 from collections.abc import Iterator, Sequence
@@ -14,7 +15,7 @@ import duckdb
 import pandas as pd
 import pyarrow as pa
 
-from ioc.errors import QueryError, QueryTimeout
+from ioc.errors import QueryBusy, QueryError, QueryTimeout
 from ioc.warehouse import Warehouse
 
 if TYPE_CHECKING:  # the config validates transforms with outside_reads(): no import at run time, no cycle
@@ -71,8 +72,18 @@ def one_value(con: duckdb.DuckDBPyConnection, sql: str, params: list) -> Any:
     return rows[0][0]
 
 
-def connect(path: str) -> duckdb.DuckDBPyConnection:
-    """A fresh read-only connection that cannot read or write other files, reach the network or change settings.
+def default_memory_limit() -> str:
+    """A quarter of the machine's memory, in MB (DuckDB's own default is 80 %: one query could take it all)."""
+    try:
+        total = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+    except (ValueError, OSError, AttributeError):
+        return "2GB"
+    return f"{max(256, total // 4 // 2**20)}MB"
+
+
+def connect(path: str, memory_limit: str | None = None) -> duckdb.DuckDBPyConnection:
+    """A fresh read-only connection that cannot read or write other files, reach the network or change settings,
+    nor use more than `memory_limit` (default_memory_limit()), not even by spilling to disk.
 
     The snapshot is attached to an in-memory database rather than opened directly: in a process that
     already holds a plain read-only connection to the file (the Streamlit server), opening it again
@@ -81,9 +92,21 @@ def connect(path: str) -> duckdb.DuckDBPyConnection:
     con = duckdb.connect(":memory:", config={k: v for k, v in SANDBOX.items() if k != "enable_external_access"})
     con.execute("ATTACH ? AS snapshot (READ_ONLY)", [path])
     con.execute("USE snapshot")
+    con.execute("SET memory_limit = ?", [memory_limit or default_memory_limit()])
+    con.execute("SET max_temp_directory_size = '0B'")  # no spilling to the server's disk either
     con.execute("SET enable_external_access = false")
     con.execute("SET lock_configuration = true")
     return con
+
+
+_SLOTS: dict[int, threading.BoundedSemaphore] = {}
+_SLOTS_LOCK = threading.Lock()
+
+
+def _slots(n: int) -> threading.BoundedSemaphore:
+    """The process's cap on sandboxed queries running at once (one semaphore per configured size)."""
+    with _SLOTS_LOCK:
+        return _SLOTS.setdefault(n, threading.BoundedSemaphore(n))
 
 
 @contextmanager
@@ -92,19 +115,25 @@ def session(cfg: Config, timeout: float = DEFAULT_TIMEOUT) -> Iterator[duckdb.Du
 
     DuckDB errors inside the block become QueryError with DuckDB's own message.
     """
-    wh = Warehouse(cfg.data_path / "warehouse", cfg.snapshots.keep)
-    con = connect(str(wh.current_path()))
-    timer = threading.Timer(timeout, con.interrupt)
-    timer.start()
+    slots = _slots(cfg.analyst.sql_max_concurrent)
+    if not slots.acquire(timeout=timeout):  # a query waits its own time limit for a free slot, then gives up
+        raise QueryBusy(cfg.analyst.sql_max_concurrent)
     try:
-        yield con
-    except duckdb.InterruptException as exc:
-        raise QueryTimeout(timeout) from exc
-    except duckdb.Error as exc:
-        raise QueryError(str(exc).strip()) from exc
+        wh = Warehouse(cfg.data_path / "warehouse", cfg.snapshots.keep)
+        con = connect(str(wh.current_path()), cfg.analyst.sql_memory_limit)
+        timer = threading.Timer(timeout, con.interrupt)
+        timer.start()
+        try:
+            yield con
+        except duckdb.InterruptException as exc:
+            raise QueryTimeout(timeout) from exc
+        except duckdb.Error as exc:
+            raise QueryError(str(exc).strip()) from exc
+        finally:
+            timer.cancel()
+            con.close()
     finally:
-        timer.cancel()
-        con.close()
+        slots.release()
 
 
 @dataclass
@@ -200,14 +229,11 @@ REFUSED_KEYWORDS = {
     "CALL": "call",
 }
 # PRAGMAs that only read (the rest change settings)
-READ_PRAGMAS = {
+READ_PRAGMAS = {  # not database_list, database_size or storage_info: they show the server's file paths
     "table_info",
     "show_tables",
     "show_tables_expanded",
-    "database_list",
-    "database_size",
     "show",
-    "storage_info",
     "version",
     "platform",
     "functions",
@@ -218,6 +244,13 @@ FILE_FUNCTIONS = re.compile(
     r"\b(read_\w+|\w+_scan|glob|sniff_csv|parquet_\w+|iceberg_\w+|delta_\w+|query_table)\s*\(", re.IGNORECASE
 )
 STRING_TABLE = re.compile(r"\b(FROM|JOIN)\s*'", re.IGNORECASE)  # FROM 'file.csv': a file read by its name
+# catalog functions that reveal the server (settings, file paths, extensions, secrets)
+SERVER_FUNCTIONS = re.compile(
+    r"\b(duckdb_settings|duckdb_databases|duckdb_extensions|duckdb_secrets|duckdb_temporary_files|"
+    r"duckdb_memory|which_secret|pragma_(?:database_list|database_size|storage_info|metadata_info|user_agent)|"
+    r"current_setting|getenv)\b",  # with or without (): DuckDB reads `FROM duckdb_databases` too
+    re.IGNORECASE,
+)
 
 
 def _code_only(query: str) -> str:
@@ -230,11 +263,18 @@ def refusal(query: str) -> str | None:
     """Why the console refuses a query before running it, as a kind (copy, export, attach, install, load, set,
     pragma, write, call, file), or None. A courtesy only: the sandbox connection's settings are the real guard."""
     code = _code_only(query)
-    for stmt in code.split(";"):
+    statements = [stmt for stmt in code.split(";") if re.search(r"[A-Za-z_0-9]", stmt)]
+    if not statements:
+        return "empty"  # only comments (or nothing): nothing to run
+    if len(statements) > 1:
+        return "several"  # DuckDB would run them all and show the last: one statement a run
+    for stmt in statements:
         words = re.findall(r"[A-Za-z_]+", stmt)
         if not words:
             continue
         first = words[0].upper()
+        if first in ("PREPARE", "EXECUTE", "DEALLOCATE"):
+            return "prepare"
         if first == "PRAGMA":
             if "=" in stmt or (len(words) > 1 and words[1].lower() not in READ_PRAGMAS):
                 return "pragma"
@@ -245,4 +285,6 @@ def refusal(query: str) -> str | None:
             return "write"
     if STRING_TABLE.search(re.sub(r"--[^\n]*|/\*.*?\*/", " ", query, flags=re.DOTALL)) or FILE_FUNCTIONS.search(code):
         return "file"
+    if SERVER_FUNCTIONS.search(code):
+        return "server"
     return None

@@ -8,7 +8,7 @@ import functools
 import streamlit as st
 
 from ioc import exports, i18n, sandbox
-from ioc.errors import QueryError, QueryTimeout
+from ioc.errors import QueryBusy, QueryError, QueryTimeout
 from ioc.queries import catalog as qc
 from ioc.ui import components as ui
 from ioc.ui import state, tables
@@ -57,6 +57,14 @@ with right, ui.section(t("console.tables")):
                     icon=":material/dataset:",
                 )
 
+
+def console_hint(error: str) -> str:
+    """The locale key of what to do about a DuckDB error, by the kind DuckDB names first."""
+    kind = error.split(" Error", 1)[0].strip().lower().replace(" ", "_") if " Error" in error else ""
+    known = {"catalog", "binder", "parser", "conversion", "out_of_memory", "invalid_input", "not_implemented"}
+    return f"console.hint.{kind}" if kind in known else "console.hint.other"
+
+
 with left:
     st.session_state.setdefault("sql", EXAMPLE)
     query = st.text_area(t("console.query"), key="sql", height=220, help=t("console.query_help"))
@@ -76,8 +84,11 @@ with left:
                 except QueryTimeout:
                     st.error(t("console.timeout", s=i18n.num(cfg.analyst.sql_timeout_seconds, lang)))
                     res = None
-                except QueryError as exc:
-                    st.error(str(exc))
+                except QueryBusy as exc:
+                    st.error(t("console.busy", n=exc.running))
+                    res = None
+                except QueryError as exc:  # DuckDB's own words, after a line in the page's language on what to do
+                    st.error(f"{t(console_hint(str(exc)))}\n\n`{exc}`")
                     res = None
                 if res is not None:
                     history = [q for q in st.session_state[HISTORY] if q != query]

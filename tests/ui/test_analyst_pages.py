@@ -177,3 +177,23 @@ def test_console_shows_duckdb_errors_not_tracebacks() -> None:
         at.button(key="sql_run").click().run()
         assert not at.exception, at.exception
         assert words in at.error[0].value, at.error[0].value
+
+
+def test_console_says_in_vietnamese_what_to_do_and_refuses_what_it_cannot_run_alone() -> None:
+    """A DuckDB error comes after a Vietnamese line saying what to do; several statements, PREPARE, a query of
+    comments only and the server's settings or paths are refused with their reason, nothing run."""
+    at = _page("pages/sql_console.py")
+    for query, words in [
+        ("SELECT * FROM nowhere", "Không có bảng hoặc cột với tên này"),
+        ("SELEC 1", "Câu lệnh sai cú pháp"),
+        ("SELECT 1; SELECT 2", "mỗi lần chạy một câu lệnh"),
+        ("-- chỉ có chú thích", "chỉ có chú thích"),
+        ("PREPARE q AS SELECT 1", "PREPARE/EXECUTE"),
+        ("SELECT path FROM duckdb_databases", "máy chủ"),
+        ("PRAGMA database_list", "PRAGMA"),
+    ]:
+        at.text_area(key="sql").input(query).run()
+        at.button(key="sql_run").click().run()
+        assert not at.exception, (query, at.exception)
+        assert at.error and words in at.error[0].value, (query, at.error[0].value if at.error else None)
+        assert not at.dataframe, query
