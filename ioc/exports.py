@@ -69,7 +69,19 @@ def header(names: Sequence[str], label_of: Mapping[str, str]) -> list[str]:
     return [label_of.get(n, n) for n in names]
 
 
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")  # what Excel and LibreOffice read as the start of a formula
+
+
+def safe_text(v: Any) -> Any:
+    """A text that a spreadsheet would run as a formula (=HYPERLINK(...), +cmd, @SUM) made plain text by a
+    leading apostrophe, as OWASP advises; anything else as it is. Every CSV and XLSX cell goes through it."""
+    if isinstance(v, str) and v.startswith(FORMULA_START):
+        return "'" + v
+    return v
+
+
 def _cell(v: Any) -> Any:
+    v = safe_text(v)
     if v is None or (isinstance(v, float) and v != v) or v is pd.NaT:  # a frame's NaN or NaT: an empty cell
         return None
     if hasattr(v, "to_pydatetime"):  # a frame's Timestamp
@@ -88,10 +100,10 @@ def write_csv(
     """The one CSV convention (see the module): returns the rows written. A CSV has no room for `about`."""
     text = io.TextIOWrapper(out, encoding="utf-8-sig", newline="", write_through=True)
     w = csv.writer(text)
-    w.writerow(header(reader.schema.names, label_of))
+    w.writerow([safe_text(h) for h in header(reader.schema.names, label_of)])
     n = 0
     for batch in reader:
-        w.writerows(zip(*(col.to_pylist() for col in batch.columns)))
+        w.writerows([safe_text(v) for v in row] for row in zip(*(col.to_pylist() for col in batch.columns)))
         n += batch.num_rows
     text.flush()
     text.detach()
@@ -116,7 +128,7 @@ class Workbook:
     def _bold(self, ws, text: str):
         from openpyxl.cell import WriteOnlyCell
 
-        cell = WriteOnlyCell(ws, value=text)
+        cell = WriteOnlyCell(ws, value=safe_text(text))
         cell.font = self.bold
         return cell
 
@@ -138,7 +150,7 @@ class Workbook:
             ws.append([_cell(v) for v in row])
             n += 1
         if ws is None:  # no rows: the header alone
-            self._sheet(title).append([str(h) for h in names])
+            self._sheet(title).append([safe_text(str(h)) for h in names])
         return n
 
     def save(self, out: BinaryIO) -> None:

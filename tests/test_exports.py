@@ -146,3 +146,35 @@ def test_parquet_carries_what_it_holds_in_its_metadata():
     data = exports.export(reader(), "parquet", LABELS, {"Bộ lọc": "Phường Phú Cường"})
     meta = pq.read_schema(io.BytesIO(data)).metadata
     assert json.loads(meta[b"ioc.about"]) == {"Bộ lọc": "Phường Phú Cường"}
+
+
+@pytest.mark.parametrize("fmt", ["csv", "xlsx"])
+def test_a_cell_that_would_run_as_a_formula_is_plain_text(fmt):
+    """A report titled =HYPERLINK(...), +cmd, -2+3 or @SUM reaches a spreadsheet as the characters typed,
+    never as a formula (CSV and XLSX, cells and headers); numbers, negative ones too, stay numbers."""
+    evil = pa.table(
+        {
+            "title": ['=HYPERLINK("http://x","bấm")', "+cmd|' /C calc'!A0", "-2+3", "@SUM(A1)", "Bình thường"],
+            "=x": [1, -2, 3, 4, 5],
+        }
+    )
+    data = exports.export(pa.RecordBatchReader.from_batches(evil.schema, evil.to_batches()), fmt, {})
+    if fmt == "csv":
+        df = pd.read_csv(io.BytesIO(data), encoding="utf-8-sig", dtype=str, keep_default_na=False)
+        titles, header, numbers = df.iloc[:, 0].tolist(), list(df.columns), df.iloc[:, 1].tolist()
+    else:
+        ws = load_workbook(io.BytesIO(data))[exports.DATA_SHEET]
+        rows = list(ws.iter_rows(values_only=True))
+        header, titles, numbers = list(rows[0]), [r[0] for r in rows[1:]], [str(r[1]) for r in rows[1:]]
+        assert all(c.data_type != "f" for row in ws.iter_rows() for c in row)  # not one formula cell
+    assert titles == ["'" + t for t in evil["title"].to_pylist()[:4]] + ["Bình thường"]
+    assert header[1] == "'=x" and numbers == ["1", "-2", "3", "4", "5"]
+
+
+def test_the_page_csv_neutralises_formulas_too():
+    from ioc.ui import components
+
+    df = pd.DataFrame({"Tiêu đề": ["=1+1", "ổn"], "@Số": [1.0, -2.0]})
+    back = pd.read_csv(io.BytesIO(components.csv_bytes(df)), encoding="utf-8-sig", dtype=str)
+    assert list(back.columns) == ["Tiêu đề", "'@Số"]
+    assert back["Tiêu đề"].tolist() == ["'=1+1", "ổn"] and back["'@Số"].tolist() == ["1", "-2"]

@@ -12,7 +12,7 @@ import pandas as pd
 import streamlit as st
 from streamlit.runtime.scriptrunner_utils.exceptions import RerunException, StopException
 
-from ioc import i18n
+from ioc import exports, i18n
 from ioc.errors import IOCError, NoSnapshotError
 from ioc.status import tone
 from ioc.ui import charts, state
@@ -368,12 +368,22 @@ def whole_counts(df: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
+def csv_bytes(df: pd.DataFrame) -> bytes:
+    """A page's table as the one CSV convention: counts as integers, and a text a spreadsheet would run as a
+    formula made plain text (exports.safe_text), in cells and headers."""
+    safe = whole_counts(df).rename(columns=lambda c: exports.safe_text(str(c)))
+    for c in safe.columns:
+        if safe[c].dtype == object or pd.api.types.is_string_dtype(safe[c]):
+            safe[c] = safe[c].map(exports.safe_text)
+    return safe.to_csv(index=False, date_format="%Y-%m-%d").encode("utf-8-sig")
+
+
 def download_csv(df: pd.DataFrame, name: str, key: str, title: str | None = None) -> None:
     """The table as CSV in the one convention of every CSV here (ioc.exports: UTF-8 with a BOM, `,` between
     fields, `.` before decimals), said on the button. It also goes into the page's XLSX (under `title`, else
     the file name)."""
     keep(title or name, df)
-    data = whole_counts(df).to_csv(index=False, date_format="%Y-%m-%d").encode("utf-8-sig")
+    data = csv_bytes(df)
     st.download_button(
         state.t("app.download_csv"),
         data,
