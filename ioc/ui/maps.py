@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import html
 import json
+import re
 from collections.abc import Sequence
 
 import numpy as np
@@ -283,8 +285,32 @@ def text_layer(
     )
 
 
+def _escaped(layers: list[pdk.Layer], fields: set[str]) -> None:
+    """Escape the tooltip's fields in every layer's rows and features: deck.gl puts the tooltip's html into the
+    page as markup, and a place or report named `<img onerror=...>` must show those characters, run nothing."""
+
+    def clean(row: dict) -> None:
+        for f in fields & row.keys():
+            if isinstance(row[f], str):
+                row[f] = html.escape(row[f])
+
+    for layer in layers:
+        if not getattr(layer, "pickable", False):  # no tooltip (a label layer draws its text as text)
+            continue
+        data = getattr(layer, "data", None)
+        if isinstance(data, dict):
+            for feat in data.get("features", []):
+                clean(feat.setdefault("properties", {}))
+        elif isinstance(data, list):
+            for row in data:
+                if isinstance(row, dict):
+                    clean(row)
+
+
 def deck(layers: list[pdk.Layer], wards: pd.DataFrame, tooltip_html: str, tile_url: str | None = None) -> pdk.Deck:
-    """A deck over the wards; with no tile URL nothing is fetched from the internet."""
+    """A deck over the wards; with no tile URL nothing is fetched from the internet. The values the tooltip
+    shows reach the browser as text (see _escaped)."""
+    _escaped(layers, set(re.findall(r"\{(\w+)\}", tooltip_html)))
     if tile_url:
         layers = [pdk.Layer("TileLayer", data=tile_url, id="basemap", min_zoom=0, max_zoom=19, tile_size=256), *layers]
     return pdk.Deck(

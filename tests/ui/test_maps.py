@@ -193,3 +193,22 @@ def test_periods_off_the_grains_boundaries_are_not_taken_for_gaps():
     drawn, missing = charts.with_gaps(two, "period", "month", "series")
     assert list(dict.fromkeys(drawn["series"])) == ["b", "a"]  # the series keep their order (the legend's)
     assert drawn["value"].isna().sum() == 1 and missing == [pd.Timestamp("2026-08-01")]
+
+
+def test_a_tooltip_shows_data_as_text():
+    """deck.gl puts a tooltip's html into the page as markup: a place named `<img onerror>` or a ward whose
+    info holds `<script>` reaches it escaped, in points and in features; a label layer's text is left alone."""
+    import pydeck as pdk
+
+    evil = '<img src=x onerror="alert(1)">'
+    points = pdk.Layer("ScatterplotLayer", [{"name": evil, "info": "<script>alert(2)</script>", "x": "<b>"}],
+                       id="p", pickable=True)  # fmt: skip
+    feats = {"type": "FeatureCollection", "features": [{"type": "Feature", "geometry": None,
+             "properties": {"name": evil, "info": "ok"}}]}  # fmt: skip
+    shapes = pdk.Layer("GeoJsonLayer", feats, id="f", pickable=True)
+    labels = pdk.Layer("TextLayer", [{"name": "A & B"}], id="l")
+    wards = pd.DataFrame({"lat": [11.0], "lon": [106.65]})
+    spec = maps.deck([points, shapes, labels], wards, "<b>{name}</b><br/>{info}").to_json()
+    assert "<img" not in spec and "<script>" not in spec and "&lt;img src=x onerror=" in spec
+    assert "&lt;script&gt;" in spec and '"x": "<b>"' in spec  # a field the tooltip does not show: untouched
+    assert "A & B" in spec
