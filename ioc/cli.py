@@ -9,6 +9,7 @@ import getpass
 import io
 import json
 import sys
+import time
 from collections.abc import Sequence
 
 from ioc.config import Config, config_reference, load_config
@@ -58,6 +59,18 @@ def _parser() -> argparse.ArgumentParser:
     ob.add_argument("id", nargs="?", type=int, help="retry: the message")
     ob.add_argument("--status", choices=["pending", "sent", "dead"])
     ob.add_argument("--json", action="store_true")
+    us = sub.add_parser("users", parents=[common], help="built-in accounts: list, add, passwd, disable")
+    us.add_argument("action", nargs="?", choices=["list", "add", "passwd", "disable"], default="list")
+    us.add_argument("name", nargs="?")
+    us.add_argument("--role", help="add: leader | ward_official | analyst | operator | admin")
+    us.add_argument("--ward", action="append", default=[], help="add: a ward the person is bound to (repeat)")
+    us.add_argument("--json", action="store_true")
+    au = sub.add_parser("audit", parents=[common], help="the audit log, newest first")
+    au.add_argument("--since", help="from this date or time (ISO, city time)")
+    au.add_argument("--who")
+    au.add_argument("--action")
+    au.add_argument("--limit", type=int, default=200)
+    au.add_argument("--json", action="store_true")
     dc = sub.add_parser("docs", parents=[common], help="print the config reference (Markdown)")
     dc.add_argument("--output", metavar="FILE")
     dc.add_argument(
@@ -92,6 +105,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             "sample": cmd_sample,
             "alerts": cmd_alerts,
             "outbox": cmd_outbox,
+            "users": cmd_users,
+            "audit": cmd_audit,
         }[args.command](cfg, args)
     except ConfigError as exc:
         for problem in exc.problems:
@@ -363,6 +378,93 @@ def cmd_outbox(cfg: Config, args) -> int:
                 (r["last_error"] or "")[:80],
             ]
         )
+    print(_table(table))
+    return EXIT_OK
+
+
+# --------------------------------------------------------------------------- accounts and the audit log
+
+
+def _password() -> str:
+    """The password from standard input (a pipe) or asked twice at the terminal: never an argument."""
+    import getpass
+
+    if not sys.stdin.isatty():
+        return sys.stdin.readline().rstrip("\n")
+    first = getpass.getpass("Mật khẩu / Password: ")
+    if getpass.getpass("Nhập lại / Again: ") != first:
+        raise IOCError("the two passwords differ")
+    return first
+
+
+def cmd_users(cfg: Config, args) -> int:
+    import getpass
+
+    from ioc import auth
+
+    path = cfg.data_path / "ops.sqlite"
+    by = f"cli:{getpass.getuser()}"
+    if args.action != "list" and not args.name:
+        raise IOCError(f"users {args.action} needs the account's name")
+    if args.action == "add":
+        wards = {w.code for w in cfg.wards}
+        unknown = [w for w in args.ward if w not in wards]
+        if unknown:
+            raise IOCError(f"unknown ward(s) {', '.join(unknown)}; known: {', '.join(sorted(wards))}")
+        user = auth.add(path, args.name, args.role or "", _password(), args.ward, by=by)
+        print(f"account {user.name} added ({user.role})")
+        return EXIT_OK
+    if args.action == "passwd":
+        auth.passwd(path, args.name, _password(), by=by)
+        print(f"password of {args.name} changed")
+        return EXIT_OK
+    if args.action == "disable":
+        auth.disable(path, args.name, by=by)
+        print(f"account {args.name} disabled")
+        return EXIT_OK
+    accounts = auth.users(path)
+    rows = [
+        {"name": u.name, "role": u.role, "wards": list(u.wards), "disabled": u.disabled, "locked_until": u.locked_until}
+        for u in accounts
+    ]
+    if args.json:
+        print(json.dumps(rows, ensure_ascii=False, indent=1))
+        return EXIT_OK
+    if not rows:
+        print("no accounts")
+        return EXIT_OK
+    table = [["name", "role", "wards", "state"]]
+    for u in accounts:
+        state = "disabled" if u.disabled else "locked" if u.locked_until and u.locked_until > time.time() else "active"
+        table.append([u.name, u.role, ", ".join(u.wards) or "-", state])
+    print(_table(table))
+    return EXIT_OK
+
+
+def cmd_audit(cfg: Config, args) -> int:
+    from zoneinfo import ZoneInfo
+
+    from ioc import audit
+
+    since = None
+    if args.since:
+        try:
+            when = dt.datetime.fromisoformat(args.since)
+        except ValueError:
+            raise IOCError(f"--since: expected an ISO date or time, got {args.since!r}") from None
+        since = (when if when.tzinfo else when.replace(tzinfo=ZoneInfo(cfg.city.timezone))).timestamp()
+    rows = audit.entries(cfg.data_path / "ops.sqlite", since, args.who, args.action, args.limit)
+    if args.json:
+        print(json.dumps(rows, ensure_ascii=False, indent=1))
+        return EXIT_OK
+    if not rows:
+        print("no entries")
+        return EXIT_OK
+    tz = ZoneInfo(cfg.city.timezone)
+    table = [["when (city time)", "who", "action", "detail", "from"]]
+    for r in rows:
+        shown = dt.datetime.fromtimestamp(r["at"], tz).strftime("%Y-%m-%d %H:%M:%S")
+        table.append([shown, r["who"], r["action"], r["detail"][:80], r["origin"]])
     print(_table(table))
     return EXIT_OK
 
