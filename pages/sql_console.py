@@ -71,6 +71,7 @@ with left:
     run = st.button(t("console.run"), type="primary", icon=":material/play_arrow:", key="sql_run")
     if run and query.strip():
         kind = sandbox.refusal(query)
+        state.audit("sql_refused" if kind else "sql", (f"{kind}: " if kind else "") + query[:2000])
         if kind:
             st.error(t("console.refused", kind=t(f"console.kinds.{kind}")))
         else:

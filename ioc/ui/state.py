@@ -204,3 +204,17 @@ def fresh_pick(key: str, value: str | None) -> str | None:
         return None
     st.session_state[seen] = value
     return value
+
+
+def audit(action: str, detail: str = "") -> None:
+    """An entry in the audit log for this session: who (the signed-in person; 'anonymous' until sign-in
+    exists) and from where (the browser's address)."""
+    from ioc import audit as log
+
+    try:
+        ip = st.context.ip_address
+    except Exception:  # no browser behind the run (a script)
+        ip = None
+    origin = ip if isinstance(ip, str) else ""  # AppTest has no address either
+    log.record(config().data_path / "ops.sqlite", st.session_state.get("ioc_user") or "anonymous", action,
+               detail, origin)  # fmt: skip

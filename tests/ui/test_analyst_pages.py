@@ -197,3 +197,9 @@ def test_console_says_in_vietnamese_what_to_do_and_refuses_what_it_cannot_run_al
         assert not at.exception, (query, at.exception)
         assert at.error and words in at.error[0].value, (query, at.error[0].value if at.error else None)
         assert not at.dataframe, query
+    from ioc import audit
+    from ioc.ui import state
+
+    tried = audit.entries(state.config().data_path / "ops.sqlite", limit=7)
+    assert [e["action"] for e in tried][:5] == ["sql_refused"] * 5 and tried[0]["who"] == "anonymous"
+    assert tried[0]["detail"] == "pragma: PRAGMA database_list"
