@@ -816,6 +816,14 @@ def after_publish(cfg: Config) -> Evaluation | None:
     return result
 
 
+def follow(cfg: Config, result):
+    """An ingest's result, after what follows it when it published a snapshot (after_publish): the one call
+    the CLI, the scheduler and the operations page make after ingest() or accept()."""
+    if getattr(result, "snapshot_id", None):
+        after_publish(cfg)
+    return result
+
+
 def run_outbox(cfg: Config, now: float | None = None) -> outbox.Delivery:
     """One round of the outbox worker: deliver what is due, then record what the province confirmed."""
     from ioc import province

@@ -161,11 +161,9 @@ def cmd_ingest(cfg: Config, args) -> int:
 
 def _published(cfg: Config, result):
     """After a run that published a snapshot: its alerts evaluated, the province's push prepared."""
-    if result.snapshot_id:
-        from ioc.alerts import after_publish
+    from ioc.alerts import follow
 
-        after_publish(cfg)
-    return result
+    return follow(cfg, result)
 
 
 def cmd_sample(cfg: Config, args) -> int:

@@ -62,12 +62,9 @@ class Scheduler:
                 names = [*names, *(n for n, s in self.cfg.sources.items() if s.sample and s.enabled and n not in names)]
         except IOCError as exc:  # the previous sample stays, and is read as it is
             log.error("sample data not made current: %s", exc)
-        result = ingest(self.cfg, names)
-        if result.snapshot_id:  # what follows a published snapshot: its alerts, the province's push
-            from ioc.alerts import after_publish
+        from ioc.alerts import follow  # what follows a published snapshot: its alerts, the province's push
 
-            after_publish(self.cfg)
-        return result
+        return follow(self.cfg, ingest(self.cfg, names))
 
     def jobs(self) -> dict[str, str]:
         return {n: s.schedule for n, s in self.cfg.sources.items() if s.enabled and s.schedule}

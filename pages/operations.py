@@ -64,7 +64,7 @@ def accept(name: str) -> None:
     from ioc.ingest import accept as accept_run  # the ingest, on demand: other visits never load it
 
     try:
-        result = accept_run(cfg, name, by)
+        result = alerts.follow(cfg, accept_run(cfg, name, by))  # and the alerts of the snapshot it publishes
     except Exception as exc:  # an IOCError says why; anything else is logged and said calmly
         ui.log_exception(exc)
         st.session_state["ops_flash"] = ("error", t("ops.accept_failed", source=name, error=str(exc)))
