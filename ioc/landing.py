@@ -52,6 +52,9 @@ class Landing:
         self.root = Path(root)
         self._pending: list[Future] = []
         self._lock = threading.Lock()
+        # naming a payload (finding its twin, linking or writing it, recording it) one fetch at a time: two
+        # sources reading one file at once would each miss the other's copy and keep the bytes twice
+        self._naming = threading.Lock()
         self._pools: tuple[ThreadPoolExecutor, ThreadPoolExecutor] | None = None  # hashing, sealing
         # fsyncs wait while this is clear: a big payload's fsync holds the disk's journal, and the small
         # commits that open a snapshot would wait behind it (20 ms); see hold()
@@ -131,12 +134,13 @@ class Landing:
                 return Landed(previous, hashing, size, True)
         name = f"{stamp}{'-' + part if part else ''}.{ext}"
         tmp = folder / f".{name}.tmp"
-        twin = self._twin(source, size, hashing)
-        if twin is None or not _link(twin, tmp):
-            write(tmp)
-        os.replace(tmp, folder / name)
-        with self._lock:
-            self._landed = [*self._landed[-199:], (source, size, hashing, folder / name)]
+        with self._naming:
+            twin = self._twin(source, size, hashing)
+            if twin is None or not _link(twin, tmp):
+                write(tmp)
+            os.replace(tmp, folder / name)
+            with self._lock:
+                self._landed = [*self._landed[-199:], (source, size, hashing, folder / name)]
         sealing = self._workers()[1].submit(_seal, folder / name, hashing, self._may_seal)
         with self._lock:
             self._pending.append(sealing)
