@@ -421,9 +421,6 @@ def receivers_of(cfg: Config, rule: Rule) -> list[str]:
     return list(dict.fromkeys([*rule.notify, *cfg.notifications.by_severity.get(rule.severity, [])]))
 
 
-SEVERITY_VI = {"info": "Thông tin", "warning": "Cảnh báo", "critical": "Khẩn cấp"}
-
-
 def _notify(con: sqlite3.Connection, cfg: Config, rule: Rule, alert: sqlite3.Row, event: str, now: float) -> None:
     """The messages an alert's opening or resolution causes, in the caller's transaction."""
     if _silenced(con, rule.code, alert["ward_code"], now):
@@ -434,11 +431,12 @@ def _notify(con: sqlite3.Connection, cfg: Config, rule: Rule, alert: sqlite3.Row
         return
     link = f"{cfg.notifications.link.rstrip('/')}/alerts?id={alert['id']}"
     state_vi = {"opened": "Mở", "resolved": "Đã hết"}.get(event, event)
-    subject = f"[{SEVERITY_VI[rule.severity]}] {state_vi}: {alert['message_vi']}"
+    severity = i18n.t(f"alerts_page.severity.{rule.severity}", "vi")  # the alerts page's words for it
+    subject = f"[{severity}] {state_vi}: {alert['message_vi']}"
     text = "\n".join(
         [
             alert["message_vi"],
-            f"Mức độ: {SEVERITY_VI[rule.severity]} · Đơn vị chủ trì: {rule.unit or '–'}",
+            f"Mức độ: {severity} · Đơn vị chủ trì: {rule.unit or '–'}",
             f"{'Đã hết lúc' if event == 'resolved' else 'Mở lúc'}: {_local(cfg, now)}",
             f"Xem và xử lý: {link}",
             "",

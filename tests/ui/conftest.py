@@ -58,3 +58,13 @@ def served_app(sample_data: Path) -> Iterator[str]:
             yield f"http://127.0.0.1:{port}"
         finally:
             stop_server(proc)
+
+
+def run_page(path: str, **params: str):
+    """A page of the app as the navigation runs it (app.py, then switch_page), with URL parameters."""
+    from streamlit.testing.v1 import AppTest
+
+    at = AppTest.from_file("../../app.py", default_timeout=90)
+    at.switch_page(path)
+    at.query_params.update(params)
+    return at.run()

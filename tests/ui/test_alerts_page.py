@@ -19,7 +19,7 @@ from ioc import alerts
 from ioc.config import load_config
 from tests.helpers import write_config
 from tests.serving import READY, free_port, start_server, stop_server
-from tests.ui.conftest import ARTIFACTS, ROOT
+from tests.ui.conftest import ARTIFACTS, ROOT, run_page
 from tests.ui.test_browser import browser, page  # noqa: F401 - its Chromium fixtures
 
 PAGE = "pages/alerts.py"
@@ -29,10 +29,7 @@ EVERY_STATE = (*alerts.SHOWN, "resolved", "closed")
 
 
 def _page(**params: str) -> AppTest:
-    at = AppTest.from_file("../../app.py", default_timeout=90)
-    at.switch_page(PAGE)
-    at.query_params.update(params)
-    return at.run()
+    return run_page(PAGE, **params)
 
 
 def _html(at: AppTest) -> str:

@@ -8,16 +8,14 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from tests.ui.conftest import run_page
 from tests.ui.test_pages import _elements
 
 pytestmark = pytest.mark.usefixtures("sample_data")
 
 
 def _page(path: str, **params: str) -> AppTest:
-    at = AppTest.from_file("../../app.py", default_timeout=90)
-    at.switch_page(path)
-    at.query_params.update(params)
-    return at.run()
+    return run_page(path, **params)
 
 
 def _texts(at: AppTest) -> str:

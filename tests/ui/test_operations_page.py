@@ -13,6 +13,7 @@ from ioc.config import load_config
 from ioc.ingest import ingest
 from ioc.ops import OpsStore
 from tests.helpers import snapshot_rows, write_config
+from tests.ui.conftest import run_page
 
 AIR = {
     "connector": "csv",
@@ -43,10 +44,7 @@ def troubled(tmp_path: Path, monkeypatch) -> Path:
 
 
 def _page(path: str, **params: str) -> AppTest:
-    at = AppTest.from_file("../../app.py", default_timeout=90)
-    at.switch_page(path)
-    at.query_params.update(params)
-    return at.run()
+    return run_page(path, **params)
 
 
 def _frames(at: AppTest) -> list[pd.DataFrame]:

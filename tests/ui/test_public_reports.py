@@ -11,6 +11,7 @@ from streamlit.testing.v1 import AppTest
 from ioc.config import load_config
 from ioc.queries import public
 from ioc.warehouse import Warehouse
+from tests.ui.conftest import run_page
 
 RULES = public.Rules.of(load_config(Path(__file__).resolve().parents[2] / "config.yaml"))  # open and late, as declared
 
@@ -19,10 +20,7 @@ PAGE = "pages/public_reports.py"
 
 
 def _page(**params: str) -> AppTest:
-    at = AppTest.from_file("../../app.py", default_timeout=90)
-    at.switch_page(PAGE)
-    at.query_params.update(params)
-    return at.run()
+    return run_page(PAGE, **params)
 
 
 def _html(at: AppTest) -> str:
