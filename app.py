@@ -7,10 +7,10 @@ import time
 import streamlit as st
 from streamlit.logger import get_logger
 
-from ioc import i18n
+from ioc import access, i18n
 from ioc.errors import ConfigError
 from ioc.ui import components as ui
-from ioc.ui import state
+from ioc.ui import signin, state
 
 LOG = get_logger("ioc.pages")  # one line per page run: which page, how long (operators' slow-page log)
 
@@ -24,6 +24,7 @@ PAGES = [
     ("pages/explorer.py", "nav.explorer", "explorer", ":material/query_stats:", "nav.data"),
     ("pages/sql_console.py", "nav.sql_console", "sql", ":material/terminal:", "nav.data"),
     ("pages/operations.py", "nav.operations", "operations", ":material/monitor_heart:", "nav.data"),
+    ("pages/audit.py", "nav.audit", "audit", ":material/policy:", "nav.data"),
 ]
 
 
@@ -37,10 +38,20 @@ def _sector_page(code: str):
     return page
 
 
-def build_navigation(lang: str, cfg):
+def build_navigation(lang: str, cfg, allowed: set[str]):
+    """Every page, those the person may not open hidden (opened by URL, the gate in _main refuses them). The
+    default page is the overview, else the first page they may open."""
+    first = first_page(cfg, allowed)
     sections: dict[str, list] = {}
-    for i, (path, title, url, icon, section) in enumerate(PAGES):
-        page = st.Page(path, title=i18n.t(title, lang), url_path=url, icon=icon, default=i == 0)
+    for path, title, url, icon, section in PAGES:
+        page = st.Page(
+            path,
+            title=i18n.t(title, lang),
+            url_path=url,
+            icon=icon,
+            default=url == first,
+            visibility="visible" if url in allowed else "hidden",
+        )
         sections.setdefault(i18n.t(section, lang), []).append(page)
     # a sector's page: a module of its own when its declaration names one, else built from the declaration
     sector_pages = [
@@ -49,6 +60,8 @@ def build_navigation(lang: str, cfg):
             title=s.name.get(lang),
             url_path=s.url,
             icon=s.icon or ":material/insights:",
+            default=s.url == first,
+            visibility="visible" if s.code in allowed else "hidden",
         )
         for s in cfg.sectors
     ]
@@ -59,6 +72,17 @@ def build_navigation(lang: str, cfg):
         if name == i18n.t("nav.city", lang):
             ordered[i18n.t("nav.sectors", lang)] = sector_pages
     return st.navigation(ordered, position="sidebar", expanded=True)
+
+
+def first_page(cfg, allowed: set[str]) -> str:
+    """The address `/` opens: the overview, else the first page the person may open."""
+    first = next((url for _, _, url, _, _ in PAGES if url in allowed), None)
+    return first or next((s.url for s in cfg.sectors if s.code in allowed), "overview")
+
+
+def page_key(cfg, url_path: str) -> str:
+    """A page's name in `roles.*.pages`: its address, a sector's page its sector's code."""
+    return next((s.code for s in cfg.sectors if s.url == url_path), url_path)
 
 
 def build_kiosk_navigation(lang: str):
@@ -100,9 +124,17 @@ def _main(run: dict) -> None:
         st.stop()
     with st.sidebar:
         st.caption(cfg.city.name.get(lang))
+    who = state.resolve_person()
+    signin.sidebar(who)
     ui.narrow_screen()
-    nav = build_navigation(lang, cfg)
-    run["page"] = nav.url_path or "overview"
+    allowed = access.pages(cfg, who)
+    nav = build_navigation(lang, cfg, allowed)
+    run["page"] = nav.url_path or first_page(cfg, allowed)
+    key = page_key(cfg, run["page"])
+    if key not in allowed:  # opened by its address: say so, show nothing of it
+        signin.refused(who, key)
+        return
+    signin.viewed(key)
     nav.run()
 
 

@@ -7,7 +7,7 @@ from contextlib import asynccontextmanager
 
 import streamlit as st
 from starlette.requests import Request
-from starlette.responses import JSONResponse
+from starlette.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from starlette.routing import Route
 
 from ioc import api
@@ -58,27 +58,49 @@ async def health(request: Request) -> JSONResponse:
     except IOCError as exc:
         return JSONResponse({"ok": False, "error": str(exc)}, status_code=503)
     late = [s["source"] for s in st_["sources"] if s["state"] in ("late", "never")]
+    # open to any monitor, so no data and nothing about the server: states, not rows, errors or paths
     body = {
         "ok": st_["snapshot"]["id"] is not None,
-        "snapshot": st_["snapshot"],
+        "snapshot": {k: st_["snapshot"].get(k) for k in ("id", "created")},
         "late_sources": late,
         "to_act": {s["source"]: s["state"] for s in st_["sources"] if s["state"] not in GOOD_STATES},
-        "scheduler": st_["scheduler"],
-        "sources": st_["sources"],
+        "scheduler": {"running": bool((st_["scheduler"] or {}).get("running"))},
+        "sources": [{"source": s["source"], "state": s["state"]} for s in st_["sources"]],
     }
     return JSONResponse(body, status_code=200 if body["ok"] else 503)
 
 
+def _asker(request: Request, cfg):
+    from ioc import auth
+
+    return api.asker(cfg, request.headers.get("authorization"), request.cookies.get(auth.COOKIE))
+
+
 async def indicators(request: Request) -> JSONResponse:
-    """The city's indicators, latest value against target: what the provincial IOC pulls."""
+    """The city's indicators, latest value against target, for a client's token or a signed-in session; a
+    person bound to wards gets their wards' (ward=) and the city's where their role may read it."""
+    import duckdb
+
+    from ioc import access
     from ioc.queries.indicators import summary
     from ioc.warehouse import Warehouse
 
     try:
         cfg = load_config()
+        who = _asker(request, cfg)
+    except api.Unauthorized as exc:
+        return JSONResponse({"error": str(exc)}, status_code=401, headers={"WWW-Authenticate": "Bearer"})
+    except IOCError as exc:
+        return JSONResponse({"error": str(exc)}, status_code=503)
+    ward = request.query_params.get("ward")
+    if not api.sees(cfg, who, ward):
+        return JSONResponse({"error": f"not yours to read: {'the city' if ward is None else ward}"}, 403)
+    try:
         wh = Warehouse(cfg.data_path / "warehouse")
-        with wh.connect() as con:
-            df = summary(con, ward=request.query_params.get("ward"), today=cfg.city.today())
+        path = wh.current_path()
+        sc = access.scope(cfg, who) if who.how != "token" else None
+        with duckdb.connect(str(access.scoped_path(path, sc) if sc else path), read_only=True) as con:
+            df = summary(con, ward=ward, today=cfg.city.today())
     except IOCError as exc:
         return JSONResponse({"error": str(exc)}, status_code=503)
     cols = [
@@ -109,20 +131,67 @@ def _api(answer):
     async def route(request: Request) -> JSONResponse:
         try:
             cfg = load_config()
-            who = api.client(cfg, request.headers.get("authorization"))
+            who = _asker(request, cfg)
         except api.Unauthorized as exc:
             return JSONResponse({"error": str(exc)}, status_code=401, headers={"WWW-Authenticate": "Bearer"})
         except IOCError as exc:
             return JSONResponse({"error": str(exc)}, status_code=503)
         try:
-            body = answer(cfg, dict(request.query_params))
+            body = answer(cfg, dict(request.query_params), who)
         except IOCError as exc:
             status = 503 if "no snapshot" in str(exc) else 400
             return JSONResponse({"error": str(exc)}, status_code=status)
-        log.info("api %s for %s", request.url.path, who)
+        log.info("api %s for %s", request.url.path, who.name)
         return JSONResponse(body)
 
     return route
+
+
+def _respond(request: Request, answer) -> Response:
+    if answer.location:
+        resp: Response = RedirectResponse(answer.location, status_code=answer.status)
+    else:
+        resp = HTMLResponse(answer.body, status_code=answer.status)
+    secure = request.url.scheme == "https" or request.headers.get("x-forwarded-proto") == "https"
+    for name, (value, max_age) in answer.cookies.items():
+        if max_age == 0:
+            resp.delete_cookie(name, path="/", secure=secure, httponly=True, samesite="strict")
+        else:
+            resp.set_cookie(
+                name, value, max_age=int(max_age) if max_age else None, path="/", secure=secure, httponly=True,
+                samesite="strict",
+            )  # fmt: skip
+    resp.headers["Cache-Control"] = "no-store"
+    resp.headers["X-Frame-Options"] = "DENY"
+    resp.headers["Content-Security-Policy"] = (
+        "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; frame-ancestors 'none'"
+    )
+    return resp
+
+
+def _same_origin(request: Request) -> bool:
+    """A posted form came from this site: its Origin (or Referer) names this host."""
+    from urllib.parse import urlsplit
+
+    claimed = request.headers.get("origin") or request.headers.get("referer")
+    if not claimed:
+        return False
+    return urlsplit(claimed).netloc == request.headers.get("host", "")
+
+
+async def signin_form(request: Request) -> Response:
+    """The built-in accounts' sign-in (ioc.signin): GET shows the form, POST checks it and sets the session."""
+    from ioc import signin
+
+    if request.method == "GET":
+        return _respond(request, signin.show(request.query_params.get("lang"), request.query_params.get("next")))
+    try:
+        cfg = load_config()
+    except IOCError as exc:
+        return JSONResponse({"error": str(exc)}, status_code=503)
+    form = {k: v for k, v in (await request.form()).items() if isinstance(v, str)}
+    origin = request.client.host if request.client else ""
+    return _respond(request, signin.submit(cfg, form, dict(request.cookies), origin, _same_origin(request)))
 
 
 def on_script_error(exc: Exception) -> bool:
@@ -135,9 +204,39 @@ def on_script_error(exc: Exception) -> bool:
     return True
 
 
+def auth_secrets() -> dict:
+    """Streamlit's `[auth]` for st.login when config.yaml names an OpenID Connect provider (`sign_in.oidc`): its
+    addresses from the config, the client secret and the cookie key from the environment (never a file)."""
+    import os
+
+    from ioc import auth
+
+    try:
+        oidc = load_config().sign_in.oidc
+    except IOCError:
+        return {}
+    if oidc is None:
+        return {}
+    secret = os.environ.get(oidc.client_secret_env)
+    if not secret:
+        log.error("sign_in.oidc is set but %s is empty: single sign-on is off", oidc.client_secret_env)
+        return {}
+    return {
+        "auth": {
+            "redirect_uri": oidc.redirect_uri,
+            "cookie_secret": auth.secret_text(),
+            "client_id": oidc.client_id,
+            "client_secret": secret,
+            "server_metadata_url": oidc.server_metadata_url,
+        }
+    }
+
+
 app = st.App(
     "app.py",
+    secrets=auth_secrets(),
     routes=[
+        Route("/signin", signin_form, methods=["GET", "POST"]),
         Route("/api/health", health),
         Route("/api/indicators", indicators),
         Route("/api/v1/indicators", _api(api.indicators)),

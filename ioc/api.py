@@ -10,13 +10,44 @@ import os
 from collections.abc import Mapping
 from typing import Any
 
-from ioc import alerts, province
+from ioc import access, alerts, auth, province
 from ioc.config import Config
 from ioc.errors import IOCError
 
 
 class Unauthorized(IOCError):
     """No token, or not one of a configured client's."""
+
+
+def asker(
+    cfg: Config, authorization: str | None, cookie: str | None, env: Mapping[str, str] | None = None
+) -> access.Person:
+    """Who asks the API: a client by its bearer token (bound to the wards of its `wards`, else the whole city),
+    else a person by the session cookie the sign-in set (with their wards); Unauthorized otherwise."""
+    if authorization:
+        name = client(cfg, authorization, env)
+        return access.Person(name, "api", tuple(cfg.api.clients[name].wards), how="token")
+    s = auth.session(
+        cfg.data_path / "ops.sqlite",
+        auth.unsign(cookie),
+        cfg.sign_in.idle_minutes * 60,
+        cfg.sign_in.max_hours * 3600,
+    )
+    if s is None:
+        raise Unauthorized("send `Authorization: Bearer <token>`, or sign in at /signin")
+    return access.Person(s.name, s.role, s.wards, s.how)
+
+
+def sees(cfg: Config, who: access.Person | None, ward: str | None) -> bool:
+    """Whether an API answer for `who` holds a row of `ward` (None: a city-wide row)."""
+    if who is None or not who.wards:
+        return True
+    if ward is not None:
+        return ward in who.wards
+    if who.how == "token":
+        return True  # a client bound to wards reads the city's own figures beside theirs
+    sc = access.scope(cfg, who)
+    return sc is not None and ("all" in sc.city_wide or "indicator_value" in sc.city_wide)
 
 
 def client(cfg: Config, authorization: str | None, env: Mapping[str, str] | None = None) -> str:
@@ -53,7 +84,9 @@ def _next(path: str, params: Mapping[str, str], offset: int, limit: int, total: 
     return f"{path}?{urlencode({**params, 'offset': offset + limit, 'limit': limit})}"
 
 
-def indicators(cfg: Config, params: Mapping[str, str], today: dt.date | None = None) -> dict[str, Any]:
+def indicators(
+    cfg: Config, params: Mapping[str, str], who: access.Person | None = None, today: dt.date | None = None
+) -> dict[str, Any]:
     """The city's indicator values as the push's document (schema ioc-city-indicators), a page of them:
     `since=YYYY-MM-DD` keeps the periods ending on or after it, `ward=CODE` one ward (`city` the city's own),
     `indicator=CODE` one indicator; `limit`, `offset` page through, `next` gives the following page."""
@@ -71,6 +104,7 @@ def indicators(cfg: Config, params: Mapping[str, str], today: dt.date | None = N
         raise IOCError("no snapshot yet")
     with wh.connect(sid) as con:
         rows = province.value_rows(province.current_values(con, cfg, today or cfg.city.today()), cfg)
+    rows = [r for r in rows if sees(cfg, who, r["ward"])]
     if start:
         rows = [r for r in rows if r["period_end"] >= start.isoformat()]
     if "ward" in params:
@@ -87,7 +121,7 @@ ALERT_FIELDS = ("id", "rule", "severity", "state", "sector", "ward_code", "value
                 "message_vi", "message_en", "ack_by", "close_reason")  # fmt: skip
 
 
-def alert_list(cfg: Config, params: Mapping[str, str]) -> dict[str, Any]:
+def alert_list(cfg: Config, params: Mapping[str, str], who: access.Person | None = None) -> dict[str, Any]:
     """Alerts as JSON: open and acknowledged ones (`state=all` adds resolved and closed), those changed since
     `since=` (an ISO date or time, city time when it has no zone), oldest change first, a page at a time."""
     limit, offset = _page(params, cfg)
@@ -104,7 +138,11 @@ def alert_list(cfg: Config, params: Mapping[str, str]) -> dict[str, Any]:
 
             when = when.replace(tzinfo=ZoneInfo(cfg.city.timezone))
         cutoff = when.timestamp()
-    rows = alerts.alerts(alerts.ops_path(cfg), states, limit=100000)
+    rows = [
+        r
+        for r in alerts.alerts(alerts.ops_path(cfg), states, limit=100000)
+        if r["ward_code"] is None or sees(cfg, who, r["ward_code"])
+    ]
     if cutoff is not None:
         rows = [r for r in rows if r["updated_at"] >= cutoff]
     rows.sort(key=lambda r: (r["updated_at"], r["id"]))

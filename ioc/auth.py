@@ -7,6 +7,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
+import os
 import secrets
 import sqlite3
 import time
@@ -36,7 +37,21 @@ CREATE TABLE IF NOT EXISTS users (
     created_at REAL NOT NULL,
     changed_at REAL NOT NULL
 );
+CREATE TABLE IF NOT EXISTS sessions (
+    id TEXT PRIMARY KEY,                         -- sha256 of the session token (the token is only in the cookie)
+    name TEXT NOT NULL,
+    role TEXT NOT NULL,
+    wards TEXT NOT NULL DEFAULT '[]',
+    how TEXT NOT NULL DEFAULT 'account',         -- account | oidc
+    origin TEXT NOT NULL DEFAULT '',
+    started_at REAL NOT NULL,
+    seen_at REAL NOT NULL,
+    ended_at REAL,
+    end_reason TEXT
+);
 """
+COOKIE = "ioc_session"
+SECRET_ENV = "IOC_SESSION_SECRET"
 
 
 class AuthError(IOCError):
@@ -45,6 +60,154 @@ class AuthError(IOCError):
     def __init__(self, message: str, until: float | None = None):
         super().__init__(message)
         self.until = until
+
+
+_PROCESS_SECRET = secrets.token_bytes(32)
+
+
+def _secret() -> bytes:
+    """The key that signs session cookies: IOC_SESSION_SECRET, else one made for this process (sessions then
+    end when the server restarts, and several server processes do not share them)."""
+    env = os.environ.get(SECRET_ENV, "")
+    return env.encode() if env else _PROCESS_SECRET
+
+
+def secret_text() -> str:
+    """The signing key as text (Streamlit's identity cookie of st.login is signed with it too)."""
+    return _secret().hex()
+
+
+def sign(token: str) -> str:
+    mac = hmac.new(_secret(), token.encode(), hashlib.sha256).hexdigest()
+    return f"{token}.{mac}"
+
+
+def unsign(value: str | None) -> str | None:
+    """The token of a signed cookie value; None when it is missing or its signature is wrong."""
+    if not isinstance(value, str):
+        return None
+    token, _, mac = value.rpartition(".")
+    if not token or not hmac.compare_digest(sign(token).rpartition(".")[2], mac):
+        return None
+    return token
+
+
+@dataclass(frozen=True)
+class Session:
+    token: str
+    name: str
+    role: str
+    wards: tuple[str, ...]
+    how: str
+    started_at: float
+
+
+def _sid(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def start_session(
+    path: Path, name: str, role: str, wards: Sequence[str] = (), how: str = "account", origin: str = ""
+) -> str:
+    """A new session for someone signed in; the token to put (signed) in their cookie."""
+    token, now = secrets.token_urlsafe(32), time.time()
+    with _db(path) as con:
+        con.execute(
+            "INSERT INTO sessions(id, name, role, wards, how, origin, started_at, seen_at) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            (_sid(token), name, role, json.dumps(list(wards)), how, origin, now, now),
+        )
+    return token
+
+
+def session(path: Path, token: str | None, idle: float, max_age: float, now: float | None = None) -> Session | None:
+    """The live session of a token, its last use set to now; None when unknown, ended, idle for more than `idle`
+    seconds or older than `max_age` (which ends it, reason in the row). An account disabled or changed to
+    another role since sign-in ends its sessions too."""
+    if not token:
+        return None
+    now = time.time() if now is None else now
+    with _db(path) as con:
+        r = con.execute("SELECT * FROM sessions WHERE id = ? AND ended_at IS NULL", (_sid(token),)).fetchone()
+        if r is None:
+            return None
+        reason = None
+        if now - r["seen_at"] > idle:
+            reason = "idle"
+        elif now - r["started_at"] > max_age:
+            reason = "expired"
+        elif r["how"] == "account":
+            u = con.execute("SELECT role, wards, disabled FROM users WHERE name = ?", (r["name"],)).fetchone()
+            if u is None or u["disabled"] or u["role"] != r["role"] or u["wards"] != r["wards"]:
+                reason = "account changed"
+        if reason:
+            con.execute("UPDATE sessions SET ended_at = ?, end_reason = ? WHERE id = ?", (now, reason, r["id"]))
+            return None
+        con.execute("UPDATE sessions SET seen_at = ? WHERE id = ?", (now, r["id"]))
+    return Session(token, r["name"], r["role"], tuple(json.loads(r["wards"])), r["how"], r["started_at"])
+
+
+def oidc_session(
+    path: Path,
+    key: str,
+    name: str,
+    role: str,
+    wards: Sequence[str],
+    idle: float,
+    max_age: float,
+    origin: str = "",
+    now: float | None = None,
+) -> bool:
+    """Whether a single sign-on identity (one sign-in at the provider: its issuer, subject and time, `key`) is
+    still a live session here; the first time it is seen it starts one (and the audit log has the sign-in).
+    The same rules as an account's: idle for more than `idle` seconds or older than `max_age`, it is over."""
+    now = time.time() if now is None else now
+    sid = _sid("oidc:" + key)
+    with _db(path) as con:
+        r = con.execute("SELECT * FROM sessions WHERE id = ?", (sid,)).fetchone()
+        if r is None:
+            con.execute(
+                "INSERT INTO sessions(id, name, role, wards, how, origin, started_at, seen_at) "
+                "VALUES (?, ?, ?, ?, 'oidc', ?, ?, ?)",
+                (sid, name, role, json.dumps(list(wards)), origin, now, now),
+            )
+            audit.record(path, name, "sign_in", f"oidc ({role})", origin, now)
+            return True
+        if r["ended_at"] is not None:
+            return False
+        reason = "idle" if now - r["seen_at"] > idle else "expired" if now - r["started_at"] > max_age else None
+        if reason:
+            con.execute("UPDATE sessions SET ended_at = ?, end_reason = ? WHERE id = ?", (now, reason, sid))
+            return False
+        con.execute("UPDATE sessions SET seen_at = ? WHERE id = ?", (now, sid))
+    return True
+
+
+def end_oidc_session(path: Path, key: str, reason: str = "signed out") -> None:
+    with _db(path) as con:
+        con.execute(
+            "UPDATE sessions SET ended_at = ?, end_reason = ? WHERE id = ? AND ended_at IS NULL",
+            (time.time(), reason, _sid("oidc:" + key)),
+        )
+
+
+def end_session(path: Path, token: str | None, reason: str = "signed out") -> str | None:
+    """End a session (sign-out); the name it was for, None when there was none live."""
+    if not token:
+        return None
+    with _db(path) as con:
+        r = con.execute("SELECT name FROM sessions WHERE id = ? AND ended_at IS NULL", (_sid(token),)).fetchone()
+        con.execute(
+            "UPDATE sessions SET ended_at = ?, end_reason = ? WHERE id = ? AND ended_at IS NULL",
+            (time.time(), reason, _sid(token)),
+        )
+    return r["name"] if r else None
+
+
+def any_account(path: Path) -> bool:
+    """Whether any account exists (until the first one, the cockpit is open to everyone and says so)."""
+    with _db(path) as con:
+        return con.execute("SELECT 1 FROM users LIMIT 1").fetchone() is not None
 
 
 @dataclass(frozen=True)
@@ -138,13 +301,25 @@ def passwd(path: Path, name: str, password: str, by: str = "cli") -> None:
             "UPDATE users SET password = ?, failures = 0, locked_until = NULL, changed_at = ? WHERE name = ?",
             (hash_password(_checked(password)), time.time(), name),
         )
+        con.execute(  # a new password ends the sessions the old one opened
+            "UPDATE sessions SET ended_at = ?, end_reason = 'password changed' WHERE name = ? AND how = 'account' "
+            "AND ended_at IS NULL",
+            (time.time(), name),
+        )
     audit.record(path, by, "user_passwd", name)
 
 
 def disable(path: Path, name: str, by: str = "cli") -> None:
+    """Disable an account; its sessions end at once."""
     get(path, name)
+    now = time.time()
     with _db(path) as con:
-        con.execute("UPDATE users SET disabled = 1, changed_at = ? WHERE name = ?", (time.time(), name))
+        con.execute("UPDATE users SET disabled = 1, changed_at = ? WHERE name = ?", (now, name))
+        con.execute(
+            "UPDATE sessions SET ended_at = ?, end_reason = 'disabled' WHERE name = ? AND how = 'account' "
+            "AND ended_at IS NULL",
+            (now, name),
+        )
     audit.record(path, by, "user_disable", name)
 
 

@@ -345,6 +345,51 @@ class Kiosk(Model):
     )
 
 
+# ---------------------------------------------------------------- roles and sign-in
+RoleName = Literal["public", "leader", "ward_official", "analyst", "operator", "admin"]
+ACTIONS = ("export", "sql", "acknowledge", "accept", "rollback")
+
+
+class Role(Model):
+    """What a role may open and do. A person bound to wards (a ward official) reads only their wards' rows,
+    and city-wide figures only in the tables of `city_wide`."""
+
+    pages: list[str] = Field(
+        default_factory=list,
+        description="Pages by their address (overview, alerts, ward, phan-anh, catalog, explorer, sql, operations, "
+        "audit) or sector code; `sectors`: every sector's page; `all`: every page.",
+    )
+    actions: list[str] = Field(
+        default_factory=list, description=f"What the role may do: {', '.join(ACTIONS)}; `all`: everything."
+    )
+    city_wide: list[str] = Field(
+        default_factory=list,
+        description="For a person bound to wards: the tables whose city-wide figures they read (a table with no "
+        "ward column whole; a table with one, its rows of no ward); `all`: every table.",
+    )
+
+
+class Oidc(Model):
+    """Sign-in through the city's OpenID Connect provider (Streamlit's `st.login`); secrets from the environment."""
+
+    server_metadata_url: str = Field(description="The provider's /.well-known/openid-configuration address.")
+    client_id: str = Field(description="The cockpit's client id at the provider.")
+    client_secret_env: str = Field("IOC_OIDC_CLIENT_SECRET", description="Environment variable with the secret.")
+    redirect_uri: str = Field(description="The cockpit's own address followed by /oauth2callback.")
+    role_claim: str = Field("groups", description="The claim naming the person's role (a name or a list).")
+    roles: dict[str, RoleName] = Field(
+        default_factory=dict, description="A value of the role claim → the cockpit's role; the first match wins."
+    )
+    ward_claim: str = Field("wards", description="The claim listing the wards a person is bound to.")
+    name_claim: str = Field("email", description="The claim the audit log names a person by.")
+
+
+class SignIn(Model):
+    idle_minutes: float = Field(30, gt=0, description="A session ends after this long without a page run.")
+    max_hours: float = Field(12, gt=0, description="A session ends this long after sign-in, whatever happens.")
+    oidc: Oidc | None = Field(None, description="An OpenID Connect provider; none: built-in accounts only.")
+
+
 # ---------------------------------------------------------------- alerts, procedures, notifications
 Severity = Literal["info", "warning", "critical"]
 SEVERITIES: tuple[str, ...] = ("info", "warning", "critical")  # least to most severe
@@ -481,6 +526,9 @@ class ApiClient(Model):
 
     token_env: str = Field(description="Environment variable holding the client's bearer token.")
     name: str = Field("", description="Who the client is, for the log.")
+    wards: list[str] = Field(
+        default_factory=list, description="Ward codes the client reads (a ward's own tool); none: the whole city."
+    )
 
 
 class Api(Model):
@@ -566,9 +614,12 @@ class Config(Model):
     notifications: Notifications = Field(default_factory=Notifications, description="Alert notifications.")
     province: Province = Field(default_factory=Province, description="The link to the provincial IOC.")
     api: Api = Field(default_factory=Api, description="The read API for the province and other systems.")
-    # Reserved for later issues; shapes are defined there.
     kiosk: Kiosk = Field(default_factory=Kiosk, description="Video-wall playlists and the attention strip.")
-    roles: dict[str, Any] = Field(default_factory=dict, description="Roles and sign-in (reserved).")
+    roles: dict[RoleName, Role] = Field(
+        default_factory=dict,
+        description="What each role may open and do (docs/access.md); a role left out opens only the public pages.",
+    )
+    sign_in: SignIn = Field(default_factory=SignIn, description="Sign-in and sessions.")
 
     # set by load_config
     path: Path | None = Field(None, exclude=True)
@@ -867,6 +918,7 @@ def cross_problems(cfg: Config) -> list[str]:
         if sectors and ind.sector and ind.sector not in sectors:
             problems.append(f"indicators.{i}.sector: unknown sector {ind.sector!r} (see `sectors`)")
     problems += _alert_problems(cfg, sectors, codes)
+    problems += _role_problems(cfg, sectors)
     for name, wall in cfg.kiosk.walls.items():
         for i, p in enumerate(wall.panels):
             where = f"kiosk.walls.{name}.panels.{i}"
@@ -877,6 +929,27 @@ def cross_problems(cfg: Config) -> list[str]:
                     problems.append(f"{where}.filters: unknown indicator {code!r}")
             if p.filters.ward and p.filters.ward not in wards:
                 problems.append(f"{where}.filters.ward: unknown ward {p.filters.ward!r}")
+    return problems
+
+
+def _role_problems(cfg: Config, sectors: set[str]) -> list[str]:
+    """Pages, actions and tables the roles name that do not exist."""
+    from ioc.access import APP_PAGES
+
+    problems = []
+    tables = {src.table for src in cfg.sources.values()} | set(RESERVED_TABLES)
+    for name, role in cfg.roles.items():
+        for i, page in enumerate(role.pages):
+            if page not in {*APP_PAGES, *sectors, "sectors", "all"}:
+                problems.append(f"roles.{name}.pages.{i}: unknown page {page!r} ({', '.join(APP_PAGES)}, a sector)")
+        for i, action in enumerate(role.actions):
+            if action not in {*ACTIONS, "all"}:
+                problems.append(f"roles.{name}.actions.{i}: unknown action {action!r} ({', '.join(ACTIONS)})")
+        for i, table in enumerate(role.city_wide):
+            if table != "all" and table not in tables:
+                problems.append(f"roles.{name}.city_wide.{i}: no source writes table {table!r}")
+    if "public" in cfg.roles and {"sql", "export"} & set(cfg.roles["public"].actions):
+        problems.append("roles.public.actions: the public (no sign-in) may not run SQL or export")
     return problems
 
 

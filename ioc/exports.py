@@ -10,6 +10,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+import os
 import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any, BinaryIO
@@ -200,19 +201,27 @@ WRITERS: dict[str, Writer] = {
 }
 
 
+class Exported(bytes):
+    """An exported file's bytes, and how many rows it holds (for the audit log)."""
+
+    rows: int = 0
+
+
 def export(
     reader: pa.RecordBatchReader,
     fmt: str,
     label_of: Mapping[str, str] | None = None,
     about: Mapping[str, object] | None = None,
-) -> bytes:
+) -> Exported:
     """A result in one of FORMATS, as bytes; `about` (what it holds: filters, snapshot, when) goes where the
     format has room for it."""
     if fmt not in WRITERS:
         raise ValueError(f"unknown export format {fmt!r}; expected one of {', '.join(FORMATS)}")
     buf = io.BytesIO()
-    WRITERS[fmt](reader, buf, label_of or {}, about)
-    return buf.getvalue()
+    rows = WRITERS[fmt](reader, buf, label_of or {}, about)
+    out = Exported(buf.getvalue())
+    out.rows = rows
+    return out
 
 
 def export_query(
@@ -222,9 +231,11 @@ def export_query(
     fmt: str,
     label_of: Mapping[str, str] | None = None,
     about: Mapping[str, object] | None = None,
-) -> bytes:
-    """Every row of a query, run in the sandbox with the analyst time limit, exported in `fmt`.
+    path: str | os.PathLike | None = None,
+) -> Exported:
+    """Every row of a query, run in the sandbox with the analyst time limit on the current snapshot (or `path`,
+    a person's scoped copy), exported in `fmt`.
 
     Raises QueryError with DuckDB's message when the query fails or runs past the limit."""
-    with sandbox.stream(cfg, query, params, timeout=cfg.analyst.sql_timeout_seconds) as reader:
+    with sandbox.stream(cfg, query, params, timeout=cfg.analyst.sql_timeout_seconds, path=path) as reader:
         return export(reader, fmt, label_of, about)

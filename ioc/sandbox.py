@@ -110,8 +110,11 @@ def _slots(n: int) -> threading.BoundedSemaphore:
 
 
 @contextmanager
-def session(cfg: Config, timeout: float = DEFAULT_TIMEOUT) -> Iterator[duckdb.DuckDBPyConnection]:
-    """A sandboxed connection to the current snapshot, interrupted after `timeout` seconds and closed on exit.
+def session(
+    cfg: Config, timeout: float = DEFAULT_TIMEOUT, path: str | os.PathLike | None = None
+) -> Iterator[duckdb.DuckDBPyConnection]:
+    """A sandboxed connection to a snapshot file (`path`: a person's ward-scoped copy, ioc.access; by default
+    the current snapshot), interrupted after `timeout` seconds and closed on exit.
 
     DuckDB errors inside the block become QueryError with DuckDB's own message.
     """
@@ -119,8 +122,9 @@ def session(cfg: Config, timeout: float = DEFAULT_TIMEOUT) -> Iterator[duckdb.Du
     if not slots.acquire(timeout=timeout):  # a query waits its own time limit for a free slot, then gives up
         raise QueryBusy(cfg.analyst.sql_max_concurrent)
     try:
-        wh = Warehouse(cfg.data_path / "warehouse", cfg.snapshots.keep)
-        con = connect(str(wh.current_path()), cfg.analyst.sql_memory_limit)
+        if path is None:
+            path = Warehouse(cfg.data_path / "warehouse", cfg.snapshots.keep).current_path()
+        con = connect(str(path), cfg.analyst.sql_memory_limit)
         timer = threading.Timer(timeout, con.interrupt)
         timer.start()
         try:
@@ -163,9 +167,11 @@ def run(
     params: Sequence[Any] | None = None,
     timeout: float = DEFAULT_TIMEOUT,
     limit: int | None = None,
+    path: str | os.PathLike | None = None,
 ) -> Result:
-    """The first `limit` rows (all without one) of a query on the current snapshot; QueryError on failure."""
-    with session(cfg, timeout) as con:
+    """The first `limit` rows (all without one) of a query on the current snapshot (or `path`); QueryError on
+    failure."""
+    with session(cfg, timeout, path) as con:
         cur = con.execute(query, params or [])
         if cur.description is None:
             return Result([], [], [], False)
@@ -183,9 +189,10 @@ def stream(
     params: Sequence[Any] | None = None,
     timeout: float = DEFAULT_TIMEOUT,
     rows: int = 50_000,
+    path: str | os.PathLike | None = None,
 ) -> Iterator[pa.RecordBatchReader]:
     """Every row of a query as an Arrow reader fetching `rows` at a time from the sandbox (exports: no limit)."""
-    with session(cfg, timeout) as con:
+    with session(cfg, timeout, path) as con:
         rel = con.sql(query, params=list(params) if params else None)  # a relation streams; execute() would copy
         if rel is None:  # a statement without a result
             yield pa.RecordBatchReader.from_batches(pa.schema([]), [])

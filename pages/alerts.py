@@ -7,6 +7,7 @@ import datetime as dt
 import json
 import time
 from collections.abc import Callable
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import pandas as pd
@@ -54,6 +55,14 @@ MESSAGE_CSS = """<style>
 
 cfg, lang, t = state.config(), state.lang(), state.t
 path = alerts.ops_path(cfg)
+who = state.person()
+
+
+def listing(*args: Any, **kwargs: Any) -> list[dict]:
+    """ioc.alerts.alerts as this person may read them: a person bound to wards, their wards' and the city's."""
+    return [a for a in alerts.alerts(path, *args, **kwargs) if not who.wards or a["ward_code"] in (None, *who.wards)]
+
+
 zone = ZoneInfo(cfg.city.timezone)
 now = time.time()
 sector_names = cfg.sector_names(lang)
@@ -119,11 +128,23 @@ def _flash(kind: str, text: str) -> None:
 
 
 def _handler() -> str:
-    return str(st.session_state.get(BY) or "").strip()
+    """Who acts: the signed-in person; while the cockpit has no accounts, the name typed on the page."""
+    if who.signed_in:
+        return who.name
+    return str(st.session_state.get(BY) or "").strip() if state.may("acknowledge") else ""
+
+
+def _allowed() -> bool:
+    if not state.may("acknowledge"):
+        _flash("error", state.t("access.no_action"))
+        return False
+    return True
 
 
 def _done(action: Callable[[], object], text: str, clear: tuple[str, ...] = ()) -> None:
-    """Run an action of ioc.alerts; say what it did, or why it was refused (its IOCError)."""
+    """Run an action of ioc.alerts if this person may; say what it did, or why it was refused (its IOCError)."""
+    if not _allowed():
+        return
     try:
         action()
     except IOCError as exc:
@@ -140,7 +161,8 @@ def show(alert_id: int) -> None:
 
 
 def acknowledge(alert_id: int) -> None:
-    by = str(st.session_state.get(f"al_ack_by_{alert_id}") or "").strip() or _handler()
+    typed = "" if who.signed_in else str(st.session_state.get(f"al_ack_by_{alert_id}") or "").strip()
+    by = typed or _handler()
     if not by:
         _flash("warning", tr("needs_name"))
         return
@@ -210,7 +232,7 @@ with ui.section():
         for code, error in json.loads(last["errors"] or "{}").items():  # never hidden: a rule that cannot tell
             st.warning(tr("rule_error", rule=rule_name(code), code=code, message=error))
 
-if not cfg.alerts and not alerts.alerts(path, FILTERS["all"], limit=1):
+if not cfg.alerts and not listing(FILTERS["all"], limit=1):
     st.stop()
 
 shown: list[dict] = []  # every open and acknowledged alert, whatever the filters below
@@ -218,7 +240,7 @@ rows: list[dict] = []  # what the filters list
 checklists: dict[int, list[dict]] = {}
 
 with ui.section():
-    shown = alerts.alerts(path)
+    shown = listing()
     by_severity = dict.fromkeys(SEVERITIES, 0)
     for per_sector in alerts.counts(path).values():
         for sev, n in per_sector.items():
@@ -251,7 +273,7 @@ with ui.section():
 
 
 def _exists(v: str) -> int | None:
-    return int(v) if alerts.alerts(path, alert_id=int(v)) else None
+    return int(v) if listing(alert_id=int(v)) else None
 
 
 def settle_pick(rows: list[dict]) -> tuple[list[int], dict[int, dict]]:
@@ -260,7 +282,7 @@ def settle_pick(rows: list[dict]) -> tuple[list[int], dict[int, dict]]:
     ids, known = [a["id"] for a in rows], {a["id"]: a for a in rows}
     held = st.session_state.get("id")
     if isinstance(held, int) and held not in known:
-        found = alerts.alerts(path, alert_id=held)
+        found = listing(alert_id=held)
         if found:
             known[held] = found[0]
             ids.append(held)
@@ -284,7 +306,7 @@ with ui.section(tr("list_title")):
     sector = state.bound(f2.selectbox, tr("filter_sector"), "sector", "", list(sectors), format_func=sectors.get)
     ward = state.bound(f3.selectbox, tr("filter_ward"), "ward", "", list(wards), format_func=wards.get)
     level = state.bound(f4.selectbox, tr("filter_severity"), "sev", "", list(levels), format_func=levels.get)
-    rows = alerts.alerts(path, FILTERS[which], sector or None, ward or None)
+    rows = listing(FILTERS[which], sector or None, ward or None)
     rows = [a for a in rows if not level or a["severity"] == level]
     for a in rows:
         if a["id"] not in checklists:
@@ -353,7 +375,7 @@ if ids:
             parse=_exists,
             format_func=lambda i: tr("pick_item", id=i, severity=severity(known[i]), message=said(known[i], "message")),
         )
-        a = alerts.alerts(path, alert_id=alert_id)[0]
+        a = listing(alert_id=alert_id)[0]
         rule = rules.get(a["rule"])
         active = a["state"] in alerts.SHOWN
         colour = SEVERITY_COLOUR.get(a["severity"], COLOURS["neutral"])
@@ -401,9 +423,11 @@ if ids:
             with links[1]:
                 ward_profile_link(a["ward_code"])
 
-        if BY not in st.session_state:  # a widget's state goes when it is not drawn: the name outlives it
-            st.session_state[BY] = st.session_state.get(KEPT, "")
-        st.session_state[KEPT] = st.text_input(tr("by"), key=BY, help=tr("by_help"))
+        may_act = state.may("acknowledge")
+        if may_act and not who.signed_in:  # with accounts, the person signed in acts
+            if BY not in st.session_state:  # a widget's state goes when it is not drawn: the name outlives it
+                st.session_state[BY] = st.session_state.get(KEPT, "")
+            st.session_state[KEPT] = st.text_input(tr("by"), key=BY, help=tr("by_help"))
         flash = st.session_state.pop(FLASH, None)
         if flash:
             getattr(st, flash[0])(flash[1])
@@ -437,18 +461,19 @@ if ids:
                     key=f"al_tick_{a['id']}_{s['step']}",
                     on_click=tick,
                     args=(a["id"], s["step"]),
-                    disabled=bool(s["done_by"]) or not active,
+                    disabled=bool(s["done_by"]) or not active or not may_act,
                     width="stretch",
                 )
 
-        if active:
+        if active and may_act:
             c1, c2, c3 = st.columns(3)
             with c1.container(border=True):
                 st.markdown(f"**{ui.esc(tr('ack_title'))}**", unsafe_allow_html=True)
                 if a["state"] == "open":
-                    st.text_input(
-                        tr("ack_by"), key=f"al_ack_by_{a['id']}", placeholder=_handler(), help=tr("ack_by_help")
-                    )
+                    if not who.signed_in:
+                        st.text_input(
+                            tr("ack_by"), key=f"al_ack_by_{a['id']}", placeholder=_handler(), help=tr("ack_by_help")
+                        )
                     st.text_input(tr("ack_note"), key=f"al_ack_note_{a['id']}")
                     st.button(
                         tr("ack_button"), key=f"al_ack_{a['id']}", on_click=acknowledge, args=(a["id"],), type="primary"

@@ -291,7 +291,9 @@ if spec is not None:
         tables.show(view, labels, height=min(420, 38 + 35 * max(1, len(view))))
         export_labels = {**label_of, **labels}
         tables.downloads(
-            functools.partial(exports.export_query, cfg, sql, params, label_of=export_labels),
+            functools.partial(
+                exports.export_query, cfg, sql, params, label_of=export_labels, path=state.snapshot_path()
+            ),
             f"{table}_{dt.date.today():%Y%m%d}",
             key="x_dl",
         )

@@ -57,11 +57,17 @@ with ui.section():
 
 def accept(name: str) -> None:
     """The operator's word on a held run: load what it held (ioc.ingest.accept), say what happened."""
-    by = st.session_state.get(f"ops_by_{name}", "").strip()
+    if not state.may("accept"):
+        st.session_state["ops_flash"] = ("error", t("access.no_action"))
+        return
+    who = state.person()
+    by = who.name if who.signed_in else st.session_state.get(f"ops_by_{name}", "").strip()
     if not by:
         st.session_state["ops_flash"] = ("warning", t("ops.accept_needs_name"))
         return
     from ioc.ingest import accept as accept_run  # the ingest, on demand: other visits never load it
+
+    state.audit("accept", name)
 
     try:
         result = alerts.follow(cfg, accept_run(cfg, name, by))  # and the alerts of the snapshot it publishes
@@ -99,7 +105,8 @@ with ui.section(t("ops.held_title")):
             )
             st.caption(s["reason"] or "")
             left, right = st.columns([3, 1], vertical_alignment="bottom")
-            left.text_input(t("ops.accept_by"), key=f"ops_by_{s['source']}", help=t("ops.accept_by_help"))
+            if not state.person().signed_in:  # with accounts, the person signed in accepts
+                left.text_input(t("ops.accept_by"), key=f"ops_by_{s['source']}", help=t("ops.accept_by_help"))
             right.button(t("ops.accept"), key=f"ops_accept_{s['source']}", on_click=accept, args=(s["source"],))
 
 with ui.section(t("ops.sources_title")):
@@ -167,6 +174,10 @@ with ui.section(t("ops.runs_title")):
 
 
 def retry(message: int) -> None:
+    if not state.may("accept"):
+        st.session_state["ops_outbox_error"] = t("access.no_action")
+        return
+    state.audit("outbox_retry", str(message))
     try:
         outbox.retry(alerts.ops_path(cfg), message)
     except IOCError as exc:

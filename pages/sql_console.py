@@ -69,7 +69,10 @@ with left:
     st.session_state.setdefault("sql", EXAMPLE)
     query = st.text_area(t("console.query"), key="sql", height=220, help=t("console.query_help"))
     run = st.button(t("console.run"), type="primary", icon=":material/play_arrow:", key="sql_run")
-    if run and query.strip():
+    if run and query.strip() and not state.may("sql"):  # the page is the analysts'; the action checks on its own
+        state.audit("sql_refused", "role: " + query[:2000])
+        st.error(t("access.no_action"))
+    elif run and query.strip():
         kind = sandbox.refusal(query)
         state.audit("sql_refused" if kind else "sql", (f"{kind}: " if kind else "") + query[:2000])
         if kind:
@@ -80,7 +83,11 @@ with left:
                 res: sandbox.Result | None
                 try:
                     res = sandbox.run(
-                        cfg, query, timeout=cfg.analyst.sql_timeout_seconds, limit=cfg.analyst.display_rows
+                        cfg,
+                        query,
+                        timeout=cfg.analyst.sql_timeout_seconds,
+                        limit=cfg.analyst.display_rows,
+                        path=state.snapshot_path(),
                     )
                 except QueryTimeout:
                     st.error(t("console.timeout", s=i18n.num(cfg.analyst.sql_timeout_seconds, lang)))
@@ -106,7 +113,9 @@ with left:
                         tables.show(df, height=min(520, 38 + 35 * max(1, len(df))))
                         labels = exports.labels(cfg)
                         tables.downloads(
-                            functools.partial(exports.export_query, cfg, query, None, label_of=labels),
+                            functools.partial(
+                                exports.export_query, cfg, query, None, label_of=labels, path=state.snapshot_path()
+                            ),
                             f"ket_qua_{dt.date.today():%Y%m%d}",
                             key="sql_dl",
                         )

@@ -15,7 +15,7 @@ from streamlit.runtime.scriptrunner_utils.exceptions import RerunException, Stop
 from ioc import exports, i18n
 from ioc.errors import IOCError, NoSnapshotError
 from ioc.status import tone
-from ioc.ui import charts, state
+from ioc.ui import charts, state, tables
 from ioc.ui.tables import catalog_link
 from ioc.ui.theme import COLOURS, CSS
 
@@ -333,13 +333,13 @@ def page_xlsx(name: str, key: str = "dl_page", filters: dict[str, str] | None = 
     about[t("xlsx.made")] = i18n.datetime(pd.Timestamp(state.now()))
     about[t("xlsx.note")] = t("xlsx.note_text")
     st.session_state[PAGE_XLSX] = frames  # what the button writes when clicked (and what tests read)
-    st.download_button(
+    tables.download(
         t("app.download_page"),
         lambda: xlsx_bytes(frames, about),
         file_name=f"{name}.xlsx",
         key=key,
         mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-        on_click="ignore",
+        rows=sum(len(df) for df in frames.values()),
     )
 
 
@@ -383,15 +383,14 @@ def download_csv(df: pd.DataFrame, name: str, key: str, title: str | None = None
     fields, `.` before decimals), said on the button. It also goes into the page's XLSX (under `title`, else
     the file name)."""
     keep(title or name, df)
-    data = csv_bytes(df)
-    st.download_button(
+    tables.download(
         state.t("app.download_csv"),
-        data,
+        lambda: csv_bytes(df),
         file_name=f"{name}.csv",
         mime="text/csv",
         key=key,
+        rows=len(df),
         help=state.t("analyst.download_csv"),
-        on_click="ignore",
     )
 
 

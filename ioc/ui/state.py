@@ -11,7 +11,7 @@ import duckdb
 import pandas as pd
 import streamlit as st
 
-from ioc import i18n
+from ioc import access, auth, i18n
 from ioc.config import Config, config_path, load_config
 from ioc.warehouse import Warehouse
 
@@ -23,10 +23,21 @@ def _config(path: str, mtime: float) -> Config:
     return load_config(path)
 
 
+@st.cache_resource(show_spinner=False, max_entries=64)
+def _scoped_config(path: str, mtime: float, wards: tuple[str, ...]) -> Config:
+    cfg = _config(path, mtime)
+    return cfg.model_copy(update={"wards": [w for w in cfg.wards if w.code in wards]})
+
+
 def config() -> Config:
-    """The config, re-read when the file changes; ConfigError propagates to the page boundary."""
+    """The config, re-read when the file changes; ConfigError propagates to the page boundary. For a person
+    bound to wards, its `wards` are theirs alone, so every ward list, filter and map of the pages offers only
+    those (the rows themselves come from their scoped snapshot: snapshot_path)."""
     path = config_path()
     mtime = path.stat().st_mtime if path.exists() else 0.0
+    who = st.session_state.get(PERSON_KEY)
+    if isinstance(who, access.Person) and who.wards:
+        return _scoped_config(str(path), mtime, who.wards)
     return _config(str(path), mtime)
 
 
@@ -45,13 +56,95 @@ def warehouse(cfg: Config | None = None) -> Warehouse:
 
 
 def snapshot_path(cfg: Config | None = None) -> Path | None:
-    """The current snapshot's file (its name carries the snapshot id), or None before the first load."""
+    """The file this person reads of the current snapshot (its name carries the snapshot id), or None before
+    the first load: for a person bound to wards, its ward-scoped copy (ioc.access), so every query, export and
+    SQL run of theirs holds only their rows."""
+    cfg = cfg or config()
     wh = warehouse(cfg)
     sid = wh.current_id()
     if not sid:
         return None
     p = wh.path_of(sid)
-    return p if p.exists() else None
+    if not p.exists():
+        return None
+    sc = access.scope(cfg, person())
+    return access.scoped_path(p, sc) if sc else p
+
+
+# --------------------------------------------------------------------------- who is asking
+
+PERSON_KEY = "_ioc_person"  # set once per run by resolve_person() (app.py); no widget has this key
+
+
+def ops_path() -> Path:
+    return config().data_path / "ops.sqlite"
+
+
+def _cookie(name: str) -> str | None:
+    try:
+        return st.context.cookies.get(name)
+    except Exception:  # no browser behind the run
+        return None
+
+
+def resolve_person() -> access.Person:
+    """Who is asking in this run: the session of the signed cookie the server set at sign-in (ioc.auth), else
+    the OpenID Connect identity (st.user) when a provider is configured, else the public; while no account
+    exists at all, everybody (`open`). A session that ran out of time or was ended is the public again."""
+    cfg, path = config(), ops_path()
+    s = auth.session(
+        path, auth.unsign(_cookie(auth.COOKIE)), cfg.sign_in.idle_minutes * 60, cfg.sign_in.max_hours * 3600
+    )
+    if s is not None:
+        who = access.Person(s.name, s.role, s.wards, s.how, session=s.token)
+    elif (oidc := _oidc_person(cfg)) is not None:
+        who = oidc
+    elif not auth.any_account(path) and cfg.sign_in.oidc is None:
+        who = access.OPEN
+    else:
+        who = access.PUBLIC
+    st.session_state[PERSON_KEY] = who
+    return who
+
+
+def _oidc_person(cfg: Config) -> access.Person | None:
+    """The person of the st.login identity, while its session here is live (idle and age as an account's);
+    once it is over, Streamlit's identity cookie is cleared (st.logout) so the person signs in again."""
+    if cfg.sign_in.oidc is None:
+        return None
+    try:
+        claims = st.user.to_dict()
+    except Exception:  # auth not configured on this server
+        return None
+    if not claims.get("is_logged_in"):
+        return None
+    who = access.oidc_person(cfg.sign_in.oidc, claims)
+    if who is None:
+        return None
+    key = oidc_key(claims)
+    live = auth.oidc_session(
+        ops_path(), key, who.name, who.role, who.wards,
+        cfg.sign_in.idle_minutes * 60, cfg.sign_in.max_hours * 3600, origin(),
+    )  # fmt: skip
+    if not live:
+        st.logout()
+        return None
+    return access.Person(who.name, who.role, who.wards, "oidc", session=key)
+
+
+def oidc_key(claims: dict) -> str:
+    """One sign-in at the provider: who, where and when (the identity cookie keeps these for 30 days)."""
+    return f"{claims.get('iss')}|{claims.get('sub')}|{claims.get('iat')}"
+
+
+def person() -> access.Person:
+    who = st.session_state.get(PERSON_KEY)
+    return who if isinstance(who, access.Person) else resolve_person()
+
+
+def may(action: str) -> bool:
+    """Whether the person asking may do one of ioc.config.ACTIONS; check it where the action happens."""
+    return access.may(config(), person(), action)
 
 
 @st.cache_resource(show_spinner=False, max_entries=2, on_release=lambda con: con.close())
@@ -207,14 +300,17 @@ def fresh_pick(key: str, value: str | None) -> str | None:
 
 
 def audit(action: str, detail: str = "") -> None:
-    """An entry in the audit log for this session: who (the signed-in person; 'anonymous' until sign-in
-    exists) and from where (the browser's address)."""
+    """An entry in the audit log for this session: who (the signed-in person, else 'anonymous') and from where
+    (the browser's address)."""
     from ioc import audit as log
 
+    log.record(ops_path(), person().name, action, detail, origin())
+
+
+def origin() -> str:
+    """The browser's address ('' when there is none: a script, AppTest)."""
     try:
         ip = st.context.ip_address
-    except Exception:  # no browser behind the run (a script)
+    except Exception:
         ip = None
-    origin = ip if isinstance(ip, str) else ""  # AppTest has no address either
-    log.record(config().data_path / "ops.sqlite", st.session_state.get("ioc_user") or "anonymous", action,
-               detail, origin)  # fmt: skip
+    return ip if isinstance(ip, str) else ""

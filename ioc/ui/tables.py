@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import functools
 from collections.abc import Callable, Mapping, Sequence
+from typing import Any
 from urllib.parse import quote
 
 import altair as alt
@@ -25,7 +26,7 @@ MAX_BARS = 30
 
 @st.cache_data(show_spinner=False, max_entries=500, ttl=6 * 3600)
 def _sandboxed(snapshot: str, sql: str, params: tuple, limit: int, timeout: float) -> tuple[pd.DataFrame, bool]:
-    res = sandbox.run(state.config(), sql, list(params), timeout=timeout, limit=limit)
+    res = sandbox.run(state.config(), sql, list(params), timeout=timeout, limit=limit, path=snapshot)
     return res.frame(), res.truncated
 
 
@@ -98,21 +99,41 @@ def show(
     )
 
 
+def download(
+    label: str, make: Callable[[], bytes], *, file_name: str, mime: str, key: str, rows: int | None = None, **kw: Any
+) -> None:
+    """The one download button: shown only to those who may export; the file is made when the button is
+    pressed, and the export goes into the audit log (the file, how many rows)."""
+    if not state.may("export"):
+        return
+    who, origin, path = state.person().name, state.origin(), state.ops_path()
+
+    def build() -> bytes:
+        from ioc import audit
+
+        data = make()
+        n = getattr(data, "rows", rows)
+        audit.record(path, who, "export", file_name + (f" ({n} rows)" if n is not None else ""), origin)
+        return data
+
+    st.download_button(label, build, file_name=file_name, mime=mime, key=key, on_click="ignore", **kw)
+
+
 def downloads(make: Callable[[str], bytes], name: str, key: str) -> None:
     """CSV, XLSX and Parquet buttons; each file is built only when its button is pressed, from every row."""
     cols = st.columns([1] * len(exports.FORMATS) + [3])
     for col, (fmt, (ext, mime)) in zip(cols, exports.FORMATS.items()):
-        col.download_button(
-            fmt.upper() if fmt != "parquet" else "Parquet",
-            functools.partial(make, fmt),
-            file_name=f"{name}.{ext}",
-            mime=mime,
-            key=f"{key}_{fmt}",
-            icon=":material/download:",
-            on_click="ignore",
-            help=state.t(f"analyst.download_{fmt}"),
-            width="stretch",
-        )
+        with col:
+            download(
+                fmt.upper() if fmt != "parquet" else "Parquet",
+                functools.partial(make, fmt),
+                file_name=f"{name}.{ext}",
+                mime=mime,
+                key=f"{key}_{fmt}",
+                icon=":material/download:",
+                help=state.t(f"analyst.download_{fmt}"),
+                width="stretch",
+            )
 
 
 # --------------------------------------------------------------------------- result charts

@@ -95,5 +95,8 @@ a.ioc-tile-link:hover .ioc-tile {border-color: #90A4AE; box-shadow: 0 1px 4px rg
 .ioc-filter-chip {display: inline-block; background: #E3EEF8; color: #0B4F8A; border: 1px solid #9EB7CF; border-radius: 14px;
   padding: 4px 12px; font-weight: 600; font-size: .9rem; margin-top: 4px;}
 .ioc-legend span {display: inline-block; padding: 1px 8px; margin-right: 4px; border-radius: 3px;}
+a.ioc-signin { display: inline-block; padding: .45rem 1rem; border: 1px solid #0b4f8a; border-radius: .5rem;
+  color: #0b4f8a; font-weight: 600; text-decoration: none; }
+a.ioc-signin:hover { background: #0b4f8a; color: #fff; }
 </style>
 """

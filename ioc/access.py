@@ -1,0 +1,209 @@
+"""Who may open what and read which rows: roles (config `roles:`), the person asking, and the ward-scoped copy of
+a snapshot that every page, query, export and SQL run of a person bound to wards reads instead of the whole one.
+
+One mechanism for row-level access: a person bound to wards never gets a connection to the city's snapshot.
+They read a DuckDB file made from it that holds their wards' rows and the city-wide figures their role may see
+(`city_wide`), and nothing else, so no query, however written (fully qualified names, catalog functions), can
+reach another ward's rows: they are not in the file (docs/access.md)."""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import os
+import threading
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import duckdb
+
+from ioc.config import ACTIONS
+from ioc.warehouse import ident
+
+if TYPE_CHECKING:
+    from ioc.config import Config
+
+log = logging.getLogger("ioc.access")
+
+# the app's own pages by address (app.py's PAGES; a test keeps the two the same); sector pages go by their code
+APP_PAGES = ("overview", "alerts", "ward", "phan-anh", "catalog", "explorer", "sql", "operations", "audit")
+WARD_COLUMN = "ward_code"
+# bookkeeping a scoped copy keeps whole (definitions, runs), and what it keeps empty (rejected rows of any ward)
+KEEP_WHOLE = ("_meta", "_lineage", "_runs", "indicator")
+KEEP_EMPTY = ("_rejects", "_dropped")
+SCOPED_DIR = "scoped"
+
+
+@dataclass(frozen=True)
+class Person:
+    """Who is asking: a signed-in account or OIDC identity, the public (nobody signed in), or everybody while
+    the cockpit has no account yet (`open`: every page, the whole city)."""
+
+    name: str
+    role: str
+    wards: tuple[str, ...] = ()
+    how: str = "account"  # account | oidc | public | open
+    session: str | None = field(default=None, compare=False)
+
+    @property
+    def signed_in(self) -> bool:
+        return self.how in ("account", "oidc")
+
+
+PUBLIC = Person("anonymous", "public", how="public")
+OPEN = Person("anonymous", "admin", how="open")
+
+
+def oidc_person(oidc, claims: dict) -> Person | None:
+    """The person an OpenID Connect identity is, by the config's claim mapping (`sign_in.oidc`): the first value
+    of the role claim that `roles` maps; None (the public) when none maps. Wards from the ward claim."""
+    values = claims.get(oidc.role_claim)
+    values = [values] if isinstance(values, str) else list(values or [])
+    role = next((oidc.roles[v] for v in values if v in oidc.roles), None)
+    if role is None or role == "public":
+        return None
+    wards = claims.get(oidc.ward_claim) or []
+    wards = (wards,) if isinstance(wards, str) else tuple(str(w) for w in wards)
+    if role == "ward_official" and not wards:
+        return None  # a ward official bound to no ward would read the whole city
+    name = str(claims.get(oidc.name_claim) or claims.get("sub") or "oidc")
+    return Person(name, role, wards, how="oidc")
+
+
+def _role(cfg: Config, person: Person):
+    from ioc.config import Role
+
+    if person.how == "open":
+        return Role(pages=["all"], actions=["all"], city_wide=["all"])
+    return cfg.roles.get(person.role)  # type: ignore[call-overload]
+
+
+def _public_pages(cfg: Config) -> set[str]:
+    role = cfg.roles.get("public")
+    return _expand(cfg, role.pages) if role else set()
+
+
+def _expand(cfg: Config, pages: Iterable[str]) -> set[str]:
+    out: set[str] = set()
+    for p in pages:
+        if p == "all":
+            out |= {*APP_PAGES, *(s.code for s in cfg.sectors)}
+        elif p == "sectors":
+            out |= {s.code for s in cfg.sectors}
+        else:
+            out.add(p)
+    return out
+
+
+def pages(cfg: Config, person: Person) -> set[str]:
+    """The pages a person may open: their role's and the public ones (a sector page by its code)."""
+    role = _role(cfg, person)
+    return _public_pages(cfg) | (_expand(cfg, role.pages) if role else set())
+
+
+def may_open(cfg: Config, person: Person, page: str) -> bool:
+    return page in pages(cfg, person)
+
+
+def may(cfg: Config, person: Person, action: str) -> bool:
+    """Whether a person may do one of ACTIONS (export, sql, acknowledge, accept, rollback)."""
+    if action not in ACTIONS:
+        raise ValueError(f"unknown action {action!r}")
+    role = _role(cfg, person)
+    return bool(role) and ("all" in role.actions or action in role.actions) and person.how != "public"
+
+
+def sees_ward(person: Person, ward: str | None) -> bool:
+    """Whether a person reads a ward's rows (None: the city's own): a person bound to no ward reads every ward."""
+    return not person.wards or (ward is not None and ward in person.wards)
+
+
+# --------------------------------------------------------------------------- the ward-scoped copy of a snapshot
+
+
+@dataclass(frozen=True)
+class Scope:
+    wards: tuple[str, ...]
+    city_wide: tuple[str, ...]  # tables, or ("all",)
+
+    @property
+    def key(self) -> str:
+        text = ",".join(sorted(self.wards)) + "|" + ",".join(sorted(self.city_wide))
+        return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+
+def scope(cfg: Config, person: Person) -> Scope | None:
+    """What a person bound to wards reads; None for a person who reads the whole city."""
+    if not person.wards:
+        return None
+    role = _role(cfg, person)
+    return Scope(tuple(sorted(person.wards)), tuple(sorted(role.city_wide)) if role else ())
+
+
+_BUILD_LOCK = threading.Lock()
+
+
+def scoped_path(snapshot: Path, sc: Scope) -> Path:
+    """The ward-scoped copy of a snapshot file, made once (atomically) and kept beside the warehouse; copies of
+    snapshots that are gone are removed when a new one is made."""
+    folder = snapshot.parent.parent / SCOPED_DIR
+    target = folder / f"{snapshot.stem}-{sc.key}.duckdb"
+    if target.exists():
+        return target
+    with _BUILD_LOCK:
+        if target.exists():
+            return target
+        folder.mkdir(parents=True, exist_ok=True)
+        tmp = target.with_suffix(f".{os.getpid()}.tmp")
+        tmp.unlink(missing_ok=True)
+        _build(snapshot, tmp, sc)
+        os.replace(tmp, target)
+        _prune(folder, snapshot.parent)
+    log.info("made the scoped copy %s (wards %s)", target.name, ", ".join(sc.wards))
+    return target
+
+
+def _build(snapshot: Path, out: Path, sc: Scope) -> None:
+    from ioc.search import build_search_index
+
+    con = duckdb.connect(str(out))
+    try:
+        con.execute("ATTACH ? AS src (READ_ONLY)", [str(snapshot)])
+        tables = con.execute(
+            "SELECT table_name FROM duckdb_tables() WHERE database_name = 'src' AND schema_name = 'main' "
+            "ORDER BY table_name"
+        ).fetchall()
+        everything = "all" in sc.city_wide
+        for (name,) in tables:
+            cols = {
+                r[0]
+                for r in con.execute(
+                    "SELECT column_name FROM duckdb_columns() WHERE database_name = 'src' AND table_name = ?", [name]
+                ).fetchall()
+            }
+            src = f"src.main.{ident(name)}"
+            city = everything or name in sc.city_wide
+            if name in KEEP_WHOLE:
+                where, params = "", []
+            elif WARD_COLUMN in cols:
+                where = f" WHERE list_contains(?, {WARD_COLUMN})" + (f" OR {WARD_COLUMN} IS NULL" if city else "")
+                params = [list(sc.wards)]
+            elif city and name not in KEEP_EMPTY and not name.startswith("_"):
+                where, params = "", []
+            else:  # not theirs to read: the table is there (pages and queries name it), with no rows
+                where, params = " WHERE false", []
+            con.execute(f"CREATE TABLE main.{ident(name)} AS SELECT * FROM {src}{where}", params)
+        con.execute("DETACH src")
+        build_search_index(con)  # the catalog's search lists only values of the rows kept
+        con.execute("CHECKPOINT")
+    finally:
+        con.close()
+
+
+def _prune(folder: Path, warehouse: Path) -> None:
+    live = {p.stem for p in warehouse.glob("*.duckdb")}
+    for p in folder.glob("*.duckdb"):
+        if p.stem.rsplit("-", 1)[0] not in live:
+            p.unlink(missing_ok=True)

@@ -1,0 +1,261 @@
+"""Roles, sessions, the sign-in form's checks, and row-level access by ward: the scoped copy of a snapshot holds
+exactly a ward's rows (compared with the same tables filtered by hand), and no query in the SQL sandbox reaches
+the rest."""
+
+from __future__ import annotations
+
+import duckdb
+import pytest
+
+from ioc import access, api, auth, sandbox, signin
+from ioc.config import parse_config
+from ioc.errors import QueryError
+from ioc.warehouse import Warehouse
+from tests.helpers import ROOT
+
+WARD = "25747"
+
+
+@pytest.fixture
+def snap(sample_snapshot, monkeypatch):
+    cfg, data = sample_snapshot
+    monkeypatch.setenv("IOC_DATA_DIR", str(data))
+    return cfg, Warehouse(data / "warehouse").current_path()
+
+
+def _person(role="ward_official", wards=(WARD,)):
+    return access.Person("hoa", role, tuple(wards))
+
+
+# --------------------------------------------------------------------------- roles
+
+
+def test_each_role_opens_its_pages_and_the_public_ones(snap):
+    cfg, _ = snap
+    public = access.pages(cfg, access.PUBLIC)
+    assert public == {"phan-anh", "zoning"}
+    leader = access.pages(cfg, access.Person("lan", "leader"))
+    assert public < leader and "sql" not in leader and "operations" not in leader and "env" in leader
+    analyst = access.pages(cfg, access.Person("an", "analyst"))
+    assert {"sql", "explorer", "catalog"} <= analyst and "alerts" not in analyst and "audit" not in analyst
+    admin = access.pages(cfg, access.Person("q", "admin"))
+    assert {*access.APP_PAGES, *(s.code for s in cfg.sectors)} == admin
+    assert access.pages(cfg, access.OPEN) == admin  # no account yet: everything, and the page says so
+    assert access.may(cfg, access.Person("an", "analyst"), "sql")
+    assert not access.may(cfg, access.Person("lan", "leader"), "sql")
+    assert not access.may(cfg, access.PUBLIC, "export")
+    assert access.may(cfg, access.Person("t", "operator"), "rollback")
+    with pytest.raises(ValueError):
+        access.may(cfg, access.PUBLIC, "launch")
+
+
+def test_app_pages_and_the_navigation_name_the_same_pages():
+    import ast
+
+    tree = ast.parse((ROOT / "app.py").read_text())
+    pages = next(n for n in tree.body if isinstance(n, ast.Assign) and n.targets[0].id == "PAGES")
+    urls = [elt.elts[2].value for elt in pages.value.elts]
+    assert tuple(urls) == access.APP_PAGES
+
+
+def test_roles_that_name_what_does_not_exist_are_refused():
+    text = (ROOT / "config.yaml").read_text()
+    bad = text.replace("    pages: [phan-anh, zoning]", "    pages: [phan-anh, zonning]\n    actions: [sql]")
+    bad = bad.replace("actions: [export, sql]", "actions: [export, sql, drop]")
+    bad = bad.replace("prices_supply_monthly, socio_province_shared]", "prices_supply_monthly, no_such_table]")
+    import yaml
+
+    from ioc.config import ConfigError
+
+    with pytest.raises(ConfigError) as err:
+        parse_config(yaml.safe_load(bad), ROOT / "config.yaml")
+    problems = "\n".join(err.value.problems)
+    assert "roles.public.pages.1: unknown page 'zonning'" in problems
+    assert "roles.analyst.actions.2: unknown action 'drop'" in problems
+    assert "roles.ward_official.city_wide.6: no source writes table 'no_such_table'" in problems
+    assert "roles.public.actions: the public (no sign-in) may not run SQL or export" in problems
+
+
+def test_an_oidc_identity_maps_to_a_role_and_wards():
+    from ioc.config import Oidc
+
+    o = Oidc(
+        server_metadata_url="http://127.0.0.1/.well-known/openid-configuration",
+        client_id="ioc",
+        redirect_uri="http://127.0.0.1/oauth2callback",
+        roles={"ioc-lanh-dao": "leader", "ioc-phuong": "ward_official"},
+    )
+    assert access.oidc_person(o, {"sub": "1", "email": "lan@tdm.vn", "groups": ["x", "ioc-lanh-dao"]}) == (
+        access.Person("lan@tdm.vn", "leader", (), "oidc")
+    )
+    p = access.oidc_person(o, {"sub": "2", "groups": "ioc-phuong", "wards": ["25747"]})
+    assert p is not None and p.role == "ward_official" and p.wards == ("25747",) and p.name == "2"
+    assert access.oidc_person(o, {"sub": "3", "groups": ["ioc-phuong"]}) is None  # bound to no ward: none
+    assert access.oidc_person(o, {"sub": "4", "groups": ["khach"]}) is None  # no mapped group: the public
+
+
+# --------------------------------------------------------------------------- the scoped copy
+
+
+def test_a_scoped_copy_holds_exactly_the_wards_rows_and_the_city_wide_tables_of_the_role(snap):
+    cfg, path = snap
+    sc = access.scope(cfg, _person())
+    scoped = access.scoped_path(path, sc)
+    assert scoped.parent.name == "scoped" and access.scoped_path(path, sc) == scoped  # made once
+    whole, part = duckdb.connect(str(path), read_only=True), duckdb.connect(str(scoped), read_only=True)
+    try:
+        n = lambda con, sql, *p: con.execute(sql, list(p)).fetchone()[0]  # noqa: E731
+        # a table with a ward column: the ward's rows, the same as filtered by hand, and no other ward
+        mine = n(whole, "SELECT count(*) FROM admin_dossiers WHERE ward_code = ?", WARD)
+        assert mine > 0 and n(part, "SELECT count(*) FROM admin_dossiers") == mine
+        assert n(part, "SELECT count(DISTINCT ward_code) FROM admin_dossiers") == 1
+        same = "SELECT sum(hash(COLUMNS(*))) FROM (SELECT * FROM admin_dossiers {} ORDER BY ALL)"
+        assert (
+            whole.execute(same.format("WHERE ward_code = ?"), [WARD]).fetchall()
+            == part.execute(same.format("")).fetchall()
+        )
+        # the city's own indicator rows: indicator_value is city-wide to a ward official
+        assert n(part, "SELECT count(*) FROM indicator_value WHERE ward_code IS NULL") == n(
+            whole, "SELECT count(*) FROM indicator_value WHERE ward_code IS NULL"
+        )
+        assert n(part, "SELECT count(*) FROM indicator_value WHERE ward_code IS NOT NULL AND ward_code <> ?", WARD) == 0
+        # a table with no ward column: whole when city-wide to the role (air), else there with no rows
+        assert n(part, "SELECT count(*) FROM env_air_daily") == n(whole, "SELECT count(*) FROM env_air_daily") > 0
+        assert n(part, "SELECT count(*) FROM dim_ward") == 1
+        assert n(part, "SELECT count(*) FROM _rejects") == 0
+        # the catalog's search values come from the rows kept only
+        values = part.execute("SELECT value FROM _search_values WHERE column_name = 'ward_code'").fetchall()
+        assert {r[0] for r in values} <= {WARD}
+    finally:
+        whole.close()
+        part.close()
+    narrow = access.Scope((WARD,), ())  # a role with nothing city-wide
+    none = duckdb.connect(str(access.scoped_path(path, narrow)), read_only=True)
+    try:
+        assert none.execute("SELECT count(*) FROM env_air_daily").fetchone()[0] == 0
+        assert none.execute("SELECT count(*) FROM indicator_value WHERE ward_code IS NULL").fetchone()[0] == 0
+    finally:
+        none.close()
+    assert access.scope(cfg, access.Person("lan", "leader")) is None  # bound to no ward: the whole city
+
+
+BYPASSES = [
+    "SELECT count(*) FROM snapshot.main.admin_dossiers WHERE ward_code <> '25747'",
+    "SELECT count(*) FROM admin_dossiers WHERE ward_code <> '25747'",
+    "SELECT count(*) FROM (SELECT unnest(list(ward_code)) w FROM snapshot.admin_dossiers) WHERE w <> '25747'",
+]
+
+
+@pytest.mark.parametrize("query", BYPASSES)
+def test_sql_on_the_scoped_copy_reaches_no_other_ward(snap, query):
+    cfg, path = snap
+    scoped = access.scoped_path(path, access.scope(cfg, _person()))
+    assert sandbox.run(cfg, query, path=scoped).rows == [(0,)]
+
+
+def test_the_catalog_and_the_filesystem_do_not_lead_to_the_city_snapshot(snap):
+    cfg, path = snap
+    scoped = access.scoped_path(path, access.scope(cfg, _person()))
+    run = lambda q: sandbox.run(cfg, q, path=scoped).rows  # noqa: E731
+    files = {r[0] for r in run("SELECT path FROM duckdb_databases() WHERE path IS NOT NULL")}
+    assert str(path) not in files and all("scoped" in f for f in files)
+    assert {r[0] for r in run("SELECT DISTINCT database_name FROM duckdb_tables()")} == {"snapshot"}
+    assert {r[0] for r in run("SELECT DISTINCT table_catalog FROM information_schema.tables")} <= {"snapshot", "memory"}
+    for attack in (
+        f"ATTACH '{path}' AS city (READ_ONLY)",
+        f"SELECT count(*) FROM '{path}'",
+        f"SELECT * FROM read_parquet('{path.parent}/*.parquet')",
+        f"SELECT count(*) FROM duckdb_scan('{path}')",
+        f"SELECT * FROM glob('{path.parent}/*')",
+    ):
+        with pytest.raises(QueryError):
+            sandbox.run(cfg, attack, path=scoped)
+    assert sandbox.refusal(f"ATTACH '{path}' AS city") is not None  # the console refuses it before it runs
+
+
+def test_copies_of_snapshots_that_are_gone_are_removed(snap, tmp_path):
+    import shutil
+
+    _, path = snap
+    wh = tmp_path / "warehouse"
+    wh.mkdir()
+    old, new = wh / "20260101T000000000000Z.duckdb", wh / "20260102T000000000000Z.duckdb"
+    shutil.copy(path, old)
+    a = access.scoped_path(old, access.Scope((WARD,), ()))
+    shutil.copy(path, new)
+    old.unlink()
+    b = access.scoped_path(new, access.Scope((WARD,), ()))
+    assert b.exists() and not a.exists()
+
+
+# --------------------------------------------------------------------------- sessions and the form
+
+
+def test_a_session_ends_on_sign_out_idle_age_and_account_changes(tmp_path):
+    ops = tmp_path / "ops.sqlite"
+    auth.add(ops, "lan", "leader", "0123456789")
+    t = auth.start_session(ops, "lan", "leader")
+    s = auth.session(ops, t, idle=60, max_age=3600)
+    assert s is not None and s.name == "lan" and s.role == "leader"
+    assert auth.session(ops, t, idle=60, max_age=3600, now=s.started_at + 61) is None  # idle
+    assert auth.session(ops, t, idle=60, max_age=3600) is None  # and stays ended
+    t2 = auth.start_session(ops, "lan", "leader")
+    assert auth.session(ops, t2, idle=10_000, max_age=100, now=s.started_at + 50) is not None
+    assert auth.session(ops, t2, idle=10_000, max_age=100, now=s.started_at + 5000) is None  # too old
+    t3 = auth.start_session(ops, "lan", "leader")
+    assert auth.end_session(ops, t3) == "lan" and auth.session(ops, t3, 60, 3600) is None
+    t4 = auth.start_session(ops, "lan", "leader")
+    auth.passwd(ops, "lan", "9876543210")
+    assert auth.session(ops, t4, 60, 3600) is None  # a new password ends the old sessions
+    t5 = auth.start_session(ops, "lan", "leader")
+    auth.disable(ops, "lan")
+    assert auth.session(ops, t5, 60, 3600) is None
+    assert auth.session(ops, "made-up", 60, 3600) is None
+
+
+def test_a_cookie_with_a_wrong_signature_is_nobody(monkeypatch):
+    monkeypatch.setenv(auth.SECRET_ENV, "one secret")
+    signed = auth.sign("tok")
+    assert auth.unsign(signed) == "tok"
+    assert auth.unsign(signed[:-1] + ("0" if signed[-1] != "0" else "1")) is None
+    assert auth.unsign("tok") is None and auth.unsign(None) is None and auth.unsign(".abc") is None
+    monkeypatch.setenv(auth.SECRET_ENV, "another secret")
+    assert auth.unsign(signed) is None
+
+
+def test_the_form_goes_back_only_to_this_site():
+    assert signin.safe_next("/ward?ward=25747") == "/ward?ward=25747"
+    for bad in ("//evil.example/x", "https://evil.example/", "javascript:alert(1)", "/\\evil.example", "", None):
+        assert signin.safe_next(bad) == "/"
+
+
+def test_the_form_checks_its_origin_and_csrf_then_the_password(snap, tmp_path, monkeypatch):
+    cfg, _ = snap
+    ops = cfg.data_path / "ops.sqlite"
+    auth.add(ops, "form-user", "analyst", "0123456789")
+    good = {"name": "form-user", "password": "0123456789", "csrf": "c", "next": "/sql", "lang": "vi"}
+    assert signin.submit(cfg, good, {"ioc_csrf": "c"}, "127.0.0.1", same_origin=False).status == 403
+    assert signin.submit(cfg, good, {"ioc_csrf": "other"}, "127.0.0.1", same_origin=True).status == 403
+    wrong = signin.submit(cfg, {**good, "password": "nope nope"}, {"ioc_csrf": "c"}, "127.0.0.1", True)
+    assert wrong.status == 401 and "Sai tên tài khoản hoặc mật khẩu." in wrong.body
+    ok = signin.submit(cfg, good, {"ioc_csrf": "c"}, "127.0.0.1", True)
+    assert ok.status == 303 and ok.location == "/sql"
+    value, max_age = ok.cookies[auth.COOKIE]
+    assert max_age == cfg.sign_in.max_hours * 3600
+    assert auth.session(ops, auth.unsign(value), 60, 3600).name == "form-user"
+    page = signin.page("vi", "/", "c", message="<script>alert(1)</script>", name='"><img src=x onerror=alert(1)>')
+    assert "<script>alert(1)" not in page and "<img src=x" not in page
+
+
+def test_the_api_reads_a_ward_official_their_wards_and_the_city(snap):
+    cfg, _ = snap
+    ops = cfg.data_path / "ops.sqlite"
+    auth.add(ops, "hoa-api", "ward_official", "0123456789", [WARD])
+    token = auth.start_session(ops, "hoa-api", "ward_official", [WARD])
+    who = api.asker(cfg, None, auth.sign(token))
+    assert who.wards == (WARD,)
+    assert api.sees(cfg, who, WARD) and api.sees(cfg, who, None) and not api.sees(cfg, who, "25741")
+    with pytest.raises(api.Unauthorized):
+        api.asker(cfg, None, None)
+    with pytest.raises(api.Unauthorized):
+        api.asker(cfg, None, auth.sign("not-a-session"))
