@@ -125,21 +125,47 @@ def sees_ward(person: Person, ward: str | None) -> bool:
 
 @dataclass(frozen=True)
 class Scope:
-    wards: tuple[str, ...]
-    city_wide: tuple[str, ...]  # tables, or ("all",)
+    """What one person's copy of a snapshot holds: their wards' rows (None: every ward) with the city-wide
+    tables of their role, and the personal columns it shows masked."""
+
+    wards: tuple[str, ...] | None
+    city_wide: tuple[str, ...]  # tables, or ("all",); only with wards
+    masked: tuple[tuple[str, str], ...] = ()  # (table, column)
 
     @property
     def key(self) -> str:
-        text = ",".join(sorted(self.wards)) + "|" + ",".join(sorted(self.city_wide))
+        text = repr((self.wards, sorted(self.city_wide), sorted(self.masked)))
         return hashlib.sha256(text.encode()).hexdigest()[:16]
 
 
 def scope(cfg: Config, person: Person) -> Scope | None:
-    """What a person bound to wards reads; None for a person who reads the whole city."""
-    if not person.wards:
+    """What a person reads of a snapshot; None when it is the whole snapshot as it is (a person bound to no
+    ward whose role reads every personal column in clear)."""
+    role = _role(cfg, person) if person.how != "open" else None  # open: everything but personal data
+    clear = set(role.personal) if role else set()
+    masked = tuple(
+        sorted(
+            (table, col)
+            for table, cols in cfg.personal_columns().items()
+            if "all" not in clear and table not in clear
+            for col in cols
+        )
+    )
+    if not person.wards and not masked:
         return None
-    role = _role(cfg, person)
-    return Scope(tuple(sorted(person.wards)), tuple(sorted(role.city_wide)) if role else ())
+    city_wide = tuple(sorted(role.city_wide)) if role and person.wards else ()
+    return Scope(tuple(sorted(person.wards)) if person.wards else None, city_wide, masked)
+
+
+def mask_sql(column: str) -> str:
+    """A personal value masked: its first character, then stars, and for a long value its last two (a phone
+    0932322695 reads 0*******95, a name Phạm Quốc Bình P************nh); empty stays empty."""
+    c = ident(column)
+    return (
+        f"CASE WHEN {c} IS NULL OR {c} = '' THEN {c} WHEN length({c}) >= 8 "
+        f"THEN left({c}, 1) || repeat('*', length({c}) - 3) || right({c}, 2) "
+        f"ELSE left({c}, 1) || '***' END AS {c}"
+    )
 
 
 _BUILD_LOCK = threading.Lock()
@@ -161,7 +187,7 @@ def scoped_path(snapshot: Path, sc: Scope) -> Path:
         _build(snapshot, tmp, sc)
         os.replace(tmp, target)
         _prune(folder, snapshot.parent)
-    log.info("made the scoped copy %s (wards %s)", target.name, ", ".join(sc.wards))
+    log.info("made the scoped copy %s (wards %s)", target.name, ", ".join(sc.wards or ("all",)))
     return target
 
 
@@ -175,31 +201,49 @@ def _build(snapshot: Path, out: Path, sc: Scope) -> None:
             "SELECT table_name FROM duckdb_tables() WHERE database_name = 'src' AND schema_name = 'main' "
             "ORDER BY table_name"
         ).fetchall()
-        everything = "all" in sc.city_wide
+        everything = sc.wards is None or "all" in sc.city_wide
+        masked: dict[str, set[str]] = {}
+        for table, column in sc.masked:
+            masked.setdefault(table, set()).add(column)
         for (name,) in tables:
-            cols = {
+            cols = [
                 r[0]
                 for r in con.execute(
-                    "SELECT column_name FROM duckdb_columns() WHERE database_name = 'src' AND table_name = ?", [name]
+                    "SELECT column_name FROM duckdb_columns() WHERE database_name = 'src' AND table_name = ? "
+                    "ORDER BY column_index",
+                    [name],
                 ).fetchall()
-            }
+            ]
             src = f"src.main.{ident(name)}"
             city = everything or name in sc.city_wide
-            if name in KEEP_WHOLE:
+            if name in KEEP_WHOLE or (sc.wards is None and not name.startswith("_")):
                 where, params = "", []
             elif WARD_COLUMN in cols:
                 where = f" WHERE list_contains(?, {WARD_COLUMN})" + (f" OR {WARD_COLUMN} IS NULL" if city else "")
-                params = [list(sc.wards)]
+                params = [list(sc.wards or ())]
             elif city and name not in KEEP_EMPTY and not name.startswith("_"):
                 where, params = "", []
             else:  # not theirs to read: the table is there (pages and queries name it), with no rows
                 where, params = " WHERE false", []
-            con.execute(f"CREATE TABLE main.{ident(name)} AS SELECT * FROM {src}{where}", params)
+            hide = masked.get(name, set())
+            select = ", ".join(mask_sql(c) if c in hide else ident(c) for c in cols) if hide else "*"
+            con.execute(f"CREATE TABLE main.{ident(name)} AS SELECT {select} FROM {src}{where}", params)
         con.execute("DETACH src")
         build_search_index(con)  # the catalog's search lists only values of the rows kept
         con.execute("CHECKPOINT")
     finally:
         con.close()
+
+
+def prepare(cfg: Config) -> list[Path]:
+    """Make, for the current snapshot, the copies that the roles bound to no ward read (one per distinct scope:
+    usually one, with personal data masked), so no page waits for one."""
+    from ioc.warehouse import Warehouse
+
+    path = Warehouse(cfg.data_path / "warehouse", cfg.snapshots.keep).current_path()
+    people = [PUBLIC, OPEN, *(Person("-", r) for r in cfg.roles if r != "public")]
+    scopes = {sc for sc in (scope(cfg, p) for p in people) if sc is not None}
+    return [scoped_path(path, sc) for sc in scopes]
 
 
 def _prune(folder: Path, warehouse: Path) -> None:

@@ -807,6 +807,12 @@ def after_publish(cfg: Config) -> Evaluation | None:
         result = evaluate(cfg)
     except Exception:
         log.exception("alert rules could not be evaluated")
+    try:  # the copy most people read (personal data masked) made now, not at someone's first page
+        from ioc import access
+
+        access.prepare(cfg)
+    except Exception:
+        log.exception("the masked copy of the snapshot could not be made")
     try:
         province.push(cfg, ops_path(cfg))
     except Exception:

@@ -49,6 +49,12 @@ CREATE TABLE IF NOT EXISTS sessions (
     ended_at REAL,
     end_reason TEXT
 );
+CREATE TABLE IF NOT EXISTS wall_tokens (
+    wall TEXT PRIMARY KEY,
+    hash TEXT NOT NULL,                          -- sha256 of the token; the token itself is shown once
+    issued_at REAL NOT NULL,
+    issued_by TEXT NOT NULL
+);
 """
 COOKIE = "ioc_session"
 SECRET_ENV = "IOC_SESSION_SECRET"
@@ -202,6 +208,29 @@ def end_session(path: Path, token: str | None, reason: str = "signed out") -> st
             (time.time(), reason, _sid(token)),
         )
     return r["name"] if r else None
+
+
+def issue_wall_token(path: Path, wall: str, by: str = "cli") -> str:
+    """A new token for a video wall (its URL carries `&token=`); the wall's earlier token stops working."""
+    token = secrets.token_urlsafe(24)
+    with _db(path) as con:
+        con.execute(
+            "INSERT INTO wall_tokens(wall, hash, issued_at, issued_by) VALUES (?, ?, ?, ?) "
+            "ON CONFLICT(wall) DO UPDATE SET hash = excluded.hash, issued_at = excluded.issued_at, "
+            "issued_by = excluded.issued_by",
+            (wall, _sid(token), time.time(), by),
+        )
+    audit.record(path, by, "wall_token", wall)
+    return token
+
+
+def wall_token(path: Path, wall: str, token: str | None) -> bool | None:
+    """Whether a token opens this wall (and only this wall); None when no token was ever issued for it."""
+    with _db(path) as con:
+        r = con.execute("SELECT hash FROM wall_tokens WHERE wall = ?", (wall,)).fetchone()
+    if r is None:
+        return None
+    return bool(token) and hmac.compare_digest(r["hash"], _sid(token or ""))
 
 
 def any_account(path: Path) -> bool:

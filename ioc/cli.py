@@ -65,6 +65,9 @@ def _parser() -> argparse.ArgumentParser:
     us.add_argument("--role", help="add: leader | ward_official | analyst | operator | admin")
     us.add_argument("--ward", action="append", default=[], help="add: a ward the person is bound to (repeat)")
     us.add_argument("--json", action="store_true")
+    kt = sub.add_parser("kiosk", parents=[common], help="video walls: issue (or rotate) a wall's token")
+    kt.add_argument("action", choices=["token"])
+    kt.add_argument("wall")
     au = sub.add_parser("audit", parents=[common], help="the audit log, newest first")
     au.add_argument("--since", help="from this date or time (ISO, city time)")
     au.add_argument("--who")
@@ -106,6 +109,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             "alerts": cmd_alerts,
             "outbox": cmd_outbox,
             "users": cmd_users,
+            "kiosk": cmd_kiosk,
             "audit": cmd_audit,
         }[args.command](cfg, args)
     except ConfigError as exc:
@@ -285,7 +289,7 @@ def _table(rows: list[list[str]]) -> str:
 def cmd_alerts(cfg: Config, args) -> int:
     import getpass
 
-    from ioc import alerts
+    from ioc import alerts, audit
 
     path = alerts.ops_path(cfg)
     if args.action == "evaluate":
@@ -301,10 +305,12 @@ def cmd_alerts(cfg: Config, args) -> int:
         raise IOCError(f"alerts {args.action} needs the alert's id")
     if args.action == "ack":
         alerts.acknowledge(path, args.id, getpass.getuser(), args.note)
+        audit.record(path, f"cli:{getpass.getuser()}", "alert", f"#{args.id} acknowledged", "cli")
         print(f"alert {args.id} acknowledged")
         return EXIT_OK
     if args.action == "close":
         alerts.close(path, args.id, getpass.getuser(), args.note)
+        audit.record(path, f"cli:{getpass.getuser()}", "alert", f"#{args.id} closed: {args.note}", "cli")
         print(f"alert {args.id} closed")
         return EXIT_OK
     if args.action == "show":
@@ -393,6 +399,20 @@ def _password() -> str:
     if getpass.getpass("Nhập lại / Again: ") != first:
         raise IOCError("the two passwords differ")
     return first
+
+
+def cmd_kiosk(cfg: Config, args) -> int:
+    """`kiosk token WALL`: a new token for the wall, printed once; the one before stops working."""
+    import getpass
+
+    from ioc import auth
+
+    if args.wall not in cfg.kiosk.walls:
+        raise IOCError(f"unknown wall {args.wall!r}; walls: {', '.join(cfg.kiosk.walls) or 'none'}")
+    token = auth.issue_wall_token(cfg.data_path / "ops.sqlite", args.wall, by=f"cli:{getpass.getuser()}")
+    print(f"/?kiosk={args.wall}&token={token}")
+    print("(shown once; issuing another one stops this one)", file=sys.stderr)
+    return EXIT_OK
 
 
 def cmd_users(cfg: Config, args) -> int:

@@ -303,8 +303,11 @@ class KioskPanel(Model):
 
 class KioskWall(Model):
     panels: list[KioskPanel] = Field(min_length=1, description="The playlist, shown in order and repeated.")
-    token: str | None = Field(
-        None, description="When set, the wall's URL must carry `&token=` with this value (until sign-in exists)."
+    token_env: str | None = Field(
+        None,
+        description="An environment variable holding a token the wall's URL must carry (`&token=`). Tokens "
+        "issued by `python -m ioc kiosk token NAME` (rotatable) take its place; once accounts exist, a wall "
+        "without either does not open.",
     )
 
 
@@ -366,6 +369,11 @@ class Role(Model):
         default_factory=list,
         description="For a person bound to wards: the tables whose city-wide figures they read (a table with no "
         "ward column whole; a table with one, its rows of no ward); `all`: every table.",
+    )
+    personal: list[str] = Field(
+        default_factory=list,
+        description="Tables whose personal columns (`personal: true`) this role reads in clear, as the unit "
+        "handling them; everyone else reads them masked. `all`: every table.",
     )
 
 
@@ -733,6 +741,15 @@ class Config(Model):
             return value
         return self.value_names(table, column).get(value, value)
 
+    def personal_columns(self) -> dict[str, list[str]]:
+        """Table → its personal columns (`columns.NAME.personal`), from the sources loading it."""
+        out: dict[str, list[str]] = {}
+        for src in self.sources.values():
+            cols = [n for n, c in src.columns.items() if c.personal]
+            if cols:
+                out.setdefault(src.table, []).extend(c for c in cols if c not in out.get(src.table, []))
+        return out
+
     def ward(self, code: str) -> Ward | None:
         return next((w for w in self.wards if w.code == code), None)
 
@@ -945,9 +962,10 @@ def _role_problems(cfg: Config, sectors: set[str]) -> list[str]:
         for i, action in enumerate(role.actions):
             if action not in {*ACTIONS, "all"}:
                 problems.append(f"roles.{name}.actions.{i}: unknown action {action!r} ({', '.join(ACTIONS)})")
-        for i, table in enumerate(role.city_wide):
-            if table != "all" and table not in tables:
-                problems.append(f"roles.{name}.city_wide.{i}: no source writes table {table!r}")
+        for key in ("city_wide", "personal"):
+            for i, table in enumerate(getattr(role, key)):
+                if table != "all" and table not in tables:
+                    problems.append(f"roles.{name}.{key}.{i}: no source writes table {table!r}")
     if "public" in cfg.roles and {"sql", "export"} & set(cfg.roles["public"].actions):
         problems.append("roles.public.actions: the public (no sign-in) may not run SQL or export")
     return problems

@@ -99,6 +99,11 @@ class Column(Model):
         None, description="The column's name on pages, in charts and in exports (else taken from `description`)."
     )
     description: str = Field("", description="What the column holds (shown in the catalog).")
+    personal: bool = Field(
+        False,
+        description="Personal data (a name, phone number, ID number, address): shown masked to every role "
+        "but those whose `personal` lists the table (Nghị định 13/2023/NĐ-CP).",
+    )
     value_names: dict[str, str] = Field(
         default_factory=dict,
         description="English names of the column's values (Vietnamese value: English name), shown in English "

@@ -182,6 +182,9 @@ def rollback(cfg: Config, sid: str, by: str) -> None:
     before = wh.current_id()
     wh.rollback(sid)
     OpsStore(cfg.data_path / "ops.sqlite").record_rollback(by, before, sid)
+    from ioc import audit
+
+    audit.record(cfg.data_path / "ops.sqlite", by, "rollback", f"{before} → {sid}", "cli")
     from ioc.alerts import after_publish  # the alerts follow the data served, whichever snapshot it is
 
     after_publish(cfg)

@@ -151,6 +151,7 @@ def _done(action: Callable[[], object], text: str, clear: tuple[str, ...] = ()) 
         ui.log_exception(exc)
         _flash("error", tr("refused", error=str(exc)))
         return
+    state.audit("alert", text)  # who did what to which alert, in the words the page said it
     for key in clear:
         st.session_state[key] = ""
     _flash("success", text)

@@ -5,11 +5,12 @@ from __future__ import annotations
 
 import hmac
 import logging
+import os
 import time
 
 import streamlit as st
 
-from ioc import i18n, kiosk
+from ioc import auth, i18n, kiosk
 from ioc.attention import Item
 from ioc.ui import attention, components, state
 from ioc.ui import kiosk as ui
@@ -29,9 +30,19 @@ if wall is None:
     )
     st.stop()
 assert wall is not None  # st.stop() ended the run above
-if wall.token and not hmac.compare_digest(st.query_params.get("token", "").encode(), wall.token.encode()):
+given = st.query_params.get("token", "")
+issued = auth.wall_token(state.ops_path(), name, given)  # rotatable tokens: `python -m ioc kiosk token NAME`
+if issued is None and wall.token_env:
+    expected = os.environ.get(wall.token_env, "")
+    issued = bool(expected) and hmac.compare_digest(given.encode(), expected.encode())
+if issued is None and auth.any_account(state.ops_path()):
+    issued = False  # once the cockpit has accounts, no wall is open without its token
+if issued is False:
     ui.message(t("kiosk.token_needed"))
     st.stop()
+if st.session_state.get("_wall_seen") != name:
+    st.session_state["_wall_seen"] = name
+    state.audit("wall", name)
 
 pin = kiosk.pinned(wall, st.query_params.get("page"))
 SAMPLE = any(s.sample for s in cfg.sources.values() if s.enabled)

@@ -7,7 +7,7 @@ from __future__ import annotations
 import duckdb
 import pytest
 
-from ioc import access, api, auth, sandbox, signin
+from ioc import access, api, audit, auth, sandbox, signin
 from ioc.config import parse_config
 from ioc.errors import QueryError
 from ioc.warehouse import Warehouse
@@ -136,7 +136,9 @@ def test_a_scoped_copy_holds_exactly_the_wards_rows_and_the_city_wide_tables_of_
         assert none.execute("SELECT count(*) FROM indicator_value WHERE ward_code IS NULL").fetchone()[0] == 0
     finally:
         none.close()
-    assert access.scope(cfg, access.Person("lan", "leader")) is None  # bound to no ward: the whole city
+    leader = access.scope(cfg, access.Person("lan", "leader"))
+    assert leader is not None and leader.wards is None  # bound to no ward: the whole city, personal data masked
+    assert access.scope(cfg, access.Person("t", "operator")) is None  # handles citizen reports: the snapshot itself
 
 
 BYPASSES = [
@@ -259,3 +261,86 @@ def test_the_api_reads_a_ward_official_their_wards_and_the_city(snap):
         api.asker(cfg, None, None)
     with pytest.raises(api.Unauthorized):
         api.asker(cfg, None, auth.sign("not-a-session"))
+
+
+def test_personal_fields_are_masked_for_every_role_but_the_one_handling_reports(sample_data_citizen):
+    cfg, path = sample_data_citizen
+    whole = duckdb.connect(str(path), read_only=True)
+    personal = cfg.personal_columns()["citizen_reports"]
+    assert set(personal) == {"reporter_name", "reporter_phone", "reporter_id_number", "reporter_address"}
+    try:
+        clear = whole.execute(
+            "SELECT report_id, reporter_phone, reporter_name FROM citizen_reports WHERE reporter_phone IS NOT NULL "
+            "ORDER BY report_id LIMIT 1"
+        ).fetchone()
+        total = whole.execute("SELECT count(*) FROM citizen_reports").fetchone()[0]
+    finally:
+        whole.close()
+    for who in (access.Person("lan", "leader"), access.Person("an", "analyst"), access.PUBLIC, access.OPEN,
+                access.Person("q", "admin"), _person()):  # fmt: skip
+        sc = access.scope(cfg, who)
+        assert sc is not None and {c for _, c in sc.masked} == set(personal), who
+        con = duckdb.connect(str(access.scoped_path(path, sc)), read_only=True)
+        try:
+            row = con.execute(
+                "SELECT reporter_phone, reporter_name FROM citizen_reports WHERE report_id = ?", [clear[0]]
+            ).fetchone()
+            if who.wards and row is None:
+                continue  # another ward's report: not in their copy at all
+            phone, name = row
+            assert phone == clear[1][0] + "*" * (len(clear[1]) - 3) + clear[1][-2:] and phone != clear[1]
+            assert name[0] == clear[2][0] and set(name[1:-2]) == {"*"}
+            found = con.execute(
+                "SELECT count(*) FROM citizen_reports WHERE reporter_phone = ? OR reporter_name = ?", list(clear[1:])
+            ).fetchone()[0]
+            assert found == 0  # no query finds the clear value
+            if not who.wards:
+                assert con.execute("SELECT count(*) FROM citizen_reports").fetchone()[0] == total
+        finally:
+            con.close()
+    assert access.scope(cfg, access.Person("t", "operator")) is None
+
+
+def test_the_copies_are_made_when_a_snapshot_is_published(sample_data_citizen, monkeypatch):
+    cfg, path = sample_data_citizen
+    monkeypatch.setenv("IOC_DATA_DIR", str(path.parent.parent))
+    made = access.prepare(cfg)
+    assert len(made) == 1 and made[0].exists()  # one masked copy serves every role bound to no ward
+
+
+@pytest.fixture(scope="module")
+def sample_data_citizen(tmp_path_factory):
+    """The citizen reports (with who sent them) ingested into a data dir of their own."""
+    from ioc.config import load_config
+    from ioc.ingest import ingest
+
+    data = tmp_path_factory.mktemp("citizen")
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("IOC_DATA_DIR", str(data))
+        cfg = load_config(ROOT / "config.yaml")
+        from ioc import sample
+
+        sample.pin_committed(cfg)
+        result = ingest(cfg, ["citizen_reports"])
+        assert not result.failed, [r.error for r in result.failed]
+        yield cfg, Warehouse(data / "warehouse").current_path()
+
+
+def test_the_command_line_issues_a_wall_token_shown_once_and_kept_only_hashed(tmp_path):
+    import sqlite3
+
+    from tests.helpers import cli
+
+    env = {"IOC_DATA_DIR": str(tmp_path), "IOC_CONFIG": str(ROOT / "config.yaml")}
+    out = cli("kiosk", "token", "main", env=env)
+    assert out.returncode == 0, out.stderr
+    token = out.stdout.strip().split("token=")[1]
+    assert auth.wall_token(tmp_path / "ops.sqlite", "main", token) is True
+    assert auth.wall_token(tmp_path / "ops.sqlite", "test", token) is None  # never issued for that wall
+    stored = sqlite3.connect(tmp_path / "ops.sqlite").execute("SELECT hash FROM wall_tokens").fetchone()[0]
+    assert token not in stored
+    again = cli("kiosk", "token", "main", env=env).stdout.strip().split("token=")[1]
+    assert auth.wall_token(tmp_path / "ops.sqlite", "main", token) is False  # rotated
+    assert auth.wall_token(tmp_path / "ops.sqlite", "main", again) is True
+    assert cli("kiosk", "token", "nowhere", env=env).returncode != 0
+    assert [e["action"] for e in audit.entries(tmp_path / "ops.sqlite")] == ["wall_token", "wall_token"]

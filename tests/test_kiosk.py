@@ -38,11 +38,11 @@ def kiosk_cfg(kiosk: dict):
 
 
 def test_a_valid_kiosk_block_parses_with_defaults():
-    cfg = kiosk_cfg({"walls": {"main": WALL, "lobby": {"panels": [{"panel": "air"}], "token": "s3cret"}}})
+    cfg = kiosk_cfg({"walls": {"main": WALL, "lobby": {"panels": [{"panel": "air"}], "token_env": "IOC_WALL_LOBBY"}}})
     main = cfg.kiosk.walls["main"]
     assert [p.name for p in main.panels] == ["overview", "env", "air"]
-    assert main.panels[1].filters.ward == "25741" and main.token is None
-    assert cfg.kiosk.walls["lobby"].panels[0].seconds == 30 and cfg.kiosk.walls["lobby"].token == "s3cret"
+    assert main.panels[1].filters.ward == "25741" and main.token_env is None
+    assert cfg.kiosk.walls["lobby"].panels[0].seconds == 30 and cfg.kiosk.walls["lobby"].token_env == "IOC_WALL_LOBBY"
     assert cfg.kiosk.attention.aqi_above == 100 and cfg.kiosk.attention.off_target == [
         "over_limit",
         "at_risk",

@@ -1587,8 +1587,28 @@ CHANNELS = [
 ]
 
 
+FAMILY = ["Nguyễn", "Trần", "Lê", "Phạm", "Huỳnh", "Hoàng", "Võ", "Đặng", "Bùi", "Đỗ", "Hồ", "Ngô", "Dương"]
+MIDDLE = ["Văn", "Thị", "Minh", "Thanh", "Ngọc", "Hữu", "Quốc", "Thu", "Hoàng", "Kim"]
+GIVEN = ["An", "Bình", "Cường", "Dũng", "Hà", "Hạnh", "Hùng", "Lan", "Linh", "Mai", "Nam", "Phúc", "Quân", "Tâm",
+         "Thảo", "Trang", "Tuấn", "Vy", "Yến", "Khoa"]  # fmt: skip
+
+
+def reporter(rng: random.Random, ward: str) -> dict:
+    """Who sent a report (invented: no real person): personal data the cockpit shows masked (Nghị định
+    13/2023/NĐ-CP) to every role but the one handling reports. One report in five comes without a name."""
+    if rng.random() < 0.2:
+        return {"reporter_name": None, "reporter_phone": None, "reporter_id_number": None, "reporter_address": None}
+    return {
+        "reporter_name": f"{rng.choice(FAMILY)} {rng.choice(MIDDLE)} {rng.choice(GIVEN)}",
+        "reporter_phone": "0" + rng.choice(["90", "91", "93", "97", "98", "86", "88"]) + f"{rng.randrange(10**7):07d}",
+        "reporter_id_number": "074" + f"{rng.randrange(10**9):09d}",  # a CCCD of Bình Dương (province code 074)
+        "reporter_address": f"Số {rng.randint(1, 250)} đường {rng.choice(STREETS[ward])}, phường {WARD_NAME[ward]}",
+    }
+
+
 def gen_citizen(span: Span) -> dict:
     rng = rng_for("citizen_reports")
+    who_rng = rng_for("citizen_reporters")  # its own stream: the reports themselves draw as before
     ext = span.extract
     ww = [WARD_POP[c] for c in WARD_CODES]
     items = []
@@ -1630,6 +1650,7 @@ def gen_citizen(span: Span) -> dict:
                 "agency": handler,
                 "due_at": due.strftime("%Y-%m-%d %H:%M:%S"),
             }
+            rec.update(reporter(who_rng, ward))
             if out_of_scope:
                 rec.update(status="Không thuộc thẩm quyền", resolved_at=None, satisfaction=None)
             elif resolved <= ext:
@@ -1659,6 +1680,13 @@ def gen_citizen(span: Span) -> dict:
     items.insert(i + 1, dict(items[i]))  # a report sent twice
     i = n * 85 // 100
     items[i] = dict(items[i], lat=round(items[i]["lat"] / 10, 4))  # coordinates lost a digit
+    # what a citizen may type: markup and spreadsheet formulas, which the cockpit shows as text and exports inert
+    i = n * 90 // 100
+    items[i] = dict(items[i], title="<script>alert('xss')</script> Ngập nước sau mưa")
+    i = n * 91 // 100
+    items[i] = dict(
+        items[i], title='=HYPERLINK("http://evil.example","Bấm vào đây")', reporter_name="<img src=x onerror=alert(1)>"
+    )
     pages = json_pages(OUT / "citizen" / "phan_anh_api", items, 500)
     return {"citizen_reports": f"{len(items)} records in {pages} pages"}
 

@@ -83,15 +83,36 @@ def test_unknown_wall_gets_a_calm_message() -> None:
     assert "Chưa cấu hình màn hình “lobby”" in _html(at) and "main, test" in _html(at)
 
 
-def test_a_wall_with_a_token_needs_it_in_the_url(tmp_path, monkeypatch) -> None:
+def _with_walls(tmp_path, monkeypatch, **walls) -> None:
     doc = config_document(ROOT / "config.yaml")  # the sector files read in: the copy stands on its own
-    doc["kiosk"]["walls"]["lobby"] = {"panels": [{"panel": "overview"}], "token": "k-2026"}
+    doc["kiosk"]["walls"].update(walls)
     path = tmp_path / "config.yaml"
     path.write_text(yaml.safe_dump(doc, allow_unicode=True), encoding="utf-8")
     monkeypatch.setenv("IOC_CONFIG", str(path))
+
+
+def test_a_wall_with_a_token_needs_it_in_the_url(tmp_path, monkeypatch) -> None:
+    _with_walls(tmp_path, monkeypatch, lobby={"panels": [{"panel": "overview"}], "token_env": "IOC_TEST_WALL"})
+    monkeypatch.setenv("IOC_TEST_WALL", "k-2026")
     assert "cần mã truy cập" in _html(_run(kiosk="lobby", token="wrong"))
     assert "cần mã truy cập" in _html(_run(kiosk="lobby"))
     assert _html(_run(kiosk="lobby", token="k-2026")).count('class="ioc-tile ') == 14
+
+
+def test_an_issued_token_opens_only_its_wall_until_it_is_rotated(tmp_path, monkeypatch, sample_data) -> None:
+    from ioc import auth
+
+    overview = {"panels": [{"panel": "overview"}]}
+    _with_walls(tmp_path, monkeypatch, hall=overview, foyer=overview)
+    ops = sample_data / "ops.sqlite"
+    first = auth.issue_wall_token(ops, "hall", by="test")
+    foyer = auth.issue_wall_token(ops, "foyer", by="test")
+    assert _html(_run(kiosk="hall", token=first)).count('class="ioc-tile ') == 14
+    assert "cần mã truy cập" in _html(_run(kiosk="foyer", token=first))  # the hall's token opens only the hall
+    second = auth.issue_wall_token(ops, "hall", by="test")  # rotated: the first one stops working
+    assert "cần mã truy cập" in _html(_run(kiosk="hall", token=first))
+    assert _html(_run(kiosk="hall", token=second)).count('class="ioc-tile ') == 14
+    assert _html(_run(kiosk="foyer", token=foyer)).count('class="ioc-tile ') == 14
 
 
 def test_english_wall_from_the_url() -> None:
