@@ -18,8 +18,11 @@ from ioc.config import SEVERITIES
 from ioc.errors import IOCError
 from ioc.ui import components as ui
 from ioc.ui import state
+from ioc.ui.signin import gate
 from ioc.ui.theme import COLOURS
 from ioc.ui.ward_link import ward_profile_link
+
+gate("alerts")  # this page's own check of who may open it
 
 SEVERITY_COLOUR = {"critical": COLOURS["bad"], "warning": "#E65100", "info": COLOURS["accent"]}  # red, amber, blue
 FILTERS = {  # the state filter: what each choice lists

@@ -12,6 +12,9 @@ from ioc.queries import environment as qe
 from ioc.queries import reference as qr
 from ioc.ui import attention, charts, maps, state, tables
 from ioc.ui import components as ui
+from ioc.ui.signin import gate
+
+gate("env")  # this page's own check of who may open it
 
 cfg = state.config()
 lang = state.lang()

@@ -17,6 +17,9 @@ from ioc.queries import catalog as qc
 from ioc.queries import reference as qr
 from ioc.ui import components as ui
 from ioc.ui import state, tables
+from ioc.ui.signin import gate
+
+gate("explorer")  # this page's own check of who may open it
 
 cfg = state.config()
 lang = state.lang()

@@ -13,6 +13,9 @@ from ioc import status as health
 from ioc.errors import IOCError
 from ioc.ui import components as ui
 from ioc.ui import state, tables
+from ioc.ui.signin import gate
+
+gate("operations")  # this page's own check of who may open it
 
 cfg = state.config()
 lang = state.lang()

@@ -10,7 +10,10 @@ from ioc.queries import indicators as qi
 from ioc.status import label as status_label
 from ioc.ui import attention, state, wards
 from ioc.ui import components as ui
+from ioc.ui.signin import gate
 from ioc.ui.ward_link import open_ward_profile
+
+gate("overview")  # this page's own check of who may open it
 
 cfg = state.config()
 lang = state.lang()

@@ -12,7 +12,10 @@ from ioc import i18n
 from ioc.queries import public
 from ioc.ui import components as ui
 from ioc.ui import state
+from ioc.ui.signin import gate
 from ioc.ui.theme import COLOURS
+
+gate("phan-anh")  # this page's own check of who may open it
 
 cfg, lang, t = state.config(), state.lang(), state.t
 

@@ -12,6 +12,9 @@ from ioc.errors import QueryBusy, QueryError, QueryTimeout
 from ioc.queries import catalog as qc
 from ioc.ui import components as ui
 from ioc.ui import state, tables
+from ioc.ui.signin import gate
+
+gate("sql")  # this page's own check of who may open it
 
 cfg = state.config()
 lang = state.lang()

@@ -15,7 +15,10 @@ from ioc.queries import ward as qw
 from ioc.ui import attention, maps, state
 from ioc.ui import components as ui
 from ioc.ui import ward_profile as wp
+from ioc.ui.signin import gate
 from ioc.ui.ward_link import WARD_KEY, scroll_to_top
+
+gate("ward")  # this page's own check of who may open it
 
 cfg = state.config()
 lang = state.lang()

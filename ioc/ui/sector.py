@@ -75,6 +75,9 @@ def _set_category(column: str, value: str | None) -> None:
 
 
 def render(code: str) -> None:
+    from ioc.ui.signin import gate
+
+    gate(code)  # the page's own check of who may open it
     cfg, lang, t = state.config(), state.lang(), state.t
     sector = cfg.sector(code)
     assert sector is not None, code

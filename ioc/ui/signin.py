@@ -74,6 +74,15 @@ def refused(who: access.Person, page: str) -> None:
         _link(state.t("access.sign_in"), signin_url(_here()))
 
 
+def gate(page: str) -> None:
+    """A page's own check, first thing in it: app.py refuses a page before running it, and this refuses it
+    again wherever the page is run from (a deep link on a server started without server.py runs it alone)."""
+    who = state.person()
+    if not access.may_open(state.config(), who, page):
+        refused(who, page)
+        st.stop()
+
+
 def viewed(page: str) -> None:
     """One audit entry per page opened (not per rerun of it)."""
     if st.session_state.get(VIEWED_KEY) != page:

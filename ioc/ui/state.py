@@ -313,4 +313,6 @@ def origin() -> str:
         ip = st.context.ip_address
     except Exception:
         ip = None
-    return ip if isinstance(ip, str) else ""
+    if not isinstance(ip, str):
+        return ""
+    return ip.removeprefix("::ffff:")  # an IPv4 address as the dual-stack server reports it

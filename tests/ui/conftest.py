@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -46,18 +47,35 @@ def sample_data(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
 API_TOKEN_ENV, API_TOKEN = "IOC_API_PROVINCE_TOKEN", "test-token-province"
 
 
-@pytest.fixture(scope="session")
-def served_app(sample_data: Path) -> Iterator[str]:
-    """`streamlit run server.py` on a free port over the sample data; yields its base URL."""
-    port = free_port()
+def data_copy(sample_data: Path, tmp_path_factory: pytest.TempPathFactory, name: str) -> Path:
+    """The sample data dir copied into one of its own (its warehouse, landing and ops store)."""
+    import shutil
+
+    data = tmp_path_factory.mktemp(name) / "data"
+    shutil.copytree(sample_data, data)
+    return data
+
+
+@contextmanager
+def serving(config: Path, data: Path, log_name: str, port: int | None = None) -> Iterator[str]:
+    """`streamlit run server.py` over a config and a data dir, on `port` or a free one, its log in
+    tests/artifacts/`log_name`; yields its base URL."""
+    port = port or free_port()
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    os.environ.setdefault(API_TOKEN_ENV, API_TOKEN)  # the province's API client of config.yaml
-    with open(ARTIFACTS / "streamlit.log", "w") as log:
-        proc = start_server(port, ROOT / "config.yaml", sample_data, log)
+    with open(ARTIFACTS / log_name, "w") as log:
+        proc = start_server(port, config, data, log)
         try:
             yield f"http://127.0.0.1:{port}"
         finally:
             stop_server(proc)
+
+
+@pytest.fixture(scope="session")
+def served_app(sample_data: Path) -> Iterator[str]:
+    """`streamlit run server.py` on a free port over the sample data; yields its base URL."""
+    os.environ.setdefault(API_TOKEN_ENV, API_TOKEN)  # the province's API client of config.yaml
+    with serving(ROOT / "config.yaml", sample_data, "streamlit.log") as url:
+        yield url
 
 
 def run_page(path: str, **params: str):

@@ -6,7 +6,6 @@ ward, and the audit log holds each event."""
 from __future__ import annotations
 
 import os
-import shutil
 import sqlite3
 import time
 from collections.abc import Iterator
@@ -16,9 +15,8 @@ import pytest
 import requests
 
 from ioc import access, audit, auth
-from tests.serving import free_port, start_server, stop_server
-from tests.ui.conftest import ARTIFACTS, ROOT
-from tests.ui.test_browser import READY, browser, page  # noqa: F401 - its Chromium fixtures
+from tests.ui.conftest import ARTIFACTS, ROOT, data_copy, serving
+from tests.ui.test_browser import READY, _open, browser, page  # noqa: F401 - its Chromium fixtures
 
 pytestmark = pytest.mark.browser
 
@@ -35,24 +33,12 @@ ACCOUNTS = {  # name: (role, wards)
 @pytest.fixture(scope="module")
 def served_accounts(sample_data: Path, tmp_path_factory) -> Iterator[tuple[str, Path]]:
     """The sample data copied into a data dir of its own with an account per role, served: (base URL, data)."""
-    data = tmp_path_factory.mktemp("accounts") / "data"
-    shutil.copytree(sample_data, data)
+    data = data_copy(sample_data, tmp_path_factory, "accounts")
     for name, (role, wards) in ACCOUNTS.items():
         auth.add(data / "ops.sqlite", name, role, PASSWORD, wards)
-    port = free_port()
     os.environ.setdefault(auth.SECRET_ENV, "a-test-secret-for-the-session-cookies")
-    ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    with open(ARTIFACTS / "streamlit-accounts.log", "w") as log:
-        proc = start_server(port, ROOT / "config.yaml", data, log)
-        try:
-            yield f"http://127.0.0.1:{port}", data
-        finally:
-            stop_server(proc)
-
-
-def _open(page, url: str) -> None:
-    page.goto(url)
-    page.wait_for_function(READY, timeout=90_000)
+    with serving(ROOT / "config.yaml", data, "streamlit-accounts.log") as url:
+        yield url, data
 
 
 def _sign_in(page, base: str, name: str, password: str = PASSWORD, next_path: str = "/") -> None:
@@ -182,3 +168,28 @@ def test_wrong_passwords_lock_the_account_and_the_form_says_until_when(page, ser
     assert "Tài khoản bị khóa sau 5 lần nhập sai mật khẩu, đến" in text
     assert time.strftime("%Y") in text
     assert len(_entries(data, who="khoa", action="sign_in_failed")) == auth.MAX_FAILURES + 1
+
+
+def test_an_alert_is_acknowledged_by_the_person_signed_in(page, served_accounts) -> None:
+    from ioc import alerts
+
+    base, data = served_accounts
+    _sign_in(page, base, "lanhdao", next_path="/alerts")
+    _open(page, base + "/alerts")
+    assert page.get_by_label("Người tiếp nhận").count() == 0  # no name to type: the account acts
+    page.get_by_role("button", name="Tiếp nhận cảnh báo").first.click()
+    page.wait_for_function(READY, timeout=90_000)
+    page.wait_for_timeout(500)
+    acked = [a for a in alerts.alerts(data / "ops.sqlite", ("acknowledged",)) if a["ack_by"] == "lanhdao"]
+    assert len(acked) == 1
+    assert any(e["action"] == "alert" for e in _entries(data, who="lanhdao"))
+
+
+def test_the_administrator_reads_the_audit_log(page, served_accounts) -> None:
+    base, _ = served_accounts
+    _sign_in(page, base, "quantri", next_path="/audit")
+    _open(page, base + "/audit")
+    page.wait_for_selector('[data-testid="stDataFrame"]', timeout=60_000)
+    body = page.inner_text('[data-testid="stMain"]')
+    assert "Nhật ký truy cập" in body and "mục, mới nhất trước" in body
+    page.screenshot(path=str(ARTIFACTS / "audit_page.png"))

@@ -5,7 +5,6 @@ log, and sign-out ends it."""
 from __future__ import annotations
 
 import os
-import shutil
 import threading
 from collections.abc import Iterator
 from pathlib import Path
@@ -14,9 +13,9 @@ import pytest
 import yaml
 
 from ioc import audit
-from tests.serving import READY, free_port, start_server, stop_server
-from tests.ui.conftest import ARTIFACTS, ROOT
-from tests.ui.test_browser import browser, page  # noqa: F401 - its Chromium fixtures
+from tests.serving import READY, free_port
+from tests.ui.conftest import ARTIFACTS, ROOT, data_copy, serving
+from tests.ui.test_browser import _open, browser, page  # noqa: F401 - its Chromium fixtures
 
 pytestmark = pytest.mark.browser
 
@@ -59,20 +58,10 @@ def served_oidc(provider: str, sample_data: Path, tmp_path_factory) -> Iterator[
     }
     config = root / "config.yaml"
     config.write_text(yaml.safe_dump(doc, allow_unicode=True, sort_keys=False), encoding="utf-8")
-    data = tmp_path_factory.mktemp("oidc") / "data"
-    shutil.copytree(sample_data, data)
+    data = data_copy(sample_data, tmp_path_factory, "oidc")
     os.environ["IOC_TEST_OIDC_SECRET"] = "client-secret-of-the-test"
-    with open(ARTIFACTS / "streamlit-oidc.log", "w") as log:
-        proc = start_server(port, config, data, log)
-        try:
-            yield f"http://127.0.0.1:{port}", data
-        finally:
-            stop_server(proc)
-
-
-def _open(page, url: str) -> None:
-    page.goto(url)
-    page.wait_for_function(READY, timeout=90_000)
+    with serving(config, data, "streamlit-oidc.log", port) as url:
+        yield url, data
 
 
 def _sso(page, base: str, provider: str, sub: str) -> None:
