@@ -626,8 +626,10 @@ def alerts(
     ward: str | None = None,
     alert_id: int | None = None,
     limit: int = 500,
+    wards: Sequence[str] | None = None,
 ) -> list[dict]:
-    """Alerts, most severe first, then oldest first (the control room's order)."""
+    """Alerts, most severe first, then oldest first (the control room's order); with `wards` (a person bound to
+    them), only theirs and the city's own."""
     init(path)
     where: list[str] = [f"state IN ({','.join('?' * len(states))})"]
     params: list[Any] = list(states)
@@ -639,6 +641,9 @@ def alerts(
         params.append(ward)
     if alert_id is not None:
         where, params = ["id = ?"], [alert_id]
+    if wards is not None:
+        where.append(f"(ward_code IS NULL OR ward_code IN ({','.join('?' * len(wards)) or 'NULL'}))")
+        params.extend(wards)
     order = "CASE severity " + " ".join(f"WHEN '{s}' THEN {i}" for i, s in enumerate(reversed(SEVERITIES))) + " END"
     with _db(path) as con:
         rows = con.execute(
@@ -776,14 +781,17 @@ def silences(path: Path, now: float | None = None) -> list[dict]:
         return [dict(r) for r in con.execute("SELECT * FROM silences WHERE until > ? ORDER BY until", (now,))]
 
 
-def counts(path: Path) -> dict[str, dict[str, int]]:
-    """Open and acknowledged alerts by sector and severity ({sector: {severity: n}})."""
+def counts(path: Path, wards: Sequence[str] | None = None) -> dict[str, dict[str, int]]:
+    """Open and acknowledged alerts by sector and severity ({sector: {severity: n}}); with `wards`, of those
+    wards and the city's own (as alerts())."""
     init(path)
     out: dict[str, dict[str, int]] = {}
+    only = "" if wards is None else f" AND (ward_code IS NULL OR ward_code IN ({','.join('?' * len(wards)) or 'NULL'}))"
     with _db(path) as con:
         for r in con.execute(
-            "SELECT sector, severity, count(*) AS n FROM alerts WHERE state IN ('open', 'acknowledged') "
-            "GROUP BY sector, severity"
+            "SELECT sector, severity, count(*) AS n FROM alerts WHERE state IN ('open', 'acknowledged')"
+            f"{only} GROUP BY sector, severity",
+            list(wards or ()),
         ):
             out.setdefault(r["sector"], {})[r["severity"]] = r["n"]
     return out

@@ -63,7 +63,8 @@ who = state.person()
 
 def listing(*args: Any, **kwargs: Any) -> list[dict]:
     """ioc.alerts.alerts as this person may read them: a person bound to wards, their wards' and the city's."""
-    return [a for a in alerts.alerts(path, *args, **kwargs) if not who.wards or a["ward_code"] in (None, *who.wards)]
+    kwargs["wards"] = state.wards()
+    return alerts.alerts(path, *args, **kwargs)
 
 
 zone = ZoneInfo(cfg.city.timezone)
@@ -246,7 +247,7 @@ checklists: dict[int, list[dict]] = {}
 with ui.section():
     shown = listing()
     by_severity = dict.fromkeys(SEVERITIES, 0)
-    for per_sector in alerts.counts(path).values():
+    for per_sector in alerts.counts(path, state.wards()).values():
         for sev, n in per_sector.items():
             by_severity[sev] = by_severity.get(sev, 0) + n
     checklists = {a["id"]: alerts.steps(path, cfg, a, now) for a in shown}

@@ -380,3 +380,25 @@ def test_a_table_named_in_config_goes_to_the_province_by_its_changed_rows(tmp_pa
     assert [(r["ward_code"], r["pm25"]) for r in later[0]["rows"]] == [("25741", 25.0)]
     assert later[0]["removed"] == [{"ward_code": "25744", "day": "2025-06-01"}] and later[0]["since"]
     assert {p["target"] for p in province.pushes(alerts.ops_path(cfg))} == {None, "env_air"}
+
+
+def test_a_person_bound_to_wards_reads_their_wards_alerts_and_the_citys(tmp_path):
+    import sqlite3
+
+    from ioc import alerts
+
+    path = tmp_path / "ops.sqlite"
+    alerts.init(path)
+    con = sqlite3.connect(path)
+    cols = {r[1] for r in con.execute("PRAGMA table_info(alerts)")}
+    for i, ward in enumerate(["25747", "25741", None]):
+        row = {"rule": f"r{i}", "key": f"k{i}", "severity": "warning", "state": "open", "sector": "health",
+               "ward_code": ward, "first_seen": 1.0, "updated_at": 1.0, "message_vi": "x"}  # fmt: skip
+        row = {k: v for k, v in row.items() if k in cols}
+        con.execute(f"INSERT INTO alerts({', '.join(row)}) VALUES ({', '.join('?' * len(row))})", list(row.values()))
+    con.commit()
+    con.close()
+    assert {a["ward_code"] for a in alerts.alerts(path)} == {"25747", "25741", None}
+    assert {a["ward_code"] for a in alerts.alerts(path, wards=["25747"])} == {"25747", None}
+    assert alerts.counts(path, ["25747"]) == {"health": {"warning": 2}}
+    assert alerts.counts(path) == {"health": {"warning": 3}}

@@ -35,12 +35,13 @@ def items() -> list[attention.Item]:
 def open_alerts() -> list[attention.Item]:
     """The open alerts (the rules of config.yaml), one line per rule, most severe and oldest first."""
     cfg = state.config()
-    return attention.from_alerts(cfg, alerts.alerts(alerts.ops_path(cfg)), state.lang())
+    return attention.from_alerts(cfg, alerts.alerts(alerts.ops_path(cfg), wards=state.wards()), state.lang())
 
 
 def open_by_sector() -> dict[str, int]:
     """Open and acknowledged alerts by sector."""
-    return {k: sum(v.values()) for k, v in alerts.counts(alerts.ops_path(state.config())).items()}
+    counts = alerts.counts(alerts.ops_path(state.config()), state.wards())
+    return {k: sum(v.values()) for k, v in counts.items()}
 
 
 def sector_alerts(sector: str | None = None, ward: str | None = None) -> None:
@@ -51,19 +52,25 @@ def sector_alerts(sector: str | None = None, ward: str | None = None) -> None:
     from ioc.ui.components import esc
 
     cfg, lang, t = state.config(), state.lang(), state.t
-    rows = alerts.alerts(alerts.ops_path(cfg), sector=sector, ward=ward)
+    link = urlencode({k: v for k, v in (("sector", sector), ("ward", ward)) if v})
+    rows = alerts.alerts(alerts.ops_path(cfg), sector=sector, ward=ward, wards=state.wards())
     if not rows:
         return
+    from ioc import access
+
+    see_all = (
+        f' · <a href="/alerts?{esc(link)}" target="_self">{esc(t("alerts.see_all"))}</a>'
+        if access.may_open(cfg, state.person(), "alerts")
+        else ""
+    )
     lines = "".join(
         f'<li><span class="ioc-sev ioc-sev-{esc(r["severity"])}">●</span> '
         f"{esc(r['message_en'] if lang == 'en' and r['message_en'] else r['message_vi'])}</li>"
         for r in rows[:5]
     )
     more = f"<li>{esc(t('alerts.more', n=len(rows) - 5))}</li>" if len(rows) > 5 else ""
-    link = urlencode({k: v for k, v in (("sector", sector), ("ward", ward)) if v})
     st.markdown(
-        f'<div class="ioc-sector-alerts"><b>⚠ {esc(t("alerts.open_n", n=len(rows)))}</b> · '
-        f'<a href="/alerts?{esc(link)}" target="_self">{esc(t("alerts.see_all"))}</a>'
+        f'<div class="ioc-sector-alerts"><b>⚠ {esc(t("alerts.open_n", n=len(rows)))}</b>{see_all}'
         f"<ul>{lines}{more}</ul></div>",
         unsafe_allow_html=True,
     )

@@ -142,6 +142,11 @@ def person() -> access.Person:
     return who if isinstance(who, access.Person) else resolve_person()
 
 
+def wards() -> tuple[str, ...] | None:
+    """The wards the person asking is bound to; None when they read every ward (pass to ioc.alerts' reads)."""
+    return person().wards or None
+
+
 def may(action: str) -> bool:
     """Whether the person asking may do one of ioc.config.ACTIONS; check it where the action happens."""
     return access.may(config(), person(), action)
