@@ -111,6 +111,8 @@ def submit(cfg: Config, form: dict[str, str], cookies: dict[str, str], origin: s
             message = i18n.t("access.form_wrong", lang)
         return Answer(401, page(lang, next_path, fresh, message, name), cookies={CSRF_COOKIE: (fresh, 3600)})
     token = auth.start_session(path, user.name, user.role, user.wards, "account", origin)
+    if lang != i18n.DEFAULT and "lang=" not in next_path:  # the cockpit opens in the language the form was in
+        next_path += ("&" if "?" in next_path else "?") + f"lang={lang}"
     return Answer(
         303,
         location=next_path,

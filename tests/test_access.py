@@ -242,6 +242,8 @@ def test_the_form_checks_its_origin_and_csrf_then_the_password(snap, tmp_path, m
     assert wrong.status == 401 and "Sai tên tài khoản hoặc mật khẩu." in wrong.body
     ok = signin.submit(cfg, good, {"ioc_csrf": "c"}, "127.0.0.1", True)
     assert ok.status == 303 and ok.location == "/sql"
+    english = signin.submit(cfg, {**good, "lang": "en"}, {"ioc_csrf": "c"}, "127.0.0.1", True)
+    assert english.location == "/sql?lang=en"  # the cockpit opens in the form's language
     value, max_age = ok.cookies[auth.COOKIE]
     assert max_age == cfg.sign_in.max_hours * 3600
     assert auth.session(ops, auth.unsign(value), 60, 3600).name == "form-user"

@@ -16,7 +16,9 @@ VIEWED_KEY = "_ioc_viewed"  # the page this session last logged a view of (a rer
 
 
 def signin_url(next_path: str = "/") -> str:
-    return "/signin?next=" + quote(next_path if next_path.startswith("/") else "/" + next_path, safe="/")
+    """The sign-in form, in the page's language, coming back to `next_path`."""
+    path = next_path if next_path.startswith("/") else "/" + next_path
+    return f"/signin?lang={state.lang()}&next=" + quote(path, safe="/")
 
 
 def _link(label: str, href: str) -> None:
