@@ -30,7 +30,8 @@ log = logging.getLogger("ioc.access")
 # the app's own pages by address (app.py's PAGES; a test keeps the two the same); sector pages go by their code
 APP_PAGES = ("overview", "alerts", "ward", "phan-anh", "catalog", "explorer", "sql", "operations", "audit")
 WARD_COLUMN = "ward_code"
-# bookkeeping a scoped copy keeps whole (definitions, runs), and what it keeps empty (rejected rows of any ward)
+# bookkeeping a scoped copy keeps whole (definitions, runs), and what a ward's copy keeps empty (rejected rows of
+# any ward; a whole-city copy keeps them, with the values of masked columns hidden)
 KEEP_WHOLE = ("_meta", "_lineage", "_runs", "indicator")
 KEEP_EMPTY = ("_rejects", "_dropped")
 SCOPED_DIR = "scoped"
@@ -131,16 +132,23 @@ class Scope:
     wards: tuple[str, ...] | None
     city_wide: tuple[str, ...]  # tables, or ("all",); only with wards
     masked: tuple[tuple[str, str], ...] = ()  # (table, column)
+    # the analysts' tools only: counts of people from 1 to 4 (or below an indicator's mask_below) left empty
+    small: tuple[tuple[str, str], ...] = ()  # (table, column) declared `sensitive`
+    small_indicators: tuple[tuple[str, int], ...] = ()  # (indicator code, mask_below)
 
     @property
     def key(self) -> str:
-        text = repr((self.wards, sorted(self.city_wide), sorted(self.masked)))
+        text = repr((self.wards, sorted(self.city_wide), sorted(self.masked), self.small, self.small_indicators))
         return hashlib.sha256(text.encode()).hexdigest()[:16]
 
 
-def scope(cfg: Config, person: Person) -> Scope | None:
+SMALL = 5  # a count of people below this is left empty in the analysts' tools
+
+
+def scope(cfg: Config, person: Person, adhoc: bool = False) -> Scope | None:
     """What a person reads of a snapshot; None when it is the whole snapshot as it is (a person bound to no
-    ward whose role reads every personal column in clear)."""
+    ward whose role reads every personal column in clear). `adhoc`: what the analysts' tools read (catalog,
+    explorer, SQL console, their exports), where small counts of people are empty too, for everyone."""
     role = _role(cfg, person) if person.how != "open" else None  # open: everything but personal data
     clear = set(role.personal) if role else set()
     masked = tuple(
@@ -151,10 +159,21 @@ def scope(cfg: Config, person: Person) -> Scope | None:
             for col in cols
         )
     )
-    if not person.wards and not masked:
+    small: tuple[tuple[str, str], ...] = ()
+    small_indicators: tuple[tuple[str, int], ...] = ()
+    if adhoc:
+        small = tuple(sorted((t, c) for t, cols in cfg.sensitive_columns().items() for c in cols))
+        small_indicators = tuple(sorted((i.code, i.mask_below) for i in cfg.indicators if i.mask_below))
+    if not person.wards and not masked and not small and not small_indicators:
         return None
     city_wide = tuple(sorted(role.city_wide)) if role and person.wards else ()
-    return Scope(tuple(sorted(person.wards)) if person.wards else None, city_wide, masked)
+    return Scope(tuple(sorted(person.wards)) if person.wards else None, city_wide, masked, small, small_indicators)
+
+
+def small_sql(column: str, below: int = SMALL) -> str:
+    """A count of people left empty from 1 to below − 1 (0 and larger counts stay)."""
+    c = ident(column)
+    return f"CASE WHEN {c} >= 1 AND {c} < {int(below)} THEN NULL ELSE {c} END AS {c}"
 
 
 def mask_sql(column: str) -> str:
@@ -205,6 +224,9 @@ def _build(snapshot: Path, out: Path, sc: Scope) -> None:
         masked: dict[str, set[str]] = {}
         for table, column in sc.masked:
             masked.setdefault(table, set()).add(column)
+        small: dict[str, set[str]] = {}
+        for table, column in sc.small:
+            small.setdefault(table, set()).add(column)
         for (name,) in tables:
             cols = [
                 r[0]
@@ -216,7 +238,7 @@ def _build(snapshot: Path, out: Path, sc: Scope) -> None:
             ]
             src = f"src.main.{ident(name)}"
             city = everything or name in sc.city_wide
-            if name in KEEP_WHOLE or (sc.wards is None and not name.startswith("_")):
+            if name in KEEP_WHOLE or (sc.wards is None and (not name.startswith("_") or name in KEEP_EMPTY)):
                 where, params = "", []
             elif WARD_COLUMN in cols:
                 where = f" WHERE list_contains(?, {WARD_COLUMN})" + (f" OR {WARD_COLUMN} IS NULL" if city else "")
@@ -225,9 +247,35 @@ def _build(snapshot: Path, out: Path, sc: Scope) -> None:
                 where, params = "", []
             else:  # not theirs to read: the table is there (pages and queries name it), with no rows
                 where, params = " WHERE false", []
-            hide = masked.get(name, set())
-            select = ", ".join(mask_sql(c) if c in hide else ident(c) for c in cols) if hide else "*"
-            con.execute(f"CREATE TABLE main.{ident(name)} AS SELECT {select} FROM {src}{where}", params)
+            hide, few = masked.get(name, set()), small.get(name, set())
+            exprs = [mask_sql(c) if c in hide else small_sql(c) if c in few else ident(c) for c in cols]
+            first: list = []  # parameters of the select list, before the WHERE's
+            if name == "indicator_value" and sc.small_indicators:  # each indicator's own mask_below
+                below = "coalesce(list_extract(?::INTEGER[], list_position(?::VARCHAR[], code)), 0)"
+                first = [[n for _, n in sc.small_indicators], [c for c, _ in sc.small_indicators]]
+                exprs = [
+                    f"CASE WHEN value >= 1 AND value < {below} THEN NULL ELSE value END AS value" if c == "value" else e
+                    for c, e in zip(cols, exprs)
+                ]
+            hidden = sorted({c for _, c in (*sc.masked, *sc.small)})
+            if name == "_rejects" and hidden:  # the offending value of a column read masked or empty
+                exprs = [
+                    "CASE WHEN list_contains(?, column_name) THEN '***' ELSE value END AS value" if c == "value" else e
+                    for c, e in zip(cols, exprs)
+                ]
+                first = [hidden]
+            if name == "_dropped" and hidden:  # a whole raw row of a table with such columns
+                tables = sorted({t for t, _ in (*sc.masked, *sc.small)})
+                exprs = [
+                    "CASE WHEN source IN (SELECT source FROM src.main._lineage WHERE list_contains(?, table_name)) "
+                    "THEN NULL ELSE text END AS text"
+                    if c == "text"
+                    else e
+                    for c, e in zip(cols, exprs)
+                ]
+                first = [tables]
+            select = ", ".join(exprs) if (hide or few or first) else "*"
+            con.execute(f"CREATE TABLE main.{ident(name)} AS SELECT {select} FROM {src}{where}", [*first, *params])
         con.execute("DETACH src")
         build_search_index(con)  # the catalog's search lists only values of the rows kept
         con.execute("CHECKPOINT")

@@ -741,6 +741,15 @@ class Config(Model):
             return value
         return self.value_names(table, column).get(value, value)
 
+    def sensitive_columns(self) -> dict[str, list[str]]:
+        """Table → its columns of small counts of people (`columns.NAME.sensitive`)."""
+        out: dict[str, list[str]] = {}
+        for src in self.sources.values():
+            for n, c in src.columns.items():
+                if c.sensitive and n not in out.get(src.table, []):
+                    out.setdefault(src.table, []).append(n)
+        return out
+
     def personal_columns(self) -> dict[str, list[str]]:
         """Table → its personal columns (`columns.NAME.personal`), from the sources loading it."""
         out: dict[str, list[str]] = {}

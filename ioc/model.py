@@ -99,6 +99,12 @@ class Column(Model):
         None, description="The column's name on pages, in charts and in exports (else taken from `description`)."
     )
     description: str = Field("", description="What the column holds (shown in the catalog).")
+    sensitive: bool = Field(
+        False,
+        description="A count of people that identifies them when small (children in special circumstances): in "
+        "the analysts' tools (catalog, explorer, SQL console and their exports) a value from 1 to 4 is empty; the "
+        "pages show such counts through indicators with `mask_below`.",
+    )
     personal: bool = Field(
         False,
         description="Personal data (a name, phone number, ID number, address): shown masked to every role "

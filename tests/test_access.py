@@ -276,6 +276,7 @@ def test_personal_fields_are_masked_for_every_role_but_the_one_handling_reports(
             "ORDER BY report_id LIMIT 1"
         ).fetchone()
         total = whole.execute("SELECT count(*) FROM citizen_reports").fetchone()[0]
+        rejects = whole.execute("SELECT count(*) FROM _rejects").fetchone()[0]
     finally:
         whole.close()
     for who in (access.Person("lan", "leader"), access.Person("an", "analyst"), access.PUBLIC, access.OPEN,
@@ -298,6 +299,8 @@ def test_personal_fields_are_masked_for_every_role_but_the_one_handling_reports(
             assert found == 0  # no query finds the clear value
             if not who.wards:
                 assert con.execute("SELECT count(*) FROM citizen_reports").fetchone()[0] == total
+                assert con.execute("SELECT count(*) FROM _rejects").fetchone()[0] == rejects  # the catalog's counts
+                assert con.execute("SELECT count(*) FROM _dropped WHERE text IS NOT NULL").fetchone()[0] == 0
         finally:
             con.close()
     assert access.scope(cfg, access.Person("t", "operator")) is None
@@ -346,3 +349,59 @@ def test_the_command_line_issues_a_wall_token_shown_once_and_kept_only_hashed(tm
     assert auth.wall_token(tmp_path / "ops.sqlite", "main", again) is True
     assert cli("kiosk", "token", "nowhere", env=env).returncode != 0
     assert [e["action"] for e in audit.entries(tmp_path / "ops.sqlite")] == ["wall_token", "wall_token"]
+
+
+@pytest.fixture(scope="module")
+def labour(tmp_path_factory):
+    """The children and social protection counts by ward (sensitive) ingested into a data dir of their own."""
+    from ioc.config import load_config
+    from ioc.ingest import ingest
+
+    data = tmp_path_factory.mktemp("labour")
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("IOC_DATA_DIR", str(data))
+        cfg = load_config(ROOT / "config.yaml")
+        from ioc import sample
+
+        sample.pin_committed(cfg)
+        result = ingest(cfg, ["labour_social"])
+        assert not result.failed, [r.error for r in result.failed]
+        yield cfg, Warehouse(data / "warehouse").current_path()
+
+
+def test_the_analysts_tools_read_small_counts_of_people_empty(labour):
+    cfg, path = labour
+    n = lambda con, sql: con.execute(sql).fetchone()[0]  # noqa: E731
+    whole = duckdb.connect(str(path), read_only=True)
+    try:
+        small = n(whole, "SELECT count(*) FROM labour_social_quarterly WHERE children_special BETWEEN 1 AND 4")
+        large = n(whole, "SELECT count(*) FROM labour_social_quarterly WHERE children_special >= 5")
+        zero = n(whole, "SELECT count(*) FROM labour_social_quarterly WHERE children_special = 0")
+        masked_codes = [i.code for i in cfg.indicators if i.mask_below]
+        codes = "', '".join(masked_codes)
+        small_ind = n(
+            whole, f"SELECT count(*) FROM indicator_value WHERE code IN ('{codes}') AND value BETWEEN 1 AND 4"
+        )
+        kept_ind = n(whole, f"SELECT count(*) FROM indicator_value WHERE code IN ('{codes}') AND value >= 5")
+    finally:
+        whole.close()
+    assert small > 0 and large > 0 and small_ind > 0 and kept_ind > 0  # the sample has both kinds
+    for who in (access.Person("an", "analyst"), access.Person("t", "operator"), access.Person("q", "admin"), _person()):
+        sc = access.scope(cfg, who, adhoc=True)
+        assert sc is not None and ("labour_social_quarterly", "children_special") in sc.small, who
+        tool = access.scoped_path(path, sc)
+
+        def run(q: str, tool=tool):
+            return sandbox.run(cfg, q, path=tool).rows[0][0]
+
+        assert run("SELECT count(*) FROM labour_social_quarterly WHERE children_special BETWEEN 1 AND 4") == 0
+        assert run(f"SELECT count(*) FROM indicator_value WHERE code IN ('{codes}') AND value BETWEEN 1 AND 4") == 0
+        if not who.wards:
+            assert run("SELECT count(*) FROM labour_social_quarterly WHERE children_special IS NULL") == small
+            assert run("SELECT count(*) FROM labour_social_quarterly WHERE children_special >= 5") == large
+            assert run("SELECT count(*) FROM labour_social_quarterly WHERE children_special = 0") == zero
+            kept = f"SELECT count(*) FROM indicator_value WHERE code IN ('{codes}') AND value >= 5"
+            assert run(kept) == kept_ind
+    # the pages read the counts as they are: their indicator queries show them as "<5" (qi.mask)
+    page = access.scope(cfg, access.Person("t", "operator"))
+    assert page is None or not page.small

@@ -67,8 +67,17 @@ def snapshot_path(cfg: Config | None = None) -> Path | None:
     p = wh.path_of(sid)
     if not p.exists():
         return None
-    sc = access.scope(cfg, person())
+    sc = access.scope(cfg, person(), adhoc=bool(st.session_state.get(ADHOC_KEY)))
     return access.scoped_path(p, sc) if sc else p
+
+
+ADHOC_KEY = "_ioc_adhoc"  # this run is an analysts' tool's: it reads the copy with small counts empty
+
+
+def analyst_tools() -> None:
+    """Called first by the catalog, the explorer and the SQL console: the rest of this run reads the snapshot
+    as the analysts' tools do, with counts of people from 1 to 4 empty (ioc.access.scope(adhoc=True))."""
+    st.session_state[ADHOC_KEY] = True
 
 
 # --------------------------------------------------------------------------- who is asking
@@ -104,6 +113,7 @@ def resolve_person() -> access.Person:
     else:
         who = access.PUBLIC
     st.session_state[PERSON_KEY] = who
+    st.session_state[ADHOC_KEY] = False  # until an analysts' tool says otherwise in this run
     return who
 
 
