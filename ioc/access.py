@@ -265,7 +265,7 @@ def _build(snapshot: Path, out: Path, sc: Scope) -> None:
                 ]
                 first = [hidden]
             if name == "_dropped" and hidden:  # a whole raw row of a table with such columns
-                tables = sorted({t for t, _ in (*sc.masked, *sc.small)})
+                holding = sorted({t for t, _ in (*sc.masked, *sc.small)})
                 exprs = [
                     "CASE WHEN source IN (SELECT source FROM src.main._lineage WHERE list_contains(?, table_name)) "
                     "THEN NULL ELSE text END AS text"
@@ -273,7 +273,7 @@ def _build(snapshot: Path, out: Path, sc: Scope) -> None:
                     else e
                     for c, e in zip(cols, exprs)
                 ]
-                first = [tables]
+                first = [holding]
             select = ", ".join(exprs) if (hide or few or first) else "*"
             con.execute(f"CREATE TABLE main.{ident(name)} AS SELECT {select} FROM {src}{where}", [*first, *params])
         con.execute("DETACH src")
