@@ -194,7 +194,9 @@ def scoped_path(snapshot: Path, sc: Scope) -> Path:
     """The ward-scoped copy of a snapshot file, made once (atomically) and kept beside the warehouse; copies of
     snapshots that are gone are removed when a new one is made."""
     folder = snapshot.parent.parent / SCOPED_DIR
-    target = folder / f"{snapshot.stem}-{sc.key}.duckdb"
+    st = snapshot.stat()  # a published snapshot never changes; a file changed in place gets a new copy all the same
+    made_of = hashlib.sha256(f"{st.st_mtime_ns}:{st.st_size}".encode()).hexdigest()[:8]
+    target = folder / f"{snapshot.stem}-{sc.key}-{made_of}.duckdb"
     if target.exists():
         return target
     with _BUILD_LOCK:
@@ -297,5 +299,5 @@ def prepare(cfg: Config) -> list[Path]:
 def _prune(folder: Path, warehouse: Path) -> None:
     live = {p.stem for p in warehouse.glob("*.duckdb")}
     for p in folder.glob("*.duckdb"):
-        if p.stem.rsplit("-", 1)[0] not in live:
+        if p.stem.split("-", 1)[0] not in live:
             p.unlink(missing_ok=True)
