@@ -4,10 +4,29 @@ the server's RSS.
 
     python bench/pages.py --data sample [--warm 10] [--cold 3]
     python bench/pages.py --data scale  [--warm 10] [--cold 3]     # after bench/scale_data.py and its ingest
+    python bench/pages.py --data sample --as leader                # signed in, with that role's pages
+    python bench/pages.py --data sample --as ward_official [--ward 25747]
 
---data sample ingests the sample sources (once) into bench/out/sample/run with a copy of config.yaml whose
-embedded scheduler is off; --data scale reads data/scale/config.yaml (bench/scale_data.py writes it, with the
-scheduler off too) and its warehouse data/scale/run/. `streamlit run server.py` serves the app as deployed.
+--data sample ingests the sample sources into bench/out/sample/run with a copy of config.yaml whose
+embedded scheduler is off (on every run: the ingest is incremental, so it publishes a new snapshot only when
+the sample files or the config changed), and what follows a published snapshot as in the CLI
+(ioc.alerts.follow → after_publish: the alerts evaluated, the copies of ioc.access.prepare made); --data
+scale reads data/scale/config.yaml (bench/scale_data.py writes it, with the scheduler off too) and its
+warehouse data/scale/run/. Either way ioc.access.prepare(cfg) is called once more before serving, so the
+copies the roles bound to no ward read (personal data masked) exist, as right after a publish in production
+(a no-op when they do). `streamlit run server.py` serves the app as deployed.
+
+Who visits: without --as, nobody signs in and the data dir must hold no account: the cockpit is "open"
+(every page, the masked copy). With --as ROLE (and --ward CODE for ward_official, default 25747), the
+benchmark creates an account `bench-ROLE` in the data dir's ops store before serving (removed again at the
+end, with its sessions; the audit log keeps its entries), sets IOC_SESSION_SECRET for the servers, and each
+browser context signs in once before its visits by posting the real form (GET /signin, which sets the
+ioc_csrf cookie, fill #name and #password, click the submit button; its `next` is /_stcore/health so the
+sign-in runs no page and warms no cache). Only the URLs of the pages that role may open
+(ioc.access.pages) are visited, and those are the navigation's links. For a ward official the ward-scoped
+copy of the snapshot is removed before the first server, so the first visit pays for building it, as the
+first page of a ward official after each publish does; its build time alone (ioc.access.scoped_path) is
+timed before serving and written to the JSON (`copies`), beside that of the masked copy.
 
 What is timed ("server time"): CDP reports every websocket frame with a timestamp
 (Network.webSocketFrameSent/Received, stamped as Chromium's renderer handles the frame). A direct visit's
@@ -57,7 +76,9 @@ import functools
 import json
 import os
 import re
+import secrets
 import signal
+import sqlite3
 import statistics
 import subprocess
 import sys
@@ -109,6 +130,8 @@ NAV_PAGES = 21  # the first 21 URLs are the navigation's pages with their defaul
 # too, behind Streamlit's "Page not found" dialog
 HOME = "overview"
 NAV_LINK = 'a[data-testid="stSidebarNavLink"]'
+# the gate's words when a page is refused (locales/*.access.yaml: access.not_for_role, access.needs_sign_in)
+REFUSED = ("không được mở trang này", "Trang này cần đăng nhập", "may not open this page", "needs you to sign in")
 # stamps the last click on a navigation link (epoch ms), so that it can be set against the CDP frames
 CLICK_STAMP = f"""document.addEventListener('click', e => {{
   if (e.target.closest && e.target.closest('{NAV_LINK}')) window.__navClick = Date.now(); }}, true);"""
@@ -163,18 +186,128 @@ def prepare(data: str) -> Path:
         return cfg
     from scale_data import derived_config, write_config
 
+    from ioc.alerts import follow
+    from ioc.config import load_config
+    from ioc.ingest import ingest
+
     out = OUT / "sample"
     out.mkdir(parents=True, exist_ok=True)
     cfg = write_config(out, derived_config(out, {}), "# bench/pages.py: config.yaml with the scheduler off\n")
-    if not (out / "run" / "warehouse").exists():
-        from ioc.config import load_config
-        from ioc.ingest import ingest
-
-        print("ingesting the sample data ...", flush=True)
-        c = load_config(cfg)
-        res = ingest(c, [n for n, s in c.sources.items() if s.sample and s.enabled])
-        assert not res.failed, [f"{r.source}: {r.error}" for r in res.failed]
+    # every run: unchanged sources are skipped; changed sample files or config publish a new snapshot, and
+    # what follows a publish runs as in the CLI (cmd_ingest: alerts.follow → after_publish → access.prepare)
+    print("ingesting the sample data (incremental) ...", flush=True)
+    c = load_config(cfg)
+    t0 = time.perf_counter()
+    res = follow(c, ingest(c, [n for n, s in c.sources.items() if s.sample and s.enabled]))
+    assert not res.failed, [f"{r.source}: {r.error}" for r in res.failed]
+    print(
+        f"  {'snapshot ' + res.snapshot_id + ' published' if res.snapshot_id else 'nothing changed'}"
+        f" ({time.perf_counter() - t0:.1f} s)",
+        flush=True,
+    )
     return cfg
+
+
+def copies(cfg_path: Path, person) -> dict:
+    """The copies of the current snapshot the pages read, as after a publish (access.prepare: those of the
+    roles bound to no ward; a no-op when they exist), and the build time of the copy `person` reads
+    (access.scoped_path on this snapshot, 3 builds, each from nothing; none when it is the snapshot itself).
+    A ward-scoped copy is left removed: the first page of a ward official builds it, as after a publish."""
+    from ioc import access
+    from ioc.config import load_config
+    from ioc.warehouse import Warehouse
+
+    c = load_config(cfg_path)
+    t0 = time.perf_counter()
+    made = access.prepare(c)
+    out: dict[str, Any] = {"prepare_s": round(time.perf_counter() - t0, 3), "prepared": [p.name for p in made]}
+    snap = Warehouse(c.data_path / "warehouse", c.snapshots.keep).current_path()
+    out["snapshot"], out["snapshot_mib"] = snap.name, round(snap.stat().st_size / 2**20, 1)
+    scopes = {"masked": access.scope(c, access.OPEN)}
+    if person is not None:
+        scopes["person"] = access.scope(c, person)
+    for what, sc in scopes.items():
+        if sc is None or (what == "person" and sc == scopes["masked"]):
+            out[what] = None if sc is None else "masked"  # the snapshot itself, or the same copy as above
+            continue
+        target = snap.parent.parent / access.SCOPED_DIR / f"{snap.stem}-{sc.key}.duckdb"
+        keep = target.exists() and (what == "masked" or not sc.wards)
+        saved = target.with_suffix(".bench-saved") if keep else None
+        if saved:
+            os.replace(target, saved)  # the served copy set aside while its build is timed, then put back
+        times = []
+        try:
+            for _ in range(3):
+                target.unlink(missing_ok=True)
+                t0 = time.perf_counter()
+                access.scoped_path(snap, sc)
+                times.append(round(time.perf_counter() - t0, 3))
+        finally:
+            if saved:
+                os.replace(saved, target)
+        out[what] = {
+            "file": target.name,
+            "wards": list(sc.wards) if sc.wards else None,
+            "masked": [f"{t}.{col}" for t, col in sc.masked],
+            "build_s": times,
+            "mib": round(target.stat().st_size / 2**20, 1),
+        }
+        if sc.wards:
+            target.unlink()  # built by the first page of the first server, as after a publish
+        print(f"copy {what} ({target.name}): built in {', '.join(f'{x:.2f}' for x in times)} s", flush=True)
+    return out
+
+
+BENCH_USER = "bench-"  # the accounts this benchmark makes, bench-ROLE
+
+
+def drop_accounts(ops: Path) -> None:
+    """The benchmark's accounts and their sessions removed (the audit log is append-only and keeps them)."""
+    if not ops.exists():
+        return
+    con = sqlite3.connect(ops, timeout=30)
+    try:
+        for table in ("users", "sessions"):
+            if con.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?", [table]).fetchone():
+                con.execute(f"DELETE FROM {table} WHERE name LIKE ?", [BENCH_USER + "%"])
+        con.commit()
+    finally:
+        con.close()
+
+
+def account(cfg_path: Path, role: str | None, wards: list[str]):
+    """(name, password, person) of the account the visits sign in as (made now in the data dir's ops store),
+    or None without --as; then the cockpit must be open (no account at all)."""
+    from ioc import access, auth
+    from ioc.config import load_config
+
+    ops = load_config(cfg_path).data_path / "ops.sqlite"
+    drop_accounts(ops)  # a run stopped before its end leaves its account behind
+    if role is None:
+        if auth.any_account(ops):
+            sys.exit(f"{ops} holds accounts: the cockpit is not open; give --as ROLE, or use another data dir")
+        return None
+    name, password = BENCH_USER + role, secrets.token_urlsafe(18)
+    user = auth.add(ops, name, role, password, wards if role == "ward_official" else (), by="bench/pages.py")
+    os.environ.setdefault(auth.SECRET_ENV, secrets.token_hex(32))  # the servers' environment (start_server)
+    return name, password, access.Person(user.name, user.role, user.wards)
+
+
+def cfg_data(cfg_path: Path) -> Path:
+    from ioc.config import load_config
+
+    return load_config(cfg_path).data_path
+
+
+def allowed_urls(cfg_path: Path, person) -> list[tuple[str, str]]:
+    """The URLs of the pages a person may open (a sector page by its code)."""
+    from ioc import access
+    from ioc.config import load_config
+
+    c = load_config(cfg_path)
+    pages = access.pages(c, person)
+    code = {s.url: s.code for s in c.sectors}
+    return [(label, path) for label, path in URLS if code.get(path[1:].split("?")[0], path[1:].split("?")[0]) in pages]
 
 
 class Server:
@@ -183,6 +316,7 @@ class Server:
         self.log = open(log, "w")  # noqa: SIM115 - the server writes it until it is stopped
         self.proc = start_server(self.port, cfg, (cfg.parent / "run").resolve(), self.log, timeout=90)
         self.url = f"http://127.0.0.1:{self.port}"
+        self.watch: Path | None = None  # a copy the pages build on first use: whether a visit built it
 
     def timed(self, visit) -> dict:
         """A visit, with the page script's own run time from app.py's log line ("page X ran in N ms"):
@@ -191,8 +325,11 @@ class Server:
         self.log.flush()
         start = Path(self.log.name).stat().st_size
         cpu0 = cpu_seconds(self.proc.pid)
+        absent = self.watch is not None and not self.watch.exists()
         res = visit()
         cpu1 = cpu_seconds(self.proc.pid)
+        if absent and self.watch is not None and self.watch.exists():
+            res["built_copy"] = self.watch.name
         res["server_cpu_s"] = round(cpu1[0] - cpu0[0], 2)
         res["browser_cpu_s"] = round(cpu1[1] - cpu0[1], 2)
         time.sleep(0.05)
@@ -233,6 +370,21 @@ class Visitor:
         self.cdp.on("Network.webSocketFrameReceived", lambda p: self._frame(p, "recv"))
         self.cdp.on("Network.webSocketWillSendHandshakeRequest", self._handshake)
 
+    def sign_in(self, base: str, name: str, password: str, timeout: float = 60) -> None:
+        """Sign in in this page's browser context with the real form (its CSRF cookie, then the post): the
+        HttpOnly session cookie stays in the context for every later visit. `next` is the health check, so
+        the sign-in runs no page."""
+        self.page.goto(f"{base}/signin?next=/_stcore/health", timeout=timeout * 1000)
+        if not any(c["name"] == "ioc_csrf" for c in self.page.context.cookies()):
+            raise RuntimeError("GET /signin set no ioc_csrf cookie")
+        self.page.fill("#name", name)
+        self.page.fill("#password", password)
+        with self.page.expect_navigation(timeout=timeout * 1000):
+            self.page.click("button[type=submit]")
+        if not any(c["name"] == "ioc_session" for c in self.page.context.cookies()):
+            raise RuntimeError(f"sign-in as {name} refused: {self.page.inner_text('body')[:300]}")
+        self.page.goto("about:blank")
+
     def _handshake(self, p: dict) -> None:
         self.wall_offset = p["wallTime"] - p["timestamp"]
 
@@ -265,6 +417,8 @@ class Visitor:
             "exception": "Traceback" in body
             or "Something went wrong while drawing this page" in body  # server.py's on_script_error
             or self.page.locator('[data-testid="stException"]').count() > 0,
+            # app.py's gate (ioc.ui.signin.refused): the role may not open it, or nobody is signed in
+            "refused": any(s in body for s in REFUSED),
         }
         return out, list(self.events)
 
@@ -340,7 +494,10 @@ def line(kind: str, label: str, res: dict) -> str:
     nan = float("nan")
     return (
         f"{kind:11s} {label:45s} server {res.get('server_s', nan):7.3f} s  ready {res['ready_s']:7.3f} s  "
-        f"runs {res['runs']}  {res.get('bytes', 0) / 1e3:8.0f} kB" + ("  EXCEPTION" if res["exception"] else "")
+        f"runs {res['runs']}  {res.get('bytes', 0) / 1e3:8.0f} kB"
+        + ("  EXCEPTION" if res["exception"] else "")
+        + ("  REFUSED" if res.get("refused") else "")
+        + ("  BUILT THE SCOPED COPY" if res.get("built_copy") else "")
     )
 
 
@@ -366,11 +523,39 @@ def main() -> int:
         help="server starts, each with one cold visit of every URL, and as many for one round of navigation",
     )
     ap.add_argument("--only", default="", help="labels to visit, separated by ';' (default: all)")
+    ap.add_argument(
+        "--as",
+        dest="role",
+        choices=["leader", "ward_official", "analyst", "operator", "admin"],
+        default=None,
+        help="sign in with an account of this role (made for the run); default: nobody, the open cockpit",
+    )
+    ap.add_argument("--ward", default="25747", help="the wards of --as ward_official, separated by ','")
     a = ap.parse_args()
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))  # a `kill` still stops the server it started
     OUT.mkdir(parents=True, exist_ok=True)
     cfg = prepare(a.data)
-    urls = [(label, path) for label, path in URLS if not a.only or label in a.only.split(";")]
+    wards = [w.strip() for w in a.ward.split(",") if w.strip()] if a.role == "ward_official" else []
+    acct = account(cfg, a.role, wards)
+    try:
+        return run(a, cfg, acct)
+    finally:
+        if acct is not None:
+            from ioc.config import load_config
+
+            drop_accounts(load_config(cfg).data_path / "ops.sqlite")
+
+
+def run(a, cfg: Path, acct) -> int:
+    person = acct[2] if acct else None
+    copy_times = copies(cfg, person)
+    tag = a.data + (f"_{a.role}" if a.role else "")  # the results' and logs' names; without --as as before
+    visible = allowed_urls(cfg, person) if person else URLS
+    urls = [(label, path) for label, path in visible if not a.only or label in a.only.split(";")]
+    if person:
+        left = [label for label, _ in URLS if (label, _) not in visible]
+        print(f"as {person.name} ({person.role}{': ' + ', '.join(person.wards) if person.wards else ''}): "
+              f"{len(urls)} URLs; not the role's: {', '.join(left) or 'none'}", flush=True)  # fmt: skip
     # the navigation's pages, by the path of their link
     nav_pages = [(label, "/" if label == HOME else path) for label, path in URLS[:NAV_PAGES] if (label, path) in urls]
     results: dict[str, dict[str, Any]] = {label: {"path": path, "cold": [], "warm": []} for label, path in urls}
@@ -383,9 +568,13 @@ def main() -> int:
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
         for r in range(a.cold):
-            server = Server(cfg, OUT / f"streamlit_{a.data}.log")
+            server = Server(cfg, OUT / f"streamlit_{tag}.log")
             try:
                 v = Visitor(browser)
+                if acct:
+                    v.sign_in(server.url, acct[0], acct[1])
+                if isinstance(copy_times.get("person"), dict) and copy_times["person"]["wards"]:
+                    server.watch = cfg_data(cfg) / "scoped" / copy_times["person"]["file"]
                 memory.append({"when": f"server {r + 1} started", **rss(server.proc.pid)})
                 for label, path in urls:
                     res = server.timed(functools.partial(v.visit, server.url + path))
@@ -405,9 +594,11 @@ def main() -> int:
                 server.stop()
             if not nav_pages:
                 continue
-            server = Server(cfg, OUT / f"streamlit_{a.data}_nav.log")
+            server = Server(cfg, OUT / f"streamlit_{tag}_nav.log")
             try:
                 v = Visitor(browser)
+                if acct:
+                    v.sign_in(server.url, acct[0], acct[1])
                 memory.append({"when": f"nav server {r + 1} started", **rss(server.proc.pid)})
                 for label, res in nav_pass(v, server, nav_pages, settle=0.3):
                     results[label]["nav_cold"].append(res)
@@ -452,6 +643,7 @@ def main() -> int:
                 if cpu:
                     row[f"{kind}_{who}_cpu_median_s"] = round(statistics.median(cpu), 2)
             row[f"{kind}_exceptions"] = sum(1 for x in res[kind] if x["exception"])
+            row[f"{kind}_refused"] = sum(1 for x in res[kind] if x.get("refused"))
         summary.append(row)
     git = lambda *c: subprocess.run(["git", *c], cwd=ROOT, capture_output=True, text=True).stdout.strip()  # noqa: E731
     doc = {
@@ -465,11 +657,13 @@ def main() -> int:
         "minutes": round((time.monotonic() - started) / 60, 1),
         "warm": a.warm,
         "cold": a.cold,
+        "as": {"name": person.name, "role": person.role, "wards": list(person.wards)} if person else None,
+        "copies": copy_times,
         "summary": summary,
         "memory": memory,
         "runs": results,
     }
-    out = OUT / f"pages_{a.data}.json"
+    out = OUT / f"pages_{tag}.json"
     out.write_text(json.dumps(doc, indent=1, ensure_ascii=False), encoding="utf-8")
     # direct: server time (cold median, p95, warm median, p95) and script time; then both kinds of visit as
     # server time / browser-visible ready time, direct and from the navigation
@@ -525,6 +719,17 @@ def main() -> int:
         if any(r.get(k, 0) > 2 for k in ready)
     ]
     print("over 2 s from the navigation (ready time): " + ("; ".join(slow) if slow else "none"))
+    refused = [
+        r["page"] for r in summary if any(r.get(f"{k}_refused") for k in ("cold", "warm", "nav_cold", "nav_warm"))
+    ]
+    print("refused by the gate: " + (", ".join(refused) if refused else "none"))
+    built = [(label, kind, i) for label, res in results.items() for kind in ("cold", "warm", "nav_cold", "nav_warm")
+             for i, x in enumerate(res.get(kind, [])) if x.get("built_copy")]  # fmt: skip
+    for label, kind, i in built:
+        x = results[label][kind][i]
+        nan = float("nan")
+        print(f"built the scoped copy: {kind} visit {i + 1} of {label}: server {x.get('server_s', nan):.3f} s, "
+              f"script {x.get('script_s', nan):.3f} s, ready {x['ready_s']:.3f} s")  # fmt: skip
     print(f"memory: {memory[-1]}\nwritten {out}")
     return 0
 
