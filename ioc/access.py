@@ -132,7 +132,7 @@ class Scope:
     wards: tuple[str, ...] | None
     city_wide: tuple[str, ...]  # tables, or ("all",); only with wards
     masked: tuple[tuple[str, str], ...] = ()  # (table, column)
-    # the analysts' tools only: counts of people from 1 to 4 (or below an indicator's mask_below) left empty
+    # the analysts' tools only: counts of people from 1 to 4 (or below an indicator's mask_below) read "<5"
     small: tuple[tuple[str, str], ...] = ()  # (table, column) declared `sensitive`
     small_indicators: tuple[tuple[str, int], ...] = ()  # (indicator code, mask_below)
 
@@ -142,13 +142,14 @@ class Scope:
         return hashlib.sha256(text.encode()).hexdigest()[:16]
 
 
-SMALL = 5  # a count of people below this is left empty in the analysts' tools
+SMALL = 5  # a count of people below this reads "<5" in the analysts' tools
+WITHHELD_COLUMN = "withheld"  # the analysts' indicator_value: "<5" where a small count of people is withheld
 
 
 def scope(cfg: Config, person: Person, adhoc: bool = False) -> Scope | None:
     """What a person reads of a snapshot; None when it is the whole snapshot as it is (a person bound to no
     ward whose role reads every personal column in clear). `adhoc`: what the analysts' tools read (catalog,
-    explorer, SQL console, their exports), where small counts of people are empty too, for everyone."""
+    explorer, SQL console, their exports), where small counts of people read "<5" too, for everyone."""
     role = _role(cfg, person) if person.how != "open" else None  # open: everything but personal data
     clear = set(role.personal) if role else set()
     masked = tuple(
@@ -171,9 +172,11 @@ def scope(cfg: Config, person: Person, adhoc: bool = False) -> Scope | None:
 
 
 def small_sql(column: str, below: int = SMALL) -> str:
-    """A count of people left empty from 1 to below − 1 (0 and larger counts stay)."""
+    """A count of people as the analysts' tools read it: text, "<5" from 1 to below − 1 and the number itself
+    otherwise (0 and larger counts stay), so the explorer, the SQL console and every export show "<5" and no
+    sum over a withheld cell can pass for the true total."""
     c = ident(column)
-    return f"CASE WHEN {c} >= 1 AND {c} < {int(below)} THEN NULL ELSE {c} END AS {c}"
+    return f"CASE WHEN {c} >= 1 AND {c} < {int(below)} THEN '<{int(below)}' ELSE CAST({c} AS VARCHAR) END AS {c}"
 
 
 def mask_sql(column: str) -> str:
@@ -253,14 +256,18 @@ def _build(snapshot: Path, out: Path, sc: Scope) -> None:
             exprs = [mask_sql(c) if c in hide else small_sql(c) if c in few else ident(c) for c in cols]
             first: list = []  # parameters of the select list, before the WHERE's
             if name == "indicator_value" and sc.small_indicators:  # each indicator's own mask_below
+                # the value stays a number (every other indicator's is one), empty where withheld, and a
+                # column of its own says so: "<5"
                 below = "coalesce(list_extract(?::INTEGER[], list_position(?::VARCHAR[], code)), 0)"
-                first = [[n for _, n in sc.small_indicators], [c for c, _ in sc.small_indicators]]
+                withheld = f"value >= 1 AND value < {below}"
+                first = [[n for _, n in sc.small_indicators], [c for c, _ in sc.small_indicators]] * 3  # 3 belows
                 exprs = [
-                    f"CASE WHEN value >= 1 AND value < {below} THEN NULL ELSE value END AS value" if c == "value" else e
+                    f"CASE WHEN {withheld} THEN NULL ELSE value END AS value" if c == "value" else e
                     for c, e in zip(cols, exprs)
                 ]
+                exprs.append(f"CASE WHEN {withheld} THEN '<' || {below} END AS {WITHHELD_COLUMN}")
             hidden = sorted({c for _, c in (*sc.masked, *sc.small)})
-            if name == "_rejects" and hidden:  # the offending value of a column read masked or empty
+            if name == "_rejects" and hidden:  # the offending value of a column read masked or withheld
                 exprs = [
                     "CASE WHEN list_contains(?, column_name) THEN '***' ELSE value END AS value" if c == "value" else e
                     for c, e in zip(cols, exprs)

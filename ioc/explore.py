@@ -25,6 +25,7 @@ OPS_BY_KIND = {
     "number": ("eq", "ne", "lt", "le", "gt", "ge", "between", "in", "empty", "notempty"),
     "date": ("eq", "ne", "lt", "le", "gt", "ge", "between", "empty", "notempty"),
     "bool": ("eq", "ne", "empty", "notempty"),
+    "withheld": ("eq", "ne", "in", "empty", "notempty"),
     "other": ("empty", "notempty"),
 }
 MEASURES_BY_KIND = {
@@ -32,8 +33,12 @@ MEASURES_BY_KIND = {
     "date": ("min", "max", "distinct"),
     "text": ("min", "max", "distinct"),
     "bool": ("distinct",),
+    "withheld": ("distinct",),
     "other": (),
 }
+# the type the explorer gives a count of people declared `sensitive`: text in the analysts' copy ("<5" from 1 to
+# 4), whose alphabetical min and max would pass for the largest count; filtered by value, counted, not measured
+WITHHELD = "WITHHELD"
 SQL_OP = {"eq": "=", "ne": "<>", "lt": "<", "le": "<=", "gt": ">", "ge": ">="}
 # accent-folded text: strip_accents leaves đ alone, and Vietnamese types it as d without accents
 FOLD = "replace(lower(strip_accents(CAST({} AS VARCHAR))), 'đ', 'd')"
@@ -84,8 +89,11 @@ class Spec:
 
 
 def kind(duck_type: str) -> str:
-    """text | number | date | bool | other, from a DuckDB type name (timestamps count as dates: filtered by day)."""
+    """text | number | date | bool | withheld | other, from a DuckDB type name (timestamps count as dates:
+    filtered by day)."""
     t = duck_type.upper()
+    if t == WITHHELD:
+        return "withheld"
     if t in ("VARCHAR", "TEXT") or t.startswith("VARCHAR"):
         return "text"
     if t in ("BOOLEAN", "BOOL"):

@@ -101,9 +101,9 @@ class Column(Model):
     description: str = Field("", description="What the column holds (shown in the catalog).")
     sensitive: bool = Field(
         False,
-        description="A count of people that identifies them when small (children in special circumstances): in "
-        "the analysts' tools (catalog, explorer, SQL console and their exports) a value from 1 to 4 is empty; the "
-        "pages show such counts through indicators with `mask_below`.",
+        description="A count of people that identifies them when small (children in special circumstances; type "
+        "integer): in the analysts' tools (catalog, explorer, SQL console and their exports) the column is text, "
+        '"<5" for a value from 1 to 4; the pages show such counts through indicators with `mask_below`.',
     )
     personal: bool = Field(
         False,
@@ -120,6 +120,8 @@ class Column(Model):
     def _one_list(self) -> Column:
         if self.values is not None and self.values_from is not None:
             raise ValueError("give `values` or `values_from`, not both")
+        if self.sensitive and self.type != "integer":
+            raise ValueError(f"sensitive: a count of people, so type integer (not {self.type})")
         if self.timezone is not None:
             from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 

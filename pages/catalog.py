@@ -15,7 +15,7 @@ from ioc.ui import state, tables
 from ioc.ui.signin import gate
 
 gate("catalog")  # this page's own check of who may open it
-state.analyst_tools()  # small counts of people empty in what this page reads
+state.analyst_tools()  # small counts of people read "<5" in what this page reads
 
 cfg = state.config()
 lang = state.lang()

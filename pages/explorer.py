@@ -20,7 +20,7 @@ from ioc.ui import state, tables
 from ioc.ui.signin import gate
 
 gate("explorer")  # this page's own check of who may open it
-state.analyst_tools()  # small counts of people empty in what this page reads
+state.analyst_tools()  # small counts of people read "<5" in what this page reads
 
 cfg = state.config()
 lang = state.lang()
@@ -64,7 +64,8 @@ with ui.section():
         on_change=_forget_slice,
         key=state.url_key("t", default_table, lambda v: v if v in names else None),
     )
-    cols = state.query(explore.columns, table)
+    withheld = cfg.sensitive_columns().get(table, [])  # counts of people, "<5" from 1 to 4: not measured
+    cols = {c: explore.WITHHELD if c in withheld else ty for c, ty in state.query(explore.columns, table).items()}
     label_of = exports.labels(cfg, table)
     base = explore.from_params({k: st.query_params.get_all(k) for k in URL_KEYS}, cols, table)
 

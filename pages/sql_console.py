@@ -15,7 +15,7 @@ from ioc.ui import state, tables
 from ioc.ui.signin import gate
 
 gate("sql")  # this page's own check of who may open it
-state.analyst_tools()  # small counts of people empty in what this page reads
+state.analyst_tools()  # small counts of people read "<5" in what this page reads
 
 cfg = state.config()
 lang = state.lang()
@@ -100,7 +100,9 @@ with left:
                     st.error(t("console.busy", n=exc.running))
                     res = None
                 except QueryError as exc:  # DuckDB's own words, after a line in the page's language on what to do
-                    st.error(f"{t(console_hint(str(exc)))}\n\n`{exc}`")
+                    few = [c for cols in cfg.sensitive_columns().values() for c in cols if c in query]
+                    why = f"\n\n{t('console.hint.small', columns=', '.join(few))}" if few else ""
+                    st.error(f"{t(console_hint(str(exc)))}{why}\n\n`{exc}`")
                     res = None
                 if res is not None:
                     history = [q for q in st.session_state[HISTORY] if q != query]

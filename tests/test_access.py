@@ -369,7 +369,7 @@ def labour(tmp_path_factory):
         yield cfg, Warehouse(data / "warehouse").current_path()
 
 
-def test_the_analysts_tools_read_small_counts_of_people_empty(labour):
+def test_the_analysts_tools_read_small_counts_of_people_as_less_than_five(labour):
     cfg, path = labour
     n = lambda con, sql: con.execute(sql).fetchone()[0]  # noqa: E731
     whole = duckdb.connect(str(path), read_only=True)
@@ -377,12 +377,16 @@ def test_the_analysts_tools_read_small_counts_of_people_empty(labour):
         small = n(whole, "SELECT count(*) FROM labour_social_quarterly WHERE children_special BETWEEN 1 AND 4")
         large = n(whole, "SELECT count(*) FROM labour_social_quarterly WHERE children_special >= 5")
         zero = n(whole, "SELECT count(*) FROM labour_social_quarterly WHERE children_special = 0")
+        exact = whole.execute(
+            "SELECT ward_code, period_start, children_special FROM labour_social_quarterly WHERE children_special >= 5"
+        ).fetchall()
         masked_codes = [i.code for i in cfg.indicators if i.mask_below]
         codes = "', '".join(masked_codes)
         small_ind = n(
             whole, f"SELECT count(*) FROM indicator_value WHERE code IN ('{codes}') AND value BETWEEN 1 AND 4"
         )
         kept_ind = n(whole, f"SELECT count(*) FROM indicator_value WHERE code IN ('{codes}') AND value >= 5")
+        other_small = n(whole, f"SELECT count(*) FROM indicator_value WHERE code NOT IN ('{codes}') AND value = 3")
     finally:
         whole.close()
     assert small > 0 and large > 0 and small_ind > 0 and kept_ind > 0  # the sample has both kinds
@@ -392,16 +396,35 @@ def test_the_analysts_tools_read_small_counts_of_people_empty(labour):
         tool = access.scoped_path(path, sc)
 
         def run(q: str, tool=tool):
-            return sandbox.run(cfg, q, path=tool).rows[0][0]
+            return sandbox.run(cfg, q, path=tool).rows
 
-        assert run("SELECT count(*) FROM labour_social_quarterly WHERE children_special BETWEEN 1 AND 4") == 0
-        assert run(f"SELECT count(*) FROM indicator_value WHERE code IN ('{codes}') AND value BETWEEN 1 AND 4") == 0
+        # text in the analysts' copy: no cell from 1 to 4 is there to read, and no sum passes for the total
+        assert run("SELECT count(*) FROM labour_social_quarterly WHERE children_special IN ('1', '2', '3', '4')") == [
+            (0,)
+        ]
+        with pytest.raises(QueryError, match="sum"):
+            run("SELECT sum(children_special) FROM labour_social_quarterly")
+        withheld = f"SELECT count(*) FROM indicator_value WHERE code IN ('{codes}') AND withheld = '<5'"
+        assert run(f"SELECT count(*) FROM indicator_value WHERE code IN ('{codes}') AND value BETWEEN 1 AND 4") == [
+            (0,)
+        ]
         if not who.wards:
-            assert run("SELECT count(*) FROM labour_social_quarterly WHERE children_special IS NULL") == small
-            assert run("SELECT count(*) FROM labour_social_quarterly WHERE children_special >= 5") == large
-            assert run("SELECT count(*) FROM labour_social_quarterly WHERE children_special = 0") == zero
-            kept = f"SELECT count(*) FROM indicator_value WHERE code IN ('{codes}') AND value >= 5"
-            assert run(kept) == kept_ind
+            assert run("SELECT count(*) FROM labour_social_quarterly WHERE children_special = '<5'") == [(small,)]
+            assert run("SELECT count(*) FROM labour_social_quarterly WHERE children_special = '0'") == [(zero,)]
+            shown = run(
+                "SELECT ward_code, period_start, CAST(children_special AS BIGINT) FROM labour_social_quarterly "
+                "WHERE children_special NOT IN ('<5', '0')"
+            )
+            assert sorted(shown) == sorted(exact) and len(exact) == large  # counts of 5 and more exact
+            assert run(withheld) == [(small_ind,)]
+            assert run(f"SELECT count(*) FROM indicator_value WHERE code IN ('{codes}') AND value >= 5") == [
+                (kept_ind,)
+            ]
+            # other indicators keep their small values, and nothing withheld
+            assert run(f"SELECT count(*) FROM indicator_value WHERE code NOT IN ('{codes}') AND value = 3") == [
+                (other_small,)
+            ]
+            assert run("SELECT count(*) FROM indicator_value WHERE withheld IS NOT NULL") == [(small_ind,)]
     # the pages read the counts as they are: their indicator queries show them as "<5" (qi.mask)
     page = access.scope(cfg, access.Person("t", "operator"))
     assert page is None or not page.small

@@ -157,6 +157,12 @@ BAD = [
         "sources.air.columns.ward_code.values_from: expected one of 'wards', got 'streets'",
     ),
     ("source-sector-missing", "sources.air.sector", DELETE, "sources.air.sector: required key is missing"),
+    (
+        "sensitive-not-a-count",
+        "sources.air.columns.pm25.sensitive",
+        True,
+        "sources.air.columns.pm25: sensitive: a count of people, so type integer (not double)",
+    ),
     ("duplicate-sectors", "sectors.1.code", "env", "sectors: duplicate codes ['env']"),
 ]
 

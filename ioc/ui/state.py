@@ -71,12 +71,12 @@ def snapshot_path(cfg: Config | None = None) -> Path | None:
     return access.scoped_path(p, sc) if sc else p
 
 
-ADHOC_KEY = "_ioc_adhoc"  # this run is an analysts' tool's: it reads the copy with small counts empty
+ADHOC_KEY = "_ioc_adhoc"  # this run is an analysts' tool's: it reads the copy with small counts "<5"
 
 
 def analyst_tools() -> None:
     """Called first by the catalog, the explorer and the SQL console: the rest of this run reads the snapshot
-    as the analysts' tools do, with counts of people from 1 to 4 empty (ioc.access.scope(adhoc=True))."""
+    as the analysts' tools do, with counts of people from 1 to 4 read "<5" (ioc.access.scope(adhoc=True))."""
     st.session_state[ADHOC_KEY] = True
 
 

@@ -201,3 +201,56 @@ def test_console_says_in_vietnamese_what_to_do_and_refuses_what_it_cannot_run_al
     tried = audit.entries(state.config().data_path / "ops.sqlite", limit=7)
     assert [e["action"] for e in tried][:5] == ["sql_refused"] * 5 and tried[0]["who"] == "anonymous"
     assert tried[0]["detail"] == "pragma: PRAGMA database_list"
+
+
+def test_small_counts_of_people_read_less_than_five_in_the_explorer_its_exports_and_the_console() -> None:
+    """Counts of people declared `sensitive` are text in the analysts' tools: "<5" from 1 to 4 in the explorer's
+    result and in each of its export formats, never a number it could sum or take the largest of; the console
+    says why it cannot sum them."""
+    import io
+
+    import pandas as pd
+    from openpyxl import load_workbook
+
+    from ioc import access, exports
+    from ioc.config import load_config
+    from ioc.warehouse import Warehouse
+
+    at = _page(
+        "pages/explorer.py",
+        t="labour_social_quarterly",
+        g="ward_code,children_special",
+        m="count,max:children_special,sum:poor_households",
+    )
+    assert not at.exception, at.exception
+    result = at.dataframe[0].value
+    shown = set(result["Trẻ em có hoàn cảnh đặc biệt"])
+    assert "<5" in shown and not shown & {"1", "2", "3", "4", 1, 2, 3, 4}, shown
+    # a bookmark asking for the largest count or a sum of them opens with the row count alone
+    assert at.multiselect(key="x_measures").value == ["count"]
+    offered = [m for m in at.multiselect(key="x_measures").options if "Hộ nghèo" in m or "hoàn cảnh" in m]
+    assert offered and all(m.startswith("Số giá trị khác nhau") for m in offered), offered
+
+    cfg = load_config()
+    sc = access.scope(cfg, access.OPEN, adhoc=True)
+    assert sc is not None
+    tool = access.scoped_path(Warehouse(cfg.data_path / "warehouse").current_path(), sc)
+    sql = at.code[0].value
+    files = {fmt: exports.export_query(cfg, sql, None, fmt, path=tool) for fmt in exports.FORMATS}
+    csv = pd.read_csv(io.BytesIO(files["csv"]), dtype=str, encoding="utf-8-sig")
+    ws = load_workbook(io.BytesIO(files["xlsx"]), read_only=True).worksheets[0]
+    xlsx = [row[1] for row in ws.iter_rows(min_row=2, values_only=True)]
+    parquet = pd.read_parquet(io.BytesIO(files["parquet"]))["children_special"].tolist()
+    for name, cells in (("csv", csv.iloc[:, 1].tolist()), ("xlsx", xlsx), ("parquet", parquet)):
+        assert "<5" in cells and not {c for c in cells if c in ("1", "2", "3", "4", 1, 2, 3, 4)}, name
+        assert len(cells) == len(result), name
+
+    at = _page("pages/sql_console.py")
+    at.text_area(key="sql").input("SELECT ward_code, sum(children_special) FROM labour_social_quarterly GROUP BY 1")
+    at.button(key="sql_run").click().run()
+    assert not at.exception, at.exception
+    assert at.error and "số đếm nhỏ về con người" in at.error[0].value, at.error[0].value
+    at.text_area(key="sql").input("SELECT DISTINCT children_special AS n FROM labour_social_quarterly").run()
+    at.button(key="sql_run").click().run()
+    values = set(at.dataframe[0].value["n"])
+    assert "<5" in values and not values & {"1", "2", "3", "4"}, values
