@@ -190,7 +190,9 @@ async def signin_form(request: Request) -> Response:
     except IOCError as exc:
         return JSONResponse({"error": str(exc)}, status_code=503)
     form = {k: v for k, v in (await request.form()).items() if isinstance(v, str)}
-    origin = request.client.host if request.client else ""
+    # behind a reverse proxy, uvicorn has already put the client's address here from X-Forwarded-For when the
+    # proxy is one it trusts (127.0.0.1 and ::1, or FORWARDED_ALLOW_IPS): docs/access.md, "Behind a proxy"
+    origin = request.client.host.removeprefix("::ffff:") if request.client else ""
     return _respond(request, signin.submit(cfg, form, dict(request.cookies), origin, _same_origin(request)))
 
 

@@ -44,6 +44,24 @@ def record(path: Path, who: str, action: str, detail: str = "", origin: str = ""
         con.close()
 
 
+THROTTLED = "too many failures from this address"  # the detail of a refusal by address, not itself counted
+
+
+def failures_from(path: Path, origin: str, since: float) -> list[float]:
+    """When the failed sign-ins from one address since `since` were, oldest first (the refusals of an address
+    already throttled are not among them: waiting out the time is enough)."""
+    con = _connect(path)
+    try:
+        rows = con.execute(
+            "SELECT at FROM audit WHERE action = 'sign_in_failed' AND origin = ? AND at >= ? "
+            "AND detail <> ? ORDER BY at",
+            (origin, since, THROTTLED),
+        ).fetchall()
+        return [r[0] for r in rows]
+    finally:
+        con.close()
+
+
 def entries(
     path: Path, since: float | None = None, who: str | None = None, action: str | None = None, limit: int = 1000
 ) -> list[dict]:

@@ -61,11 +61,13 @@ SECRET_ENV = "IOC_SESSION_SECRET"
 
 
 class AuthError(IOCError):
-    """A sign-in refused: wrong name or password (never which), locked (`until`, a timestamp), disabled."""
+    """A sign-in refused: wrong name or password (never which), locked (`until`, a timestamp), disabled, or
+    too many failures from the address (`throttled`, with `until`)."""
 
-    def __init__(self, message: str, until: float | None = None):
+    def __init__(self, message: str, until: float | None = None, throttled: bool = False):
         super().__init__(message)
         self.until = until
+        self.throttled = throttled
 
 
 _PROCESS_SECRET = secrets.token_bytes(32)
@@ -352,10 +354,26 @@ def disable(path: Path, name: str, by: str = "cli") -> None:
     audit.record(path, by, "user_disable", name)
 
 
-def sign_in(path: Path, name: str, password: str, where: str = "", now: float | None = None) -> User:
+def sign_in(
+    path: Path,
+    name: str,
+    password: str,
+    where: str = "",
+    now: float | None = None,
+    address_limit: tuple[int, float] | None = None,
+) -> User:
     """The account when the password is right; AuthError otherwise. Five wrong passwords in a row lock it for
-    15 minutes (the message says until when); every attempt is in the audit log, a failed one too."""
+    15 minutes (the message says until when); every attempt is in the audit log, a failed one too.
+    `address_limit` (failures, seconds): an address with that many failed sign-ins, to any accounts, within
+    that time is refused before any password is checked, until the oldest that counts is that old."""
     now = time.time() if now is None else now
+    if where and address_limit:
+        most, window = address_limit
+        failed = audit.failures_from(path, where, now - window)
+        if len(failed) >= most:
+            free_at = failed[len(failed) - most] + window
+            audit.record(path, name, "sign_in_failed", audit.THROTTLED, where, now)
+            raise AuthError(f"too many failed sign-ins from {where}", free_at, throttled=True)
     with _db(path) as con:
         r = con.execute("SELECT * FROM users WHERE name = ?", (name,)).fetchone()
         if r is None:

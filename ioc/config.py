@@ -395,6 +395,13 @@ class Oidc(Model):
 class SignIn(Model):
     idle_minutes: float = Field(30, gt=0, description="A session ends after this long without a page run.")
     max_hours: float = Field(12, gt=0, description="A session ends this long after sign-in, whatever happens.")
+    address_failures: int = Field(
+        20,
+        ge=1,
+        description="Failed sign-ins from one address within `address_minutes` (to any accounts: password "
+        "spraying) after which that address is refused until the oldest of them is that old.",
+    )
+    address_minutes: float = Field(15, gt=0, description="The window `address_failures` counts in.")
     oidc: Oidc | None = Field(None, description="An OpenID Connect provider; none: built-in accounts only.")
 
 

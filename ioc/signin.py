@@ -100,9 +100,13 @@ def submit(cfg: Config, form: dict[str, str], cookies: dict[str, str], origin: s
     path = cfg.data_path / "ops.sqlite"
     name = form.get("name", "").strip()
     try:
-        user = auth.sign_in(path, name, form.get("password", ""), where=origin)
+        limit = (cfg.sign_in.address_failures, cfg.sign_in.address_minutes * 60)
+        user = auth.sign_in(path, name, form.get("password", ""), where=origin, address_limit=limit)
     except auth.AuthError as exc:
-        if exc.until:
+        if exc.throttled and exc.until:
+            when = i18n.datetime(dt.datetime.fromtimestamp(exc.until, ZoneInfo(cfg.city.timezone)))
+            message = i18n.t("access.form_throttled", lang, until=when)
+        elif exc.until:
             when = i18n.datetime(dt.datetime.fromtimestamp(exc.until, ZoneInfo(cfg.city.timezone)))
             message = i18n.t("access.form_locked", lang, n=auth.MAX_FAILURES, until=when)
         elif "disabled" in str(exc):

@@ -251,6 +251,21 @@ def test_the_form_checks_its_origin_and_csrf_then_the_password(snap, tmp_path, m
     assert "<script>alert(1)" not in page and "<img src=x" not in page
 
 
+def test_the_form_refuses_an_address_after_many_failures_and_says_until_when(snap):
+    cfg, _ = snap
+    cfg = cfg.model_copy(update={"sign_in": cfg.sign_in.model_copy(update={"address_failures": 2})})
+    auth.add(cfg.data_path / "ops.sqlite", "spray-target", "analyst", "0123456789")
+    form = {"password": "nope nope", "csrf": "c", "next": "/", "lang": "vi"}
+    for name in ("spray-1", "spray-2"):
+        wrong = signin.submit(cfg, {**form, "name": name}, {"ioc_csrf": "c"}, "192.0.2.77", True)
+        assert wrong.status == 401 and "Sai tên tài khoản hoặc mật khẩu." in wrong.body
+    right = {**form, "name": "spray-target", "password": "0123456789"}
+    refused = signin.submit(cfg, right, {"ioc_csrf": "c"}, "192.0.2.77", True)
+    assert refused.status == 401 and auth.COOKIE not in refused.cookies
+    assert "Có quá nhiều lần đăng nhập sai từ địa chỉ này. Hãy thử lại sau" in refused.body
+    assert signin.submit(cfg, right, {"ioc_csrf": "c"}, "192.0.2.78", True).status == 303
+
+
 def test_the_api_reads_a_ward_official_their_wards_and_the_city(snap):
     cfg, _ = snap
     ops = cfg.data_path / "ops.sqlite"

@@ -54,6 +54,30 @@ def test_wrong_passwords_lock_the_account_and_say_until_when(ops):
         auth.sign_in(ops, "minh", "0123456789")
 
 
+def test_many_failures_from_one_address_refuse_it_whatever_the_account(ops):
+    """Password spraying: wrong passwords for many accounts from one address, none locked on its own, refuse
+    that address (even with a right password) until the oldest that counts is out of the window; another
+    address signs in meanwhile, and the refusals themselves do not keep the address out longer."""
+    for name in ("a1", "a2", "a3", "a4"):
+        auth.add(ops, name, "analyst", "0123456789")
+    limit = (3, 900.0)
+    for i, name in enumerate(("a1", "a2", "a3")):
+        with pytest.raises(auth.AuthError, match="wrong name or password"):
+            auth.sign_in(ops, name, "sai mật khẩu", where="203.0.113.9", now=1000.0 + i, address_limit=limit)
+    with pytest.raises(auth.AuthError, match=r"too many failed sign-ins from 203\.0\.113\.9") as err:
+        auth.sign_in(ops, "a4", "0123456789", where="203.0.113.9", now=1010.0, address_limit=limit)
+    assert err.value.throttled and err.value.until == 1000.0 + 900
+    for at in (1100.0, 1500.0, 1899.0):  # refused again and again: the time does not move
+        with pytest.raises(auth.AuthError) as again:
+            auth.sign_in(ops, "a4", "0123456789", where="203.0.113.9", now=at, address_limit=limit)
+        assert again.value.until == 1900.0
+    assert auth.sign_in(ops, "a4", "0123456789", where="198.51.100.4", now=1011.0, address_limit=limit).name == "a4"
+    assert auth.sign_in(ops, "a4", "0123456789", where="203.0.113.9", now=1901.0, address_limit=limit).name == "a4"
+    assert auth.get(ops, "a1").locked_until is None  # no account was locked by it
+    refused = [e for e in audit.entries(ops, action="sign_in_failed") if e["detail"] == audit.THROTTLED]
+    assert len(refused) == 4 and {e["origin"] for e in refused} == {"203.0.113.9"}
+
+
 def test_every_attempt_and_change_is_in_an_append_only_audit_log(ops):
     auth.add(ops, "tuan", "operator", "0123456789", by="admin")
     with pytest.raises(auth.AuthError):

@@ -323,7 +323,8 @@ def audit(action: str, detail: str = "") -> None:
 
 
 def origin() -> str:
-    """The browser's address ('' when there is none: a script, AppTest)."""
+    """The browser's address ('' when there is none: a script, AppTest); through a trusted proxy, the one it
+    forwarded (as the sign-in form's: uvicorn reads X-Forwarded-For, see docs/access.md)."""
     try:
         ip = st.context.ip_address
     except Exception:

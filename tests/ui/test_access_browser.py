@@ -78,6 +78,14 @@ def test_the_form_sets_an_httponly_strict_cookie_and_refuses_a_forged_post(serve
     post = {"name": "lanhdao", "password": PASSWORD, "csrf": csrf, "next": "/alerts"}
     forged = requests.post(base + "/signin", data=post, headers={"Origin": "https://evil.example"}, timeout=10)
     assert forged.status_code == 403 and auth.COOKIE not in forged.cookies
+    # through a proxy on this machine (as nginx in front of it), a wrong password's audit entry, and the count
+    # of failures per address, name the client the proxy saw, not the proxy
+    wrong = {**post, "password": "not the password"}
+    proxied = {"Origin": base, "X-Forwarded-For": "203.0.113.9"}
+    assert s.post(base + "/signin", data=wrong, headers=proxied, timeout=10).status_code == 401
+    post["csrf"] = s.cookies["ioc_csrf"]  # the form answered with a fresh token
+    failed = _entries(served_accounts[1], who="lanhdao", action="sign_in_failed")[0]
+    assert failed["origin"] == "203.0.113.9", failed
     ok = s.post(base + "/signin", data=post, headers={"Origin": base}, allow_redirects=False, timeout=10)
     assert ok.status_code == 303 and ok.headers["location"] == "/alerts"
     cookie = ok.headers["set-cookie"]
