@@ -127,7 +127,8 @@ def sees_ward(person: Person, ward: str | None) -> bool:
 @dataclass(frozen=True)
 class Scope:
     """What one person's copy of a snapshot holds: their wards' rows (None: every ward) with the city-wide
-    tables of their role, and the personal columns it shows masked."""
+    tables of their role, the personal columns it shows masked, and in the analysts' tools small counts of
+    people as "<5" and registers of people with no rows."""
 
     wards: tuple[str, ...] | None
     city_wide: tuple[str, ...]  # tables, or ("all",); only with wards
@@ -135,10 +136,13 @@ class Scope:
     # the analysts' tools only: counts of people from 1 to 4 (or below an indicator's mask_below) read "<5"
     small: tuple[tuple[str, str], ...] = ()  # (table, column) declared `sensitive`
     small_indicators: tuple[tuple[str, int], ...] = ()  # (indicator code, mask_below)
+    registers: tuple[str, ...] = ()  # tables of one row per person (`sensitive`): held with no rows
 
     @property
     def key(self) -> str:
-        text = repr((self.wards, sorted(self.city_wide), sorted(self.masked), self.small, self.small_indicators))
+        text = repr(
+            (self.wards, sorted(self.city_wide), sorted(self.masked), self.small, self.small_indicators, self.registers)
+        )
         return hashlib.sha256(text.encode()).hexdigest()[:16]
 
 
@@ -162,13 +166,16 @@ def scope(cfg: Config, person: Person, adhoc: bool = False) -> Scope | None:
     )
     small: tuple[tuple[str, str], ...] = ()
     small_indicators: tuple[tuple[str, int], ...] = ()
+    registers: tuple[str, ...] = ()
     if adhoc:
         small = tuple(sorted((t, c) for t, cols in cfg.sensitive_columns().items() for c in cols))
         small_indicators = tuple(sorted((i.code, i.mask_below) for i in cfg.indicators if i.mask_below))
-    if not person.wards and not masked and not small and not small_indicators:
+        registers = tuple(cfg.sensitive_tables())
+    if not person.wards and not masked and not small and not small_indicators and not registers:
         return None
     city_wide = tuple(sorted(role.city_wide)) if role and person.wards else ()
-    return Scope(tuple(sorted(person.wards)) if person.wards else None, city_wide, masked, small, small_indicators)
+    wards = tuple(sorted(person.wards)) if person.wards else None
+    return Scope(wards, city_wide, masked, small, small_indicators, registers)
 
 
 def small_sql(column: str, below: int = SMALL) -> str:
@@ -252,6 +259,8 @@ def _build(snapshot: Path, out: Path, sc: Scope) -> None:
                 where, params = "", []
             else:  # not theirs to read: the table is there (pages and queries name it), with no rows
                 where, params = " WHERE false", []
+            if name in sc.registers:  # one row per person: never row by row in the analysts' tools
+                where, params = " WHERE false", []
             hide, few = masked.get(name, set()), small.get(name, set())
             exprs = [mask_sql(c) if c in hide else small_sql(c) if c in few else ident(c) for c in cols]
             first: list = []  # parameters of the select list, before the WHERE's
@@ -273,8 +282,12 @@ def _build(snapshot: Path, out: Path, sc: Scope) -> None:
                     for c, e in zip(cols, exprs)
                 ]
                 first = [hidden]
-            if name == "_dropped" and hidden:  # a whole raw row of a table with such columns
-                holding = sorted({t for t, _ in (*sc.masked, *sc.small)})
+            if name == "_rejects" and sc.registers:  # a register's rejected rows are rows of people too
+                of_registers = "SELECT source FROM src.main._lineage WHERE list_contains(?, table_name)"
+                where += (" AND " if where else " WHERE ") + f"source NOT IN ({of_registers})"
+                params = [*params, list(sc.registers)]
+            if name == "_dropped" and (hidden or sc.registers):  # a whole raw row of a table with such columns
+                holding = sorted({t for t, _ in (*sc.masked, *sc.small)} | set(sc.registers))
                 exprs = [
                     "CASE WHEN source IN (SELECT source FROM src.main._lineage WHERE list_contains(?, table_name)) "
                     "THEN NULL ELSE text END AS text"

@@ -748,6 +748,10 @@ class Config(Model):
             return value
         return self.value_names(table, column).get(value, value)
 
+    def sensitive_tables(self) -> list[str]:
+        """Tables of one row per person (`sources.NAME.sensitive`): never shown row by row."""
+        return sorted({src.table for src in self.sources.values() if src.sensitive})
+
     def sensitive_columns(self) -> dict[str, list[str]]:
         """Table → its columns of small counts of people (`columns.NAME.sensitive`)."""
         out: dict[str, list[str]] = {}
@@ -952,6 +956,7 @@ def cross_problems(cfg: Config) -> list[str]:
             problems.append(f"indicators.{i}.sector: unknown sector {ind.sector!r} (see `sectors`)")
     problems += _alert_problems(cfg, sectors, codes)
     problems += _role_problems(cfg, sectors)
+    problems += _sensitive_problems(cfg)
     for name, wall in cfg.kiosk.walls.items():
         for i, p in enumerate(wall.panels):
             where = f"kiosk.walls.{name}.panels.{i}"
@@ -962,6 +967,28 @@ def cross_problems(cfg: Config) -> list[str]:
                     problems.append(f"{where}.filters: unknown indicator {code!r}")
             if p.filters.ward and p.filters.ward not in wards:
                 problems.append(f"{where}.filters.ward: unknown ward {p.filters.ward!r}")
+    return problems
+
+
+def _sensitive_problems(cfg: Config) -> list[str]:
+    """A register of people (`sensitive`) is read only by indicators that mask its small counts."""
+    problems = []
+    for table in cfg.sensitive_tables():
+        for s in cfg.sectors:
+            for kind in ("breakdowns", "series", "places", "registers"):
+                for i, part in enumerate(getattr(s, kind)):
+                    if part.table == table:
+                        problems.append(
+                            f"sectors.{s.code}.{kind}.{i}.table: {table!r} is a register of people (`sensitive`): "
+                            "a page shows it only through indicators with `mask_below`"
+                        )
+        for i, ind in enumerate(cfg.indicators):
+            reads = ind.table == table or bool(ind.sql and re.search(rf"\b{re.escape(table)}\b", ind.sql))
+            if reads and not ind.mask_below:
+                problems.append(
+                    f"indicators.{i}: {ind.code} reads {table!r}, a register of people (`sensitive`): "
+                    "declare `mask_below: 5`"
+                )
     return problems
 
 

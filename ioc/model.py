@@ -209,6 +209,12 @@ class Source(Model):
         "schedule promises is late, whenever it was loaded.",
     )
     sample: bool = Field(False, description="The data is embedded sample data (marked as such in the UI).")
+    sensitive: bool = Field(
+        False,
+        description="A register with one row per person (a child, a vulnerable person; Nghị định 13/2023/NĐ-CP): "
+        "its rows are never shown. The analysts' tools hold the table with no rows; no sector's `breakdowns`, "
+        "`series`, `places` or `registers` may read it, and the indicators that do must declare `mask_below`.",
+    )
 
     # set by the config: the source's key in `sources`
     name: str = Field("", exclude=True, description="(set from the key)")

@@ -111,6 +111,8 @@ with ui.section():
         st.header(picked)
         sector = i18n.name(e, lang, "sector") or t("catalog.system_sector")
         st.markdown(f"**{sector}** · {e.description}")
+        if picked in cfg.sensitive_tables():  # one row per person: held here with no rows (ioc.access)
+            st.info(t("catalog.register"), icon=":material/shield_person:")
         tables.big_numbers(
             [
                 (t("catalog.rows"), i18n.num(e.rows, lang)),

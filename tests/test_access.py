@@ -443,3 +443,86 @@ def test_the_analysts_tools_read_small_counts_of_people_as_less_than_five(labour
     # the pages read the counts as they are: their indicator queries show them as "<5" (qi.mask)
     page = access.scope(cfg, access.Person("t", "operator"))
     assert page is None or not page.small
+
+
+REGISTER = {
+    "connector": "csv",
+    "sector": "env",
+    "table": "env_children",
+    "path": "children.csv",
+    "sensitive": True,
+    "columns": {
+        "child_id": {"required": True},
+        "ward_code": {"required": True, "values_from": "wards"},
+        "situation": {"description": "Hoàn cảnh"},
+    },
+}
+CHILDREN = {
+    "code": "ENV_CHILDREN",
+    "sector": "env",
+    "name": {"vi": "Trẻ em có hoàn cảnh đặc biệt", "en": "Children in special circumstances"},
+    "unit": "trẻ",
+    "mask_below": 5,
+    "sql": "SELECT ward_code, DATE '2026-10-01' AS period, count(*) AS value FROM env_children "
+    "GROUP BY GROUPING SETS ((ward_code), ())",
+}
+
+
+def test_a_register_of_people_is_never_read_row_by_row_in_the_analysts_tools(tmp_path, monkeypatch):
+    """A source declared `sensitive` (one row per child): the analysts' copy holds its table with no rows and
+    none of its rejected or dropped lines; the pages' indicator over it masks its small counts; and the config
+    refuses a page part that would list or map its rows, or an indicator over it that masks nothing."""
+    from ioc.config import ConfigError, load_config
+    from ioc.ingest import ingest
+    from tests.helpers import config_doc, write_config
+
+    lines = ["child_id,ward_code,situation"]
+    lines += [f"c{i},25741,mồ côi" for i in range(7)] + ["c7,25744,khuyết tật", "c8,25744,mồ côi", "c9,25747,mồ côi"]
+    lines += ["c10,99999,Nguyễn Văn A bỏ học"]  # a reject, whose value must not reach an analyst
+    (tmp_path / "children.csv").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    monkeypatch.setenv("IOC_DATA_DIR", str(tmp_path / "data"))
+    cfg = load_config(write_config(tmp_path, {"children": REGISTER}, indicators=[CHILDREN]))
+    assert cfg.sensitive_tables() == ["env_children"]
+    result = ingest(cfg)
+    assert not result.failed, [r.error for r in result.failed]
+    path = Warehouse(cfg.data_path / "warehouse").current_path()
+    whole = duckdb.connect(str(path), read_only=True)
+    try:
+        assert whole.execute("SELECT count(*) FROM env_children").fetchone()[0] == 10
+        assert whole.execute("SELECT count(*) FROM _rejects WHERE source = 'children'").fetchone()[0] == 1
+    finally:
+        whole.close()
+
+    for who in (access.Person("an", "analyst"), access.Person("q", "admin"), _person(wards=("25744",))):
+        sc = access.scope(cfg, who, adhoc=True)
+        assert sc is not None and sc.registers == ("env_children",)
+        tool = access.scoped_path(path, sc)
+
+        def run(q: str, tool=tool):
+            return sandbox.run(cfg, q, path=tool).rows
+
+        assert run("SELECT count(*) FROM env_children") == [(0,)], who
+        assert run("SELECT count(*) FROM _rejects WHERE source = 'children'") == [(0,)], who
+        assert run("SELECT count(*) FROM _dropped WHERE source = 'children' AND text IS NOT NULL") == [(0,)]
+        shown = dict(run("SELECT ward_code, coalesce(withheld, CAST(value AS VARCHAR)) FROM indicator_value"))
+        assert shown.get("25744") == "<5", shown  # two children: a count that identifies them
+        if not who.wards:
+            assert shown["25741"] == "7.0" and shown["25747"] == "<5" and shown[None] == "10.0"
+    # the pages' copies are not the analysts': a ward official's pages still count their ward's children
+    page = access.scope(cfg, _person(wards=("25741",)))
+    assert page is not None and not page.registers
+    con = duckdb.connect(str(access.scoped_path(path, page)), read_only=True)
+    try:
+        assert con.execute("SELECT count(*) FROM env_children").fetchone()[0] == 7
+    finally:
+        con.close()
+
+    doc = config_doc({"children": REGISTER}, indicators=[{**CHILDREN, "mask_below": None}])
+    doc["sectors"][0]["places"] = [
+        {"key": "kids", "title": {"vi": "Trẻ em"}, "table": "env_children", "name": "child_id", "category": "situation"}
+    ]
+    with pytest.raises(ConfigError) as err:
+        parse_config(doc, tmp_path / "config.yaml")
+    problems = "\n".join(err.value.problems)
+    assert "sectors.env.places.0.table: 'env_children' is a register of people (`sensitive`)" in problems
+    assert "indicators.0: ENV_CHILDREN reads 'env_children', a register of people (`sensitive`)" in problems
