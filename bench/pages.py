@@ -230,7 +230,7 @@ def copies(cfg_path: Path, person) -> dict:
         if sc is None or (what == "person" and sc == scopes["masked"]):
             out[what] = None if sc is None else "masked"  # the snapshot itself, or the same copy as above
             continue
-        target = snap.parent.parent / access.SCOPED_DIR / f"{snap.stem}-{sc.key}.duckdb"
+        target = access.scoped_target(snap, sc)
         keep = target.exists() and (what == "masked" or not sc.wards)
         saved = target.with_suffix(".bench-saved") if keep else None
         if saved:

@@ -200,13 +200,18 @@ def mask_sql(column: str) -> str:
 _BUILD_LOCK = threading.Lock()
 
 
+def scoped_target(snapshot: Path, sc: Scope) -> Path:
+    """Where the copy of a snapshot for a scope is (made or not)."""
+    st = snapshot.stat()  # a published snapshot never changes; a file changed in place gets a new copy all the same
+    made_of = hashlib.sha256(f"{st.st_mtime_ns}:{st.st_size}".encode()).hexdigest()[:8]
+    return snapshot.parent.parent / SCOPED_DIR / f"{snapshot.stem}-{sc.key}-{made_of}.duckdb"
+
+
 def scoped_path(snapshot: Path, sc: Scope) -> Path:
     """The ward-scoped copy of a snapshot file, made once (atomically) and kept beside the warehouse; copies of
     snapshots that are gone are removed when a new one is made."""
-    folder = snapshot.parent.parent / SCOPED_DIR
-    st = snapshot.stat()  # a published snapshot never changes; a file changed in place gets a new copy all the same
-    made_of = hashlib.sha256(f"{st.st_mtime_ns}:{st.st_size}".encode()).hexdigest()[:8]
-    target = folder / f"{snapshot.stem}-{sc.key}-{made_of}.duckdb"
+    target = scoped_target(snapshot, sc)
+    folder = target.parent
     if target.exists():
         return target
     with _BUILD_LOCK:

@@ -266,6 +266,26 @@ def test_the_form_refuses_an_address_after_many_failures_and_says_until_when(sna
     assert signin.submit(cfg, right, {"ioc_csrf": "c"}, "192.0.2.78", True).status == 303
 
 
+def test_a_ward_official_is_given_no_rank_among_their_one_ward(snap):
+    """Ranks are among the wards a person reads: in a ward official's copy that is their ward alone, and "1/1"
+    would read as first; the whole city's copy ranks it among the wards with a value."""
+    from ioc.queries import ward as qw
+
+    cfg, path = snap
+    sc = access.scope(cfg, _person())
+    assert sc is not None
+    frames = {}
+    for name, db in (("ward", access.scoped_path(path, sc)), ("city", path)):
+        con = duckdb.connect(str(db), read_only=True)
+        try:
+            frames[name] = qw.indicators(con, WARD)
+        finally:
+            con.close()
+    ward, city = frames["ward"], frames["city"]
+    assert not ward.empty and ward["rank"].isna().all() and set(ward["ranked"]) == {1}
+    assert city["ranked"].min() > 1 and city["rank"].notna().all(), city[["code", "rank", "ranked"]]
+
+
 def test_the_api_reads_a_ward_official_their_wards_and_the_city(snap):
     cfg, _ = snap
     ops = cfg.data_path / "ops.sqlite"

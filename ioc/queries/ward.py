@@ -44,7 +44,9 @@ r AS (
 )
 SELECT ind.code, ind.sector, ind.name_vi, ind.name_en, ind.unit, ind.direction, ind.grain, ind.target,
        ind.targets, ind.target_aggregate, ind.headline, p.period, r.value, r.ytd, c.value AS city_value,
-       r.rank, coalesce(r.ranked, (SELECT count(*) FROM w WHERE w.code = ind.code)) AS ranked
+       -- a rank among one ward (a ward official's copy holds their ward alone) says nothing: none
+       CASE WHEN r.ranked > 1 THEN r.rank END AS rank,
+       coalesce(r.ranked, (SELECT count(*) FROM w WHERE w.code = ind.code)) AS ranked
 FROM ind
 JOIN p USING (code)
 LEFT JOIN r ON r.code = ind.code AND r.ward_code = $ward
@@ -56,8 +58,8 @@ ORDER BY ind.sector, ind.headline DESC, ind.code
 def indicators(con: duckdb.DuckDBPyConnection, ward: str, today: dt.date | None = None) -> pd.DataFrame:
     """Every indicator with ward values: the ward's value in the latest period with ward values, the city's
     value in that period, the ward's rank (1 = best, by the indicator's direction; ties share a rank) among
-    the `ranked` wards with a value, the year's target and the ward's alert threshold. Small counts of
-    people are masked in both values (flagged in `masked` and `city_masked`)."""
+    the `ranked` wards with a value (none when it is the only one), the year's target and the ward's alert
+    threshold. Small counts of people are masked in both values (flagged in `masked` and `city_masked`)."""
     df = frame(con, INDICATORS_SQL, {"ward": ward, "today": today or dt.date.today()})
     if df.empty:
         return df.assign(target_year=[], threshold=[], masked=[], mask_below=[], city_masked=[])
