@@ -381,6 +381,7 @@ def reports(n: int) -> pa.Table:
     seq = np.arange(n) - first_of_year + 1
     ids = np.char.add(np.char.add(np.char.add("PA-", years.astype(str)), "-"), np.char.zfill(seq.astype(str), 6))
     res_o = np.where(done, resolved, np.datetime64("NaT"))[order]
+    who = reporters(n, WARD_CODES[ward][order])
     return pa.table(
         {
             "report_id": pa.array(ids, pa.string()),
@@ -396,8 +397,31 @@ def reports(n: int) -> pa.Table:
             "status": pa.array(status[order], pa.string()),
             "resolved_at": pa.array(fmt_ts(res_o), pa.string()),
             "satisfaction": pa.array(sat[order], pa.int64(), mask=~rated[order]),
+            **who,
         }
     )
+
+
+def reporters(n: int, wards: np.ndarray) -> dict[str, pa.Array]:
+    """Who sent each report, as the sample's generator invents them (g.reporter): a name, phone, CCCD number and
+    address; one report in five without. Its own random stream, so the reports themselves stay as they were."""
+    rng = rng_for("scale_reporters")
+    anonymous = rng.random(n) < 0.2
+    pick_from = lambda names: np.array(names, dtype=object)[rng.integers(0, len(names), n)]  # noqa: E731
+    names = pick_from(g.FAMILY) + " " + pick_from(g.MIDDLE) + " " + pick_from(g.GIVEN)
+    prefix = pick_from(["90", "91", "93", "97", "98", "86", "88"])
+    phones = "0" + prefix + np.char.zfill(rng.integers(0, 10**7, n).astype(str), 7).astype(object)
+    ids = "074" + np.char.zfill(rng.integers(0, 10**9, n).astype(str), 9).astype(object)
+    house = rng.integers(1, 251, n)
+    street = rng.random(n)
+    addresses = [
+        f"Số {h} đường {g.STREETS[w][int(x * len(g.STREETS[w]))]}, phường {g.WARD_NAME[w]}"
+        for h, x, w in zip(house, street, wards)
+    ]
+    cols = {"reporter_name": names, "reporter_phone": phones, "reporter_id_number": ids}
+    out = {k: pa.array(v, pa.string(), mask=anonymous) for k, v in cols.items()}
+    out["reporter_address"] = pa.array(np.array(addresses, dtype=object), pa.string(), mask=anonymous)
+    return out
 
 
 # --------------------------------------------------------------------------- config
