@@ -787,7 +787,14 @@ class Config(Model):
 
 def config_path(explicit: str | os.PathLike | None = None) -> Path:
     """--config PATH, else IOC_CONFIG, else ./config.yaml."""
-    return Path(explicit or os.environ.get("IOC_CONFIG") or "config.yaml").resolve()
+    return _resolved(str(explicit or os.environ.get("IOC_CONFIG") or "config.yaml"), os.getcwd())
+
+
+@functools.lru_cache(maxsize=64)
+def _resolved(path: str, cwd: str) -> Path:
+    """A path made absolute, symbolic links followed: once per path and working directory, as a page asks for
+    the config's path many times a run (resolving it was a third of a sector page's time)."""
+    return Path(cwd, path).resolve()
 
 
 _MESSAGES = {

@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import replace
+from typing import Any
 
 import altair as alt
 import pandas as pd
@@ -43,9 +45,18 @@ def column_label(table: str, column: str) -> str:
     return label.get(state.lang()) if label else column
 
 
+def value_labeller(table: str, column: str) -> Callable[[Any], Any]:
+    """How the page's language names the values of a column (`columns.NAME.value_names` in English), looked up
+    once for the thousands of values a page draws; in Vietnamese, each value itself."""
+    if state.lang() != "en":
+        return lambda v: v
+    names = state.config().value_names(table, column)
+    return lambda v: names.get(v, v) if isinstance(v, str) else v
+
+
 def value_label(table: str, column: str, value):
-    """A value of a column as the page's language names it (`columns.NAME.value_names` in English)."""
-    return state.config().value_name(table, column, value, state.lang())
+    """One value of a column as the page's language names it (value_labeller)."""
+    return value_labeller(table, column)(value)
 
 
 def _title(view, scope: str = "") -> str:
@@ -338,6 +349,7 @@ def _places(vid: str, spec: Places, scope: Scope) -> None:
     from ioc.aqi import rgb
 
     lang, t = state.lang(), state.t
+    named = value_labeller(spec.table, spec.category)
     if not (spec.date and spec.by_period):  # a register of places: every one shows, whatever the period
         scope = replace(scope, start=None, end=None)
     counts = state.query(places.counts, spec, scope).set_index("category")["n"]  # all of them, exactly
@@ -351,9 +363,7 @@ def _places(vid: str, spec: Places, scope: Scope) -> None:
         pts = state.query(places.grid, spec, scope)
         pts = pts.assign(
             name=[t("places.cell", n=i18n.num(n, lang)) for n in pts["n"]],
-            info=[
-                t("places.cell_top", category=value_label(spec.table, spec.category, c)) for c in pts["top_category"]
-            ],
+            info=[t("places.cell_top", category=named(c)) for c in pts["top_category"]],
             fill=[rgb(colour.get(c, "#9E9E9E"), 210) for c in pts["top_category"]],
         )
     else:
@@ -364,7 +374,7 @@ def _places(vid: str, spec: Places, scope: Scope) -> None:
                 " · ".join(
                     str(x)
                     for x in (
-                        value_label(spec.table, spec.category, c),
+                        named(c),
                         w or "",
                         i18n.date(d) if pd.notna(d) else "",
                         detail or "",
@@ -426,7 +436,7 @@ def _places(vid: str, spec: Places, scope: Scope) -> None:
         bars = pd.DataFrame(
             {
                 "category": [str(c) for c in counts.index],
-                "shown": [str(value_label(spec.table, spec.category, c)) for c in counts.index],
+                "shown": [str(named(c)) for c in counts.index],
                 "n": counts.values,
                 "colour": [colour[c] for c in counts.index],
             }
@@ -459,7 +469,8 @@ def _breakdown(vid: str, spec: Breakdown, scope: Scope) -> None:
         return
     unit = i18n.unit(spec.unit, lang)
     chosen = scope.category[1] if scope.category and scope.category[0] == dim else None
-    df = df.assign(shown=[value_label(spec.table, dim, v) for v in df["label"]])  # the value stays the filter
+    named = value_labeller(spec.table, dim)
+    df = df.assign(shown=[named(v) for v in df["label"]])  # the value stays the filter
     top = df.head(15)
     top = top.assign(colour=[COLOURS["accent"] if chosen in (None, v) else "#B0BEC5" for v in top["label"]])
     left, right = st.columns([3, 2])
@@ -534,7 +545,8 @@ def _series(spec: Series, scope: Scope) -> None:
     if not spec.by:
         df = df.assign(series=df["series"].map(_series_labels(spec)))
     else:  # a value of `by` by its name in the page's language
-        df = df.assign(series=[value_label(spec.table, spec.by, v) for v in df["series"]])
+        named = value_labeller(spec.table, spec.by)
+        df = df.assign(series=[named(v) for v in df["series"]])
     unit = i18n.unit(spec.unit, state.lang())  # the section's title names the series
     if spec.kind == "yoy":
         _year_over_year(spec, df, unit)
@@ -665,7 +677,8 @@ def _register(vid: str, spec: Register, scope: Scope) -> None:
         return
     for c in df.columns:  # category values by their names in the page's language
         if state.config().value_names(spec.table, c) and state.lang() == "en":
-            df[c] = [value_label(spec.table, c, v) for v in df[c]]
+            named = value_labeller(spec.table, c)
+            df[c] = [named(v) for v in df[c]]
     labels = {c: column_label(spec.table, c) for c in df.columns}
     table = df.rename(columns=labels)
     years = [labels[c] for c in df.columns if c.endswith("_year")]  # a year reads 2026, not 2.026
