@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from typing import Literal
 
 import streamlit as st
 from streamlit.logger import get_logger
@@ -38,32 +39,41 @@ def _sector_page(code: str):
     return page
 
 
+HOME = "home"  # the url_path of the page served at `/` (Streamlit serves the default page there, not at its own)
+
+
+def _pages(source, url: str, first: str, visible: bool, **kw) -> list:
+    """A page at its address; the first page is served at `/` and, as a hidden alias, at its own address too,
+    so a link or bookmark to /overview opens the overview, not Streamlit's "page not found"."""
+    shown: Literal["visible", "hidden"] = "visible" if visible else "hidden"
+    if url != first:
+        return [st.Page(source, url_path=url, visibility=shown, **kw)]
+    return [
+        st.Page(source, url_path=HOME, default=True, visibility=shown, **kw),
+        st.Page(source, url_path=url, visibility="hidden", **kw),
+    ]
+
+
 def build_navigation(lang: str, cfg, allowed: set[str]):
     """Every page, those the person may not open hidden (opened by URL, the gate in _main refuses them). The
     default page is the overview, else the first page they may open."""
     first = first_page(cfg, allowed)
     sections: dict[str, list] = {}
     for path, title, url, icon, section in PAGES:
-        page = st.Page(
-            path,
-            title=i18n.t(title, lang),
-            url_path=url,
-            icon=icon,
-            default=url == first,
-            visibility="visible" if url in allowed else "hidden",
-        )
-        sections.setdefault(i18n.t(section, lang), []).append(page)
+        pages = _pages(path, url, first, url in allowed, title=i18n.t(title, lang), icon=icon)
+        sections.setdefault(i18n.t(section, lang), []).extend(pages)
     # a sector's page: a module of its own when its declaration names one, else built from the declaration
     sector_pages = [
-        st.Page(
-            f"pages/{s.page}.py" if s.page else _sector_page(s.code),
-            title=s.name.get(lang),
-            url_path=s.url,
-            icon=s.icon or ":material/insights:",
-            default=s.url == first,
-            visibility="visible" if s.code in allowed else "hidden",
-        )
+        page
         for s in cfg.sectors
+        for page in _pages(
+            f"pages/{s.page}.py" if s.page else _sector_page(s.code),
+            s.url,
+            first,
+            s.code in allowed,
+            title=s.name.get(lang),
+            icon=s.icon or ":material/insights:",
+        )
     ]
     # the sectors come right after the city's pages, before the analysts' tools
     ordered = {}

@@ -688,21 +688,32 @@ def steps(path: Path, cfg: Config, alert: dict, now: float | None = None) -> lis
     return out
 
 
+class Refused(IOCError):
+    """An action on an alert refused: the English message, and the locale key (alerts_page.why.KEY) with its
+    values that the pages word it by."""
+
+    def __init__(self, message: str, key: str, **values: object):
+        super().__init__(message)
+        self.key, self.values = key, values
+
+
 def _act(path: Path, alert_id: int, allowed: Sequence[str], what: str) -> sqlite3.Row:
     init(path)
     with _db(path) as con:
         row = _alert(con, alert_id)
     if row is None:
-        raise IOCError(f"no alert {alert_id}")
+        raise Refused(f"no alert {alert_id}", "no_alert", id=alert_id)
     if row["state"] not in allowed:
-        raise IOCError(f"alert {alert_id} is {row['state']}: it cannot be {what}")
+        raise Refused(
+            f"alert {alert_id} is {row['state']}: it cannot be {what}", "wrong_state", id=alert_id, state=row["state"]
+        )
     return row
 
 
 def acknowledge(path: Path, alert_id: int, by: str, note: str = "", now: float | None = None) -> None:
     """Someone has seen the alert and takes it on."""
     if not by.strip():
-        raise IOCError("an acknowledgement needs who gives it")
+        raise Refused("an acknowledgement needs who gives it", "needs_who")
     assign = "state = 'acknowledged', ack_by = ?, ack_at = ?, ack_note = ?"
     _change(path, alert_id, ("open",), assign, "acknowledged", by, note, now)
 
@@ -710,7 +721,7 @@ def acknowledge(path: Path, alert_id: int, by: str, note: str = "", now: float |
 def close(path: Path, alert_id: int, by: str, reason: str, now: float | None = None) -> None:
     """Closed by hand with a reason; while its condition still holds no new alert opens for it."""
     if not reason.strip() or not by.strip():
-        raise IOCError("closing an alert needs who closes it and why")
+        raise Refused("closing an alert needs who closes it and why", "needs_who_why")
     assign = "state = 'closed', closed_by = ?, closed_at = ?, close_reason = ?"
     _change(path, alert_id, ("open", "acknowledged"), assign, "closed", by, reason, now)
 
@@ -740,7 +751,7 @@ def tick(path: Path, cfg: Config, alert_id: int, step: int, by: str, note: str =
     """A procedure step done, by whom and when (once)."""
     row = _act(path, alert_id, SHOWN, "worked on")
     if not 0 <= step < len(steps(path, cfg, dict(row))):
-        raise IOCError(f"alert {alert_id} has no step {step + 1}")
+        raise Refused(f"alert {alert_id} has no step {step + 1}", "no_step", id=alert_id, step=step + 1)
     now = time.time() if now is None else now
     with _db(path) as con:
         con.execute("BEGIN IMMEDIATE")
@@ -761,10 +772,10 @@ def silence(
 ) -> int:
     """Hold back the notifications of a rule (or every rule) for a ward (or every ward) until a time."""
     if not reason.strip() or not by.strip():
-        raise IOCError("a silence needs who sets it and why")
+        raise Refused("a silence needs who sets it and why", "needs_who_why")
     now = time.time() if now is None else now
     if until <= now:
-        raise IOCError("a silence ends in the future")
+        raise Refused("a silence ends in the future", "past")
     init(path)
     with _db(path) as con:
         cur = con.execute(

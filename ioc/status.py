@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 import time
+from zoneinfo import ZoneInfo
 
 import duckdb
 
@@ -31,6 +32,22 @@ def label(state: str, lang: str) -> str:
     """A state as every view writes it: a mark (● good, ⚠ to act on) and its name in lang."""
     mark = "● " if state == "fresh" else "" if state in GOOD_STATES else "⚠ "
     return mark + i18n.t(f"freshness.{state}", lang)
+
+
+def reason(s: dict, lang: str) -> str:
+    """Why a source is in its state, in lang: the reasons this module words itself (off, late) from the locale;
+    a run's own error as the ingest wrote it (English, with the file, row or key it names)."""
+    why = s.get("why")
+    if not why:
+        return s.get("reason") or ""
+    if why["key"] == "behind":
+        at = dt.datetime.fromisoformat(why["latest"])
+        latest = i18n.datetime(at) if why["grain"] == "hour" else i18n.period(at, why["grain"], lang)
+        grain = i18n.t(f"grain_unit.{why['grain']}{'s' if why['n'] != 1 else ''}", lang)
+        return i18n.t("freshness.why.behind", lang, latest=latest, n=why["n"], grain=grain, column=why["column"])
+    if why["key"] == "overdue":
+        return i18n.t("freshness.why.overdue", lang, due=i18n.datetime(dt.datetime.fromisoformat(why["due"])))
+    return i18n.t(f"freshness.why.{why['key']}", lang)
 
 
 def tone(state: str | None) -> str:
@@ -83,6 +100,7 @@ def source_status(cfg: Config, now: dt.datetime | None = None) -> dict:
             nxt = cron_trigger(src.schedule, cfg.city.timezone).get_next_fire_time(None, now)
             next_run = nxt.astimezone(dt.UTC).isoformat(timespec="seconds") if nxt else None
         reason = src.off_reason if state == "off" else None
+        why: dict | None = {"key": "internet"} if state == "off" and src.off_reason else None
         if state in RUN_STATES and run:
             reason = run["error"]
         elif state == "late" and fr.state != "late" and src.latest and latest is not None:
@@ -90,8 +108,11 @@ def source_status(cfg: Config, now: dt.datetime | None = None) -> dict:
                 f"its latest data is of {latest.isoformat(sep=' ', timespec='minutes')} ({src.latest.column}): "
                 f"{behind} {src.latest.grain}(s) behind what its schedule promises"
             )
+            why = {"key": "behind", "latest": latest.isoformat(), "grain": src.latest.grain, "n": behind}
+            why["column"] = src.latest.column
         elif state == "late" and fr.expected_by:
             reason = f"no good load since the run due at {fr.expected_by.isoformat(timespec='minutes')}"
+            why = {"key": "overdue", "due": fr.expected_by.astimezone(ZoneInfo(cfg.city.timezone)).isoformat()}
         sources.append(
             {
                 "source": name,
@@ -101,7 +122,8 @@ def source_status(cfg: Config, now: dt.datetime | None = None) -> dict:
                 "enabled": src.enabled,
                 "schedule": src.schedule,
                 "state": state,
-                "reason": reason,
+                "reason": reason,  # in English, for the command line and the API
+                "why": why,  # the same, for the pages to word in their language (reason())
                 "status": status,
                 "last_run": _iso(run["finished_at"] or run["started_at"]) if run else None,
                 "last_run_id": run["id"] if run else None,

@@ -145,6 +145,16 @@ def _allowed() -> bool:
     return True
 
 
+def refusal(exc: IOCError) -> str:
+    """Why an action was refused, in the page's language (alerts.Refused), else the error's own words."""
+    if not isinstance(exc, alerts.Refused):
+        return str(exc)
+    values = dict(exc.values)
+    if "state" in values:
+        values["state"] = tr(f"state.{values['state']}").lower()
+    return tr(f"why.{exc.key}", **values)
+
+
 def _done(action: Callable[[], object], text: str, clear: tuple[str, ...] = ()) -> None:
     """Run an action of ioc.alerts if this person may; say what it did, or why it was refused (its IOCError)."""
     if not _allowed():
@@ -153,7 +163,7 @@ def _done(action: Callable[[], object], text: str, clear: tuple[str, ...] = ()) 
         action()
     except IOCError as exc:
         ui.log_exception(exc)
-        _flash("error", tr("refused", error=str(exc)))
+        _flash("error", tr("refused", error=refusal(exc)))
         return
     state.audit("alert", text)  # who did what to which alert, in the words the page said it
     for key in clear:

@@ -10,6 +10,7 @@ import streamlit as st
 from ioc import catalog, i18n
 from ioc.queries import catalog as qc
 from ioc.status import label as status_label
+from ioc.status import reason as status_reason
 from ioc.ui import components as ui
 from ioc.ui import state, tables
 from ioc.ui.signin import gate
@@ -135,7 +136,7 @@ with ui.section():
                         t("catalog.freshness"): [
                             fresh_text(status[s.name]["state"]) if s.name in status else "–" for s in srcs
                         ],
-                        t("freshness.reason"): [(status.get(s.name) or {}).get("reason") or "" for s in srcs],
+                        t("freshness.reason"): [status_reason(status.get(s.name) or {}, lang) for s in srcs],
                         t("catalog.sample"): [t("analyst.yes") if s.sample else t("analyst.no") for s in srcs],
                     }
                 ),

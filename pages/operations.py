@@ -106,7 +106,7 @@ with ui.section(t("ops.held_title")):
                     previous=i18n.num(s["rows_previous"], lang),
                 )
             )
-            st.caption(s["reason"] or "")
+            st.caption(health.reason(s, lang))
             left, right = st.columns([3, 1], vertical_alignment="bottom")
             if not state.person().signed_in:  # with accounts, the person signed in accepts
                 left.text_input(t("ops.accept_by"), key=f"ops_by_{s['source']}", help=t("ops.accept_by_help"))
@@ -119,7 +119,7 @@ with ui.section(t("ops.sources_title")):
             t("freshness.status"): health.label(s["state"], lang),
             t("freshness.sector"): sector_names.get(s["sector"], s["sector"]),
             t("freshness.source"): cfg.sources[s["source"]].label_in(lang),
-            t("freshness.reason"): s["reason"] or "",
+            t("freshness.reason"): health.reason(s, lang),
             t("freshness.last_good"): state.city_time(s["last_good"]),
             t("freshness.next_run"): state.city_time(s["next_run"]),
             t("freshness.rows"): i18n.num(s["rows"], lang) if s["rows"] is not None else "–",

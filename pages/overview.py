@@ -8,6 +8,7 @@ import streamlit as st
 from ioc import i18n
 from ioc.queries import indicators as qi
 from ioc.status import label as status_label
+from ioc.status import reason as status_reason
 from ioc.ui import attention, state, wards
 from ioc.ui import components as ui
 from ioc.ui.signin import gate
@@ -118,7 +119,7 @@ with ui.section(t("freshness.title")):
                 t("freshness.latest"): latest_text(s, lang),
                 t("freshness.rows"): i18n.num(s["rows"], lang) if s["rows"] is not None else "–",
                 t("freshness.rejects"): i18n.num(s["rejects"], lang) if s["rejects"] is not None else "–",
-                t("freshness.reason"): s["reason"] or "",
+                t("freshness.reason"): status_reason(s, lang),
             }
         )
     st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch")

@@ -9,7 +9,7 @@ import time
 
 import pytest
 
-from ioc import alerts, outbox, province
+from ioc import alerts, i18n, outbox, province
 from ioc.config import load_config
 from ioc.errors import ConfigError, IOCError
 from ioc.ingest import ingest as ingest_only
@@ -156,8 +156,16 @@ def test_acknowledge_tick_steps_and_close(city):
     with pytest.raises(IOCError, match="needs who"):
         alerts.acknowledge(path, a["id"], " ")
     alerts.acknowledge(path, a["id"], "Nguyễn Văn A", "đang xử lý")
-    with pytest.raises(IOCError, match="acknowledged: it cannot be acknowledged"):
+    with pytest.raises(IOCError, match="acknowledged: it cannot be acknowledged") as twice:
         alerts.acknowledge(path, a["id"], "B")
+    # the page words it in Vietnamese, by the refusal's key (a key missing from the locale would show itself)
+    refused = twice.value
+    assert isinstance(refused, alerts.Refused) and refused.key == "wrong_state"
+    said = i18n.t(f"alerts_page.why.{refused.key}", "vi", id=refused.values["id"], state="đã tiếp nhận")
+    assert said == f"cảnh báo #{a['id']} đã tiếp nhận nên không làm được việc này."
+    for key in ("no_alert", "wrong_state", "needs_who", "needs_who_why", "no_step", "past"):
+        for lang in ("vi", "en"):
+            assert i18n.t(f"alerts_page.why.{key}", lang) != f"alerts_page.why.{key}", (key, lang)
     a = alerts.alerts(path, alert_id=a["id"])[0]
     steps = alerts.steps(path, cfg, a, now=a["opened_at"] + 2 * 3600)
     assert [s["text_vi"] for s in steps] == ["Báo Trung tâm Y tế", "Đăng khuyến cáo cho người dân"]

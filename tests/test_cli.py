@@ -393,3 +393,10 @@ def test_a_source_loaded_on_time_with_old_data_is_late(tmp_path):
     assert air["latest"] == f"{old:%Y-%m-%d %H}:00" and air["behind"] >= 32 * 24 - 2
     assert "its latest data is of" in air["reason"] and "behind what its schedule promises" in air["reason"]
     assert fresh["state"] == "fresh" and fresh["latest"] is None  # no `latest`: judged by its loads alone
+    # the pages word the same reason in their language, the time as the city writes it
+    from ioc.status import reason
+
+    vi, en = reason(air, "vi"), reason(air, "en")
+    assert vi.startswith(f"Số liệu mới nhất là của {old:%H}:00 {old:%d/%m/%Y} (cột measured_at): chậm ") and "giờ" in vi
+    assert en.startswith(f"Its latest data is of {old:%H}:00 {old:%d/%m/%Y}") and "hours behind" in en
+    assert reason({"reason": "the payload lacks column(s) x"}, "vi") == "the payload lacks column(s) x"

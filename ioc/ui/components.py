@@ -14,7 +14,7 @@ from streamlit.runtime.scriptrunner_utils.exceptions import RerunException, Stop
 
 from ioc import exports, i18n
 from ioc.errors import IOCError, NoSnapshotError
-from ioc.status import tone
+from ioc.status import reason, tone
 from ioc.ui import charts, state, tables
 from ioc.ui.tables import catalog_link
 from ioc.ui.theme import COLOURS, CSS
@@ -290,7 +290,7 @@ def freshness_badges(source_names: list[str]) -> None:
             time=when,
         )
         cls = tone(state_key)
-        title = s["reason"] or ""
+        title = reason(s, lang)
         href = catalog_link(cfg.sources[name].table)  # the catalog says what is behind the badge
         out.append(
             f'<a class="ioc-fresh ioc-chip-{cls}" href="{esc(href)}" target="_self" title="{esc(title)}">'

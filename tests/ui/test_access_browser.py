@@ -110,6 +110,19 @@ def test_each_role_sees_exactly_its_pages(page, served_accounts, role: str) -> N
     page.screenshot(path=str(ARTIFACTS / f"role_{role}.png"))
 
 
+def test_the_first_page_opens_at_its_own_address_as_at_the_root(page, served_accounts) -> None:
+    """`/` serves a person's first page; its own address (a link, a bookmark) opens it too, never Streamlit's
+    "page not found": the overview for a leader, the public results of citizen reports for the public."""
+    base, _ = served_accounts
+    for path, title in (("/phan-anh", "Kết quả xử lý phản ánh hiện trường"), ("/", "Kết quả xử lý phản ánh")):
+        _open(page, base + path)
+        assert title in page.inner_text("h1") and "Page not found" not in page.inner_text("body"), path
+    _sign_in(page, base, "lanhdao")
+    _open(page, base + "/overview?lang=en")  # and its query parameters kept
+    assert "City overview" in page.inner_text("h1") and "Page not found" not in page.inner_text("body")
+    assert page.locator(".ioc-tile").count() > 0
+
+
 def test_a_page_a_role_may_not_open_says_so_and_shows_nothing(page, served_accounts) -> None:
     base, data = served_accounts
     _sign_in(page, base, "phantich")

@@ -87,3 +87,16 @@ def test_chart_spec_is_valid_vega_lite(name: str) -> None:
     spec = type(chart).to_dict(chart, True)  # type: ignore[arg-type]  # with the validation the app skips
     assert spec["$schema"].startswith("https://vega.github.io/schema/vega-lite/")
     assert chart.to_dict() == spec  # what the page sends is the same spec, only unchecked
+
+
+def test_bars_of_counts_have_no_tick_between_two_whole_numbers() -> None:
+    """A ward's count of cases (2, 3, 1) gets ticks at 0, 1, 2, 3, never 0,5; a measured value keeps its own."""
+    counts = RANKED.assign(value=[3, 1])
+    spec = charts.ranked_bars(
+        counts, x="value", y="label", colour="colour", title="t", x_title="", y_title="", lang="vi"
+    )
+    assert spec.to_dict()["encoding"]["x"]["axis"]["tickMinStep"] == 1
+    spec = charts.ranked_bars(
+        RANKED, x="value", y="label", colour="colour", title="t", x_title="", y_title="", lang="vi"
+    )
+    assert "tickMinStep" not in spec.to_dict()["encoding"]["x"]["axis"]

@@ -113,3 +113,19 @@ def test_the_outbox_shows_what_is_undelivered_and_sends_it_again(troubled: Path)
     at.button(key=f"ops_retry_{mid}").click().run()
     assert not at.exception, at.exception
     assert outbox.messages(path, status="pending")[0]["id"] == mid
+
+
+def test_a_source_turned_off_says_why_in_the_pages_language(tmp_path: Path, monkeypatch) -> None:
+    """A source on the internet with `internet: false` is off, and the operations page says why in
+    Vietnamese (the command line keeps the English words)."""
+    (tmp_path / "air.csv").write_text(MANY, encoding="utf-8")
+    web = {k: v for k, v in AIR.items() if k != "path"} | {"table": "env_web", "url": "https://api.example.org/a.csv"}
+    path = write_config(tmp_path, {"air": AIR, "web": web}, internet=False)
+    monkeypatch.setenv("IOC_CONFIG", str(path))
+    monkeypatch.setenv("IOC_DATA_DIR", str(tmp_path / "data"))
+    assert not ingest(load_config(path)).failed
+    at = _page("pages/operations.py")
+    assert not at.exception, at.exception
+    states = _frames(at)[0].set_index("Nguồn")
+    assert states.loc["web", "Trạng thái"] == "Đã tắt"
+    assert states.loc["web", "Lý do"].startswith("Địa chỉ của nguồn nằm trên Internet"), states.loc["web", "Lý do"]
