@@ -92,6 +92,7 @@ def test_status_json(loaded):
         "schedule",
         "state",
         "reason",
+        "why",
         "status",
         "last_run",
         "last_run_id",
