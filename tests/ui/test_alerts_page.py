@@ -171,7 +171,7 @@ def test_a_refusal_of_the_core_is_shown(own_data: Path) -> None:
     at.button(key=f"al_ack_{a['id']}").click().run()
     assert not at.exception, at.exception
     assert [e.value for e in at.error] == [
-        f"Không thực hiện được: alert {a['id']} is acknowledged: it cannot be acknowledged"
+        f"Không thực hiện được: cảnh báo #{a['id']} đã tiếp nhận nên không làm được việc này."
     ]
     assert _alert("dengue_city")["ack_by"] == "Trực ban khác"
 
