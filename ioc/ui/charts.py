@@ -194,13 +194,13 @@ def ranked_bars(
 
     With `select` (a column of df), a click on a bar selects its value of that column (see `picked`)."""
     values = pd.to_numeric(df[x], errors="coerce").dropna()
-    counts = {"tickMinStep": 1} if len(values) and bool((values % 1 == 0).all()) else {}  # no tick at 2,5 cases
+    counts = len(values) and bool((values % 1 == 0).all())  # counts of cases: no tick at 2,5
     chart = (
         alt.Chart(df)
         .mark_bar(cursor="pointer" if select else "default")
         .encode(
             y=alt.Y(f"{y}:N", title=None, sort=None, axis=alt.Axis(labelLimit=220, labelOverlap=False)),
-            x=alt.X(f"{x}:Q", title=x_title, axis=alt.Axis(format=",.4~f", **counts)),
+            x=alt.X(f"{x}:Q", title=x_title, axis=alt.Axis(format=",.4~f", tickMinStep=1 if counts else alt.Undefined)),
             color=alt.Color(f"{colour}:N", scale=None, legend=None),
             tooltip=[
                 tip(f"{y}:N", y_title, lang, "series"),
