@@ -310,15 +310,21 @@ def _build(snapshot: Path, out: Path, sc: Scope) -> None:
         con.close()
 
 
+ANALYST_TOOLS = ("catalog", "explorer", "sql")  # the pages that read the analysts' copy (scope(adhoc=True))
+
+
 def prepare(cfg: Config) -> list[Path]:
     """Make, for the current snapshot, the copies that the roles bound to no ward read (one per distinct scope:
-    usually one, with personal data masked), so no page waits for one."""
+    the pages' with personal data masked, and the analysts' tools' for the roles that open them), so no page
+    waits for one (at scale each takes 2 s or more to make)."""
     from ioc.warehouse import Warehouse
 
     path = Warehouse(cfg.data_path / "warehouse", cfg.snapshots.keep).current_path()
     people = [PUBLIC, OPEN, *(Person("-", r) for r in cfg.roles if r != "public")]
     scopes = {sc for sc in (scope(cfg, p) for p in people) if sc is not None}
-    return [scoped_path(path, sc) for sc in scopes]
+    tools = [p for p in people if set(ANALYST_TOOLS) & pages(cfg, p)]
+    scopes |= {sc for sc in (scope(cfg, p, adhoc=True) for p in tools) if sc is not None}
+    return [scoped_path(path, sc) for sc in sorted(scopes, key=lambda sc: sc.key)]
 
 
 def _prune(folder: Path, warehouse: Path) -> None:
