@@ -227,6 +227,9 @@ def scoped_path(snapshot: Path, sc: Scope) -> Path:
     return target
 
 
+_SOURCES_OF = "SELECT source FROM src.main._lineage WHERE list_contains(?, table_name)"  # the sources of tables ?
+
+
 def _build(snapshot: Path, out: Path, sc: Scope) -> None:
     from ioc.search import build_search_index
 
@@ -288,16 +291,12 @@ def _build(snapshot: Path, out: Path, sc: Scope) -> None:
                 ]
                 first = [hidden]
             if name == "_rejects" and sc.registers:  # a register's rejected rows are rows of people too
-                of_registers = "SELECT source FROM src.main._lineage WHERE list_contains(?, table_name)"
-                where += (" AND " if where else " WHERE ") + f"source NOT IN ({of_registers})"
+                where += (" AND " if where else " WHERE ") + f"source NOT IN ({_SOURCES_OF})"
                 params = [*params, list(sc.registers)]
             if name == "_dropped" and (hidden or sc.registers):  # a whole raw row of a table with such columns
                 holding = sorted({t for t, _ in (*sc.masked, *sc.small)} | set(sc.registers))
                 exprs = [
-                    "CASE WHEN source IN (SELECT source FROM src.main._lineage WHERE list_contains(?, table_name)) "
-                    "THEN NULL ELSE text END AS text"
-                    if c == "text"
-                    else e
+                    f"CASE WHEN source IN ({_SOURCES_OF}) THEN NULL ELSE text END AS text" if c == "text" else e
                     for c, e in zip(cols, exprs)
                 ]
                 first = [holding]
