@@ -146,7 +146,7 @@ with ui.section(t("ward.indicators_title")):
                         "" if v is None else t("ward.met" if v else "ward.not_met") for v in verdict
                     ],
                 }
-            ),
+            ).drop(columns=[] if ind["rank"].notna().any() else [t("ward.col_rank")]),  # no rank among one ward
         )
 
 c1, c2 = st.columns([3, 2])

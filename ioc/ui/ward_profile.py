@@ -56,13 +56,16 @@ def _num(value, lang: str) -> str:
 
 def indicator_cards(df: pd.DataFrame, sector_order: list[str], sector_names: dict[str, str], lang: str, t) -> str:
     """One card per sector, a row per indicator: the ward's value (green/red against a level target),
-    the city's, and the ward's rank. `df` comes from ioc.queries.ward.indicators."""
+    the city's, and the ward's rank (no rank column when no indicator has one: a ward official's one ward).
+    `df` comes from ioc.queries.ward.indicators."""
     order = {s: i for i, s in enumerate(sector_order)}
+    ranks = bool(df["rank"].notna().any())
     cards = []
     for sector, g in sorted(df.groupby("sector", sort=False), key=lambda kv: order.get(kv[0], len(order))):
         rows = [
             f"<tr><th></th><th>{esc(t('ward.col_ward'))}</th><th>{esc(t('ward.col_city'))}</th>"
-            f"<th>{esc(t('ward.col_rank'))}</th></tr>"
+            + (f"<th>{esc(t('ward.col_rank'))}</th>" if ranks else "")
+            + "</tr>"
         ]
         for r in g.itertuples():
             name = i18n.name(r, lang)
@@ -91,7 +94,8 @@ def indicator_cards(df: pd.DataFrame, sector_order: list[str], sector_names: dic
                 f'<tr><td><div class="ioc-wname">{esc(name)}</div>'
                 f'<div class="ioc-wmeta">{esc(" · ".join(meta))}</div></td>'
                 f'<td class="ioc-wnum ioc-wv">{cell}</td><td class="ioc-wnum ioc-wc">{esc(city)}</td>'
-                f'<td class="ioc-wnum ioc-wr">{esc(rank)}</td></tr>'
+                + (f'<td class="ioc-wnum ioc-wr">{esc(rank)}</td>' if ranks else "")
+                + "</tr>"
             )
         cards.append(
             f'<div class="ioc-wsec"><div class="ioc-wsec-name">{esc(sector_names.get(sector, sector))}</div>'

@@ -10,6 +10,7 @@ import time
 from pathlib import Path
 
 import duckdb
+import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
@@ -160,6 +161,20 @@ def test_ranks_are_best_first_and_small_counts_stay_masked(sample_data: Path) ->
     assert best.loc["ADMIN_RESOLUTION_DAYS", "rank"] == 1  # fewer days is better
     masked = df[df["masked"]]
     assert masked["value"].isna().all()  # a count of 1–4 people never leaves the query
+
+
+def test_the_cards_have_no_rank_column_when_no_indicator_has_a_rank(sample_data: Path) -> None:
+    """A ward official's copy holds their ward alone: no rank anywhere, so no column of dashes."""
+    from ioc import i18n
+    from ioc.ui import ward_profile
+
+    with duckdb.connect(str(_snapshot(sample_data)), read_only=True) as con:
+        df = qw.indicators(con, "25747")
+    t = lambda key, **kw: i18n.t(key, "vi", **kw)  # noqa: E731
+    head = f"<th>{i18n.t('ward.col_rank', 'vi')}</th>"
+    assert head in ward_profile.indicator_cards(df, [], {}, "vi", t)
+    alone = df.assign(rank=pd.array([pd.NA] * len(df), dtype="Int64"))
+    assert head not in ward_profile.indicator_cards(alone, [], {}, "vi", t)
 
 
 def _copy_without(sample_data: Path, tmp_path: Path, statements: list[str]) -> Path:
